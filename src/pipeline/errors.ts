@@ -1,0 +1,40 @@
+/**
+ * Every failure the pipeline reports carries a stable `code`, so a UI can say what to do next
+ * without parsing messages.
+ */
+export type PipelineErrorCode =
+  | 'invalid-input'
+  | 'busy'
+  | 'no-webgpu'
+  | 'no-shader-f16'
+  | 'device-lost'
+  | 'model-io-mismatch'
+  | 'session-failed'
+  | 'manifest'
+  | 'download-failed'
+  | 'quota'
+  | 'corrupt'
+  | 'not-loaded';
+
+export class PipelineError extends Error {
+  override name = 'PipelineError';
+  constructor(
+    readonly code: PipelineErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function abortError(message = 'Generation was cancelled.'): DOMException {
+  return new DOMException(message, 'AbortError');
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError();
+}
+
+export function isAbortError(error: unknown): boolean {
+  return error instanceof DOMException && error.name === 'AbortError';
+}

@@ -1,0 +1,199 @@
+import { abortError, PipelineError } from './errors.js';
+import type { ProviderPreference } from './execution-provider.js';
+import { loadManifest } from './manifest.js';
+import type { Manifest } from './manifest-types.js';
+import type { TensorResidency } from './pipeline.js';
+import type {
+  ImageResult,
+  LoadedModel,
+  ModelProgress,
+  ModelSource,
+  RequestMessage,
+  ResponseMessage,
+  SerializedError,
+  StoredModel,
+  TokenCount,
+  WorkerRequest,
+  WorkerResults,
+} from './worker-protocol.js';
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  onProgress?: (progress: ModelProgress) => void;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: ModelProgress) => void;
+}
+
+export interface LoadOptions extends RequestOptions {
+  provider?: ProviderPreference;
+  residency?: TensorResidency;
+  mirrorBaseUrl?: string;
+}
+
+function reviveError(error: SerializedError): Error {
+  if (error.name === 'AbortError') return abortError(error.message);
+  if (error.code) return new PipelineError(error.code, error.message);
+  const revived = new Error(error.message);
+  revived.name = error.name;
+  return revived;
+}
+
+const clients = new Map<string, GeneratorClient>();
+
+/**
+ * The page's handle on the pipeline Worker. One per manifest URL per page, so several `<sd-turbo>`
+ * elements share one worker and one loaded model. Emits 'device-lost' and 'model-changed' events.
+ */
+export class GeneratorClient extends EventTarget {
+  private worker?: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private loading?: { key: string; promise: Promise<LoadedModel> };
+  private manifestPromise?: Promise<Manifest>;
+
+  private constructor(readonly manifestUrl: string) {
+    super();
+  }
+
+  static shared(manifestUrl: string): GeneratorClient {
+    const absolute = new URL(manifestUrl, globalThis.location?.href).href;
+    let client = clients.get(absolute);
+    if (!client) {
+      client = new GeneratorClient(absolute);
+      clients.set(absolute, client);
+    }
+    return client;
+  }
+
+  manifest(): Promise<Manifest> {
+    this.manifestPromise ??= loadManifest(this.manifestUrl).catch((error: unknown) => {
+      this.manifestPromise = undefined;
+      throw error;
+    });
+    return this.manifestPromise;
+  }
+
+  /** The model that is loaded, or being loaded, in the worker. */
+  get loadedModel(): Promise<LoadedModel> | undefined {
+    return this.loading?.promise;
+  }
+
+  storedModels(): Promise<StoredModel[]> {
+    return this.request({ kind: 'stored-models', manifestUrl: this.manifestUrl });
+  }
+
+  download(modelId: string, options: RequestOptions & { mirrorBaseUrl?: string } = {}): Promise<StoredModel> {
+    return this.request({ kind: 'download', source: this.source(modelId, options.mirrorBaseUrl) }, options);
+  }
+
+  /** Loads stored weights into sessions; concurrent calls for the same model share one load. */
+  load(modelId: string, options: LoadOptions = {}): Promise<LoadedModel> {
+    const provider = options.provider ?? 'auto';
+    const key = JSON.stringify([modelId, provider, options.residency, options.mirrorBaseUrl]);
+    if (this.loading?.key === key) return this.loading.promise;
+    const promise = this.request<'load'>(
+      { kind: 'load', source: this.source(modelId, options.mirrorBaseUrl), provider, residency: options.residency },
+      options,
+    );
+    this.loading = { key, promise };
+    promise.catch(() => {
+      if (this.loading?.promise === promise) this.loading = undefined;
+    });
+    this.dispatchEvent(new Event('model-changed'));
+    return promise;
+  }
+
+  generate(request: { prompt: string; seed: number; steps: number }, options: RequestOptions = {}): Promise<ImageResult> {
+    if (!this.loading) {
+      return Promise.reject(new PipelineError('not-loaded', 'No model is loaded: call load() first.'));
+    }
+    return this.request({ kind: 'generate', ...request }, options);
+  }
+
+  tokenize(prompt: string, maxLength = 77): Promise<TokenCount> {
+    return this.request({ kind: 'tokenize', prompt, maxLength });
+  }
+
+  async deleteModel(modelId: string): Promise<void> {
+    await this.request({ kind: 'delete-model', source: this.source(modelId) });
+  }
+
+  /** Ends the worker; the next request starts a fresh one (and a fresh GPU device). */
+  reset(reason: Error = new PipelineError('not-loaded', 'The generator was reset.')): void {
+    this.worker?.terminate();
+    this.worker = undefined;
+    this.loading = undefined;
+    for (const pending of this.pending.values()) pending.reject(reason);
+    this.pending.clear();
+  }
+
+  private source(modelId: string, mirrorBaseUrl?: string): ModelSource {
+    return { manifestUrl: this.manifestUrl, modelId, mirrorBaseUrl };
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(new URL('./pipeline-worker.js', import.meta.url), {
+      type: 'module',
+      name: 'sd-turbo-pipeline',
+    });
+    worker.addEventListener('message', (event: MessageEvent<ResponseMessage>) => this.receive(event.data));
+    worker.addEventListener('error', (event) => {
+      this.reset(new PipelineError('session-failed', `The pipeline worker failed: ${event.message || 'unknown error'}`));
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  private receive(message: ResponseMessage): void {
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    if (message.type === 'progress') {
+      pending.onProgress?.(message.progress);
+      return;
+    }
+    this.pending.delete(message.id);
+    if (message.type === 'result') {
+      pending.resolve(message.value);
+      return;
+    }
+    const error = reviveError(message.error);
+    pending.reject(error);
+    if (message.error.code === 'device-lost') {
+      // ORT binds to one GPU device per worker, so recovery means a new worker: the next load() makes one.
+      this.reset(error);
+      this.dispatchEvent(new CustomEvent('device-lost', { detail: error }));
+    }
+  }
+
+  private request<K extends WorkerRequest['kind']>(
+    body: Extract<WorkerRequest, { kind: K }>,
+    options: RequestOptions = {},
+  ): Promise<WorkerResults[K]> {
+    const { signal, onProgress } = options;
+    if (signal?.aborted) return Promise.reject(abortError());
+    const worker = this.ensureWorker();
+    const id = this.nextId++;
+    return new Promise<WorkerResults[K]>((resolve, reject) => {
+      const onAbort = () => worker.postMessage({ id: this.nextId++, kind: 'cancel', target: id } satisfies RequestMessage);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = () => signal?.removeEventListener('abort', onAbort);
+      this.pending.set(id, {
+        resolve: (value) => {
+          settle();
+          resolve(value as WorkerResults[K]);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+        onProgress,
+      });
+      worker.postMessage({ ...body, id } as RequestMessage);
+    });
+  }
+}

@@ -1,0 +1,109 @@
+import * as ort from 'onnxruntime-web/webgpu';
+import { PipelineError } from './errors.js';
+import type { ExecutionProvider } from './execution-provider.js';
+import type { ModelEntry, ModelFile, StageName, TensorSpec } from './manifest-types.js';
+
+/** Model bytes, or a URL ORT fetches itself. */
+export type StageSource = Uint8Array | string;
+export type StageLoader = (stage: StageName, file: ModelFile) => Promise<StageSource>;
+
+export interface StageSessions {
+  textEncoder: ort.InferenceSession;
+  unet: ort.InferenceSession;
+  vaeDecoder: ort.InferenceSession;
+}
+
+export interface SessionSettings {
+  provider: ExecutionProvider;
+  /** Keep outputs on the GPU (WebGPU only). */
+  gpuOutputs: boolean;
+  enableGraphCapture?: boolean;
+}
+
+function sessionOptions(model: ModelEntry, stage: StageName, settings: SessionSettings): ort.InferenceSession.SessionOptions {
+  const stageOptions = model.stages[stage].session ?? {};
+  return {
+    executionProviders: [settings.provider],
+    graphOptimizationLevel: stageOptions.graphOptimizationLevel ?? 'all',
+    freeDimensionOverrides: stageOptions.freeDimensionOverrides,
+    preferredOutputLocation: settings.gpuOutputs ? 'gpu-buffer' : 'cpu',
+    enableGraphCapture: settings.enableGraphCapture ?? false,
+  };
+}
+
+/** The manifest and the graph must agree on every name and element type the pipeline relies on. */
+function checkSpecs(
+  stage: StageName,
+  direction: 'input' | 'output',
+  specs: Record<string, TensorSpec>,
+  metadata: readonly ort.InferenceSession.ValueMetadata[],
+): void {
+  for (const spec of Object.values(specs)) {
+    const found = metadata.find((value) => value.name === spec.name);
+    if (!found) {
+      const names = metadata.map((value) => value.name).join(', ');
+      throw new PipelineError(
+        'model-io-mismatch',
+        `${stage}: the manifest names ${direction} "${spec.name}", but the model's ${direction}s are: ${names}.`,
+      );
+    }
+    if (found.isTensor && found.type !== spec.type) {
+      throw new PipelineError(
+        'model-io-mismatch',
+        `${stage}: ${direction} "${spec.name}" is ${found.type} in the model but ${spec.type} in the manifest.`,
+      );
+    }
+  }
+}
+
+async function createStageSession(
+  model: ModelEntry,
+  stage: StageName,
+  loadStage: StageLoader,
+  settings: SessionSettings,
+): Promise<ort.InferenceSession> {
+  const spec = model.stages[stage];
+  const source = await loadStage(stage, spec.file);
+  let session: ort.InferenceSession;
+  try {
+    const options = sessionOptions(model, stage, settings);
+    session =
+      typeof source === 'string'
+        ? await ort.InferenceSession.create(source, options)
+        : await ort.InferenceSession.create(source, options);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new PipelineError(
+      'session-failed',
+      `Could not create the ${stage} session for ${spec.file.path} on ${settings.provider}: ${reason}`,
+      { cause: error },
+    );
+  }
+  checkSpecs(stage, 'input', spec.inputs as unknown as Record<string, TensorSpec>, session.inputMetadata);
+  checkSpecs(stage, 'output', spec.outputs as unknown as Record<string, TensorSpec>, session.outputMetadata);
+  return session;
+}
+
+/** One stage after another: three sessions at once would hold three models' load-time copies in memory. */
+export async function createStageSessions(
+  model: ModelEntry,
+  loadStage: StageLoader,
+  settings: SessionSettings,
+): Promise<StageSessions> {
+  const created: ort.InferenceSession[] = [];
+  try {
+    const textEncoder = await createStageSession(model, 'textEncoder', loadStage, settings);
+    created.push(textEncoder);
+    const unet = await createStageSession(model, 'unet', loadStage, settings);
+    created.push(unet);
+    const vaeDecoder = await createStageSession(model, 'vaeDecoder', loadStage, settings);
+    return { textEncoder, unet, vaeDecoder };
+  } catch (error) {
+    await Promise.all(created.map((session) => session.release()));
+    throw error;
+  }
+}
+
+export async function releaseStageSessions(sessions: StageSessions): Promise<void> {
+  await Promise.all([sessions.textEncoder.release(), sessions.unet.release(), sessions.vaeDecoder.release()]);
+}

@@ -1,0 +1,107 @@
+/**
+ * Messages between the page and the pipeline Worker. Every request carries an id; the worker answers
+ * with exactly one `result` or `error` for it, and may send `progress` for it before that.
+ */
+import type { PipelineErrorCode } from './errors.js';
+import type { ProviderChoice, ProviderPreference } from './execution-provider.js';
+import type { StageTimings, TensorResidency } from './pipeline.js';
+
+export interface FileProgress {
+  path: string;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+/** Download progress for a whole model, suitable for progress bars. */
+export interface ModelProgress {
+  modelId: string;
+  phase: 'checking' | 'downloading' | 'verifying' | 'loading' | 'done';
+  bytesDone: number;
+  bytesTotal: number;
+  /** Smoothed download rate; 0 until measured. */
+  bytesPerSecond: number;
+  /** Seconds left at the current rate; undefined until measured. */
+  etaSeconds?: number;
+  files: FileProgress[];
+  /** A human-readable note, e.g. that a file changed on the server and was started over. */
+  note?: string;
+}
+
+export interface StoredModel {
+  modelId: string;
+  bytesStored: number;
+  bytesTotal: number;
+  complete: boolean;
+}
+
+export interface LoadedModel {
+  modelId: string;
+  provider: ProviderChoice;
+  residency: TensorResidency;
+  width: number;
+  height: number;
+  loadMs: number;
+}
+
+export interface TokenCount {
+  tokenCount: number;
+  maxTokens: number;
+  truncated: boolean;
+  keptText: string;
+  droppedText: string;
+}
+
+export interface ImageResult {
+  /** The image, still GPU-backed where the browser allows; no pixel read-back was needed to show it. */
+  bitmap: ImageBitmap;
+  width: number;
+  height: number;
+  prompt: string;
+  seed: number;
+  steps: number;
+  truncated: boolean;
+  modelId: string;
+  provider: ProviderChoice['provider'];
+  timings: StageTimings;
+  readbacks: number;
+  gpuBuffersCreated: number;
+}
+
+export interface ModelSource {
+  manifestUrl: string;
+  modelId: string;
+  /** Replaces the manifest's baseUrl: a self-hosted copy made with `npm run models:pull`. */
+  mirrorBaseUrl?: string;
+}
+
+export type WorkerRequest =
+  | { kind: 'download'; source: ModelSource }
+  | { kind: 'load'; source: ModelSource; provider: ProviderPreference; residency?: TensorResidency }
+  | { kind: 'generate'; prompt: string; seed: number; steps: number }
+  | { kind: 'tokenize'; prompt: string; maxLength: number }
+  | { kind: 'stored-models'; manifestUrl: string }
+  | { kind: 'delete-model'; source: ModelSource }
+  | { kind: 'cancel'; target: number };
+
+export interface WorkerResults {
+  download: StoredModel;
+  load: LoadedModel;
+  generate: ImageResult;
+  tokenize: TokenCount;
+  'stored-models': StoredModel[];
+  'delete-model': null;
+  cancel: null;
+}
+
+export type RequestMessage = WorkerRequest & { id: number };
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: PipelineErrorCode;
+}
+
+export type ResponseMessage =
+  | { id: number; type: 'result'; value: WorkerResults[keyof WorkerResults] }
+  | { id: number; type: 'error'; error: SerializedError }
+  | { id: number; type: 'progress'; progress: ModelProgress };
