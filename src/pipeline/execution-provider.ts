@@ -12,6 +12,11 @@ export interface ProviderChoice {
   fellBack: boolean;
   adapterDescription?: string;
   shaderF16: boolean;
+  /**
+   * A CPU implementation of WebGPU (SwiftShader). Its canvas support is broken in headless Chromium: a
+   * WebGPU canvas there destroys every device of the page, so images are read back instead of drawn.
+   */
+  softwareAdapter: boolean;
 }
 
 const NO_WEBGPU =
@@ -30,6 +35,11 @@ async function requestAdapter(gpu: GPU | undefined): Promise<GPUAdapter | null> 
   }
 }
 
+function isSoftwareAdapter(adapter: GPUAdapter): boolean {
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  return info.isFallbackAdapter === true || /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.description}`);
+}
+
 function describeAdapter(adapter: GPUAdapter): string {
   const { vendor, architecture, description } = adapter.info;
   return [vendor, architecture, description].filter(Boolean).join(' ') || 'unknown adapter';
@@ -45,18 +55,19 @@ export async function chooseExecutionProvider(
   gpu: GPU | undefined = globalThis.navigator?.gpu,
 ): Promise<ProviderChoice> {
   if (preference === 'wasm') {
-    return { provider: 'wasm', reason: 'wasm (CPU) was requested.', fellBack: false, shaderF16: false };
+    return { provider: 'wasm', reason: 'wasm (CPU) was requested.', fellBack: false, shaderF16: false, softwareAdapter: false };
   }
   const adapter = await requestAdapter(gpu);
   if (!adapter) {
     if (preference === 'webgpu') throw new PipelineError('no-webgpu', NO_WEBGPU);
-    return { provider: 'wasm', reason: NO_WEBGPU, fellBack: true, shaderF16: false };
+    return { provider: 'wasm', reason: NO_WEBGPU, fellBack: true, shaderF16: false, softwareAdapter: false };
   }
   const shaderF16 = adapter.features.has('shader-f16');
   const adapterDescription = describeAdapter(adapter);
+  const softwareAdapter = isSoftwareAdapter(adapter);
   if (weights === 'fp16' && !shaderF16) {
     if (preference === 'webgpu') throw new PipelineError('no-shader-f16', NO_SHADER_F16);
-    return { provider: 'wasm', reason: NO_SHADER_F16, fellBack: true, adapterDescription, shaderF16 };
+    return { provider: 'wasm', reason: NO_SHADER_F16, fellBack: true, adapterDescription, shaderF16, softwareAdapter };
   }
   return {
     provider: 'webgpu',
@@ -64,5 +75,6 @@ export async function chooseExecutionProvider(
     fellBack: false,
     adapterDescription,
     shaderF16,
+    softwareAdapter,
   };
 }

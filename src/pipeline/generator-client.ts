@@ -137,7 +137,7 @@ export class GeneratorClient extends EventTarget {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(new URL('./pipeline-worker.js', import.meta.url), {
+    const worker = new Worker(new URL('./pipeline-worker.ts', import.meta.url), {
       type: 'module',
       name: 'sd-turbo-pipeline',
     });

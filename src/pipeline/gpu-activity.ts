@@ -3,7 +3,10 @@
  * included, which is what "allocations per image" and "read-backs per image" must measure.
  */
 export interface GpuActivity {
+  /** Buffers that hold data: ORT's tensors and ours. */
   buffersCreated: number;
+  /** Short-lived mapped buffers ORT makes to upload a CPU tensor (input ids, timestep). */
+  uploadStagingBuffers: number;
   readbacks: number;
   readbackBytes: number;
 }
@@ -13,10 +16,11 @@ const monitored = new WeakMap<GPUDevice, GpuActivity>();
 export function monitorGpuActivity(device: GPUDevice): GpuActivity {
   const existing = monitored.get(device);
   if (existing) return existing;
-  const activity: GpuActivity = { buffersCreated: 0, readbacks: 0, readbackBytes: 0 };
+  const activity: GpuActivity = { buffersCreated: 0, uploadStagingBuffers: 0, readbacks: 0, readbackBytes: 0 };
   const createBuffer = device.createBuffer.bind(device);
   device.createBuffer = (descriptor: GPUBufferDescriptor): GPUBuffer => {
-    activity.buffersCreated++;
+    if (descriptor.usage & GPUBufferUsage.MAP_WRITE) activity.uploadStagingBuffers++;
+    else activity.buffersCreated++;
     const buffer = createBuffer(descriptor);
     if (descriptor.usage & GPUBufferUsage.MAP_READ) {
       const mapAsync = buffer.mapAsync.bind(buffer);

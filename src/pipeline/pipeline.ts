@@ -65,8 +65,10 @@ export interface GenerateResult {
   /** GPU-to-CPU read-backs during this image (all of ORT's included). */
   readbacks: number;
   readbackBytes: number;
-  /** GPU buffers created during this image (all of ORT's included). */
+  /** GPU buffers created during this image (all of ORT's included), upload staging apart. */
   gpuBuffersCreated: number;
+  /** Mapped staging buffers ORT made to upload CPU inputs (the timestep each step). */
+  uploadStagingBuffers: number;
 }
 
 interface StageRun {
@@ -102,10 +104,6 @@ function validateRequest(request: GenerateRequest): number {
     throw new PipelineError('invalid-input', `Steps must be an integer from 1 to ${MAX_STEPS}, got ${String(steps)}.`);
   }
   return steps;
-}
-
-function ortType(type: TensorElementType): ort.Tensor.Type {
-  return type;
 }
 
 function bytesPerElement(type: TensorElementType): number {
@@ -168,11 +166,11 @@ class CpuStageRun implements StageRun {
     if (!this.hidden) throw new PipelineError('not-loaded', 'The text encoder has not run.');
     const feeds = {
       [inputs.sample.name]: new ort.Tensor(
-        ortType(inputs.sample.type),
+        inputs.sample.type,
         floatData(inputs.sample.type, this.unetInput),
         [1, channels, height, width],
       ),
-      [inputs.timestep.name]: new ort.Tensor(ortType(inputs.timestep.type), scalarData(inputs.timestep.type, timestep), [1]),
+      [inputs.timestep.name]: new ort.Tensor(inputs.timestep.type, scalarData(inputs.timestep.type, timestep), [1]),
       [inputs.encoderHiddenStates.name]: this.hidden,
     };
     const result = await this.sessions.unet.run(feeds);
@@ -194,7 +192,7 @@ class CpuStageRun implements StageRun {
     const { channels, height, width } = this.model.latent;
     const feeds = {
       [inputs.latentSample.name]: new ort.Tensor(
-        ortType(inputs.latentSample.type),
+        inputs.latentSample.type,
         floatData(inputs.latentSample.type, this.vaeInput),
         [1, channels, height, width],
       ),
@@ -223,7 +221,6 @@ class GpuStageRun implements StageRun {
   private readonly buffers: GPUBuffer[] = [];
   private readonly tensors: {
     inputIds: ort.Tensor;
-    timestep: ort.Tensor;
     hidden: ort.Tensor;
     unetInput: ort.Tensor;
     noisePred: ort.Tensor;
@@ -259,7 +256,6 @@ class GpuStageRun implements StageRun {
       ort.Tensor.fromGpuBuffer(buffer, { dataType: type as ort.Tensor.GpuBufferDataTypes, dims });
 
     const idsType = stages.textEncoder.inputs.inputIds.type;
-    const timestepType = stages.unet.inputs.timestep.type;
     const hiddenType = stages.textEncoder.outputs.hiddenStates.type;
     const noisePredType = stages.unet.outputs.noisePred.type;
     const vaeInputType = stages.vaeDecoder.inputs.latentSample.type;
@@ -290,7 +286,6 @@ class GpuStageRun implements StageRun {
     this.readback = this.createBuffer(pixelBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'pixels-readback');
     this.tensors = {
       inputIds: tensor(ioBuffer(idsType, sequence, 'input-ids'), idsType, [1, sequence]),
-      timestep: tensor(ioBuffer(timestepType, 1, 'timestep'), timestepType, [1]),
       hidden: tensor(ioBuffer(hiddenType, sequence * model.hiddenSize, 'hidden'), hiddenType, hiddenShape),
       unetInput: tensor(unetInput, floatType, latentShape),
       noisePred: tensor(noisePred, floatType, latentShape),
@@ -333,11 +328,13 @@ class GpuStageRun implements StageRun {
 
   async runUnet(timestep: number): Promise<void> {
     const { inputs, outputs } = this.model.stages.unet;
-    this.write(this.tensors.timestep, scalarData(inputs.timestep.type, timestep));
+    // The timestep stays a CPU tensor: exports turn it into an embedding through int64 ops that ORT runs on
+    // its CPU EP, so a GPU copy would cost one read-back per step.
+    const timestepTensor = new ort.Tensor(inputs.timestep.type, scalarData(inputs.timestep.type, timestep), [1]);
     await this.sessions.unet.run(
       {
         [inputs.sample.name]: this.tensors.unetInput,
-        [inputs.timestep.name]: this.tensors.timestep,
+        [inputs.timestep.name]: timestepTensor,
         [inputs.encoderHiddenStates.name]: this.tensors.hidden,
       },
       { [outputs.noisePred.name]: this.tensors.noisePred },
@@ -460,6 +457,11 @@ export class TextToImagePipeline {
     }
   }
 
+  /** Whether `generate({ canvas })` can show an image with no read-back at all. */
+  get canDrawToCanvas(): boolean {
+    return this.residency === 'gpu' && !this.provider.softwareAdapter;
+  }
+
   get isBusy(): boolean {
     return this.busy;
   }
@@ -473,8 +475,11 @@ export class TextToImagePipeline {
     const steps = validateRequest(request);
     if (this.disposed) throw new PipelineError('not-loaded', 'This pipeline was disposed; load the model again.');
     this.throwIfDeviceLost();
-    if (request.canvas && this.residency !== 'gpu') {
-      throw new PipelineError('invalid-input', 'Drawing straight to a canvas needs WebGPU with GPU-resident tensors.');
+    if (request.canvas && !this.canDrawToCanvas) {
+      throw new PipelineError(
+        'invalid-input',
+        'Drawing straight to a canvas needs WebGPU on a hardware adapter with GPU-resident tensors.',
+      );
     }
     if (this.busy) throw new PipelineError('busy', 'An image is already being generated; wait for it or cancel it.');
     this.busy = true;
@@ -562,6 +567,7 @@ export class TextToImagePipeline {
       readbacks: before && after ? after.readbacks - before.readbacks : 0,
       readbackBytes: before && after ? after.readbackBytes - before.readbackBytes : 0,
       gpuBuffersCreated: before && after ? after.buffersCreated - before.buffersCreated : 0,
+      uploadStagingBuffers: before && after ? after.uploadStagingBuffers - before.uploadStagingBuffers : 0,
     };
   }
 

@@ -2,30 +2,17 @@
  * Messages between the page and the pipeline Worker. Every request carries an id; the worker answers
  * with exactly one `result` or `error` for it, and may send `progress` for it before that.
  */
+import type { DownloadProgress } from './download/index.js';
 import type { PipelineErrorCode } from './errors.js';
 import type { ProviderChoice, ProviderPreference } from './execution-provider.js';
 import type { StageTimings, TensorResidency } from './pipeline.js';
 
-export interface FileProgress {
-  path: string;
-  bytesDone: number;
-  bytesTotal: number;
-}
-
-/** Download progress for a whole model, suitable for progress bars. */
-export interface ModelProgress {
-  modelId: string;
-  phase: 'checking' | 'downloading' | 'verifying' | 'loading' | 'done';
-  bytesDone: number;
-  bytesTotal: number;
-  /** Smoothed download rate; 0 until measured. */
-  bytesPerSecond: number;
-  /** Seconds left at the current rate; undefined until measured. */
-  etaSeconds?: number;
-  files: FileProgress[];
-  /** A human-readable note, e.g. that a file changed on the server and was started over. */
+/** Download (and then loading) progress for a whole model, suitable for progress bars. */
+export type ModelProgress = Omit<DownloadProgress, 'phase'> & {
+  phase: DownloadProgress['phase'] | 'loading';
+  /** Something worth telling the user, e.g. that a file changed on the server and was started over. */
   note?: string;
-}
+};
 
 export interface StoredModel {
   modelId: string;
@@ -81,6 +68,7 @@ export type WorkerRequest =
   | { kind: 'tokenize'; prompt: string; maxLength: number }
   | { kind: 'stored-models'; manifestUrl: string }
   | { kind: 'delete-model'; source: ModelSource }
+  | { kind: 'simulate-device-loss' }
   | { kind: 'cancel'; target: number };
 
 export interface WorkerResults {
@@ -90,6 +78,7 @@ export interface WorkerResults {
   tokenize: TokenCount;
   'stored-models': StoredModel[];
   'delete-model': null;
+  'simulate-device-loss': null;
   cancel: null;
 }
 

@@ -13,7 +13,7 @@ export const CHROMIUM_FLAGS = [
   '--disable-quic',
   '--disable-dev-shm-usage',
 ];
-export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader'];
+export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu'];
 
 export async function launchChromium(options: { webgpu?: boolean; extraArgs?: string[] } = {}): Promise<Browser> {
   const webgpu = options.webgpu ?? true;
@@ -29,7 +29,8 @@ export async function startDevServer(): Promise<{ server: ViteDevServer; url: st
   const server = await createServer({
     configFile: 'vite.config.ts',
     logLevel: 'error',
-    server: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
+    // No watcher and no HMR: files edited during a run must not reload the page under test.
+    server: { host: '127.0.0.1', port: 0, strictPort: false, open: false, hmr: false, watch: null },
   });
   await server.listen();
   const address = server.httpServer?.address();

@@ -1,0 +1,48 @@
+/**
+ * Tiny VAE decoder: latent_sample [N, 4, h, w] -> sample [N, 3, 8h, 8w] in (-1, 1).
+ * post_quant_conv, conv_in, a ResNet block, three nearest-x2 Resize upsamplers (two followed by a conv),
+ * GroupNorm, SiLU, conv_out and a Tanh so the pixels use the whole range without saturating.
+ */
+import { SEEDS, TINY_DIMS, type TinyModelSet } from './config.js';
+import { Layers } from './layers.js';
+import { GraphBuilder } from './onnx-graph.js';
+import { Prng } from './prng.js';
+
+/** Pre-Tanh std of about 0.8: images spread over the range, few pixels clipped. */
+const OUTPUT_GAIN = 1.3;
+
+export function buildVaeDecoder(set: TinyModelSet): Uint8Array {
+  const { latentChannels, vaeChannels: channels, vaeGroups: groups, imageChannels } = TINY_DIMS;
+  const graph = new GraphBuilder(set.floatType);
+  const layers = new Layers(graph, new Prng(SEEDS.vaeDecoder));
+
+  const latent = graph.addInput('latent_sample', set.floatType, [
+    'batch_size',
+    'num_channels_latent',
+    'height_latent',
+    'width_latent',
+  ]);
+  const quantized = layers.conv('post_quant_conv', latent, latentChannels, latentChannels, { kernel: 1 });
+  const stem = layers.conv('decoder.conv_in', quantized, latentChannels, channels);
+  let hidden = graph.node('Add', [
+    stem,
+    layers.normActConv('decoder.mid_block.resnets.0', stem, channels, channels, groups),
+  ]);
+
+  // 8x8 -> 16x16 -> 32x32, each upsampler followed by a conv; the last x2 to 64x64 feeds conv_out
+  // directly, which keeps the full-resolution work (the bulk of the FLOPs) to one small conv.
+  const widths = [channels, channels / 2, channels / 2];
+  for (let block = 0; block < 2; block++) {
+    const name = `decoder.up_blocks.${block}`;
+    const upsampled = layers.upsample2x(`${name}.upsamplers.0`, hidden);
+    hidden = layers.normActConv(`${name}.resnets.0`, upsampled, widths[block], widths[block + 1], groups);
+  }
+  hidden = layers.upsample2x('decoder.up_blocks.2.upsamplers.0', hidden);
+
+  const normed = layers.silu(layers.groupNorm('decoder.conv_norm_out', hidden, widths[2], groups));
+  const image = graph.node('Tanh', [
+    layers.conv('decoder.conv_out', normed, widths[2], imageChannels, { gain: OUTPUT_GAIN }),
+  ]);
+  graph.addOutput(image, 'sample', set.floatType, ['batch_size', imageChannels, 'height', 'width']);
+  return graph.encode('vae_decoder', `${set.id} tiny VAE decoder (test stand-in, random weights)`);
+}

@@ -1,0 +1,30 @@
+/** The pipeline's public face: what components and embedding pages may use. */
+export { TextToImagePipeline, MAX_PROMPT_CHARACTERS, MAX_STEPS } from './pipeline.js';
+export type {
+  GenerateRequest,
+  GenerateResult,
+  PipelineOptions,
+  StageTimings,
+  TensorResidency,
+} from './pipeline.js';
+export { PipelineError, isAbortError } from './errors.js';
+export type { PipelineErrorCode } from './errors.js';
+export { chooseExecutionProvider } from './execution-provider.js';
+export type { ExecutionProvider, ProviderChoice, ProviderPreference } from './execution-provider.js';
+export type { StageLoader, StageSource } from './stage-sessions.js';
+export { getModel, loadManifest, parseManifest, resolveFileUrl, ManifestError } from './manifest.js';
+export type * from './manifest-types.js';
+export { encodePrompt, preloadTokenizer, tokenizePrompt } from './tokenizer.js';
+export type { PromptEncodingOptions, TokenizedPrompt } from './tokenizer.js';
+export { latentsToPixels } from './pixels.js';
+export { GeneratorClient } from './generator-client.js';
+export type { LoadOptions, RequestOptions } from './generator-client.js';
+export type {
+  ImageResult,
+  LoadedModel,
+  ModelProgress,
+  ModelSource,
+  StoredModel,
+  TokenCount,
+} from './worker-protocol.js';
+export { formatBytes } from './download/index.js';

@@ -1,0 +1,237 @@
+/// <reference lib="webworker" />
+/**
+ * The dedicated Worker that owns the downloader's store and the pipeline, so the page's main thread
+ * stays free while weights load and images are made. Speaks worker-protocol.ts.
+ */
+import * as ort from 'onnxruntime-web/webgpu';
+import {
+  IdbChunkStore,
+  deleteStoredModel,
+  downloadModel,
+  getModelStorageStatus,
+  loadModelFile,
+  type DownloadEvent,
+} from './download/index.js';
+import { isAbortError } from './errors.js';
+import { getModel, loadManifest } from './manifest.js';
+import type { Manifest, ModelEntry } from './manifest-types.js';
+import { TextToImagePipeline } from './pipeline.js';
+import { preloadTokenizer, tokenizePrompt } from './tokenizer.js';
+import type {
+  ImageResult,
+  LoadedModel,
+  ModelProgress,
+  ModelSource,
+  RequestMessage,
+  ResponseMessage,
+  SerializedError,
+  StoredModel,
+  WorkerResults,
+} from './worker-protocol.js';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const store = new IdbChunkStore();
+const manifests = new Map<string, Promise<Manifest>>();
+const running = new Map<number, AbortController>();
+let loaded: { key: string; pipeline: TextToImagePipeline; info: LoadedModel } | undefined;
+/** Images are made one at a time; requests from several elements wait their turn. */
+let generationQueue: Promise<unknown> = Promise.resolve();
+let outputCanvas: OffscreenCanvas | undefined;
+
+type Reporter = (progress: ModelProgress) => void;
+
+function manifestFor(url: string): Promise<Manifest> {
+  let manifest = manifests.get(url);
+  if (!manifest) {
+    manifest = loadManifest(url);
+    manifests.set(url, manifest);
+    manifest.catch(() => manifests.delete(url));
+  }
+  return manifest;
+}
+
+async function modelFor(source: ModelSource): Promise<ModelEntry> {
+  return getModel(await manifestFor(source.manifestUrl), source.modelId);
+}
+
+function describeEvent(event: DownloadEvent): string | undefined {
+  return 'message' in event ? event.message : undefined;
+}
+
+async function download(source: ModelSource, signal: AbortSignal, report: Reporter): Promise<StoredModel> {
+  const model = await modelFor(source);
+  let note: string | undefined;
+  await downloadModel(model, {
+    store,
+    manifestUrl: source.manifestUrl,
+    mirrorBaseUrl: source.mirrorBaseUrl,
+    signal,
+    onProgress: (progress) => report({ ...progress, note }),
+    onEvent: (event) => {
+      note = describeEvent(event) ?? note;
+    },
+  });
+  return getModelStorageStatus(model, store);
+}
+
+async function load(
+  request: Extract<RequestMessage, { kind: 'load' }>,
+  signal: AbortSignal,
+  report: Reporter,
+): Promise<LoadedModel> {
+  const key = JSON.stringify([request.source, request.provider, request.residency]);
+  if (loaded?.key === key) return loaded.info;
+  const tokenizerReady = preloadTokenizer();
+  const stored = await download(request.source, signal, report);
+  const model = await modelFor(request.source);
+  await generationQueue;
+  await loaded?.pipeline.dispose();
+  loaded = undefined;
+  const started = performance.now();
+  report({ ...emptyProgress(model.id, stored), phase: 'loading' });
+  const pipeline = await TextToImagePipeline.create(model, {
+    provider: request.provider,
+    residency: request.residency,
+    loadStage: (stage) => loadModelFile(model, stage, store),
+  });
+  await tokenizerReady;
+  const info: LoadedModel = {
+    modelId: model.id,
+    provider: pipeline.provider,
+    residency: pipeline.residency,
+    width: model.image.width,
+    height: model.image.height,
+    loadMs: performance.now() - started,
+  };
+  loaded = { key, pipeline, info };
+  return info;
+}
+
+function emptyProgress(modelId: string, stored: StoredModel): ModelProgress {
+  return {
+    modelId,
+    phase: 'done',
+    bytesDone: stored.bytesStored,
+    bytesTotal: stored.bytesTotal,
+    bytesPerSecond: 0,
+    etaSeconds: undefined,
+    files: [],
+  };
+}
+
+async function pixelsToBitmap(pixels: Uint8ClampedArray<ArrayBuffer>, width: number, height: number) {
+  return createImageBitmap(new ImageData(pixels, width, height));
+}
+
+async function generate(
+  request: Extract<RequestMessage, { kind: 'generate' }>,
+  signal: AbortSignal,
+): Promise<ImageResult> {
+  const current = loaded;
+  if (!current) throw new Error('No model is loaded: call load() first.');
+  const { pipeline, info } = current;
+  const drawOnGpu = pipeline.canDrawToCanvas;
+  if (drawOnGpu) outputCanvas ??= new OffscreenCanvas(info.width, info.height);
+  const result = await pipeline.generate({
+    prompt: request.prompt,
+    seed: request.seed,
+    steps: request.steps,
+    signal,
+    canvas: drawOnGpu ? outputCanvas : undefined,
+  });
+  const bitmap =
+    drawOnGpu && outputCanvas
+      ? outputCanvas.transferToImageBitmap()
+      : await pixelsToBitmap(result.pixels as Uint8ClampedArray<ArrayBuffer>, result.width, result.height);
+  return {
+    bitmap,
+    width: result.width,
+    height: result.height,
+    prompt: result.prompt,
+    seed: result.seed,
+    steps: result.steps,
+    truncated: result.truncated,
+    modelId: info.modelId,
+    provider: info.provider.provider,
+    timings: result.timings,
+    readbacks: result.readbacks,
+    gpuBuffersCreated: result.gpuBuffersCreated,
+  };
+}
+
+function enqueueGeneration(
+  request: Extract<RequestMessage, { kind: 'generate' }>,
+  signal: AbortSignal,
+): Promise<ImageResult> {
+  const turn = generationQueue.then(() => generate(request, signal));
+  generationQueue = turn.catch(() => undefined);
+  return turn;
+}
+
+async function storedModels(manifestUrl: string): Promise<StoredModel[]> {
+  const manifest = await manifestFor(manifestUrl);
+  return Promise.all(manifest.models.map((model) => getModelStorageStatus(model, store)));
+}
+
+async function simulateDeviceLoss(): Promise<null> {
+  if (loaded?.info.provider.provider !== 'webgpu') throw new Error('No WebGPU model is loaded.');
+  (await ort.env.webgpu.device).destroy();
+  return null;
+}
+
+async function dispatch(
+  request: RequestMessage,
+  signal: AbortSignal,
+  report: Reporter,
+): Promise<WorkerResults[keyof WorkerResults]> {
+  switch (request.kind) {
+    case 'download':
+      return download(request.source, signal, report);
+    case 'load':
+      return load(request, signal, report);
+    case 'generate':
+      return enqueueGeneration(request, signal);
+    case 'tokenize': {
+      const { ids: _ids, ...count } = await tokenizePrompt(request.prompt, { maxLength: request.maxLength });
+      return count;
+    }
+    case 'stored-models':
+      return storedModels(request.manifestUrl);
+    case 'delete-model':
+      await deleteStoredModel(store, request.source.modelId);
+      return null;
+    case 'simulate-device-loss':
+      return simulateDeviceLoss();
+    case 'cancel':
+      running.get(request.target)?.abort();
+      return null;
+  }
+}
+
+function serializeError(error: unknown): SerializedError {
+  if (isAbortError(error)) return { name: 'AbortError', message: (error as DOMException).message };
+  if (error instanceof Error) {
+    const code = (error as Error & { code?: SerializedError['code'] }).code;
+    return { name: error.name, message: error.message, code };
+  }
+  return { name: 'Error', message: String(error) };
+}
+
+function post(message: ResponseMessage, transfer: Transferable[] = []): void {
+  self.postMessage(message, transfer);
+}
+
+self.addEventListener('message', (event: MessageEvent<RequestMessage>) => {
+  const request = event.data;
+  const controller = new AbortController();
+  running.set(request.id, controller);
+  const report: Reporter = (progress) => post({ id: request.id, type: 'progress', progress });
+  dispatch(request, controller.signal, report)
+    .then((value) => {
+      const transfer = value && typeof value === 'object' && 'bitmap' in value ? [value.bitmap] : [];
+      post({ id: request.id, type: 'result', value }, transfer);
+    })
+    .catch((error: unknown) => post({ id: request.id, type: 'error', error: serializeError(error) }))
+    .finally(() => running.delete(request.id));
+});

@@ -1,0 +1,325 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PipelineError } from '../src/pipeline/errors';
+import {
+  ManifestError,
+  getModel,
+  loadManifest,
+  parseManifest,
+  resolveFileUrl,
+} from '../src/pipeline/manifest';
+
+const MANIFEST_TEXT = readFileSync(join(import.meta.dirname, '..', 'model-manifest.json'), 'utf8');
+
+/** A fresh, mutable copy of the repository's manifest JSON. */
+// The JSON is deliberately untyped here: the tests break it in ways the Manifest type forbids.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function manifestJson(): any {
+  return JSON.parse(MANIFEST_TEXT);
+}
+
+describe('model-manifest.json', () => {
+  const manifest = parseManifest(manifestJson());
+
+  it('defaults to the real SD-Turbo export, followed by the two tiny sets', () => {
+    expect(manifest.defaultModel).toBe('sd-turbo');
+    expect(manifest.models.map((model) => model.id)).toEqual(['sd-turbo', 'tiny-fp32', 'tiny-fp16']);
+  });
+
+  it('describes schmuell/sd-turbo-ort-web as DESIGN.md does', () => {
+    const model = getModel(manifest, 'sd-turbo');
+    expect(model).toMatchObject({
+      baseUrl: 'https://huggingface.co/schmuell/sd-turbo-ort-web/resolve/main/',
+      weights: 'fp16',
+      tokenizer: { maxLength: 77, padId: 0 },
+      hiddenSize: 1024,
+      latent: { channels: 4, height: 64, width: 64 },
+      image: { height: 512, width: 512 },
+      vaeScalingFactor: 0.18215,
+    });
+    const { textEncoder, unet, vaeDecoder } = model.stages;
+    expect(textEncoder.inputs.inputIds).toEqual({ name: 'input_ids', type: 'int32' });
+    expect(textEncoder.outputs.hiddenStates).toEqual({ name: 'last_hidden_state', type: 'float32' });
+    expect(unet.inputs).toEqual({
+      sample: { name: 'sample', type: 'float32' },
+      timestep: { name: 'timestep', type: 'int64' },
+      encoderHiddenStates: { name: 'encoder_hidden_states', type: 'float32' },
+    });
+    expect(unet.outputs.noisePred).toEqual({ name: 'out_sample', type: 'float32' });
+    expect(vaeDecoder.inputs.latentSample).toEqual({ name: 'latent_sample', type: 'float32' });
+    expect(vaeDecoder.outputs.sample).toEqual({ name: 'sample', type: 'float32' });
+    expect(textEncoder.session?.freeDimensionOverrides).toEqual({ batch_size: 1 });
+    expect(unet.session?.freeDimensionOverrides).toEqual({
+      batch_size: 1,
+      num_channels: 4,
+      height: 64,
+      width: 64,
+      sequence_length: 77,
+    });
+    expect(vaeDecoder.session?.freeDimensionOverrides).toEqual({
+      batch_size: 1,
+      num_channels_latent: 4,
+      height_latent: 64,
+      width_latent: 64,
+    });
+    expect([textEncoder, unet, vaeDecoder].map((stage) => stage.file.approxBytes)).toEqual([
+      681e6, 1733e6, 99e6,
+    ]);
+  });
+
+  it('gives the FP16 tiny set float16 IO and a float16 timestep', () => {
+    const { unet, textEncoder } = getModel(manifest, 'tiny-fp16').stages;
+    expect(unet.inputs.timestep.type).toBe('float16');
+    expect(unet.inputs.sample.type).toBe('float16');
+    expect(textEncoder.inputs.inputIds.type).toBe('int32');
+  });
+});
+
+describe('parseManifest rejects', () => {
+  const source = 'model-manifest.json';
+  // Each case breaks one field of a valid manifest and names the exact message expected.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const cases: [string, (json: any) => unknown, string][] = [
+    [
+      'a missing field',
+      (json) => delete json.models[1].stages.unet.file.path,
+      'models[1].stages.unet.file.path is missing (expected a non-empty string)',
+    ],
+    [
+      'a field of the wrong type',
+      (json) => (json.models[0].hiddenSize = '1024'),
+      'models[0].hiddenSize must be a positive integer (got "1024")',
+    ],
+    [
+      'an unknown element type',
+      (json) => (json.models[1].stages.unet.inputs.timestep.type = 'fp32'),
+      'models[1].stages.unet.inputs.timestep.type must be one of float32, float16, int32, int64 (got "fp32")',
+    ],
+    [
+      'an integer type where floats flow',
+      (json) => (json.models[0].stages.vaeDecoder.outputs.sample.type = 'int32'),
+      'models[0].stages.vaeDecoder.outputs.sample.type must be one of float32, float16 (got "int32")',
+    ],
+    [
+      'float token ids',
+      (json) => (json.models[0].stages.textEncoder.inputs.inputIds.type = 'float32'),
+      'models[0].stages.textEncoder.inputs.inputIds.type must be one of int32, int64 (got "float32")',
+    ],
+    [
+      'duplicate model ids',
+      (json) => (json.models[2].id = 'tiny-fp32'),
+      'models[2].id "tiny-fp32" is already the id of models[1]',
+    ],
+    [
+      'a defaultModel that is not in models',
+      (json) => (json.defaultModel = 'sd-xl'),
+      'defaultModel "sd-xl" is not the id of a model (known: sd-turbo, tiny-fp32, tiny-fp16)',
+    ],
+    [
+      'a zero size',
+      (json) => (json.models[1].latent.height = 0),
+      'models[1].latent.height must be a positive integer (got 0)',
+    ],
+    [
+      'a negative file size',
+      (json) => (json.models[0].stages.unet.file.approxBytes = -1),
+      'models[0].stages.unet.file.approxBytes must be a positive integer (got -1)',
+    ],
+    [
+      'a fractional byte count',
+      (json) => (json.models[1].stages.vaeDecoder.file.bytes = 1.5),
+      'models[1].stages.vaeDecoder.file.bytes must be a positive integer (got 1.5)',
+    ],
+    [
+      'a file with no size at all',
+      (json) => delete json.models[0].stages.unet.file.approxBytes,
+      'models[0].stages.unet.file needs "bytes" or "approxBytes"',
+    ],
+    [
+      'an upper-case sha256',
+      (json) => (json.models[1].stages.unet.file.sha256 = 'AB'.repeat(32)),
+      `models[1].stages.unet.file.sha256 must be 64 lower-case hex digits (got "${'AB'.repeat(32)}")`,
+    ],
+    [
+      'a short sha256',
+      (json) => (json.models[1].stages.unet.file.sha256 = 'abc123'),
+      'models[1].stages.unet.file.sha256 must be 64 lower-case hex digits (got "abc123")',
+    ],
+    [
+      "a baseUrl without a trailing '/'",
+      (json) => (json.models[1].baseUrl = 'models/tiny-fp32'),
+      `models[1].baseUrl must end with '/' (got "models/tiny-fp32")`,
+    ],
+    [
+      'a file path that escapes the baseUrl',
+      (json) => (json.models[1].stages.unet.file.path = '../unet/model.onnx'),
+      `models[1].stages.unet.file.path must be a relative path under the model's baseUrl (got "../unet/model.onnx")`,
+    ],
+    [
+      'an absolute file path',
+      (json) => (json.models[1].stages.unet.file.path = 'https://example.com/unet.onnx'),
+      `models[1].stages.unet.file.path must be a relative path under the model's baseUrl (got "https://example.com/unet.onnx")`,
+    ],
+    [
+      'a misspelt field',
+      (json) => (json.models[0].stages.unet.file.sha265 = 'x'),
+      'models[0].stages.unet.file has an unknown field "sha265" (allowed: path, bytes, approxBytes, sha256)',
+    ],
+    [
+      'a non-positive dimension override',
+      (json) => (json.models[0].stages.unet.session.freeDimensionOverrides.height = 0),
+      'models[0].stages.unet.session.freeDimensionOverrides.height must be a positive integer (got 0)',
+    ],
+    [
+      'an unknown optimisation level',
+      (json) => (json.models[0].stages.unet.session.graphOptimizationLevel = 'max'),
+      'models[0].stages.unet.session.graphOptimizationLevel must be one of disabled, basic, extended, all (got "max")',
+    ],
+    [
+      'a negative pad id',
+      (json) => (json.models[0].tokenizer.padId = -1),
+      'models[0].tokenizer.padId must be a non-negative integer (got -1)',
+    ],
+    [
+      'an unknown weight precision',
+      (json) => (json.models[0].weights = 'int8'),
+      'models[0].weights must be one of fp32, fp16 (got "int8")',
+    ],
+    [
+      'an id unfit for URLs and storage keys',
+      (json) => (json.models[0].id = 'SD Turbo'),
+      `models[0].id must be lower-case letters, digits, '.', '_' or '-' (got "SD Turbo")`,
+    ],
+    [
+      'a UNet text input typed unlike the text encoder output',
+      (json) => (json.models[0].stages.unet.inputs.encoderHiddenStates.type = 'float16'),
+      'models[0].stages.unet.inputs.encoderHiddenStates.type must equal textEncoder.outputs.hiddenStates.type ("float32"), whose tensor it receives',
+    ],
+    ['an unknown version', (json) => (json.version = 2), 'version must be 1 (got 2)'],
+    ['an empty model list', (json) => (json.models = []), 'models must list at least one model'],
+    ['models that are not a list', (json) => (json.models = {}), 'models must be an array (got an object)'],
+  ];
+
+  it.each(cases)('%s', (_, breakIt, message) => {
+    const json = manifestJson();
+    breakIt(json);
+    expect(() => parseManifest(json)).toThrow(new ManifestError(`${source}: ${message}`));
+  });
+
+  it('a document that is not an object', () => {
+    expect(() => parseManifest(null)).toThrow(
+      'model-manifest.json: the top level must be an object (got null)',
+    );
+  });
+
+  it('with a ManifestError that is a PipelineError coded "manifest"', () => {
+    const json = manifestJson();
+    json.version = 2;
+    const error = captureError(() => parseManifest(json, 'https://example.com/m.json'));
+    expect(error).toBeInstanceOf(PipelineError);
+    expect(error).toMatchObject({ name: 'ManifestError', code: 'manifest' });
+    expect((error as Error).message).toBe('https://example.com/m.json: version must be 1 (got 2)');
+  });
+});
+
+describe('getModel', () => {
+  const manifest = parseManifest(manifestJson());
+
+  it('finds a model by id', () => {
+    expect(getModel(manifest, 'tiny-fp16').weights).toBe('fp16');
+  });
+
+  it('lists the known ids for an unknown one', () => {
+    expect(() => getModel(manifest, 'sdxl-turbo')).toThrow(
+      new ManifestError('Unknown model "sdxl-turbo"; the manifest has: sd-turbo, tiny-fp32, tiny-fp16.'),
+    );
+  });
+});
+
+describe('resolveFileUrl', () => {
+  const manifest = parseManifest(manifestJson());
+  const tiny = getModel(manifest, 'tiny-fp32');
+  const real = getModel(manifest, 'sd-turbo');
+  const unetFile = tiny.stages.unet.file;
+
+  it('resolves a relative baseUrl against the manifest URL', () => {
+    expect(resolveFileUrl(tiny, unetFile, 'http://localhost:5173/model-manifest.json')).toBe(
+      'http://localhost:5173/models/tiny-fp32/unet/model.onnx',
+    );
+    expect(resolveFileUrl(tiny, unetFile, 'https://example.com/app/model-manifest.json?v=2')).toBe(
+      'https://example.com/app/models/tiny-fp32/unet/model.onnx',
+    );
+  });
+
+  it('keeps an absolute baseUrl', () => {
+    expect(
+      resolveFileUrl(real, real.stages.vaeDecoder.file, 'http://localhost:5173/model-manifest.json'),
+    ).toBe('https://huggingface.co/schmuell/sd-turbo-ort-web/resolve/main/vae_decoder/model.onnx');
+  });
+
+  it('puts the file path under a mirror instead of baseUrl', () => {
+    const manifestUrl = 'https://app.example.com/model-manifest.json';
+    expect(
+      resolveFileUrl(real, real.stages.unet.file, manifestUrl, 'https://cdn.example.org/sd-turbo/'),
+    ).toBe('https://cdn.example.org/sd-turbo/unet/model.onnx');
+    // A mirror given without its trailing slash still keeps its last segment.
+    expect(resolveFileUrl(real, real.stages.unet.file, manifestUrl, 'https://cdn.example.org/sd-turbo')).toBe(
+      'https://cdn.example.org/sd-turbo/unet/model.onnx',
+    );
+    expect(resolveFileUrl(real, real.stages.unet.file, manifestUrl, '/mirror/sd-turbo/')).toBe(
+      'https://app.example.com/mirror/sd-turbo/unet/model.onnx',
+    );
+  });
+
+  it('needs an absolute manifest URL where there is no page to resolve against', () => {
+    expect(() => resolveFileUrl(tiny, unetFile, 'model-manifest.json')).toThrow(ManifestError);
+  });
+});
+
+describe('loadManifest', () => {
+  const url = 'https://example.com/model-manifest.json';
+  const respond = (response: Response) => async () => response;
+
+  it('fetches and parses', async () => {
+    const manifest = await loadManifest(url, respond(new Response(MANIFEST_TEXT)));
+    expect(manifest.defaultModel).toBe('sd-turbo');
+  });
+
+  it('names the URL and status on an HTTP error', async () => {
+    const notFound = new Response('nope', { status: 404, statusText: 'Not Found' });
+    await expect(loadManifest(url, respond(notFound))).rejects.toThrow(
+      `Could not fetch the model manifest ${url}: HTTP 404 Not Found`,
+    );
+  });
+
+  it('names the URL on a network error', async () => {
+    const offline = async (): Promise<Response> => {
+      throw new TypeError('fetch failed');
+    };
+    await expect(loadManifest(url, offline)).rejects.toThrow(
+      `Could not fetch the model manifest ${url}: fetch failed`,
+    );
+  });
+
+  it('names the URL on invalid JSON', async () => {
+    await expect(loadManifest(url, respond(new Response('{"version": 1,')))).rejects.toThrow(
+      `The model manifest ${url} is not valid JSON`,
+    );
+  });
+
+  it('names the URL on an invalid manifest', async () => {
+    await expect(loadManifest(url, respond(new Response('{"version": 1}')))).rejects.toThrow(
+      `${url}: models is missing (expected an array)`,
+    );
+  });
+});
+
+function captureError(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}

@@ -1,0 +1,98 @@
+/**
+ * Test page: exposes the pipeline's public face to Playwright as `window.pipelineTest`.
+ * Models are read straight from their URLs (the downloader has its own tests).
+ */
+import {
+  TextToImagePipeline,
+  getModel,
+  loadManifest,
+  resolveFileUrl,
+  type GenerateRequest,
+  type PipelineOptions,
+} from '../../src/pipeline/index.js';
+
+const manifestUrl = new URL('/model-manifest.json', location.href).href;
+const pipelines = new Map<string, TextToImagePipeline>();
+
+interface LoadOptions {
+  provider?: PipelineOptions['provider'];
+  residency?: PipelineOptions['residency'];
+}
+
+async function load(modelId: string, options: LoadOptions = {}) {
+  const key = `${modelId}/${options.provider ?? 'auto'}/${options.residency ?? 'gpu'}`;
+  const existing = pipelines.get(key);
+  if (existing) return existing;
+  const manifest = await loadManifest(manifestUrl);
+  const model = getModel(manifest, modelId);
+  const pipeline = await TextToImagePipeline.create(model, {
+    ...options,
+    loadStage: async (_stage, file) => resolveFileUrl(model, file, manifestUrl),
+  });
+  pipelines.set(key, pipeline);
+  return pipeline;
+}
+
+async function errorInfo(action: () => Promise<unknown>) {
+  try {
+    await action();
+    return { ok: true };
+  } catch (error) {
+    const e = error as Error & { code?: string };
+    return { ok: false, name: e.name, code: e.code, message: e.message };
+  }
+}
+
+const pipelineTest = {
+  async describe(modelId: string, options?: LoadOptions) {
+    const pipeline = await load(modelId, options);
+    return { provider: pipeline.provider, residency: pipeline.residency, activity: pipeline.gpuActivity };
+  },
+  async generate(modelId: string, request: Omit<GenerateRequest, 'signal' | 'canvas'>, options?: LoadOptions) {
+    const pipeline = await load(modelId, options);
+    const result = await pipeline.generate(request);
+    return { ...result, pixels: result.pixels ? Array.from(result.pixels) : undefined };
+  },
+  async generateToCanvas(modelId: string, request: Omit<GenerateRequest, 'signal' | 'canvas'>) {
+    const pipeline = await load(modelId);
+    const canvas = document.querySelector<HTMLCanvasElement>('#target')!;
+    const result = await pipeline.generate({ ...request, canvas });
+    return { ...result, pixels: undefined };
+  },
+  async generateError(modelId: string, request: unknown, options?: LoadOptions) {
+    const pipeline = await load(modelId, options);
+    return errorInfo(() => pipeline.generate(request as GenerateRequest));
+  },
+  async loadError(modelId: string, options?: LoadOptions) {
+    return errorInfo(() => load(modelId, options));
+  },
+  /** Aborts once the text encoder has started; the run must stop before the UNet and leave the pipeline usable. */
+  async cancelDuringRun(modelId: string, request: Omit<GenerateRequest, 'signal' | 'canvas'>) {
+    const pipeline = await load(modelId);
+    const before = pipeline.gpuActivity;
+    const controller = new AbortController();
+    const running = pipeline.generate({ ...request, signal: controller.signal });
+    queueMicrotask(() => controller.abort());
+    const outcome = await errorInfo(() => running);
+    const after = pipeline.gpuActivity;
+    const busyOutcome = await errorInfo(async () => {
+      const first = pipeline.generate(request);
+      const second = pipeline.generate(request);
+      await Promise.allSettled([first]);
+      await second;
+    });
+    return {
+      outcome,
+      busyOutcome,
+      buffersCreatedDuringCancelledRun: before && after ? after.buffersCreated - before.buffersCreated : 0,
+    };
+  },
+};
+
+declare global {
+  interface Window {
+    pipelineTest: typeof pipelineTest;
+  }
+}
+window.pipelineTest = pipelineTest;
+document.body.dataset.ready = 'true';

@@ -1,0 +1,187 @@
+import type { Browser, Page } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTinyModels } from '../scripts/tiny-models/index.js';
+import { launchChromium, openPage, startDevServer } from './support/browser.js';
+
+type PipelineTest = Window['pipelineTest'];
+type GenerateOutput = Awaited<ReturnType<PipelineTest['generate']>>;
+
+let server: ViteDevServer;
+let browser: Browser;
+let page: Page;
+let logs: string[];
+
+const request = { prompt: 'a photo of a cat', seed: 42, steps: 1 };
+
+function generate(modelId: string, req: typeof request, options?: Parameters<PipelineTest['generate']>[2]) {
+  return page.evaluate(([id, r, o]) => window.pipelineTest.generate(id, r, o), [
+    modelId,
+    req,
+    options,
+  ] as const) as Promise<GenerateOutput>;
+}
+
+function pixelDifference(a: number[], b: number[]) {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  let differing = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (d > 0) differing++;
+    max = Math.max(max, d);
+  }
+  return { max, differingShare: differing / a.length };
+}
+
+beforeAll(async () => {
+  await ensureTinyModels();
+  ({ server } = await startDevServer());
+  const url = `http://127.0.0.1:${(server.httpServer?.address() as { port: number }).port}`;
+  browser = await launchChromium({ webgpu: true });
+  ({ page, logs } = await openPage(browser, `${url}/tests/pages/pipeline.html`));
+  await page.waitForSelector('body[data-ready="true"]');
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('text-to-image pipeline in Chromium', () => {
+  it('chooses WebGPU for the FP32 tiny model and says so', async () => {
+    const info = await page.evaluate(() => window.pipelineTest.describe('tiny-fp32'));
+    expect(info.provider.provider, logs.join('\n')).toBe('webgpu');
+    expect(info.provider.fellBack).toBe(false);
+    expect(info.residency).toBe('gpu');
+  });
+
+  it('makes a deterministic, seed- and prompt-dependent image on WebGPU', async () => {
+    const first = await generate('tiny-fp32', request);
+    const second = await generate('tiny-fp32', request);
+    expect(first.width * first.height * 4).toBe(first.pixels!.length);
+    expect(first.pixels).toEqual(second.pixels);
+    const otherSeed = await generate('tiny-fp32', { ...request, seed: 43 });
+    const otherPrompt = await generate('tiny-fp32', { ...request, prompt: 'a watercolor of a lighthouse' });
+    expect(pixelDifference(first.pixels!, otherSeed.pixels!).differingShare).toBeGreaterThan(0.3);
+    expect(pixelDifference(first.pixels!, otherPrompt.pixels!).differingShare).toBeGreaterThan(0.05);
+    // Alpha is opaque and the image is not one flat colour.
+    expect(first.pixels!.filter((_, i) => i % 4 === 3).every((a) => a === 255)).toBe(true);
+    expect(new Set(first.pixels!.filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(16);
+  });
+
+  it('reads back only the final image on WebGPU and allocates nothing per image', async () => {
+    const result = await generate('tiny-fp32', { ...request, steps: 2 });
+    expect(result.readbacks).toBe(1);
+    expect(result.readbackBytes).toBe(result.height * Math.ceil((result.width * 4) / 256) * 256);
+    expect(result.gpuBuffersCreated).toBe(0);
+    // ORT stages the CPU timestep of each step through one mapped upload buffer.
+    expect(result.uploadStagingBuffers).toBeLessThanOrEqual(2);
+    const timings = result.timings;
+    expect(timings.unetMs).toHaveLength(2);
+    expect(timings.totalMs).toBeGreaterThanOrEqual(timings.textEncoderMs + timings.vaeMs);
+  });
+
+  it('refuses to draw into a canvas on a software adapter, whose WebGPU canvas would lose the device', async () => {
+    const info = await page.evaluate(() => window.pipelineTest.describe('tiny-fp32'));
+    expect(info.provider.softwareAdapter).toBe(true);
+    const outcome = await page.evaluate(() =>
+      window.pipelineTest.generateToCanvas('tiny-fp32', { prompt: 'x', seed: 1 }).then(
+        () => ({ ok: true, code: undefined }),
+        (error: { code?: string }) => ({ ok: false, code: error.code }),
+      ),
+    );
+    expect(outcome).toEqual({ ok: false, code: 'invalid-input' });
+    const after = await generate('tiny-fp32', request);
+    expect(after.readbacks).toBe(1);
+  });
+
+  it('gives the same image through the CPU between stages as GPU-resident', async () => {
+    const gpu = await generate('tiny-fp32', { ...request, steps: 3 });
+    const cpu = await generate(
+      'tiny-fp32',
+      { ...request, steps: 3 },
+      { provider: 'webgpu', residency: 'cpu' },
+    );
+    expect(cpu.readbacks).toBeGreaterThanOrEqual(5);
+    // Same kernels, same order of float32 operations except the scheduler's multiply-add (fused or not):
+    // at most one rounding step apart on a few pixels.
+    const diff = pixelDifference(gpu.pixels!, cpu.pixels!);
+    expect(diff.max).toBeLessThanOrEqual(1);
+    expect(diff.differingShare).toBeLessThan(0.01);
+  });
+
+  it('agrees between WebGPU and wasm for the same FP32 models', async () => {
+    const gpu = await generate('tiny-fp32', request);
+    const wasm = await generate('tiny-fp32', request, { provider: 'wasm' });
+    // Different kernels sum in different orders: float32 results differ by ~1e-6 relative, far below one
+    // 8-bit step (1/127.5 in [-1, 1]); only values sitting at a rounding boundary flip, by one step.
+    const diff = pixelDifference(gpu.pixels!, wasm.pixels!);
+    expect(diff.max).toBeLessThanOrEqual(2);
+    expect(diff.differingShare).toBeLessThan(0.02);
+  });
+
+  it('runs the FP16 model on wasm, deterministically', async () => {
+    const info = await page.evaluate(() => window.pipelineTest.describe('tiny-fp16', { provider: 'wasm' }));
+    expect(info.provider.provider).toBe('wasm');
+    const first = await generate('tiny-fp16', request, { provider: 'wasm' });
+    const second = await generate('tiny-fp16', request, { provider: 'wasm' });
+    expect(first.pixels).toEqual(second.pixels);
+    const otherSeed = await generate('tiny-fp16', { ...request, seed: 7 }, { provider: 'wasm' });
+    expect(pixelDifference(first.pixels!, otherSeed.pixels!).differingShare).toBeGreaterThan(0.3);
+    // FP16 weights and activations against FP32: the same image in broad strokes.
+    const fp32 = await generate('tiny-fp32', request, { provider: 'wasm' });
+    const meanAbs =
+      first.pixels!.reduce((sum, v, i) => sum + Math.abs(v - fp32.pixels![i]), 0) / first.pixels!.length;
+    expect(meanAbs).toBeLessThan(4);
+  });
+
+  it('refuses an FP16 model on an adapter without shader-f16, and falls back on auto', async () => {
+    const refused = await page.evaluate(() =>
+      window.pipelineTest.loadError('tiny-fp16', { provider: 'webgpu' }),
+    );
+    expect(refused.ok).toBe(false);
+    expect(refused.code).toBe('no-shader-f16');
+    expect(refused.message).toContain('shader-f16');
+    const auto = await page.evaluate(() => window.pipelineTest.describe('tiny-fp16', { provider: 'auto' }));
+    expect(auto.provider.provider).toBe('wasm');
+    expect(auto.provider.fellBack).toBe(true);
+    expect(auto.provider.reason).toContain('shader-f16');
+  });
+
+  it('rejects bad requests with specific errors', async () => {
+    const cases: [unknown, string][] = [
+      [{ prompt: 42, seed: 1 }, 'prompt must be a string'],
+      [{ prompt: 'x', seed: 1.5 }, 'seed must be an integer'],
+      [{ prompt: 'x', seed: -1 }, 'seed must be an integer'],
+      [{ prompt: 'x', seed: 1, steps: 0 }, 'Steps must be an integer from 1 to 4'],
+      [{ prompt: 'x', seed: 1, steps: 5 }, 'Steps must be an integer from 1 to 4'],
+      [{ prompt: 'x'.repeat(20_000), seed: 1 }, 'the limit is 10000'],
+    ];
+    for (const [req, message] of cases) {
+      const outcome = await page.evaluate(([r]) => window.pipelineTest.generateError('tiny-fp32', r), [
+        req,
+      ] as const);
+      expect(outcome.code, JSON.stringify(req).slice(0, 60)).toBe('invalid-input');
+      expect(outcome.message).toContain(message);
+    }
+  });
+
+  it('accepts an empty prompt and a long, unicode prompt (truncated)', async () => {
+    const empty = await generate('tiny-fp32', { ...request, prompt: '' });
+    expect(empty.truncated).toBe(false);
+    const long = await generate('tiny-fp32', { ...request, prompt: '東京 café, '.repeat(60) });
+    expect(long.truncated).toBe(true);
+  });
+
+  it('cancels between stages, leaks nothing, and refuses a second concurrent run', async () => {
+    const result = await page.evaluate(() =>
+      window.pipelineTest.cancelDuringRun('tiny-fp32', { prompt: 'x', seed: 3 }),
+    );
+    expect(result.outcome).toMatchObject({ ok: false, name: 'AbortError' });
+    expect(result.buffersCreatedDuringCancelledRun).toBe(0);
+    expect(result.busyOutcome).toMatchObject({ ok: false, code: 'busy' });
+    const after = await generate('tiny-fp32', request);
+    expect(after.pixels!.length).toBe(after.width * after.height * 4);
+  });
+});
