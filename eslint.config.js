@@ -28,7 +28,16 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['onnxruntime-web', 'onnxruntime-web/*', '../pipeline/*', '../components/*', 'lit', 'lit/*'] },
+        {
+          patterns: [
+            'onnxruntime-web',
+            'onnxruntime-web/*',
+            '../pipeline/*',
+            '../components/*',
+            'lit',
+            'lit/*',
+          ],
+        },
       ],
     },
   },
@@ -45,8 +54,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['onnxruntime-web', 'onnxruntime-web/*'], message: 'Components talk to the pipeline, never to ORT.' },
-            { group: ['../pipeline/*', '!../pipeline/index', '!../pipeline/index.js'], message: 'Import the pipeline through its public face (src/pipeline/index.ts).' },
+            {
+              group: ['onnxruntime-web', 'onnxruntime-web/*'],
+              message: 'Components talk to the pipeline, never to ORT.',
+            },
+            {
+              group: ['../pipeline/*', '!../pipeline/index', '!../pipeline/index.js'],
+              message: 'Import the pipeline through its public face (src/pipeline/index.ts).',
+            },
             { group: ['../scheduler/*'], message: 'Components do not use the scheduler directly.' },
           ],
         },

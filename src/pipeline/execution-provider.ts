@@ -37,7 +37,10 @@ async function requestAdapter(gpu: GPU | undefined): Promise<GPUAdapter | null> 
 
 function isSoftwareAdapter(adapter: GPUAdapter): boolean {
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  return info.isFallbackAdapter === true || /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.description}`);
+  return (
+    info.isFallbackAdapter === true ||
+    /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.description}`)
+  );
 }
 
 function describeAdapter(adapter: GPUAdapter): string {
@@ -55,7 +58,13 @@ export async function chooseExecutionProvider(
   gpu: GPU | undefined = globalThis.navigator?.gpu,
 ): Promise<ProviderChoice> {
   if (preference === 'wasm') {
-    return { provider: 'wasm', reason: 'wasm (CPU) was requested.', fellBack: false, shaderF16: false, softwareAdapter: false };
+    return {
+      provider: 'wasm',
+      reason: 'wasm (CPU) was requested.',
+      fellBack: false,
+      shaderF16: false,
+      softwareAdapter: false,
+    };
   }
   const adapter = await requestAdapter(gpu);
   if (!adapter) {
@@ -67,7 +76,14 @@ export async function chooseExecutionProvider(
   const softwareAdapter = isSoftwareAdapter(adapter);
   if (weights === 'fp16' && !shaderF16) {
     if (preference === 'webgpu') throw new PipelineError('no-shader-f16', NO_SHADER_F16);
-    return { provider: 'wasm', reason: NO_SHADER_F16, fellBack: true, adapterDescription, shaderF16, softwareAdapter };
+    return {
+      provider: 'wasm',
+      reason: NO_SHADER_F16,
+      fellBack: true,
+      adapterDescription,
+      shaderF16,
+      softwareAdapter,
+    };
   }
   return {
     provider: 'webgpu',

@@ -96,7 +96,12 @@ export class GeneratorClient extends EventTarget {
     const key = JSON.stringify([modelId, provider, options.residency, options.mirrorBaseUrl]);
     if (this.loading?.key === key) return this.loading.promise;
     const promise = this.request<'load'>(
-      { kind: 'load', source: this.source(modelId, options.mirrorBaseUrl), provider, residency: options.residency },
+      {
+        kind: 'load',
+        source: this.source(modelId, options.mirrorBaseUrl),
+        provider,
+        residency: options.residency,
+      },
       options,
     );
     this.loading = { key, promise };
@@ -107,7 +112,10 @@ export class GeneratorClient extends EventTarget {
     return promise;
   }
 
-  generate(request: { prompt: string; seed: number; steps: number }, options: RequestOptions = {}): Promise<ImageResult> {
+  generate(
+    request: { prompt: string; seed: number; steps: number },
+    options: RequestOptions = {},
+  ): Promise<ImageResult> {
     if (!this.loading) {
       return Promise.reject(new PipelineError('not-loaded', 'No model is loaded: call load() first.'));
     }
@@ -143,7 +151,12 @@ export class GeneratorClient extends EventTarget {
     });
     worker.addEventListener('message', (event: MessageEvent<ResponseMessage>) => this.receive(event.data));
     worker.addEventListener('error', (event) => {
-      this.reset(new PipelineError('session-failed', `The pipeline worker failed: ${event.message || 'unknown error'}`));
+      this.reset(
+        new PipelineError(
+          'session-failed',
+          `The pipeline worker failed: ${event.message || 'unknown error'}`,
+        ),
+      );
     });
     this.worker = worker;
     return worker;
@@ -179,7 +192,8 @@ export class GeneratorClient extends EventTarget {
     const worker = this.ensureWorker();
     const id = this.nextId++;
     return new Promise<WorkerResults[K]>((resolve, reject) => {
-      const onAbort = () => worker.postMessage({ id: this.nextId++, kind: 'cancel', target: id } satisfies RequestMessage);
+      const onAbort = () =>
+        worker.postMessage({ id: this.nextId++, kind: 'cancel', target: id } satisfies RequestMessage);
       signal?.addEventListener('abort', onAbort, { once: true });
       const settle = () => signal?.removeEventListener('abort', onAbort);
       this.pending.set(id, {

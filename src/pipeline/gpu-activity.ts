@@ -16,7 +16,12 @@ const monitored = new WeakMap<GPUDevice, GpuActivity>();
 export function monitorGpuActivity(device: GPUDevice): GpuActivity {
   const existing = monitored.get(device);
   if (existing) return existing;
-  const activity: GpuActivity = { buffersCreated: 0, uploadStagingBuffers: 0, readbacks: 0, readbackBytes: 0 };
+  const activity: GpuActivity = {
+    buffersCreated: 0,
+    uploadStagingBuffers: 0,
+    readbacks: 0,
+    readbackBytes: 0,
+  };
   const createBuffer = device.createBuffer.bind(device);
   device.createBuffer = (descriptor: GPUBufferDescriptor): GPUBuffer => {
     if (descriptor.usage & GPUBufferUsage.MAP_WRITE) activity.uploadStagingBuffers++;

@@ -94,7 +94,11 @@ function bindPass(
   uniforms?: GPUBuffer,
 ): BoundPass {
   const module = device.createShaderModule({ code, label });
-  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label });
+  const pipeline = device.createComputePipeline({
+    layout: 'auto',
+    compute: { module, entryPoint: 'main' },
+    label,
+  });
   const resources = uniforms ? [uniforms, ...buffers] : buffers;
   const bindGroup = device.createBindGroup({
     layout: pipeline.getBindGroupLayout(0),
@@ -126,12 +130,39 @@ export class LatentKernels {
       device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label });
     const rowStride = paddedRowBytes(image.width) / 4;
     const { noise, x, unetInput, noisePred, vaeInput } = buffers;
-    this.start = bindPass(device, startShader(type), 'start', [noise, x, unetInput], latentElements, uniform('start'));
+    this.start = bindPass(
+      device,
+      startShader(type),
+      'start',
+      [noise, x, unetInput],
+      latentElements,
+      uniform('start'),
+    );
     const stepCode = stepShader(type);
-    this.stepToUnet = bindPass(device, stepCode, 'step', [noisePred, x, unetInput], latentElements, uniform('step'));
-    this.stepToVae = bindPass(device, stepCode, 'last-step', [noisePred, x, vaeInput], latentElements, uniform('last'));
+    this.stepToUnet = bindPass(
+      device,
+      stepCode,
+      'step',
+      [noisePred, x, unetInput],
+      latentElements,
+      uniform('step'),
+    );
+    this.stepToVae = bindPass(
+      device,
+      stepCode,
+      'last-step',
+      [noisePred, x, vaeInput],
+      latentElements,
+      uniform('last'),
+    );
     const pixelsCode = pixelsShader(type, image.width, image.height, rowStride);
-    this.toPixels = bindPass(device, pixelsCode, 'pixels', [buffers.image, buffers.pixels], image.width * image.height);
+    this.toPixels = bindPass(
+      device,
+      pixelsCode,
+      'pixels',
+      [buffers.image, buffers.pixels],
+      image.width * image.height,
+    );
   }
 
   /** x = noise * initSigma; UNet input = x * inputScale. */

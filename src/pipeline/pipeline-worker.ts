@@ -193,8 +193,13 @@ async function dispatch(
     case 'generate':
       return enqueueGeneration(request, signal);
     case 'tokenize': {
-      const { ids: _ids, ...count } = await tokenizePrompt(request.prompt, { maxLength: request.maxLength });
-      return count;
+      const { tokenCount, maxTokens, truncated, keptText, droppedText } = await tokenizePrompt(
+        request.prompt,
+        {
+          maxLength: request.maxLength,
+        },
+      );
+      return { tokenCount, maxTokens, truncated, keptText, droppedText };
     }
     case 'stored-models':
       return storedModels(request.manifestUrl);

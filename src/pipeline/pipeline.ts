@@ -1,7 +1,11 @@
 import * as ort from 'onnxruntime-web/webgpu';
 import { EulerTrailingScheduler, gaussianNoise } from '../scheduler/index.js';
 import { PipelineError, throwIfAborted } from './errors.js';
-import { chooseExecutionProvider, type ProviderChoice, type ProviderPreference } from './execution-provider.js';
+import {
+  chooseExecutionProvider,
+  type ProviderChoice,
+  type ProviderPreference,
+} from './execution-provider.js';
 import { fromFloat16Bits, toFloat16Bits } from './float16.js';
 import { monitorGpuActivity, type GpuActivity } from './gpu-activity.js';
 import { LatentKernels, paddedRowBytes, type GpuFloatType } from './latent-kernels.js';
@@ -97,11 +101,17 @@ function validateRequest(request: GenerateRequest): number {
   }
   const { seed } = request;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new PipelineError('invalid-input', `The seed must be an integer from 0 to 4294967295, got ${String(seed)}.`);
+    throw new PipelineError(
+      'invalid-input',
+      `The seed must be an integer from 0 to 4294967295, got ${String(seed)}.`,
+    );
   }
   const steps = request.steps ?? 1;
   if (!Number.isInteger(steps) || steps < 1 || steps > MAX_STEPS) {
-    throw new PipelineError('invalid-input', `Steps must be an integer from 1 to ${MAX_STEPS}, got ${String(steps)}.`);
+    throw new PipelineError(
+      'invalid-input',
+      `Steps must be an integer from 1 to ${MAX_STEPS}, got ${String(steps)}.`,
+    );
   }
   return steps;
 }
@@ -170,7 +180,11 @@ class CpuStageRun implements StageRun {
         floatData(inputs.sample.type, this.unetInput),
         [1, channels, height, width],
       ),
-      [inputs.timestep.name]: new ort.Tensor(inputs.timestep.type, scalarData(inputs.timestep.type, timestep), [1]),
+      [inputs.timestep.name]: new ort.Tensor(
+        inputs.timestep.type,
+        scalarData(inputs.timestep.type, timestep),
+        [1],
+      ),
       [inputs.encoderHiddenStates.name]: this.hidden,
     };
     const result = await this.sessions.unet.run(feeds);
@@ -283,7 +297,11 @@ class GpuStageRun implements StageRun {
     this.noise = ioBuffer('float32', latentElements, 'noise');
     const pixelBytes = paddedRowBytes(image.width) * image.height;
     this.pixels = this.createBuffer(pixelBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'pixels');
-    this.readback = this.createBuffer(pixelBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'pixels-readback');
+    this.readback = this.createBuffer(
+      pixelBytes,
+      GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      'pixels-readback',
+    );
     this.tensors = {
       inputIds: tensor(ioBuffer(idsType, sequence, 'input-ids'), idsType, [1, sequence]),
       hidden: tensor(ioBuffer(hiddenType, sequence * model.hiddenSize, 'hidden'), hiddenType, hiddenShape),
@@ -309,12 +327,21 @@ class GpuStageRun implements StageRun {
 
   private write(tensor: ort.Tensor, data: ort.Tensor.DataType): void {
     const view = data as ArrayBufferView<ArrayBuffer>;
-    this.device.queue.writeBuffer(tensor.gpuBuffer as GPUBuffer, 0, view.buffer, view.byteOffset, view.byteLength);
+    this.device.queue.writeBuffer(
+      tensor.gpuBuffer as GPUBuffer,
+      0,
+      view.buffer,
+      view.byteOffset,
+      view.byteLength,
+    );
   }
 
   async encodeText(ids: Int32Array): Promise<void> {
     const spec = this.model.stages.textEncoder;
-    this.write(this.tensors.inputIds, spec.inputs.inputIds.type === 'int64' ? BigInt64Array.from(ids, BigInt) : ids);
+    this.write(
+      this.tensors.inputIds,
+      spec.inputs.inputIds.type === 'int64' ? BigInt64Array.from(ids, BigInt) : ids,
+    );
     await this.sessions.textEncoder.run(
       { [spec.inputs.inputIds.name]: this.tensors.inputIds },
       { [spec.outputs.hiddenStates.name]: this.tensors.hidden },
@@ -330,7 +357,11 @@ class GpuStageRun implements StageRun {
     const { inputs, outputs } = this.model.stages.unet;
     // The timestep stays a CPU tensor: exports turn it into an embedding through int64 ops that ORT runs on
     // its CPU EP, so a GPU copy would cost one read-back per step.
-    const timestepTensor = new ort.Tensor(inputs.timestep.type, scalarData(inputs.timestep.type, timestep), [1]);
+    const timestepTensor = new ort.Tensor(
+      inputs.timestep.type,
+      scalarData(inputs.timestep.type, timestep),
+      [1],
+    );
     await this.sessions.unet.run(
       {
         [inputs.sample.name]: this.tensors.unetInput,
@@ -449,7 +480,10 @@ export class TextToImagePipeline {
     try {
       const device = provider.provider === 'webgpu' ? await ort.env.webgpu.device : undefined;
       const activity = device ? monitorGpuActivity(device) : undefined;
-      const run = residency === 'gpu' && device ? new GpuStageRun(model, sessions, device) : new CpuStageRun(model, sessions);
+      const run =
+        residency === 'gpu' && device
+          ? new GpuStageRun(model, sessions, device)
+          : new CpuStageRun(model, sessions);
       return new TextToImagePipeline(model, provider, residency, sessions, run, activity, device);
     } catch (error) {
       await releaseStageSessions(sessions);
@@ -473,7 +507,8 @@ export class TextToImagePipeline {
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const steps = validateRequest(request);
-    if (this.disposed) throw new PipelineError('not-loaded', 'This pipeline was disposed; load the model again.');
+    if (this.disposed)
+      throw new PipelineError('not-loaded', 'This pipeline was disposed; load the model again.');
     this.throwIfDeviceLost();
     if (request.canvas && !this.canDrawToCanvas) {
       throw new PipelineError(
@@ -481,7 +516,8 @@ export class TextToImagePipeline {
         'Drawing straight to a canvas needs WebGPU on a hardware adapter with GPU-resident tensors.',
       );
     }
-    if (this.busy) throw new PipelineError('busy', 'An image is already being generated; wait for it or cancel it.');
+    if (this.busy)
+      throw new PipelineError('busy', 'An image is already being generated; wait for it or cancel it.');
     this.busy = true;
     try {
       return await this.generateOnce(request, steps);
@@ -563,7 +599,15 @@ export class TextToImagePipeline {
       seed: request.seed,
       steps,
       truncated: tokens.truncated,
-      timings: { totalMs, tokenizeMs, textEncoderMs, unetMs, vaeMs, pixelsMs, overheadMs: totalMs - stagesMs },
+      timings: {
+        totalMs,
+        tokenizeMs,
+        textEncoderMs,
+        unetMs,
+        vaeMs,
+        pixelsMs,
+        overheadMs: totalMs - stagesMs,
+      },
       readbacks: before && after ? after.readbacks - before.readbacks : 0,
       readbackBytes: before && after ? after.readbackBytes - before.readbackBytes : 0,
       gpuBuffersCreated: before && after ? after.buffersCreated - before.buffersCreated : 0,

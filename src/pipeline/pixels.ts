@@ -5,7 +5,9 @@
 export function latentsToPixels(image: Float32Array, width: number, height: number): Uint8ClampedArray {
   const plane = width * height;
   if (image.length !== 3 * plane) {
-    throw new RangeError(`Expected a 3x${height}x${width} image (${3 * plane} values), got ${image.length} values.`);
+    throw new RangeError(
+      `Expected a 3x${height}x${width} image (${3 * plane} values), got ${image.length} values.`,
+    );
   }
   const pixels = new Uint8ClampedArray(plane * 4);
   for (let p = 0; p < plane; p++) {

@@ -20,7 +20,11 @@ export interface SessionSettings {
   enableGraphCapture?: boolean;
 }
 
-function sessionOptions(model: ModelEntry, stage: StageName, settings: SessionSettings): ort.InferenceSession.SessionOptions {
+function sessionOptions(
+  model: ModelEntry,
+  stage: StageName,
+  settings: SessionSettings,
+): ort.InferenceSession.SessionOptions {
   const stageOptions = model.stages[stage].session ?? {};
   return {
     executionProviders: [settings.provider],

@@ -48,7 +48,11 @@ const pipelineTest = {
     const pipeline = await load(modelId, options);
     return { provider: pipeline.provider, residency: pipeline.residency, activity: pipeline.gpuActivity };
   },
-  async generate(modelId: string, request: Omit<GenerateRequest, 'signal' | 'canvas'>, options?: LoadOptions) {
+  async generate(
+    modelId: string,
+    request: Omit<GenerateRequest, 'signal' | 'canvas'>,
+    options?: LoadOptions,
+  ) {
     const pipeline = await load(modelId, options);
     const result = await pipeline.generate(request);
     return { ...result, pixels: result.pixels ? Array.from(result.pixels) : undefined };

@@ -15,7 +15,9 @@ export const CHROMIUM_FLAGS = [
 ];
 export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu'];
 
-export async function launchChromium(options: { webgpu?: boolean; extraArgs?: string[] } = {}): Promise<Browser> {
+export async function launchChromium(
+  options: { webgpu?: boolean; extraArgs?: string[] } = {},
+): Promise<Browser> {
   const webgpu = options.webgpu ?? true;
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -39,7 +41,10 @@ export async function startDevServer(): Promise<{ server: ViteDevServer; url: st
 }
 
 /** A page whose console errors and page errors are collected, so a failing test can show them. */
-export async function openPage(browser: Browser, url: string): Promise<{ context: BrowserContext; page: Page; logs: string[] }> {
+export async function openPage(
+  browser: Browser,
+  url: string,
+): Promise<{ context: BrowserContext; page: Page; logs: string[] }> {
   const context = await browser.newContext();
   const page = await context.newPage();
   const logs: string[] = [];
