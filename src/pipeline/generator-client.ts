@@ -130,6 +130,11 @@ export class GeneratorClient extends EventTarget {
     await this.request({ kind: 'delete-model', source: this.source(modelId) });
   }
 
+  /** Destroys the worker's GPU device, as a driver reset would: for testing recovery from device loss. */
+  async simulateDeviceLoss(): Promise<void> {
+    await this.request({ kind: 'simulate-device-loss' });
+  }
+
   /** Ends the worker; the next request starts a fresh one (and a fresh GPU device). */
   reset(reason: Error = new PipelineError('not-loaded', 'The generator was reset.')): void {
     this.worker?.terminate();

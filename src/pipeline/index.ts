@@ -27,4 +27,17 @@ export type {
   StoredModel,
   TokenCount,
 } from './worker-protocol.js';
-export { formatBytes } from './download/index.js';
+export {
+  IdbChunkStore,
+  DownloadError,
+  IntegrityError,
+  QuotaError,
+  deleteStoredModel,
+  downloadModel,
+  formatBytes,
+  getModelStorageStatus,
+  listStoredModels,
+  loadModelFile,
+  verifyStoredModel,
+} from './download/index.js';
+export type { ChunkStore, DownloadEvent, DownloadModelOptions, DownloadProgress } from './download/index.js';

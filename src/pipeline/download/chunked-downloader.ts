@@ -1,0 +1,434 @@
+import {
+  chunkCount,
+  chunkRange,
+  isComplete,
+  storedBytes,
+  type ChunkStore,
+  type FileRecord,
+  type StoredFileId,
+} from './chunk-store.js';
+import { abortError, DownloadError, IntegrityError, isAbortError, isStorageFullError } from './errors.js';
+import type { DownloadEvent, RestartReason } from './events.js';
+import { InOrderFileHasher } from './file-hasher.js';
+import { openRange, type HttpContext, type OpenedRange } from './http.js';
+import type { ProgressTracker } from './progress.js';
+import { storageFullError, type StorageManagerLike } from './quota.js';
+import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry.js';
+
+export const DEFAULT_CHUNK_SIZE = 32 * 1024 * 1024;
+export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+/** Two bytes, not one: some static servers (sirv, behind Vite) read `bytes=0-0` as the whole file. */
+const PROBE_BYTES = 2;
+
+/** One file to fetch: where it is stored, where it comes from, and what the manifest promises. */
+export interface DownloadTarget extends StoredFileId {
+  url: string;
+  /** Exact size from the manifest; the server must agree. */
+  bytes?: number;
+  /** Lower-case hex SHA-256 from the manifest; the stored file is verified against it. */
+  sha256?: string;
+}
+
+export interface ChunkedDownloaderOptions {
+  store: ChunkStore;
+  /** Bytes per Range request and per stored value (default 32 MiB). A resumed file keeps its own. */
+  chunkSize?: number;
+  /** Range requests in flight at once (default 4). */
+  concurrency?: number;
+  retry?: Partial<RetryOptions>;
+  /** A request that receives nothing for this long is retried (default 30 s). */
+  stallTimeoutMs?: number;
+  signal?: AbortSignal;
+  /** Defaults to the global fetch. */
+  fetch?: typeof fetch;
+  progress?: ProgressTracker;
+  onEvent?: (event: DownloadEvent) => void;
+  /** Only to state the space left when the store fills up. */
+  storage?: StorageManagerLike;
+}
+
+/**
+ * Downloads files in fixed-size chunks by HTTP Range requests, several at once, storing each chunk as it
+ * arrives so that a later call fetches only what is missing. Verifies the SHA-256 when one is given;
+ * a wrong hash or a file that changes on the server mid-way restarts the file once.
+ */
+export class ChunkedDownloader {
+  readonly options: ResolvedOptions;
+
+  constructor(options: ChunkedDownloaderOptions) {
+    this.options = {
+      ...withDefaults(options, {
+        chunkSize: DEFAULT_CHUNK_SIZE,
+        concurrency: DEFAULT_CONCURRENCY,
+        stallTimeoutMs: DEFAULT_STALL_TIMEOUT_MS,
+        fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init),
+      }),
+      retry: withDefaults(options.retry ?? {}, DEFAULT_RETRY),
+    };
+    if (!(this.options.chunkSize > 0) || !(this.options.concurrency >= 1)) {
+      throw new RangeError('chunkSize and concurrency must be positive');
+    }
+  }
+
+  /** Resolves with the stored file's record once it is complete (and verified when it has a hash). */
+  async download(target: DownloadTarget): Promise<FileRecord> {
+    try {
+      return await new FileJob(this, target).run();
+    } catch (error) {
+      const reason = restartReason(error);
+      if (!reason) throw error;
+      this.emit({ type: 'file-restarted', ...fileId(target), reason, message: (error as Error).message });
+      await this.options.store.deleteFile(target);
+      return new FileJob(this, target).run();
+    }
+  }
+
+  /** The file's size as the server states it (for the quota check, when the manifest has no size). */
+  async remoteSize(url: string): Promise<number | undefined> {
+    const { fetch, stallTimeoutMs, signal, retry } = this.options;
+    const opened = await withRetry(
+      () => openRange(url, 0, PROBE_BYTES, { fetch, stallTimeoutMs, signal }),
+      retry,
+      signal,
+    );
+    opened.body.close();
+    return opened.total;
+  }
+
+  emit(event: DownloadEvent): void {
+    this.options.onEvent?.(event);
+  }
+}
+
+type ResolvedOptions = ChunkedDownloaderOptions & {
+  chunkSize: number;
+  concurrency: number;
+  stallTimeoutMs: number;
+  retry: RetryOptions;
+  fetch: typeof fetch;
+};
+
+/** One attempt at one file. */
+class FileJob {
+  private readonly options: ResolvedOptions;
+  private record!: FileRecord;
+  private readonly done = new Set<number>();
+  private hasher: InOrderFileHasher | undefined;
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly downloader: ChunkedDownloader,
+    private readonly target: DownloadTarget,
+  ) {
+    this.options = downloader.options;
+  }
+
+  async run(): Promise<FileRecord> {
+    this.throwIfAborted();
+    const stored = await this.options.store.getRecord(this.target);
+    if (stored && isComplete(stored) && this.matchesManifest(stored)) {
+      this.adopt(stored);
+      return this.finish(true);
+    }
+    const probe = await this.probe();
+    try {
+      await this.prepareRecord(stored, probe);
+    } catch (error) {
+      probe.body.close();
+      throw error;
+    }
+    if (probe.partial) {
+      probe.body.close();
+      await this.fetchMissingInParallel();
+    } else {
+      await this.streamMissing(probe);
+    }
+    return this.finish(false);
+  }
+
+  /** A stored file still describes what the manifest asks for (sha256, size, and URL when unhashed). */
+  private matchesManifest(record: FileRecord): boolean {
+    const { bytes, sha256, url } = this.target;
+    return (
+      record.sha256 === sha256 &&
+      (bytes === undefined || record.size === bytes) &&
+      (sha256 !== undefined || record.url === url)
+    );
+  }
+
+  /** Asks for the first bytes to learn size, ETag and Range support; a server that ignores Range sends the whole file. */
+  private async probe(): Promise<OpenedRange> {
+    const { url, bytes } = this.target;
+    const opened = await this.withRetry(() => openRange(url, 0, PROBE_BYTES, this.http()));
+    const total = opened.total ?? bytes;
+    if (total === undefined || (bytes !== undefined && total !== bytes)) {
+      opened.body.close();
+      throw total === undefined
+        ? new DownloadError(
+            'bad-response',
+            `${url}: the server did not state the file's size (CORS hiding Content-Range?)`,
+          )
+        : new DownloadError(
+            'size-mismatch',
+            `${url} is ${total} bytes on the server but ${bytes} in the manifest`,
+          );
+    }
+    return { ...opened, total };
+  }
+
+  private async prepareRecord(stored: FileRecord | undefined, probe: OpenedRange): Promise<void> {
+    const size = probe.total as number;
+    const reason = stored && this.staleReason(stored, size, probe.etag);
+    if (stored && reason) {
+      this.downloader.emit({
+        type: 'file-restarted',
+        ...fileId(this.target),
+        reason,
+        message: `${this.target.path} ${STALE_REASONS[reason]}; downloading it again`,
+      });
+      await this.options.store.deleteFile(stored);
+    }
+    const fresh: FileRecord = {
+      ...fileId(this.target),
+      url: this.target.url,
+      size,
+      chunkSize: this.options.chunkSize,
+      etag: probe.etag,
+      sha256: this.target.sha256,
+      doneChunks: [],
+      verified: false,
+      updatedAt: Date.now(),
+    };
+    this.adopt(
+      stored && !reason ? { ...stored, url: this.target.url, etag: stored.etag ?? probe.etag } : fresh,
+    );
+    await this.saveRecord();
+  }
+
+  private staleReason(stored: FileRecord, size: number, etag: string | undefined): RestartReason | undefined {
+    if (stored.sha256 !== this.target.sha256) return 'sha256-changed';
+    if (stored.size !== size) return 'size-changed';
+    if (stored.etag !== undefined && etag !== undefined && stored.etag !== etag) return 'etag-changed';
+    if (stored.url !== this.target.url && this.target.sha256 === undefined) return 'url-changed';
+    return undefined;
+  }
+
+  private adopt(record: FileRecord): void {
+    this.record = record;
+    record.doneChunks.forEach((index) => this.done.add(index));
+    if (record.sha256 !== undefined && !record.verified) {
+      const isStored = (index: number) => this.done.has(index);
+      this.hasher = new InOrderFileHasher(this.options.store, record, isStored, this.options.signal);
+    }
+    this.options.progress?.setFile(record.path, record.size, storedBytes(record), 'downloading');
+    this.options.progress?.report(true);
+  }
+
+  /** Range requests for the missing chunks, `concurrency` at a time; the first hard failure stops all. */
+  private async fetchMissingInParallel(): Promise<void> {
+    const missing = this.missingChunks();
+    const stopAll = new AbortController();
+    const onAbort = () => stopAll.abort();
+    this.options.signal?.addEventListener('abort', onAbort, { once: true });
+    let failure: unknown;
+    let next = 0;
+    const worker = async () => {
+      while (failure === undefined && next < missing.length) {
+        const index = missing[next++];
+        try {
+          await this.fetchChunk(index, stopAll.signal);
+        } catch (error) {
+          failure ??= error;
+          stopAll.abort();
+        }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.options.concurrency, missing.length) }, worker));
+    } finally {
+      this.options.signal?.removeEventListener('abort', onAbort);
+    }
+    this.throwIfAborted();
+    if (failure !== undefined) throw failure;
+  }
+
+  private async fetchChunk(index: number, signal: AbortSignal): Promise<void> {
+    const { start, end } = chunkRange(this.record, index);
+    const bytes = await this.withRetry(async () => {
+      const opened = await openRange(this.record.url, start, end, this.http(signal));
+      let received = 0;
+      try {
+        this.checkSameFile(opened);
+        // A server that ignored Range this time sends the whole file: skip to the chunk.
+        if (!opened.partial) await opened.body.skip(start);
+        const chunk = await opened.body.readExactly(end - start, (n) => {
+          received += n;
+          this.options.progress?.addBytes(this.record.path, n);
+        });
+        if (opened.partial) await opened.body.expectEnd();
+        return chunk;
+      } catch (error) {
+        this.options.progress?.dropBytes(this.record.path, received);
+        throw error;
+      } finally {
+        opened.body.close();
+      }
+    }, signal);
+    await this.storeChunk(index, bytes);
+  }
+
+  /**
+   * One response carries the rest of the file (the server ignores Range, or we asked from the first missing
+   * chunk to the end): cut it into chunks as it arrives, storing the missing ones. After a dropped
+   * connection, ask again from the first chunk still missing.
+   */
+  private async streamMissing(first: OpenedRange): Promise<void> {
+    let pending: OpenedRange | undefined = first;
+    try {
+      await this.withRetry(async () => {
+        const firstMissing = this.missingChunks()[0];
+        if (firstMissing === undefined) return;
+        const from = chunkRange(this.record, firstMissing).start;
+        const opened = pending ?? (await openRange(this.record.url, from, undefined, this.http()));
+        pending = undefined;
+        try {
+          this.checkSameFile(opened);
+          await this.storeFromStream(opened);
+        } finally {
+          opened.body.close();
+        }
+      });
+    } finally {
+      first.body.close();
+    }
+  }
+
+  private async storeFromStream(opened: OpenedRange): Promise<void> {
+    const path = this.record.path;
+    for (let index = opened.start / this.record.chunkSize; index < chunkCount(this.record); index++) {
+      const { start, end } = chunkRange(this.record, index);
+      if (this.done.has(index)) {
+        await opened.body.skip(end - start);
+        continue;
+      }
+      let received = 0;
+      let bytes: Uint8Array;
+      try {
+        bytes = await opened.body.readExactly(end - start, (n) => {
+          received += n;
+          this.options.progress?.addBytes(path, n);
+        });
+      } catch (error) {
+        this.options.progress?.dropBytes(path, received);
+        throw error;
+      }
+      await this.storeChunk(index, bytes);
+    }
+  }
+
+  /** Every response must come from the same version of the file as the record. */
+  private checkSameFile(opened: OpenedRange): void {
+    const sizeDiffers = opened.total !== undefined && opened.total !== this.record.size;
+    const etagDiffers =
+      opened.etag !== undefined && this.record.etag !== undefined && opened.etag !== this.record.etag;
+    if (sizeDiffers || etagDiffers) {
+      throw new DownloadError(
+        'file-changed',
+        `${this.record.url} changed during the download (ETag ${this.record.etag} → ${opened.etag}, ` +
+          `size ${this.record.size} → ${opened.total})`,
+      );
+    }
+  }
+
+  private async storeChunk(index: number, bytes: Uint8Array): Promise<void> {
+    try {
+      await this.options.store.writeChunk(this.record, index, bytes);
+      this.done.add(index);
+      await this.saveRecord();
+    } catch (error) {
+      if (!isStorageFullError(error)) throw error;
+      const needed = this.record.size - storedBytes(this.record);
+      throw await storageFullError(this.record.path, needed, this.options.storage, error);
+    }
+    await this.hasher?.advance(index, bytes);
+  }
+
+  /** Record writes run one at a time, each with a snapshot, so the last one written is the newest. */
+  private saveRecord(): Promise<void> {
+    this.record.doneChunks = [...this.done].sort((a, b) => a - b);
+    this.record.updatedAt = Date.now();
+    const snapshot = { ...this.record, doneChunks: [...this.record.doneChunks] };
+    this.saving = this.saving.then(() => this.options.store.putRecord(snapshot));
+    return this.saving;
+  }
+
+  private async finish(fromStore: boolean): Promise<FileRecord> {
+    const { progress } = this.options;
+    if (this.hasher && this.record.sha256 !== undefined) {
+      progress?.setState(this.record.path, 'verifying');
+      const actual = await this.hasher.digest();
+      if (actual !== this.record.sha256) {
+        await this.options.store.deleteFile(this.record);
+        throw new IntegrityError(this.record.path, this.record.sha256, actual);
+      }
+      this.record.verified = true;
+      await this.saveRecord();
+      this.downloader.emit({ type: 'file-verified', ...fileId(this.record), sha256: actual });
+    }
+    progress?.setState(this.record.path, 'done');
+    this.downloader.emit({ type: 'file-done', ...fileId(this.record), fromStore });
+    return this.record;
+  }
+
+  private missingChunks(): number[] {
+    return Array.from({ length: chunkCount(this.record) }, (_, index) => index).filter(
+      (i) => !this.done.has(i),
+    );
+  }
+
+  private http(signal = this.options.signal): HttpContext {
+    return { fetch: this.options.fetch, stallTimeoutMs: this.options.stallTimeoutMs, signal };
+  }
+
+  private withRetry<T>(request: () => Promise<T>, signal = this.options.signal): Promise<T> {
+    return withRetry(request, this.options.retry, signal, ({ attempt, delayMs, error }) =>
+      this.downloader.emit({
+        type: 'retry',
+        ...fileId(this.target),
+        attempt,
+        delayMs,
+        message: error.message,
+      }),
+    );
+  }
+
+  private throwIfAborted(): void {
+    if (this.options.signal?.aborted) throw abortError(`Download of ${this.target.path} was cancelled.`);
+  }
+}
+
+const STALE_REASONS: Partial<Record<RestartReason, string>> = {
+  'etag-changed': 'changed on the server (new ETag)',
+  'size-changed': 'changed on the server (new size)',
+  'sha256-changed': 'has a new SHA-256 in the manifest',
+  'url-changed': 'comes from a new URL and has no SHA-256 to prove it is the same file',
+};
+
+/** Failures that a fresh start of the file may cure; the downloader restarts a file once at most. */
+function restartReason(error: unknown): RestartReason | undefined {
+  if (isAbortError(error)) return undefined;
+  if (error instanceof IntegrityError) return 'hash-mismatch';
+  if (error instanceof DownloadError && error.kind === 'file-changed') return 'changed-during-download';
+  return undefined;
+}
+
+/** `options` over `defaults`, where an option given as undefined keeps the default. */
+function withDefaults<O extends object, D extends object>(options: O, defaults: D): O & D {
+  const given = Object.entries(options).filter(([, value]) => value !== undefined);
+  return { ...defaults, ...Object.fromEntries(given) } as O & D;
+}
+
+function fileId(id: StoredFileId): StoredFileId {
+  return { modelId: id.modelId, path: id.path };
+}

@@ -1,0 +1,113 @@
+/**
+ * Node only (the self-hosting CLI); the browser bundle never imports this module (see ./node.ts).
+ */
+import { constants, type Dirent } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { chunkRange, type ChunkStore, type FileRecord, type StoredFileId } from './chunk-store.js';
+
+/** Hidden folder beside the files, holding one JSON record per file; static servers can ignore it. */
+export const FS_RECORDS_DIR = '.sd-turbo-download';
+
+/**
+ * Files on disk, laid out as a mirror: chunk bytes are written straight into `<root>/<path>` at their
+ * offset, so a finished folder is plain files that any static server can serve; the record lives in
+ * `<root>/.sd-turbo-download/<path>.json`. One folder holds one model: the model id is only recorded.
+ */
+export class FsChunkStore implements ChunkStore {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  /** Where the file's bytes are. */
+  filePath(id: StoredFileId): string {
+    return this.inside(id.path);
+  }
+
+  async getRecord(id: StoredFileId): Promise<FileRecord | undefined> {
+    try {
+      const record = JSON.parse(await readFile(this.recordPath(id), 'utf8')) as FileRecord;
+      return record.modelId === id.modelId ? record : undefined;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async putRecord(record: FileRecord): Promise<void> {
+    const path = this.recordPath(record);
+    await mkdir(dirname(path), { recursive: true });
+    // Write then rename: a crash never leaves a half-written record.
+    await writeFile(`${path}.tmp`, JSON.stringify(record));
+    await rename(`${path}.tmp`, path);
+  }
+
+  async listRecords(): Promise<FileRecord[]> {
+    const dir = join(this.root, FS_RECORDS_DIR);
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    } catch (error) {
+      if (isNotFound(error)) return [];
+      throw error;
+    }
+    const recordFiles = entries.filter((entry) => entry.isFile() && entry.name.endsWith('.json'));
+    return Promise.all(
+      recordFiles.map(
+        async (entry) => JSON.parse(await readFile(join(entry.parentPath, entry.name), 'utf8')) as FileRecord,
+      ),
+    );
+  }
+
+  async writeChunk(record: FileRecord, index: number, bytes: Uint8Array): Promise<void> {
+    const path = this.filePath(record);
+    await mkdir(dirname(path), { recursive: true });
+    // Create without truncating: chunks of the same file are written concurrently.
+    const file = await open(path, constants.O_RDWR | constants.O_CREAT);
+    try {
+      const { bytesWritten } = await file.write(bytes, 0, bytes.byteLength, chunkRange(record, index).start);
+      if (bytesWritten !== bytes.byteLength) throw new Error(`short write to ${path}`);
+    } finally {
+      await file.close();
+    }
+  }
+
+  async readChunk(record: FileRecord, index: number): Promise<Uint8Array> {
+    const { start, end } = chunkRange(record, index);
+    const bytes = new Uint8Array(end - start);
+    const file = await open(this.filePath(record), 'r');
+    try {
+      const { bytesRead } = await file.read(bytes, 0, bytes.byteLength, start);
+      if (bytesRead !== bytes.byteLength)
+        throw new Error(`chunk ${index} of ${record.path} is missing on disk`);
+    } finally {
+      await file.close();
+    }
+    return bytes;
+  }
+
+  async deleteFile(id: StoredFileId): Promise<void> {
+    await rm(this.recordPath(id), { force: true });
+    await rm(this.filePath(id), { force: true });
+  }
+
+  private recordPath(id: StoredFileId): string {
+    return this.inside(join(FS_RECORDS_DIR, `${id.path}.json`));
+  }
+
+  /** Resolves a manifest path under the root, refusing one that would escape it ('../x', '/etc/x'). */
+  private inside(path: string): string {
+    const full = resolve(this.root, path);
+    const rel = relative(this.root, full);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+      throw new Error(`file path ${JSON.stringify(path)} leaves the folder ${this.root}`);
+    }
+    return full;
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ENOENT';
+}

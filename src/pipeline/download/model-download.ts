@@ -1,0 +1,174 @@
+/**
+ * The model-level API the pipeline and the UI call. It knows a model only as the manifest's list of files:
+ * nothing here knows of ORT or of what the files contain.
+ */
+import { resolveFileUrl } from '../manifest.js';
+import { STAGE_NAMES, type ModelEntry, type ModelFile, type StageName } from '../manifest-types.js';
+import { isUsable, storedBytes, type ChunkStore, type FileRecord } from './chunk-store.js';
+import {
+  ChunkedDownloader,
+  type ChunkedDownloaderOptions,
+  type DownloadTarget,
+} from './chunked-downloader.js';
+import {
+  defaultLockManager,
+  withDownloadLock,
+  type LockManagerLike,
+  type ProgressChannel,
+} from './cross-tab.js';
+import { ProgressTracker, type DownloadProgress } from './progress.js';
+import { defaultStorageManager, ensureQuota, requestPersistence, type StorageManagerLike } from './quota.js';
+import { readStoredFile } from './stored-files.js';
+
+export interface DownloadModelOptions extends Omit<ChunkedDownloaderOptions, 'progress' | 'storage'> {
+  /** URL of the manifest the model comes from: a relative `baseUrl` is resolved against it. */
+  manifestUrl: string;
+  /** A self-hosted copy (made with `npm run models:pull`) to fetch from instead of the model's baseUrl. */
+  mirrorBaseUrl?: string;
+  onProgress?: (progress: DownloadProgress) => void;
+  /** Least milliseconds between two progress reports (default 100). */
+  progressIntervalMs?: number;
+  /** Milliseconds clock for the rate; injectable for tests. */
+  now?: () => number;
+  /** Quota check and persistence request: navigator.storage by default; null skips both. */
+  storage?: StorageManagerLike | null;
+  /** navigator.locks by default, else a lock manager shared by this realm. */
+  locks?: LockManagerLike;
+}
+
+/**
+ * Makes every file of the model complete (and verified where the manifest gives a hash) in `store`,
+ * fetching only what is missing. One download per model runs at a time across tabs: a second caller
+ * waits (reporting the other's progress) and then finds the files stored.
+ */
+export function downloadModel(
+  model: ModelEntry,
+  options: DownloadModelOptions,
+): Promise<Record<StageName, FileRecord>> {
+  return withDownloadLock(
+    options.locks ?? defaultLockManager(),
+    model.id,
+    {
+      signal: options.signal,
+      onWaiting: () => options.onEvent?.({ type: 'waiting-for-other-download', modelId: model.id }),
+      onRemoteProgress: options.onProgress,
+    },
+    (channel) => downloadHoldingLock(model, options, channel),
+  );
+}
+
+async function downloadHoldingLock(
+  model: ModelEntry,
+  options: DownloadModelOptions,
+  channel: ProgressChannel,
+): Promise<Record<StageName, FileRecord>> {
+  const storage = options.storage === null ? undefined : (options.storage ?? defaultStorageManager());
+  const progress = new ProgressTracker(model.id, {
+    onProgress: (snapshot) => {
+      options.onProgress?.(snapshot);
+      channel.post(snapshot);
+    },
+    intervalMs: options.progressIntervalMs,
+    now: options.now,
+  });
+  const downloader = new ChunkedDownloader({ ...options, storage, progress });
+  const files = modelFiles(model, options);
+  const needed = await bytesStillNeeded(files, options.store, downloader, progress);
+  if (needed > 0) {
+    await ensureQuota(storage, needed, `model ${model.id}`);
+    const persisted = await requestPersistence(storage);
+    if (persisted !== undefined) options.onEvent?.({ type: 'storage-persisted', persisted });
+  }
+  const records = {} as Record<StageName, FileRecord>;
+  for (const { stage, target } of files) records[stage] = await downloader.download(target);
+  progress.report(true);
+  return records;
+}
+
+interface ModelFileTarget {
+  stage: StageName;
+  file: ModelFile;
+  target: DownloadTarget;
+}
+
+function modelFiles(model: ModelEntry, options: DownloadModelOptions): ModelFileTarget[] {
+  return STAGE_NAMES.map((stage) => {
+    const { file } = model.stages[stage];
+    const url = resolveFileUrl(model, file, options.manifestUrl, options.mirrorBaseUrl);
+    return {
+      stage,
+      file,
+      target: { modelId: model.id, path: file.path, url, bytes: file.bytes, sha256: file.sha256 },
+    };
+  });
+}
+
+/** Bytes to fetch before every file is stored; lists each file in the progress as queued. */
+async function bytesStillNeeded(
+  files: readonly ModelFileTarget[],
+  store: ChunkStore,
+  downloader: ChunkedDownloader,
+  progress: ProgressTracker,
+): Promise<number> {
+  let needed = 0;
+  for (const { file, target } of files) {
+    const current = await currentRecord(store, target.modelId, file);
+    const size =
+      current?.size ?? file.bytes ?? file.approxBytes ?? (await downloader.remoteSize(target.url)) ?? 0;
+    const stored = current ? storedBytes(current) : 0;
+    progress.setFile(file.path, size, stored, current && isUsable(current) ? 'done' : 'queued');
+    if (!current || !isUsable(current)) needed += size - stored;
+  }
+  progress.report(true);
+  return needed;
+}
+
+/** One stage's file, ready for `ort.InferenceSession.create(bytes)`. */
+export function loadModelFile(model: ModelEntry, stage: StageName, store: ChunkStore): Promise<Uint8Array> {
+  return readStoredFile(store, { modelId: model.id, path: model.stages[stage].file.path });
+}
+
+/** All three stages' files. They take the model's full size in memory at once: prefer loadModelFile one by one. */
+export async function loadModelFiles(
+  model: ModelEntry,
+  store: ChunkStore,
+): Promise<Record<StageName, Uint8Array>> {
+  const files = {} as Record<StageName, Uint8Array>;
+  for (const stage of STAGE_NAMES) files[stage] = await loadModelFile(model, stage, store);
+  return files;
+}
+
+export interface ModelStorageStatus {
+  modelId: string;
+  bytesStored: number;
+  /** Exact where known (stored or in the manifest), else the manifest's estimate. */
+  bytesTotal: number;
+  /** Every file is stored, complete and (where hashed) verified: the model loads without the network. */
+  complete: boolean;
+}
+
+/** How much of a manifest model is stored. */
+export async function getModelStorageStatus(
+  model: ModelEntry,
+  store: ChunkStore,
+): Promise<ModelStorageStatus> {
+  const status: ModelStorageStatus = { modelId: model.id, bytesStored: 0, bytesTotal: 0, complete: true };
+  for (const stage of STAGE_NAMES) {
+    const { file } = model.stages[stage];
+    const current = await currentRecord(store, model.id, file);
+    status.bytesStored += current ? storedBytes(current) : 0;
+    status.bytesTotal += current?.size ?? file.bytes ?? file.approxBytes ?? 0;
+    status.complete &&= current !== undefined && isUsable(current);
+  }
+  return status;
+}
+
+/** The stored record of a manifest file, unless it was stored for another hash (an older manifest). */
+async function currentRecord(
+  store: ChunkStore,
+  modelId: string,
+  file: ModelFile,
+): Promise<FileRecord | undefined> {
+  const record = await store.getRecord({ modelId, path: file.path });
+  return record && record.sha256 === file.sha256 ? record : undefined;
+}

@@ -1,0 +1,147 @@
+/** Reading and managing what is stored: loading a file for ORT, listing, verifying and deleting models. */
+import { chunkCount, chunkRange, isComplete, isUsable, storedBytes } from './chunk-store.js';
+import type { ChunkStore, FileRecord, StoredFileId } from './chunk-store.js';
+import { defaultLockManager, withModelLock, type LockManagerLike } from './cross-tab.js';
+import { DownloadError } from './errors.js';
+import { hashStoredFile } from './file-hasher.js';
+
+/**
+ * The whole stored file as one Uint8Array, allocated once at its exact size with each chunk copied
+ * straight into place: ready for `ort.InferenceSession.create(bytes)`. Only complete files, and only
+ * verified ones when the manifest gave a hash.
+ */
+export async function readStoredFile(store: ChunkStore, id: StoredFileId): Promise<Uint8Array> {
+  const record = await store.getRecord(id);
+  if (!record || !isUsable(record)) {
+    const state = !record
+      ? 'not stored'
+      : isComplete(record)
+        ? 'stored but not verified'
+        : 'only partly stored';
+    throw new DownloadError(
+      'not-stored',
+      `${id.path} of model ${id.modelId} is ${state}; download the model first`,
+    );
+  }
+  const bytes = new Uint8Array(record.size);
+  for (let index = 0; index < chunkCount(record); index++) {
+    const { start, end } = chunkRange(record, index);
+    const chunk = await store.readChunk(record, index);
+    if (chunk.byteLength !== end - start) {
+      throw new DownloadError(
+        'not-stored',
+        `chunk ${index} of ${id.path} has ${chunk.byteLength} bytes, not ${end - start}`,
+      );
+    }
+    bytes.set(chunk, start);
+  }
+  return bytes;
+}
+
+export interface StoredFileSummary {
+  path: string;
+  url: string;
+  bytesStored: number;
+  bytesTotal: number;
+  complete: boolean;
+  /** Hashed and matched the manifest's SHA-256. */
+  verified: boolean;
+  sha256?: string;
+}
+
+export interface StoredModelSummary {
+  modelId: string;
+  bytesStored: number;
+  bytesTotal: number;
+  /** Every file of the model that is stored is complete (and verified when it has a hash). */
+  complete: boolean;
+  files: StoredFileSummary[];
+}
+
+/** What the store holds, per model. A model whose download never started has no entry. */
+export async function listStoredModels(store: ChunkStore): Promise<StoredModelSummary[]> {
+  const byModel = new Map<string, FileRecord[]>();
+  for (const record of await store.listRecords()) {
+    byModel.set(record.modelId, [...(byModel.get(record.modelId) ?? []), record]);
+  }
+  return [...byModel].map(([modelId, records]) => {
+    const files = records.map(summarize).sort((a, b) => a.path.localeCompare(b.path));
+    return {
+      modelId,
+      bytesStored: files.reduce((sum, file) => sum + file.bytesStored, 0),
+      bytesTotal: files.reduce((sum, file) => sum + file.bytesTotal, 0),
+      complete: records.every(isUsable),
+      files,
+    };
+  });
+}
+
+function summarize(record: FileRecord): StoredFileSummary {
+  return {
+    path: record.path,
+    url: record.url,
+    bytesStored: storedBytes(record),
+    bytesTotal: record.size,
+    complete: isComplete(record),
+    verified: record.verified,
+    sha256: record.sha256,
+  };
+}
+
+export interface FileVerification {
+  path: string;
+  /**
+   * 'ok': the hash matches; 'mismatch': it does not, and the file was deleted; 'incomplete': chunks are
+   * missing; 'no-hash': complete, but the manifest gave no hash to check (`actualSha256` is computed).
+   */
+  status: 'ok' | 'mismatch' | 'incomplete' | 'no-hash';
+  expectedSha256?: string;
+  actualSha256?: string;
+}
+
+/**
+ * Re-reads and hashes every stored file of a model. A corrupt file is deleted so that a download fetches
+ * it anew. Waits for a download of the model in progress (in any tab) to end first.
+ */
+export function verifyStoredModel(
+  store: ChunkStore,
+  modelId: string,
+  options: { signal?: AbortSignal; locks?: LockManagerLike } = {},
+): Promise<FileVerification[]> {
+  return withModelLock(options.locks ?? defaultLockManager(), modelId, async () => {
+    const results: FileVerification[] = [];
+    for (const record of await recordsOf(store, modelId))
+      results.push(await verifyRecord(store, record, options.signal));
+    return results;
+  });
+}
+
+async function verifyRecord(
+  store: ChunkStore,
+  record: FileRecord,
+  signal?: AbortSignal,
+): Promise<FileVerification> {
+  const { path, sha256: expectedSha256 } = record;
+  if (!isComplete(record)) return { path, status: 'incomplete', expectedSha256 };
+  const actualSha256 = await hashStoredFile(store, record, signal);
+  if (expectedSha256 === undefined) return { path, status: 'no-hash', actualSha256 };
+  const ok = actualSha256 === expectedSha256;
+  if (ok) await store.putRecord({ ...record, verified: true, updatedAt: Date.now() });
+  else await store.deleteFile(record);
+  return { path, status: ok ? 'ok' : 'mismatch', expectedSha256, actualSha256 };
+}
+
+/** Deletes every stored file of a model, once a download of it in progress (in any tab) has ended. */
+export function deleteStoredModel(
+  store: ChunkStore,
+  modelId: string,
+  options: { locks?: LockManagerLike } = {},
+): Promise<void> {
+  return withModelLock(options.locks ?? defaultLockManager(), modelId, async () => {
+    for (const record of await recordsOf(store, modelId)) await store.deleteFile(record);
+  });
+}
+
+async function recordsOf(store: ChunkStore, modelId: string): Promise<FileRecord[]> {
+  return (await store.listRecords()).filter((record) => record.modelId === modelId);
+}

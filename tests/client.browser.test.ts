@@ -1,0 +1,93 @@
+import type { Browser, Page } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTinyModels } from '../scripts/tiny-models/index.js';
+import { launchChromium, openPage, startDevServer } from './support/browser.js';
+
+let server: ViteDevServer;
+let browser: Browser;
+let page: Page;
+let logs: string[];
+
+beforeAll(async () => {
+  await ensureTinyModels();
+  let url: string;
+  ({ server, url } = await startDevServer());
+  browser = await launchChromium({ webgpu: true });
+  ({ page, logs } = await openPage(browser, `${url}/tests/pages/client.html`));
+  await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('GeneratorClient: worker, IndexedDB store and pipeline together', () => {
+  it('downloads into IndexedDB, loads on WebGPU and generates off the main thread', async () => {
+    const modelRequests: string[] = [];
+    const countModelRequests = (request: { url(): string }) => {
+      if (request.url().includes('/models/')) modelRequests.push(request.url());
+    };
+    page.on('request', countModelRequests);
+    const load = await page.evaluate(() => window.clientTest.load('tiny-fp32'));
+    page.off('request', countModelRequests);
+    expect(load.ok, JSON.stringify(load) + logs.join('\n')).toBe(true);
+    // The worker's Range requests are seen: the later "no second download" check is not vacuous.
+    expect(modelRequests.length).toBeGreaterThanOrEqual(3);
+    if (!load.ok) return;
+    expect(load.value.loaded.provider.provider).toBe('webgpu');
+    expect(load.value.phases).toEqual(expect.arrayContaining(['downloading', 'loading']));
+    const stored = await page.evaluate(() => window.clientTest.stored());
+    expect(stored.ok && stored.value.find((m) => m.modelId === 'tiny-fp32')).toMatchObject({
+      complete: true,
+    });
+    const first = await page.evaluate(() => window.clientTest.generate('a photo of a cat', 42));
+    const second = await page.evaluate(() => window.clientTest.generate('a photo of a cat', 42));
+    expect(first.ok && second.ok).toBe(true);
+    if (!first.ok || !second.ok) return;
+    expect(first.value.checksum).toBe(second.value.checksum);
+    expect(first.value).toMatchObject({ width: 64, height: 64, seed: 42, provider: 'webgpu', readbacks: 1 });
+  });
+
+  it('serves two requests at once in turn, and cancels a running one', async () => {
+    const both = await page.evaluate(() => window.clientTest.generateTwoAtOnce());
+    expect(both.ok && both.value[0] !== both.value[1]).toBe(true);
+    const cancelled = await page.evaluate(() => window.clientTest.cancelGenerate());
+    expect(cancelled).toMatchObject({ ok: false, name: 'AbortError' });
+  });
+
+  it('counts tokens for the prompt box', async () => {
+    const count = await page.evaluate(() => window.clientTest.tokenize('a photo of a cat'));
+    expect(count).toMatchObject({ ok: true, value: { tokenCount: 5, maxTokens: 75, truncated: false } });
+  });
+
+  it('recovers from a lost GPU device by loading again in a fresh worker', async () => {
+    const lose = await page.evaluate(() => window.clientTest.loseDevice());
+    expect(lose.ok).toBe(true);
+    const failed = await page.evaluate(() => window.clientTest.generate('x', 1));
+    expect(failed).toMatchObject({ ok: false, code: 'device-lost' });
+    expect(failed.ok === false && failed.message).toContain('GPU device was lost');
+    const modelRequests: string[] = [];
+    const countModelRequests = (request: { url(): string }) => {
+      if (request.url().includes('/models/')) modelRequests.push(request.url());
+    };
+    page.on('request', countModelRequests);
+    const reload = await page.evaluate(() => window.clientTest.load('tiny-fp32'));
+    page.off('request', countModelRequests);
+    expect(reload.ok).toBe(true);
+    // The weights come from IndexedDB: a fresh worker and device, no second download.
+    expect(modelRequests).toEqual([]);
+    const after = await page.evaluate(() => window.clientTest.generate('a photo of a cat', 42));
+    expect(after.ok).toBe(true);
+  });
+
+  it('deletes a stored model', async () => {
+    expect((await page.evaluate(() => window.clientTest.deleteModel('tiny-fp32'))).ok).toBe(true);
+    const stored = await page.evaluate(() => window.clientTest.stored());
+    expect(stored.ok && stored.value.find((m) => m.modelId === 'tiny-fp32')).toMatchObject({
+      complete: false,
+      bytesStored: 0,
+    });
+  });
+});

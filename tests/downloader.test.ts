@@ -1,0 +1,597 @@
+import 'fake-indexeddb/auto';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ModelEntry, ModelFile, StageName } from '../src/pipeline/manifest-types.js';
+import {
+  ChunkedDownloader,
+  DownloadError,
+  FsChunkStore,
+  IdbChunkStore,
+  InProcessLockManager,
+  IntegrityError,
+  ProgressTracker,
+  QuotaError,
+  RateMeter,
+  deleteStoredModel,
+  downloadModel,
+  listStoredModels,
+  loadModelFiles,
+  readStoredFile,
+  verifyStoredModel,
+  type ChunkStore,
+  type ChunkedDownloaderOptions,
+  type DownloadEvent,
+  type DownloadProgress,
+  type DownloadTarget,
+  type FileRecord,
+  type StorageManagerLike,
+} from '../src/pipeline/download/node.js';
+import { RangeServer, testBytes } from './support/range-server.js';
+
+const CHUNK = 256 * 1024;
+/** Five chunks, the last one short. */
+const SIZE = 4 * CHUNK + 1000;
+const MODEL = 'test-model';
+const PATH = 'unet/model.onnx';
+
+let server: RangeServer;
+let source: Uint8Array;
+let sleeps: number[];
+const tempDirs: string[] = [];
+let storeCount = 0;
+
+beforeAll(async () => {
+  server = await RangeServer.start();
+});
+afterAll(async () => {
+  await server.close();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  source = testBytes(SIZE, 7);
+  server.setFile(PATH, source);
+  server.clearFaults();
+  server.resetCounters();
+  sleeps = [];
+});
+
+const storeFactories: Record<string, () => ChunkStore> = {
+  indexeddb: () =>
+    new IdbChunkStore({ chunksDb: `chunks-${++storeCount}`, recordsDb: `files-${storeCount}` }),
+  filesystem: () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sd-turbo-download-'));
+    tempDirs.push(dir);
+    return new FsChunkStore(dir);
+  },
+};
+
+function hex(bytes: Uint8Array): string {
+  return bytesToHex(sha256(bytes));
+}
+
+function target(extra: Partial<DownloadTarget> = {}): DownloadTarget {
+  return { modelId: MODEL, path: PATH, url: server.url(PATH), ...extra };
+}
+
+function downloader(store: ChunkStore, options: Partial<ChunkedDownloaderOptions> = {}): ChunkedDownloader {
+  return new ChunkedDownloader({
+    store,
+    chunkSize: CHUNK,
+    concurrency: 2,
+    ...options,
+    retry: {
+      maxAttempts: 4,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      ...options.retry,
+    },
+  });
+}
+
+/** A store that aborts `controller` once `count` chunks have been written. */
+function abortAfterWrites(store: ChunkStore, count: number, controller: AbortController): ChunkStore {
+  let written = 0;
+  return wrapStore(store, {
+    writeChunk: async (record, index, bytes) => {
+      await store.writeChunk(record, index, bytes);
+      if (++written === count) controller.abort();
+    },
+  });
+}
+
+function wrapStore(store: ChunkStore, overrides: Partial<ChunkStore>): ChunkStore {
+  return {
+    getRecord: (id) => store.getRecord(id),
+    putRecord: (record) => store.putRecord(record),
+    listRecords: () => store.listRecords(),
+    writeChunk: (record, index, bytes) => store.writeChunk(record, index, bytes),
+    readChunk: (record, index) => store.readChunk(record, index),
+    deleteFile: (id) => store.deleteFile(id),
+    ...overrides,
+  };
+}
+
+async function expectStoredEqual(store: ChunkStore, expected: Uint8Array, path = PATH): Promise<void> {
+  const stored = await readStoredFile(store, { modelId: MODEL, path });
+  expect(stored.byteLength).toBe(expected.byteLength);
+  expect(Buffer.from(stored).equals(Buffer.from(expected))).toBe(true);
+}
+
+function restartEvents(events: DownloadEvent[]) {
+  return events.filter((event) => event.type === 'file-restarted');
+}
+
+describe.each(Object.keys(storeFactories))('ChunkedDownloader with the %s store', (storeName) => {
+  let store: ChunkStore;
+  beforeEach(() => {
+    store = storeFactories[storeName]();
+  });
+
+  it('downloads a file in Range chunks and stores it byte for byte', async () => {
+    const record = await downloader(store).download(target({ bytes: SIZE, sha256: hex(source) }));
+    expect(record).toMatchObject({
+      size: SIZE,
+      chunkSize: CHUNK,
+      verified: true,
+      doneChunks: [0, 1, 2, 3, 4],
+    });
+    await expectStoredEqual(store, source);
+    // One probe byte, then each chunk exactly once.
+    expect(server.bytesSent(PATH)).toBe(SIZE + 1);
+    expect(server.requestsFor(PATH).map((request) => request.status)).toEqual([206, 206, 206, 206, 206, 206]);
+  });
+
+  it('resumes after an abort and fetches only the missing chunks', async () => {
+    const controller = new AbortController();
+    const first = downloader(abortAfterWrites(store, 2, controller), {
+      concurrency: 1,
+      signal: controller.signal,
+    });
+    await expect(first.download(target())).rejects.toMatchObject({ name: 'AbortError' });
+    expect((await store.getRecord(target()))?.doneChunks).toEqual([0, 1]);
+    expect(server.bytesSent(PATH)).toBeLessThanOrEqual(3 * CHUNK + 1);
+
+    server.resetCounters();
+    await downloader(store).download(target());
+    await expectStoredEqual(store, source);
+    expect(server.bytesSent(PATH)).toBe(SIZE - 2 * CHUNK + 1);
+  });
+
+  it('cancels promptly while a response stalls, keeping the stored chunks', async () => {
+    server.addFault(
+      PATH,
+      { kind: 'stall', afterBytes: 1000 },
+      { when: (range) => range.start === 2 * CHUNK },
+    );
+    const controller = new AbortController();
+    const stalled = new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (server.requests.some((request) => request.fault === 'stall')) resolve(clearInterval(timer));
+      }, 5);
+    });
+    const download = downloader(store, { concurrency: 1, signal: controller.signal }).download(target());
+    await stalled;
+    const abortedAt = performance.now();
+    controller.abort();
+    await expect(download).rejects.toMatchObject({ name: 'AbortError' });
+    expect(performance.now() - abortedAt).toBeLessThan(500);
+    expect((await store.getRecord(target()))?.doneChunks).toEqual([0, 1]);
+  });
+
+  it('retries a connection dropped mid-chunk', async () => {
+    server.addFault(
+      PATH,
+      { kind: 'drop', afterBytes: CHUNK / 2 },
+      { times: 1, when: (r) => r.start === CHUNK },
+    );
+    const events: DownloadEvent[] = [];
+    await downloader(store, { onEvent: (event) => events.push(event) }).download(target());
+    await expectStoredEqual(store, source);
+    expect(events.filter((event) => event.type === 'retry')).toHaveLength(1);
+    expect(server.bytesSent(PATH)).toBe(SIZE + 1 + CHUNK / 2);
+  });
+
+  it('stores a file from a server that ignores Range, streaming the 200 body into chunks', async () => {
+    server.addFault(PATH, { kind: 'ignore-range' });
+    await downloader(store).download(target({ sha256: hex(source) }));
+    await expectStoredEqual(store, source);
+    expect(server.requestsFor(PATH)).toHaveLength(1);
+    expect(server.bytesSent(PATH)).toBe(SIZE);
+  });
+
+  it('resumes a 200 stream that dropped from the first missing chunk', async () => {
+    server.addFault(PATH, { kind: 'ignore-range', dropAfterBytes: 2.5 * CHUNK }, { times: 1 });
+    await downloader(store).download(target({ sha256: hex(source) }));
+    await expectStoredEqual(store, source);
+    expect(server.requestsFor(PATH).map((request) => request.range)).toEqual([
+      'bytes=0-0',
+      `bytes=${2 * CHUNK}-`,
+    ]);
+    expect(server.bytesSent(PATH)).toBe(2.5 * CHUNK + SIZE - 2 * CHUNK);
+  });
+
+  it('discards a corrupted download, fetches the file once more and verifies it', async () => {
+    const offset = 3 * CHUNK + 5;
+    server.addFault(PATH, { kind: 'corrupt', offset }, { times: 1, when: (r) => r.start === 3 * CHUNK });
+    const events: DownloadEvent[] = [];
+    await downloader(store, { onEvent: (event) => events.push(event) }).download(
+      target({ sha256: hex(source) }),
+    );
+    await expectStoredEqual(store, source);
+    expect(restartEvents(events)).toMatchObject([{ path: PATH, reason: 'hash-mismatch' }]);
+  });
+
+  it('fails with both hashes when the file stays corrupt, and keeps none of it', async () => {
+    const corrupt = source.slice();
+    corrupt[SIZE - 1] ^= 1;
+    server.setFile(PATH, corrupt);
+    const error = await downloader(store)
+      .download(target({ sha256: hex(source) }))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect((error as Error).message).toBe(
+      `${PATH} failed verification: expected SHA-256 ${hex(source)}, got ${hex(corrupt)}`,
+    );
+    expect(await store.getRecord(target())).toBeUndefined();
+  });
+
+  it('starts over, and says so, when the file changed on the server between two runs', async () => {
+    const controller = new AbortController();
+    await downloader(abortAfterWrites(store, 2, controller), { concurrency: 1, signal: controller.signal })
+      .download(target())
+      .catch(() => undefined);
+    const changed = testBytes(SIZE, 99);
+    server.setFile(PATH, changed);
+    const events: DownloadEvent[] = [];
+    await downloader(store, { onEvent: (event) => events.push(event) }).download(target());
+    await expectStoredEqual(store, changed);
+    expect(restartEvents(events)).toMatchObject([{ modelId: MODEL, path: PATH, reason: 'etag-changed' }]);
+  });
+
+  it('starts over when the file changes during the download', async () => {
+    const changed = testBytes(SIZE, 42);
+    let written = 0;
+    const swapping = wrapStore(store, {
+      writeChunk: async (record, index, bytes) => {
+        await store.writeChunk(record, index, bytes);
+        if (++written === 1) server.setFile(PATH, changed);
+      },
+    });
+    const events: DownloadEvent[] = [];
+    await downloader(swapping, { concurrency: 1, onEvent: (event) => events.push(event) }).download(target());
+    await expectStoredEqual(store, changed);
+    expect(restartEvents(events)).toMatchObject([{ path: PATH, reason: 'changed-during-download' }]);
+  });
+
+  it('stops cleanly with a QuotaError when the store is full, keeping what was stored', async () => {
+    let written = 0;
+    const full = wrapStore(store, {
+      writeChunk: async (record, index, bytes) => {
+        if (++written > 2) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        await store.writeChunk(record, index, bytes);
+      },
+    });
+    const error = await downloader(full, { concurrency: 1 })
+      .download(target())
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QuotaError);
+    expect(error).toMatchObject({
+      code: 'quota',
+      message: `Storage full while storing ${PATH}: 525.3 kB still needed`,
+    });
+    expect((await store.getRecord(target()))?.doneChunks).toEqual([0, 1]);
+  });
+});
+
+describe('ChunkedDownloader faults', () => {
+  let store: ChunkStore;
+  beforeEach(() => {
+    store = storeFactories.indexeddb();
+  });
+
+  it('retries 500 with growing backoff, then succeeds', async () => {
+    server.addFault(PATH, { kind: 'status', status: 500 }, { times: 2, when: (r) => r.start === CHUNK });
+    await downloader(store).download(target());
+    await expectStoredEqual(store, source);
+    expect(sleeps).toHaveLength(2);
+    expect(sleeps[0]).toBeGreaterThanOrEqual(400);
+    expect(sleeps[1]).toBeGreaterThan(sleeps[0]);
+  });
+
+  it('gives up on a server that keeps failing, naming the status and the URL', async () => {
+    server.addFault(PATH, { kind: 'status', status: 503 }, { when: (r) => r.start === CHUNK });
+    await expect(downloader(store).download(target())).rejects.toThrow(
+      `HTTP 503 Service Unavailable for ${server.url(PATH)} (gave up after 4 attempts)`,
+    );
+    expect(server.requestsFor(PATH).filter((request) => request.status === 503)).toHaveLength(4);
+  });
+
+  it('waits as long as Retry-After says on 429', async () => {
+    server.addFault(PATH, { kind: 'status', status: 429, retryAfter: '3' }, { times: 1 });
+    await downloader(store).download(target());
+    expect(sleeps).toEqual([3000]);
+  });
+
+  it('does not wait for a long Retry-After', async () => {
+    server.addFault(PATH, { kind: 'status', status: 429, retryAfter: '3600' });
+    await expect(downloader(store).download(target())).rejects.toThrow(
+      'the server asks to retry after 3600 s',
+    );
+    expect(sleeps).toEqual([]);
+  });
+
+  it.each([404, 403])('fails at once on %i with the URL and the status', async (status) => {
+    server.addFault(PATH, { kind: 'status', status });
+    const error = await downloader(store)
+      .download(target())
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DownloadError);
+    expect((error as DownloadError).message).toMatch(
+      new RegExp(`^HTTP ${status} .* for ${server.url(PATH)}$`),
+    );
+    expect(error).toMatchObject({ status, code: 'download-failed' });
+    expect(server.requestsFor(PATH)).toHaveLength(1);
+  });
+
+  it('retries a response whose Content-Range does not match the request', async () => {
+    server.addFault(PATH, { kind: 'wrong-content-range' }, { times: 1, when: (r) => r.start === 2 * CHUNK });
+    const events: DownloadEvent[] = [];
+    await downloader(store, { onEvent: (event) => events.push(event) }).download(target());
+    await expectStoredEqual(store, source);
+    expect(events.find((event) => event.type === 'retry')).toMatchObject({
+      message: expect.stringContaining(`with Content-Range "bytes ${2 * CHUNK + 1}-`),
+    });
+  });
+
+  it('retries a request that stalls', async () => {
+    server.addFault(PATH, { kind: 'stall', afterBytes: 10 }, { times: 1, when: (r) => r.start === CHUNK });
+    const events: DownloadEvent[] = [];
+    await downloader(store, { stallTimeoutMs: 200, onEvent: (event) => events.push(event) }).download(
+      target(),
+    );
+    await expectStoredEqual(store, source);
+    expect(events.find((event) => event.type === 'retry')).toMatchObject({
+      message: expect.stringContaining('no data'),
+    });
+  });
+
+  it("refuses a file whose size differs from the manifest's", async () => {
+    await expect(downloader(store).download(target({ bytes: SIZE + 1 }))).rejects.toThrow(
+      `${server.url(PATH)} is ${SIZE} bytes on the server but ${SIZE + 1} in the manifest`,
+    );
+  });
+
+  it('refuses to read a file that is only partly stored', async () => {
+    const controller = new AbortController();
+    await downloader(abortAfterWrites(store, 1, controller), { concurrency: 1, signal: controller.signal })
+      .download(target())
+      .catch(() => undefined);
+    await expect(readStoredFile(store, target())).rejects.toThrow(
+      `${PATH} of model ${MODEL} is only partly stored; download the model first`,
+    );
+  });
+});
+
+describe('progress', () => {
+  it('counts resumed bytes as done but not towards the rate', () => {
+    let now = 0;
+    const reports: DownloadProgress[] = [];
+    const tracker = new ProgressTracker(MODEL, { onProgress: (p) => reports.push(p), now: () => now });
+    tracker.setFile('a', 10_000, 6_000, 'downloading');
+    for (let t = 1; t <= 10; t++) {
+      now = t * 1000;
+      tracker.addBytes('a', 100);
+    }
+    const last = reports.at(-1) as DownloadProgress;
+    expect(last).toMatchObject({ bytesDone: 7_000, bytesTotal: 10_000, phase: 'downloading' });
+    expect(last.bytesPerSecond).toBeCloseTo(100, 5);
+    expect(last.etaSeconds).toBeCloseTo(30, 5);
+  });
+
+  it('smooths the rate and merges samples closer than half a second', () => {
+    const meter = new RateMeter(5000, 500);
+    expect(meter.sample(0, 0)).toBeUndefined();
+    expect(meter.sample(1000, 100)).toBeUndefined();
+    expect(meter.sample(1000, 1000)).toBe(1000);
+    const afterBurst = meter.sample(11_000, 2000) as number;
+    expect(afterBurst).toBeGreaterThan(1000);
+    expect(afterBurst).toBeLessThan(10_000);
+  });
+});
+
+describe('model-level API', () => {
+  const paths: Record<StageName, string> = {
+    textEncoder: 'text_encoder/model.onnx',
+    unet: 'unet/model.onnx',
+    vaeDecoder: 'vae_decoder/model.onnx',
+  };
+  const sizes: Record<StageName, number> = { textEncoder: 2 * CHUNK + 17, unet: SIZE, vaeDecoder: CHUNK - 3 };
+  const sources = {} as Record<StageName, Uint8Array>;
+  let store: IdbChunkStore;
+  let locks: InProcessLockManager;
+
+  function model(files: Partial<Record<StageName, Partial<ModelFile>>> = {}): ModelEntry {
+    const file = (stage: StageName): ModelFile => ({
+      path: paths[stage],
+      bytes: sizes[stage],
+      sha256: hex(sources[stage]),
+      ...files[stage],
+    });
+    const spec = { name: 'x', type: 'float32' as const };
+    return {
+      id: MODEL,
+      name: 'Test model',
+      baseUrl: server.baseUrl,
+      weights: 'fp32',
+      tokenizer: { maxLength: 77, padId: 0 },
+      hiddenSize: 8,
+      latent: { channels: 4, height: 8, width: 8 },
+      image: { height: 64, width: 64 },
+      vaeScalingFactor: 0.18215,
+      stages: {
+        textEncoder: {
+          file: file('textEncoder'),
+          inputs: { inputIds: spec },
+          outputs: { hiddenStates: spec },
+        },
+        unet: {
+          file: file('unet'),
+          inputs: { sample: spec, timestep: spec, encoderHiddenStates: spec },
+          outputs: { noisePred: spec },
+        },
+        vaeDecoder: { file: file('vaeDecoder'), inputs: { latentSample: spec }, outputs: { sample: spec } },
+      },
+    };
+  }
+
+  const options = () => ({
+    manifestUrl: server.url('model-manifest.json'),
+    store,
+    locks,
+    chunkSize: CHUNK,
+    storage: null,
+    retry: { sleep: async () => undefined },
+  });
+
+  beforeEach(() => {
+    store = storeFactories.indexeddb() as IdbChunkStore;
+    locks = new InProcessLockManager();
+    for (const [index, stage] of (['textEncoder', 'unet', 'vaeDecoder'] as const).entries()) {
+      sources[stage] = testBytes(sizes[stage], 100 + index);
+      server.setFile(paths[stage], sources[stage]);
+    }
+    server.resetCounters();
+  });
+
+  const totalSize = () => Object.values(sizes).reduce((a, b) => a + b, 0);
+  const totalSent = () => Object.values(paths).reduce((sum, path) => sum + server.bytesSent(path), 0);
+
+  it('downloads every file of a model with progress, then loads them', async () => {
+    const reports: DownloadProgress[] = [];
+    const records = await downloadModel(model(), { ...options(), onProgress: (p) => reports.push(p) });
+    expect(Object.values(records).every((record: FileRecord) => record.verified)).toBe(true);
+    const files = await loadModelFiles(model(), store);
+    for (const stage of Object.keys(paths) as StageName[]) {
+      expect(Buffer.from(files[stage]).equals(Buffer.from(sources[stage]))).toBe(true);
+    }
+    const done = reports.map((report) => report.bytesDone);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+    expect(reports.at(-1)).toMatchObject({ phase: 'done', bytesDone: totalSize(), bytesTotal: totalSize() });
+    expect(reports.at(-1)?.files.map((file) => file.state)).toEqual(['done', 'done', 'done']);
+  });
+
+  it('touches no network once the model is stored', async () => {
+    await downloadModel(model(), options());
+    server.resetCounters();
+    await downloadModel(model(), options());
+    expect(server.requests).toEqual([]);
+  });
+
+  it('refuses to start when the storage quota is too small, stating both sizes', async () => {
+    const storage: StorageManagerLike = { estimate: async () => ({ usage: 500_000, quota: 1_000_000 }) };
+    const error = await downloadModel(model(), { ...options(), storage }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QuotaError);
+    expect(error).toMatchObject({
+      code: 'quota',
+      message: `Not enough storage for model ${MODEL}: 1.8 MB still needed, 500.0 kB available`,
+      neededBytes: totalSize(),
+      availableBytes: 500_000,
+    });
+    expect(server.requests).toEqual([]);
+  });
+
+  it('uses approxBytes for the quota check and asks for persistence', async () => {
+    let persistCalls = 0;
+    const storage: StorageManagerLike = {
+      estimate: async () => ({ usage: 0, quota: 10e9 }),
+      persisted: async () => false,
+      persist: async () => ++persistCalls > 0,
+    };
+    const events: DownloadEvent[] = [];
+    const approx = model({ unet: { bytes: undefined, approxBytes: 5e9 } });
+    await downloadModel(approx, { ...options(), storage, onEvent: (event) => events.push(event) });
+    expect(persistCalls).toBe(1);
+    expect(events).toContainEqual({ type: 'storage-persisted', persisted: true });
+    await expect(
+      downloadModel(model({ unet: { bytes: undefined, approxBytes: 20e9, sha256: undefined } }), {
+        ...options(),
+        storage,
+      }),
+    ).rejects.toThrow('20.00 GB still needed, 10.00 GB available');
+  });
+
+  it('runs one download per model: a second caller waits, follows progress, then finds the files', async () => {
+    const firstEvents: DownloadEvent[] = [];
+    const secondEvents: DownloadEvent[] = [];
+    const secondReports: DownloadProgress[] = [];
+    const first = downloadModel(model(), { ...options(), onEvent: (event) => firstEvents.push(event) });
+    const second = downloadModel(model(), {
+      ...options(),
+      onEvent: (event) => secondEvents.push(event),
+      onProgress: (p) => secondReports.push(p),
+    });
+    await Promise.all([first, second]);
+    expect(secondEvents[0]).toEqual({ type: 'waiting-for-other-download', modelId: MODEL });
+    expect(secondEvents.filter((event) => event.type === 'file-done')).toMatchObject([
+      { fromStore: true },
+      { fromStore: true },
+      { fromStore: true },
+    ]);
+    // Progress of the first caller's download, relayed over the BroadcastChannel while the second waited.
+    expect(
+      secondReports.some((report) => report.phase === 'downloading' && report.bytesDone < report.bytesTotal),
+    ).toBe(true);
+    expect(totalSent()).toBe(totalSize() + 3);
+  });
+
+  it('lists, verifies and deletes stored models', async () => {
+    await downloadModel(model(), options());
+    const [listed] = await listStoredModels(store);
+    expect(listed).toMatchObject({
+      modelId: MODEL,
+      bytesStored: totalSize(),
+      bytesTotal: totalSize(),
+      complete: true,
+    });
+    expect((await verifyStoredModel(store, MODEL, { locks })).map((file) => file.status)).toEqual([
+      'ok',
+      'ok',
+      'ok',
+    ]);
+
+    const unet = (await store.getRecord({ modelId: MODEL, path: paths.unet })) as FileRecord;
+    await store.writeChunk(unet, 1, new Uint8Array(CHUNK));
+    const results = await verifyStoredModel(store, MODEL, { locks });
+    expect(results.find((file) => file.path === paths.unet)).toMatchObject({
+      status: 'mismatch',
+      expectedSha256: hex(sources.unet),
+    });
+    expect(await store.getRecord(unet)).toBeUndefined();
+
+    await deleteStoredModel(store, MODEL, { locks });
+    expect(await listStoredModels(store)).toEqual([]);
+  });
+});
+
+describe('InProcessLockManager', () => {
+  it('grants in order, answers ifAvailable with null while held, and lets a waiter give up', async () => {
+    const locks = new InProcessLockManager();
+    const order: string[] = [];
+    let releaseFirst!: () => void;
+    const first = locks.request('m', {}, () => new Promise<void>((resolve) => (releaseFirst = resolve)));
+    expect(await locks.request('m', { ifAvailable: true }, async (lock) => lock)).toBeNull();
+    const controller = new AbortController();
+    const quitter = locks.request('m', { signal: controller.signal }, async () => order.push('quitter'));
+    const third = locks.request('m', {}, async () => order.push('third'));
+    controller.abort();
+    await expect(quitter).rejects.toMatchObject({ name: 'AbortError' });
+    releaseFirst();
+    await Promise.all([first, third]);
+    expect(order).toEqual(['third']);
+  });
+});

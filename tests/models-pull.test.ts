@@ -1,0 +1,225 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../scripts/models-pull.js';
+import { FsChunkStore, storedBytes } from '../src/pipeline/download/node.js';
+import { RangeServer, testBytes } from './support/range-server.js';
+
+const CHUNK = 256 * 1024;
+const MODEL_ID = 'tiny-test';
+const FILES = {
+  textEncoder: { path: 'text_encoder/model.onnx', size: 2 * CHUNK + 11 },
+  unet: { path: 'unet/model.onnx', size: 5 * CHUNK + 7 },
+  vaeDecoder: { path: 'vae_decoder/model.onnx', size: CHUNK - 5 },
+};
+const TOTAL = Object.values(FILES).reduce((sum, file) => sum + file.size, 0);
+
+let server: RangeServer;
+let work: string;
+let manifestPath: string;
+const sources = new Map<string, Uint8Array>();
+
+function manifest(overrides: { unetSha256?: string } = {}) {
+  const file = (key: keyof typeof FILES) => {
+    const { path, size } = FILES[key];
+    const bytes = sources.get(path) as Uint8Array;
+    const sha = key === 'unet' && overrides.unetSha256 ? overrides.unetSha256 : bytesToHex(sha256(bytes));
+    return { path, bytes: size, sha256: sha };
+  };
+  const float = (name: string) => ({ name, type: 'float32' });
+  return {
+    version: 1,
+    defaultModel: MODEL_ID,
+    models: [
+      {
+        id: MODEL_ID,
+        name: 'Tiny test model',
+        baseUrl: server.url('hub/'),
+        weights: 'fp32',
+        tokenizer: { maxLength: 77, padId: 0 },
+        hiddenSize: 8,
+        latent: { channels: 4, height: 8, width: 8 },
+        image: { height: 64, width: 64 },
+        vaeScalingFactor: 0.18215,
+        stages: {
+          textEncoder: {
+            file: file('textEncoder'),
+            inputs: { inputIds: { name: 'input_ids', type: 'int32' } },
+            outputs: { hiddenStates: float('last_hidden_state') },
+          },
+          unet: {
+            file: file('unet'),
+            inputs: {
+              sample: float('sample'),
+              timestep: { name: 'timestep', type: 'int64' },
+              encoderHiddenStates: float('encoder_hidden_states'),
+            },
+            outputs: { noisePred: float('out_sample') },
+          },
+          vaeDecoder: {
+            file: file('vaeDecoder'),
+            inputs: { latentSample: float('latent_sample') },
+            outputs: { sample: float('sample') },
+          },
+        },
+      },
+    ],
+  };
+}
+
+function writeManifest(content: object): string {
+  const path = join(work, `manifest-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(path, JSON.stringify(content));
+  return path;
+}
+
+function newDir(): string {
+  return mkdtempSync(join(work, 'mirror-'));
+}
+
+function sentTotal(): number {
+  return Object.values(FILES).reduce((sum, { path }) => sum + server.bytesSent(`hub/${path}`), 0);
+}
+
+function expectMirrorComplete(dir: string): void {
+  for (const { path } of Object.values(FILES)) {
+    expect(readFileSync(join(dir, path)).equals(Buffer.from(sources.get(path) as Uint8Array))).toBe(true);
+  }
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI as `npm run models:pull` would, in its own process; `onStdout` may signal it. */
+function runCli(args: string[], onStart?: (child: ReturnType<typeof spawn>) => void): Promise<Run> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/models-pull.ts', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const run: Run = { code: null, stdout: '', stderr: '' };
+  child.stdout.on('data', (data: Buffer) => (run.stdout += data.toString()));
+  child.stderr.on('data', (data: Buffer) => (run.stderr += data.toString()));
+  onStart?.(child);
+  return new Promise((resolve) => child.on('close', (code) => resolve({ ...run, code })));
+}
+
+/** Runs the CLI in this process (faster), collecting its lines. */
+async function runMain(args: string[]): Promise<Run> {
+  const run: Run = { code: null, stdout: '', stderr: '' };
+  run.code = await main(args, {
+    out: (line) => (run.stdout += `${line}\n`),
+    err: (line) => (run.stderr += `${line}\n`),
+  });
+  return run;
+}
+
+beforeAll(async () => {
+  server = await RangeServer.start();
+  work = mkdtempSync(join(tmpdir(), 'models-pull-'));
+  Object.values(FILES).forEach(({ path, size }, index) => sources.set(path, testBytes(size, 500 + index)));
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(work, { recursive: true, force: true });
+});
+beforeEach(() => {
+  for (const [path, bytes] of sources) server.setFile(`hub/${path}`, bytes);
+  server.clearFaults();
+  server.resetCounters();
+  manifestPath = writeManifest(manifest());
+});
+
+describe('npm run models:pull', () => {
+  it('pulls a model into a mirror folder of plain files, and a re-run fetches nothing', async () => {
+    const dir = newDir();
+    const first = await runCli([MODEL_ID, dir, '--manifest', manifestPath, '--chunk-size', '256k']);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(`${FILES.unet.path}: SHA-256 verified`);
+    expect(first.stdout).toContain(`models:pull: ${MODEL_ID} is complete in ${dir}`);
+    expectMirrorComplete(dir);
+    expect(sentTotal()).toBe(TOTAL + 3);
+
+    server.resetCounters();
+    const again = await runMain([MODEL_ID, dir, '--manifest', manifestPath]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`${FILES.unet.path}: already complete`);
+    expect(server.requests).toEqual([]);
+  });
+
+  it('resumes an interrupted pull without fetching stored chunks again', async () => {
+    const dir = newDir();
+    const unetUrl = `hub/${FILES.unet.path}`;
+    server.addFault(
+      unetUrl,
+      { kind: 'stall', afterBytes: 100 },
+      { when: (range) => range.start === 3 * CHUNK },
+    );
+    const interrupted = await runCli(
+      [MODEL_ID, dir, '--manifest', manifestPath, '--chunk-size', '256k', '--concurrency', '2'],
+      (child) => {
+        const timer = setInterval(() => {
+          if (server.requests.some((request) => request.fault === 'stall')) {
+            clearInterval(timer);
+            child.kill('SIGINT');
+          }
+        }, 10);
+      },
+    );
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toBe('models:pull: interrupted; run the same command again to resume\n');
+    const stored = (await new FsChunkStore(dir).listRecords()).reduce(
+      (sum, record) => sum + storedBytes(record),
+      0,
+    );
+    expect(stored).toBeGreaterThanOrEqual(FILES.textEncoder.size + 2 * CHUNK);
+
+    server.clearFaults();
+    server.resetCounters();
+    const resumed = await runMain([MODEL_ID, dir, '--manifest', manifestPath]);
+    expect(resumed.code).toBe(0);
+    expectMirrorComplete(dir);
+    // Only missing bytes, plus one probe byte for each file not yet complete.
+    expect(sentTotal()).toBeLessThanOrEqual(TOTAL - stored + 2);
+  });
+
+  it('fails with the URL when a file is missing (404)', async () => {
+    server.removeFile(`hub/${FILES.vaeDecoder.path}`);
+    const run = await runMain([MODEL_ID, newDir(), '--manifest', manifestPath, '--chunk-size', '256k']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `models:pull: HTTP 404 Not Found for ${server.url(`hub/${FILES.vaeDecoder.path}`)}\n`,
+    );
+  });
+
+  it('fails naming both hashes when a file does not match the manifest, and keeps no bad file', async () => {
+    const wrong = '0'.repeat(64);
+    const dir = newDir();
+    const run = await runMain([MODEL_ID, dir, '--manifest', writeManifest(manifest({ unetSha256: wrong }))]);
+    expect(run.code).toBe(1);
+    const actual = bytesToHex(sha256(sources.get(FILES.unet.path) as Uint8Array));
+    expect(run.stderr).toContain(`models:pull: warning: ${FILES.unet.path} failed verification`);
+    expect(run.stderr.trim().split('\n').at(-1)).toBe(
+      `models:pull: ${FILES.unet.path} failed verification: expected SHA-256 ${wrong}, got ${actual}`,
+    );
+    expect(existsSync(join(dir, FILES.unet.path))).toBe(false);
+  });
+
+  it('lists the known models for an unknown id, and explains bad arguments', async () => {
+    const unknown = await runMain(['nope', newDir(), '--manifest', manifestPath]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe(`models:pull: Unknown model "nope"; the manifest has: ${MODEL_ID}.\n`);
+
+    const usage = await runMain([MODEL_ID]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(
+      /^models:pull: expected a model id and a folder\nusage: npm run models:pull/,
+    );
+  });
+});

@@ -1,0 +1,66 @@
+/** Test page: the GeneratorClient (worker, IndexedDB store, pipeline) as `window.clientTest`. */
+import { GeneratorClient, type ImageResult, type ModelProgress } from '../../src/pipeline/index.js';
+
+const client = GeneratorClient.shared('/model-manifest.json');
+
+async function outcome<T>(action: () => Promise<T>) {
+  try {
+    return { ok: true as const, value: await action() };
+  } catch (error) {
+    const e = error as Error & { code?: string };
+    return { ok: false as const, name: e.name, code: e.code, message: e.message };
+  }
+}
+
+function describeImage(image: ImageResult) {
+  const canvas = new OffscreenCanvas(image.width, image.height);
+  const context = canvas.getContext('2d')!;
+  context.drawImage(image.bitmap, 0, 0);
+  const pixels = context.getImageData(0, 0, image.width, image.height).data;
+  let checksum = 0;
+  for (let i = 0; i < pixels.length; i++) checksum = (checksum * 31 + pixels[i]) >>> 0;
+  const { bitmap: _bitmap, ...rest } = image;
+  return { ...rest, checksum };
+}
+
+const clientTest = {
+  load: (modelId: string, provider: 'auto' | 'webgpu' | 'wasm' = 'auto') =>
+    outcome(async () => {
+      const phases: ModelProgress['phase'][] = [];
+      const loaded = await client.load(modelId, { provider, onProgress: (p) => phases.push(p.phase) });
+      return { loaded, phases: [...new Set(phases)] };
+    }),
+  generate: (prompt: string, seed: number) =>
+    outcome(async () => describeImage(await client.generate({ prompt, seed, steps: 1 }))),
+  generateTwoAtOnce: () =>
+    outcome(async () => {
+      const [a, b] = await Promise.all([
+        client.generate({ prompt: 'a', seed: 1, steps: 1 }),
+        client.generate({ prompt: 'b', seed: 2, steps: 1 }),
+      ]);
+      return [describeImage(a).checksum, describeImage(b).checksum];
+    }),
+  cancelGenerate: () =>
+    outcome(async () => {
+      const controller = new AbortController();
+      const running = client.generate({ prompt: 'x', seed: 5, steps: 4 }, { signal: controller.signal });
+      setTimeout(() => controller.abort(), 0);
+      return describeImage(await running);
+    }),
+  tokenize: (prompt: string) => outcome(() => client.tokenize(prompt)),
+  stored: () => outcome(() => client.storedModels()),
+  deleteModel: (modelId: string) => outcome(() => client.deleteModel(modelId)),
+  loseDevice: () =>
+    outcome(async () => {
+      await client.simulateDeviceLoss();
+      return { lost: false };
+    }),
+};
+
+declare global {
+  interface Window {
+    clientTest: typeof clientTest;
+  }
+}
+window.clientTest = clientTest;
+document.body.dataset.ready = 'true';

@@ -1,0 +1,213 @@
+/**
+ * A loopback HTTP server for download tests: serves in-memory files with Range, ETag and Content-Range,
+ * counts the file bytes it actually sends, and misbehaves on request (dropped connections, stalls, error
+ * statuses, ignored Range, corrupted bytes, wrong Content-Range).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Fault =
+  /** Answer with this status (and Retry-After when given) instead of the file. */
+  | { kind: 'status'; status: number; retryAfter?: string }
+  /** Send this many body bytes, then destroy the connection. */
+  | { kind: 'drop'; afterBytes: number }
+  /** Send this many body bytes, then send nothing more (the connection stays open). */
+  | { kind: 'stall'; afterBytes: number }
+  /** Answer 200 with the whole file, as a server without Range support does; optionally drop mid-way. */
+  | { kind: 'ignore-range'; dropAfterBytes?: number }
+  /** Flip the bits of the byte at this file offset, if the response covers it. */
+  | { kind: 'corrupt'; offset: number }
+  /** Send the right bytes under a Content-Range that starts one byte later. */
+  | { kind: 'wrong-content-range' };
+
+/** Byte range a request asked for: [start, end), end undefined for 'bytes=N-' or no Range at all. */
+export interface RequestedRange {
+  start: number;
+  end: number | undefined;
+}
+
+export interface FaultOptions {
+  /** How many matching requests get the fault (default: all). */
+  times?: number;
+  /** Which requests match (default: all of the file). */
+  when?: (range: RequestedRange) => boolean;
+}
+
+export interface RequestLog {
+  path: string;
+  range: string | undefined;
+  status: number;
+  fault?: Fault['kind'];
+}
+
+interface ServedFile {
+  bytes: Uint8Array;
+  etag: string;
+}
+
+interface FaultRule extends Required<Pick<FaultOptions, 'times'>> {
+  fault: Fault;
+  when?: FaultOptions['when'];
+}
+
+export class RangeServer {
+  readonly requests: RequestLog[] = [];
+  private readonly files = new Map<string, ServedFile>();
+  private readonly faults = new Map<string, FaultRule[]>();
+  private readonly sent = new Map<string, number>();
+  private version = 0;
+
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+  ) {}
+
+  static async start(): Promise<RangeServer> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const rangeServer = new RangeServer(server, `http://127.0.0.1:${port}/`);
+    server.on('request', (req, res) => rangeServer.handle(req, res));
+    return rangeServer;
+  }
+
+  url(path: string): string {
+    return new URL(path, this.baseUrl).href;
+  }
+
+  /** Serves `bytes` at `path` under a new ETag (so replacing a file changes its ETag). */
+  setFile(path: string, bytes: Uint8Array): string {
+    const etag = `"v${++this.version}-${bytes.byteLength}"`;
+    this.files.set(path, { bytes, etag });
+    return etag;
+  }
+
+  removeFile(path: string): void {
+    this.files.delete(path);
+  }
+
+  addFault(path: string, fault: Fault, options: FaultOptions = {}): void {
+    const rules = this.faults.get(path) ?? [];
+    rules.push({ fault, times: options.times ?? Infinity, when: options.when });
+    this.faults.set(path, rules);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  /** File bytes written to sockets for `path` (error bodies and headers not counted). */
+  bytesSent(path: string): number {
+    return this.sent.get(path) ?? 0;
+  }
+
+  resetCounters(): void {
+    this.sent.clear();
+    this.requests.length = 0;
+  }
+
+  requestsFor(path: string): RequestLog[] {
+    return this.requests.filter((request) => request.path === path);
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const path = decodeURIComponent(new URL(req.url ?? '/', this.baseUrl).pathname.slice(1));
+    const file = this.files.get(path);
+    const rangeHeader = req.headers.range;
+    const log: RequestLog = { path, range: rangeHeader, status: 0 };
+    this.requests.push(log);
+    if (!file) return this.fail(res, log, 404);
+
+    const requested = parseRange(rangeHeader, file.bytes.byteLength);
+    const fault = this.takeFault(path, requested ?? { start: 0, end: undefined });
+    log.fault = fault?.kind;
+    if (fault?.kind === 'status') return this.fail(res, log, fault.status, fault.retryAfter);
+
+    const partial = requested !== undefined && fault?.kind !== 'ignore-range';
+    const start = partial ? requested.start : 0;
+    const end = partial ? (requested.end ?? file.bytes.byteLength) : file.bytes.byteLength;
+    if (partial && start >= file.bytes.byteLength) {
+      res.setHeader('Content-Range', `bytes */${file.bytes.byteLength}`);
+      return this.fail(res, log, 416);
+    }
+    let body = file.bytes.subarray(start, end);
+    if (fault?.kind === 'corrupt' && fault.offset >= start && fault.offset < end) {
+      body = body.slice();
+      body[fault.offset - start] ^= 0xff;
+    }
+    log.status = partial ? 206 : 200;
+    res.statusCode = log.status;
+    res.setHeader('ETag', file.etag);
+    res.setHeader('Accept-Ranges', 'bytes');
+    res.setHeader('Content-Type', 'application/octet-stream');
+    res.setHeader('Content-Length', String(body.byteLength));
+    if (partial) {
+      const shift = fault?.kind === 'wrong-content-range' ? 1 : 0;
+      res.setHeader('Content-Range', `bytes ${start + shift}-${end - 1 + shift}/${file.bytes.byteLength}`);
+    }
+    this.send(res, path, body, fault);
+  }
+
+  private send(res: ServerResponse, path: string, body: Uint8Array, fault: Fault | undefined): void {
+    const count = (bytes: number) => this.sent.set(path, this.bytesSent(path) + bytes);
+    const cutAt =
+      fault?.kind === 'ignore-range'
+        ? fault.dropAfterBytes
+        : fault?.kind === 'drop' || fault?.kind === 'stall'
+          ? fault.afterBytes
+          : undefined;
+    if (cutAt !== undefined) {
+      const part = body.subarray(0, Math.min(cutAt, body.byteLength));
+      count(part.byteLength);
+      res.flushHeaders();
+      res.write(part, () => {
+        if (fault?.kind !== 'stall') res.socket?.destroy();
+      });
+      return;
+    }
+    count(body.byteLength);
+    res.end(body);
+  }
+
+  private fail(res: ServerResponse, log: RequestLog, status: number, retryAfter?: string): void {
+    log.status = status;
+    res.statusCode = status;
+    if (retryAfter !== undefined) res.setHeader('Retry-After', retryAfter);
+    res.end(`status ${status}`);
+  }
+
+  private takeFault(path: string, range: RequestedRange): Fault | undefined {
+    const rule = this.faults
+      .get(path)
+      ?.find((candidate) => candidate.times > 0 && (candidate.when?.(range) ?? true));
+    if (!rule) return undefined;
+    rule.times--;
+    return rule.fault;
+  }
+}
+
+/** 'bytes=a-b' or 'bytes=a-' as [start, end); undefined when absent or not a single range. */
+function parseRange(header: string | undefined, size: number): RequestedRange | undefined {
+  const match = header === undefined ? null : /^bytes=(\d+)-(\d*)$/.exec(header);
+  if (!match) return undefined;
+  const start = Number(match[1]);
+  return { start, end: match[2] === '' ? undefined : Math.min(Number(match[2]) + 1, size) };
+}
+
+/** Deterministic pseudo-random bytes (xorshift32), so that every chunk differs from every other. */
+export function testBytes(length: number, seed = 1): Uint8Array {
+  const bytes = new Uint8Array(length);
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    bytes[i] = state & 0xff;
+  }
+  return bytes;
+}
