@@ -19,8 +19,7 @@ function describeImage(image: ImageResult) {
   const pixels = context.getImageData(0, 0, image.width, image.height).data;
   let checksum = 0;
   for (let i = 0; i < pixels.length; i++) checksum = (checksum * 31 + pixels[i]) >>> 0;
-  const { bitmap: _bitmap, ...rest } = image;
-  return { ...rest, checksum };
+  return { ...image, bitmap: undefined, checksum };
 }
 
 const clientTest = {
