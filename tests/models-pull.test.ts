@@ -144,7 +144,7 @@ describe('npm run models:pull', () => {
     expect(first.stdout).toContain(`${FILES.unet.path}: SHA-256 verified`);
     expect(first.stdout).toContain(`models:pull: ${MODEL_ID} is complete in ${dir}`);
     expectMirrorComplete(dir);
-    expect(sentTotal()).toBe(TOTAL + 3);
+    expect(sentTotal()).toBe(TOTAL + 3 * 2); // each file's two-byte probe
 
     server.resetCounters();
     const again = await runMain([MODEL_ID, dir, '--manifest', manifestPath]);
@@ -185,8 +185,8 @@ describe('npm run models:pull', () => {
     const resumed = await runMain([MODEL_ID, dir, '--manifest', manifestPath]);
     expect(resumed.code).toBe(0);
     expectMirrorComplete(dir);
-    // Only missing bytes, plus one probe byte for each file not yet complete.
-    expect(sentTotal()).toBeLessThanOrEqual(TOTAL - stored + 2);
+    // Only missing bytes, plus a two-byte probe for each file not yet complete.
+    expect(sentTotal()).toBeLessThanOrEqual(TOTAL - stored + 2 * 2);
   });
 
   it('fails with the URL when a file is missing (404)', async () => {
