@@ -1,6 +1,5 @@
 import 'fake-indexeddb/auto';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,7 +71,7 @@ const storeFactories: Record<string, () => ChunkStore> = {
 };
 
 function hex(bytes: Uint8Array): string {
-  return bytesToHex(sha256(bytes));
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function target(extra: Partial<DownloadTarget> = {}): DownloadTarget {

@@ -1,5 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +26,10 @@ function manifest(overrides: { unetSha256?: string } = {}) {
   const file = (key: keyof typeof FILES) => {
     const { path, size } = FILES[key];
     const bytes = sources.get(path) as Uint8Array;
-    const sha = key === 'unet' && overrides.unetSha256 ? overrides.unetSha256 : bytesToHex(sha256(bytes));
+    const sha =
+      key === 'unet' && overrides.unetSha256
+        ? overrides.unetSha256
+        : createHash('sha256').update(bytes).digest('hex');
     return { path, bytes: size, sha256: sha };
   };
   const float = (name: string) => ({ name, type: 'float32' });
@@ -203,7 +205,9 @@ describe('npm run models:pull', () => {
     const dir = newDir();
     const run = await runMain([MODEL_ID, dir, '--manifest', writeManifest(manifest({ unetSha256: wrong }))]);
     expect(run.code).toBe(1);
-    const actual = bytesToHex(sha256(sources.get(FILES.unet.path) as Uint8Array));
+    const actual = createHash('sha256')
+      .update(sources.get(FILES.unet.path) as Uint8Array)
+      .digest('hex');
     expect(run.stderr).toContain(`models:pull: warning: ${FILES.unet.path} failed verification`);
     expect(run.stderr.trim().split('\n').at(-1)).toBe(
       `models:pull: ${FILES.unet.path} failed verification: expected SHA-256 ${wrong}, got ${actual}`,

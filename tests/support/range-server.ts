@@ -1,7 +1,9 @@
 /**
  * A loopback HTTP server for download tests: serves in-memory files with Range, ETag and Content-Range,
  * counts the file bytes it actually sends, and misbehaves on request (dropped connections, stalls, error
- * statuses, ignored Range, corrupted bytes, wrong Content-Range).
+ * statuses, ignored Range, corrupted bytes, wrong Content-Range). For browser tests it can send CORS headers
+ * (the page under test is another origin, cross-origin isolated) and hold each response back a while, so
+ * that a download is slow enough to interrupt.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,6 +38,7 @@ export interface FaultOptions {
 export interface RequestLog {
   path: string;
   range: string | undefined;
+  /** 0: the client went away before the (delayed) answer was sent. */
   status: number;
   fault?: Fault['kind'];
 }
@@ -43,7 +46,29 @@ export interface RequestLog {
 interface ServedFile {
   bytes: Uint8Array;
   etag: string;
+  contentType: string;
 }
+
+export interface RangeServerOptions {
+  /**
+   * Send CORS headers (any origin; Content-Range, ETag, Content-Length and Accept-Ranges exposed),
+   * Cross-Origin-Resource-Policy: cross-origin, and answer OPTIONS preflights (e.g. for the Range header).
+   */
+  cors?: boolean;
+}
+
+/** CORS headers for a page on another origin, cross-origin isolated or not. */
+const CORS_HEADERS: Record<string, string> = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Expose-Headers': 'Content-Range, ETag, Content-Length, Accept-Ranges',
+  'Cross-Origin-Resource-Policy': 'cross-origin',
+};
+
+const PREFLIGHT_HEADERS: Record<string, string> = {
+  'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+  'Access-Control-Allow-Headers': 'Range',
+  'Access-Control-Max-Age': '600',
+};
 
 interface FaultRule extends Required<Pick<FaultOptions, 'times'>> {
   fault: Fault;
@@ -56,17 +81,25 @@ export class RangeServer {
   private readonly faults = new Map<string, FaultRule[]>();
   private readonly sent = new Map<string, number>();
   private version = 0;
+  /**
+   * Milliseconds each file response waits before its headers and body go out (0: none). A request whose
+   * client goes away meanwhile is dropped unanswered and sends (and counts) no bytes.
+   */
+  responseDelayMs = 0;
+  /** OPTIONS preflights answered (they are not in `requests`). */
+  preflights = 0;
 
   private constructor(
     private readonly server: Server,
     readonly baseUrl: string,
+    private readonly options: RangeServerOptions,
   ) {}
 
-  static async start(): Promise<RangeServer> {
+  static async start(options: RangeServerOptions = {}): Promise<RangeServer> {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const rangeServer = new RangeServer(server, `http://127.0.0.1:${port}/`);
+    const rangeServer = new RangeServer(server, `http://127.0.0.1:${port}/`, options);
     server.on('request', (req, res) => rangeServer.handle(req, res));
     return rangeServer;
   }
@@ -76,10 +109,15 @@ export class RangeServer {
   }
 
   /** Serves `bytes` at `path` under a new ETag (so replacing a file changes its ETag). */
-  setFile(path: string, bytes: Uint8Array): string {
+  setFile(path: string, bytes: Uint8Array, contentType = 'application/octet-stream'): string {
     const etag = `"v${++this.version}-${bytes.byteLength}"`;
-    this.files.set(path, { bytes, etag });
+    this.files.set(path, { bytes, etag, contentType });
     return etag;
+  }
+
+  /** Serves `value` as JSON at `path` (a test manifest, say). */
+  setJson(path: string, value: unknown): string {
+    return this.setFile(path, new TextEncoder().encode(JSON.stringify(value)), 'application/json');
   }
 
   removeFile(path: string): void {
@@ -116,7 +154,39 @@ export class RangeServer {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    const path = decodeURIComponent(new URL(req.url ?? '/', this.baseUrl).pathname.slice(1));
+    if (this.options.cors) {
+      for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
+      if (req.method === 'OPTIONS') {
+        this.preflights++;
+        for (const [name, value] of Object.entries(PREFLIGHT_HEADERS)) res.setHeader(name, value);
+        res.statusCode = 204;
+        res.end();
+        return;
+      }
+    }
+    if (this.responseDelayMs > 0) {
+      let clientGone = false;
+      const onClose = () => (clientGone = true);
+      res.once('close', onClose);
+      setTimeout(() => {
+        res.off('close', onClose);
+        if (clientGone || res.destroyed) {
+          this.requests.push({ path: this.pathOf(req), range: req.headers.range, status: 0 });
+          return;
+        }
+        this.respond(req, res);
+      }, this.responseDelayMs);
+      return;
+    }
+    this.respond(req, res);
+  }
+
+  private pathOf(req: IncomingMessage): string {
+    return decodeURIComponent(new URL(req.url ?? '/', this.baseUrl).pathname.slice(1));
+  }
+
+  private respond(req: IncomingMessage, res: ServerResponse): void {
+    const path = this.pathOf(req);
     const file = this.files.get(path);
     const rangeHeader = req.headers.range;
     const log: RequestLog = { path, range: rangeHeader, status: 0 };
@@ -144,7 +214,7 @@ export class RangeServer {
     res.statusCode = log.status;
     res.setHeader('ETag', file.etag);
     res.setHeader('Accept-Ranges', 'bytes');
-    res.setHeader('Content-Type', 'application/octet-stream');
+    res.setHeader('Content-Type', file.contentType);
     res.setHeader('Content-Length', String(body.byteLength));
     if (partial) {
       const shift = fault?.kind === 'wrong-content-range' ? 1 : 0;

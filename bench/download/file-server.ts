@@ -1,0 +1,86 @@
+/**
+ * A loopback HTTP server for the download benchmark: serves files from disk with Range requests, streamed
+ * (never held in memory), with the CORS headers a cross-origin, cross-origin-isolated page needs.
+ */
+import { createReadStream } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+interface DiskFile {
+  path: string;
+  size: number;
+  etag: string;
+}
+
+export class DiskFileServer {
+  private readonly files = new Map<string, DiskFile>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+  ) {}
+
+  static async start(): Promise<DiskFileServer> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const fileServer = new DiskFileServer(server, `http://127.0.0.1:${port}/`);
+    server.on('request', (req, res) => fileServer.handle(req, res));
+    return fileServer;
+  }
+
+  /** Serves the file at `diskPath` (of `size` bytes) as `urlPath`; returns its URL. */
+  serve(urlPath: string, diskPath: string, size: number, etag: string): string {
+    this.files.set(urlPath, { path: diskPath, size, etag: `"${etag}"` });
+    return new URL(urlPath, this.baseUrl).href;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Expose-Headers', 'Content-Range, ETag, Content-Length, Accept-Ranges');
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    if (req.method === 'OPTIONS') {
+      res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS');
+      res.setHeader('Access-Control-Allow-Headers', 'Range');
+      res.setHeader('Access-Control-Max-Age', '600');
+      res.statusCode = 204;
+      res.end();
+      return;
+    }
+    const file = this.files.get(new URL(req.url ?? '/', this.baseUrl).pathname.slice(1));
+    if (!file) {
+      res.statusCode = 404;
+      res.end('not found');
+      return;
+    }
+    const match = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+    const start = match ? Number(match[1]) : 0;
+    const end = match && match[2] !== '' ? Math.min(Number(match[2]) + 1, file.size) : file.size;
+    if (match && start >= file.size) {
+      res.statusCode = 416;
+      res.setHeader('Content-Range', `bytes */${file.size}`);
+      res.end();
+      return;
+    }
+    res.statusCode = match ? 206 : 200;
+    res.setHeader('Accept-Ranges', 'bytes');
+    res.setHeader('ETag', file.etag);
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Content-Type', 'application/octet-stream');
+    res.setHeader('Content-Length', String(end - start));
+    if (match) res.setHeader('Content-Range', `bytes ${start}-${end - 1}/${file.size}`);
+    if (req.method === 'HEAD' || end === start) {
+      res.end();
+      return;
+    }
+    const stream = createReadStream(file.path, { start, end: end - 1, highWaterMark: 1024 * 1024 });
+    stream.on('error', () => res.destroy());
+    res.on('close', () => stream.destroy());
+    stream.pipe(res);
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * The downloader in headless Chromium against a cross-origin Range server: a multi-chunk model is
+ * downloaded into IndexedDB, the page is reloaded halfway, and a second download completes it without
+ * fetching again the chunks stored before the reload; the stored files then load into a pipeline that
+ * makes an image.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTinyModels, REPO_ROOT, sha256Hex, TINY_MODELS_DIR } from '../scripts/tiny-models/index.js';
+import {
+  STAGE_NAMES,
+  type Manifest,
+  type ModelEntry,
+  type StageName,
+} from '../src/pipeline/manifest-types.js';
+import { launchChromium, openPage, startDevServer } from './support/browser.js';
+import { RangeServer, type RequestLog } from './support/range-server.js';
+import type { DownloadSettings } from './pages/download-page.js';
+
+const MODEL_ID = 'tiny-fp32';
+/** 256 KiB: the text encoder (~6.4 MB) takes 25 chunks. */
+const CHUNK = 256 * 1024;
+const CONCURRENCY = 4;
+/** Each response waits this long, so the download takes seconds and can be interrupted halfway. */
+const RESPONSE_DELAY_MS = 250;
+/** The downloader's probe asks for bytes=0-1 of each file it (re)starts. */
+const PROBE_BYTES = 2;
+
+let server: ViteDevServer;
+let files: RangeServer;
+let browser: Browser;
+let page: Page;
+let logs: string[];
+let model: ModelEntry;
+const sources = {} as Record<StageName, Uint8Array>;
+let settings: DownloadSettings;
+
+/** The manifest's tiny-fp32 entry, its files served from the Range server under `tiny-fp32/`. */
+async function serveTinyModel(): Promise<void> {
+  const manifest = JSON.parse(await readFile(join(REPO_ROOT, 'model-manifest.json'), 'utf8')) as Manifest;
+  const entry = manifest.models.find((candidate) => candidate.id === MODEL_ID);
+  if (!entry) throw new Error(`model-manifest.json has no ${MODEL_ID}`);
+  model = { ...entry, baseUrl: files.url(`${MODEL_ID}/`) };
+  for (const stage of STAGE_NAMES) {
+    const path = model.stages[stage].file.path;
+    sources[stage] = new Uint8Array(await readFile(join(TINY_MODELS_DIR, MODEL_ID, path)));
+    files.setFile(`${MODEL_ID}/${path}`, sources[stage]);
+  }
+  files.setJson('manifest.json', { version: 1, defaultModel: MODEL_ID, models: [model] });
+  settings = {
+    manifestUrl: files.url('manifest.json'),
+    modelId: MODEL_ID,
+    chunkSize: CHUNK,
+    concurrency: CONCURRENCY,
+  };
+}
+
+function servedPath(stage: StageName): string {
+  return `${MODEL_ID}/${model.stages[stage].file.path}`;
+}
+
+/** The [start, end) asked for by a request's Range header. */
+function requestedRange(request: RequestLog): { start: number; end: number | undefined } {
+  const match = /^bytes=(\d+)-(\d*)$/.exec(request.range ?? '');
+  if (!match) throw new Error(`unexpected Range ${request.range}`);
+  return { start: Number(match[1]), end: match[2] === '' ? undefined : Number(match[2]) + 1 };
+}
+
+beforeAll(async () => {
+  await ensureTinyModels();
+  files = await RangeServer.start({ cors: true });
+  await serveTinyModel();
+  let url: string;
+  ({ server, url } = await startDevServer());
+  browser = await launchChromium({ webgpu: true });
+  ({ page, logs } = await openPage(browser, `${url}/tests/pages/download.html`));
+  await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await files?.close();
+});
+
+describe('downloader in Chromium: resume across a page reload, then load and generate', () => {
+  it('completes after a reload halfway without fetching finished chunks again, and the bytes match', async () => {
+    const totalBytes = STAGE_NAMES.reduce((sum, stage) => sum + sources[stage].byteLength, 0);
+    const textEncoderChunks = Math.ceil(sources.textEncoder.byteLength / CHUNK);
+    expect(textEncoderChunks).toBeGreaterThanOrEqual(20);
+    files.responseDelayMs = RESPONSE_DELAY_MS;
+    files.resetCounters();
+
+    // First visit: start, wait until about 40% is stored, reload mid-download.
+    await page.evaluate((s) => window.downloadTest.start(s), settings);
+    await page.waitForFunction(
+      () => {
+        const state = window.downloadTest.state();
+        return state.fraction >= 0.4 || state.done || state.error !== undefined;
+      },
+      undefined,
+      { polling: 20 },
+    );
+    const before = await page.evaluate(() => window.downloadTest.state());
+    expect(before.error, logs.join('\n')).toBeUndefined();
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+
+    // What survived the reload: some of the text encoder's chunks, not all of the model.
+    const stored = await page.evaluate((s) => window.downloadTest.stored(s), settings);
+    expect(stored.ok, JSON.stringify(stored)).toBe(true);
+    if (!stored.ok) return;
+    const doneBefore = stored.value.textEncoder?.doneChunks ?? [];
+    expect(doneBefore.length).toBeGreaterThanOrEqual(Math.floor(textEncoderChunks * 0.3));
+    expect(doneBefore.length).toBeLessThan(textEncoderChunks);
+    expect(stored.value.textEncoder?.chunkSize).toBe(CHUNK);
+    const requestsBeforeReload = files.requests.length;
+    const sentBeforeReload = STAGE_NAMES.reduce((sum, stage) => sum + files.bytesSent(servedPath(stage)), 0);
+
+    // Second visit: the same download runs to its end.
+    const second = await page.evaluate((s) => window.downloadTest.run(s), settings);
+    expect(second.ok, JSON.stringify(second) + logs.join('\n')).toBe(true);
+
+    // No request after the reload touched a chunk that was stored before it (the 2-byte probe aside).
+    const after = files.requests.slice(requestsBeforeReload);
+    const textEncoderAfter = after.filter((request) => request.path === servedPath('textEncoder'));
+    const chunkRequestsAfter = textEncoderAfter
+      .map(requestedRange)
+      .filter((range) => range.end !== PROBE_BYTES);
+    const refetched = chunkRequestsAfter.filter((range) => doneBefore.includes(range.start / CHUNK));
+    expect(refetched).toEqual([]);
+    expect(chunkRequestsAfter.every((range) => range.start % CHUNK === 0)).toBe(true);
+    expect(chunkRequestsAfter.length).toBe(textEncoderChunks - doneBefore.length);
+
+    // Bytes sent in all: every file once, plus at most the chunks in flight at the reload, plus probes.
+    const sent = STAGE_NAMES.reduce((sum, stage) => sum + files.bytesSent(servedPath(stage)), 0);
+    const probesAtMost = 2 * STAGE_NAMES.length * PROBE_BYTES;
+    expect(sent).toBeGreaterThanOrEqual(totalBytes);
+    expect(sent).toBeLessThanOrEqual(totalBytes + CONCURRENCY * CHUNK + probesAtMost);
+    expect(sentBeforeReload).toBeLessThan(totalBytes);
+    // The page is cross-origin to the server: the Range requests went through CORS.
+    const modelRequests = files.requests.filter((request) => request.path !== 'manifest.json');
+    expect(modelRequests.every((request) => request.status === 206 || request.status === 0)).toBe(true);
+    console.info(
+      `reload at ${(before.fraction * 100).toFixed(0)}%: ${doneBefore.length}/${textEncoderChunks} text encoder ` +
+        `chunks stored; ${sent - totalBytes} bytes sent beyond the model's ${totalBytes}`,
+    );
+
+    // The stored bytes are the served bytes: hashed in the page from IndexedDB, compared here.
+    files.responseDelayMs = 0;
+    const hashes = await page.evaluate((s) => window.downloadTest.storedHashes(s), settings);
+    expect(hashes.ok, JSON.stringify(hashes)).toBe(true);
+    if (!hashes.ok) return;
+    for (const stage of STAGE_NAMES) {
+      expect(hashes.value[stage]).toEqual({
+        sha256: sha256Hex(sources[stage]),
+        bytes: sources[stage].byteLength,
+        verified: true,
+      });
+      expect(hashes.value[stage]?.sha256).toBe(model.stages[stage].file.sha256);
+    }
+  });
+
+  it('creates the pipeline from the stored files, offline from the server, and generates an image', async () => {
+    files.resetCounters();
+    const image = await page.evaluate(
+      (s) => window.downloadTest.generate(s, 'a photo of a cat', 42),
+      settings,
+    );
+    expect(image.ok, JSON.stringify(image) + logs.join('\n')).toBe(true);
+    if (!image.ok) return;
+    expect(image.value).toMatchObject({
+      width: model.image.width,
+      height: model.image.height,
+      pixelBytes: model.image.width * model.image.height * 4,
+      opaque: true,
+    });
+    expect(image.value.distinctRed).toBeGreaterThan(16);
+    // Only the manifest was fetched: the weights came from IndexedDB.
+    expect(files.requests.map((request) => request.path)).toEqual(['manifest.json']);
+  });
+});

@@ -1,0 +1,154 @@
+/**
+ * Test page: the downloader into IndexedDB, and the pipeline loading from what it stored, as
+ * `window.downloadTest`. A download runs in the background (`start`) so that the test can reload the page
+ * while it is under way; `state()` tells how far it got.
+ */
+import {
+  IdbChunkStore,
+  TextToImagePipeline,
+  downloadModel,
+  getModel,
+  loadManifest,
+  loadModelFile,
+  type DownloadEvent,
+  type DownloadProgress,
+  type ModelEntry,
+  type StageName,
+} from '../../src/pipeline/index.js';
+import { readStoredFile } from '../../src/pipeline/download/index.js';
+
+/** Databases of this page only: other tests' stores (and the app's) stay apart. */
+const store = new IdbChunkStore({ chunksDb: 'download-test-chunks', recordsDb: 'download-test-files' });
+
+export interface DownloadSettings {
+  manifestUrl: string;
+  modelId: string;
+  chunkSize: number;
+  concurrency: number;
+}
+
+interface DownloadState {
+  progress?: DownloadProgress;
+  /** bytesDone / bytesTotal of the last progress report. */
+  fraction: number;
+  events: DownloadEvent[];
+  done: boolean;
+  error?: string;
+}
+
+const state: DownloadState = { fraction: 0, events: [], done: false };
+
+async function modelOf(settings: Pick<DownloadSettings, 'manifestUrl' | 'modelId'>): Promise<ModelEntry> {
+  return getModel(await loadManifest(settings.manifestUrl), settings.modelId);
+}
+
+async function download(settings: DownloadSettings): Promise<void> {
+  const model = await modelOf(settings);
+  await downloadModel(model, {
+    store,
+    manifestUrl: settings.manifestUrl,
+    chunkSize: settings.chunkSize,
+    concurrency: settings.concurrency,
+    progressIntervalMs: 0,
+    onProgress: (progress) => {
+      state.progress = progress;
+      state.fraction = progress.bytesTotal > 0 ? progress.bytesDone / progress.bytesTotal : 0;
+    },
+    onEvent: (event) => state.events.push(event),
+  });
+}
+
+async function outcome<T>(action: () => Promise<T>) {
+  try {
+    return { ok: true as const, value: await action() };
+  } catch (error) {
+    const e = error as Error & { code?: string };
+    return { ok: false as const, name: e.name, code: e.code, message: e.message };
+  }
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  // A copy: subtle.digest wants an ArrayBuffer-backed view, not one that may be shared.
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(bytes)));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+const downloadTest = {
+  /** Starts a download and returns at once; `state()` follows it. */
+  start(settings: DownloadSettings): void {
+    download(settings).then(
+      () => (state.done = true),
+      (error: Error) => (state.error = `${error.name}: ${error.message}`),
+    );
+  },
+  /** Runs a download to its end. */
+  run: (settings: DownloadSettings) =>
+    outcome(async () => {
+      await download(settings);
+      return { events: state.events, progress: state.progress };
+    }),
+  state: () => ({ fraction: state.fraction, done: state.done, error: state.error }),
+  /** What the store holds for each of the model's files: the chunks done, per stage. */
+  stored: (settings: Pick<DownloadSettings, 'manifestUrl' | 'modelId'>) =>
+    outcome(async () => {
+      const model = await modelOf(settings);
+      const files: Partial<Record<StageName, { doneChunks: number[]; chunkSize: number; size: number }>> = {};
+      for (const [stage, { file }] of Object.entries(model.stages) as [
+        StageName,
+        { file: { path: string } },
+      ][]) {
+        const record = await store.getRecord({ modelId: model.id, path: file.path });
+        if (record)
+          files[stage] = { doneChunks: record.doneChunks, chunkSize: record.chunkSize, size: record.size };
+      }
+      return files;
+    }),
+  /** SHA-256 of each stored file, read back from IndexedDB (not the downloader's own verification). */
+  storedHashes: (settings: Pick<DownloadSettings, 'manifestUrl' | 'modelId'>) =>
+    outcome(async () => {
+      const model = await modelOf(settings);
+      const hashes: Partial<Record<StageName, { sha256: string; bytes: number; verified: boolean }>> = {};
+      for (const [stage, { file }] of Object.entries(model.stages) as [
+        StageName,
+        { file: { path: string } },
+      ][]) {
+        const id = { modelId: model.id, path: file.path };
+        const bytes = await readStoredFile(store, id);
+        const record = await store.getRecord(id);
+        hashes[stage] = {
+          sha256: await sha256Hex(bytes),
+          bytes: bytes.byteLength,
+          verified: !!record?.verified,
+        };
+      }
+      return hashes;
+    }),
+  /** Creates the pipeline from the stored files only and makes one image. */
+  generate: (settings: Pick<DownloadSettings, 'manifestUrl' | 'modelId'>, prompt: string, seed: number) =>
+    outcome(async () => {
+      const model = await modelOf(settings);
+      const pipeline = await TextToImagePipeline.create(model, {
+        loadStage: (stage) => loadModelFile(model, stage, store),
+      });
+      const result = await pipeline.generate({ prompt, seed, steps: 1 });
+      const pixels = result.pixels ?? new Uint8ClampedArray(0);
+      const distinctRed = new Set(pixels.filter((_, i) => i % 4 === 0)).size;
+      const opaque = pixels.filter((_, i) => i % 4 === 3).every((alpha) => alpha === 255);
+      return {
+        width: result.width,
+        height: result.height,
+        pixelBytes: pixels.length,
+        distinctRed,
+        opaque,
+        provider: pipeline.provider.provider,
+      };
+    }),
+};
+
+declare global {
+  interface Window {
+    downloadTest: typeof downloadTest;
+  }
+}
+window.downloadTest = downloadTest;
+document.body.dataset.ready = 'true';
