@@ -164,6 +164,25 @@ describe('downloader in Chromium: resume across a page reload, then load and gen
     }
   });
 
+  it('fetches from a mirror given at run time instead of the manifest baseUrl', async () => {
+    const mirrored = { ...model, id: 'tiny-mirrored', baseUrl: files.url('gone/') };
+    files.setJson('mirrored.json', { version: 1, defaultModel: mirrored.id, models: [mirrored] });
+    files.resetCounters();
+    const mirrorSettings = {
+      ...settings,
+      manifestUrl: files.url('mirrored.json'),
+      modelId: mirrored.id,
+      mirrorBaseUrl: files.url(`${MODEL_ID}/`),
+    };
+    const run = await page.evaluate((s) => window.downloadTest.run(s), mirrorSettings);
+    expect(run.ok, JSON.stringify(run)).toBe(true);
+    const paths = files.requests.map((request) => request.path).filter((path) => path !== 'mirrored.json');
+    expect(paths.length).toBeGreaterThan(0);
+    expect(paths.every((path) => path.startsWith(`${MODEL_ID}/`))).toBe(true);
+    const hashes = await page.evaluate((s) => window.downloadTest.storedHashes(s), mirrorSettings);
+    expect(hashes.ok && hashes.value.unet?.sha256).toBe(model.stages.unet.file.sha256);
+  });
+
   it('creates the pipeline from the stored files, offline from the server, and generates an image', async () => {
     files.resetCounters();
     const image = await page.evaluate(

@@ -25,6 +25,8 @@ export interface DownloadSettings {
   modelId: string;
   chunkSize: number;
   concurrency: number;
+  /** A self-hosted copy to fetch from instead of the manifest's baseUrl. */
+  mirrorBaseUrl?: string;
 }
 
 interface DownloadState {
@@ -47,6 +49,7 @@ async function download(settings: DownloadSettings): Promise<void> {
   await downloadModel(model, {
     store,
     manifestUrl: settings.manifestUrl,
+    mirrorBaseUrl: settings.mirrorBaseUrl,
     chunkSize: settings.chunkSize,
     concurrency: settings.concurrency,
     progressIntervalMs: 0,

@@ -1,0 +1,38 @@
+/**
+ * The app: `<sd-turbo>` full page plus the Benchmark action. `?model=` and `?manifest=` in the page URL
+ * are passed to the element, so a link can open a particular model.
+ */
+import '../components/index.js';
+import { renderReport, runBenchmark } from './benchmark.js';
+
+const generator = document.querySelector('sd-turbo')!;
+const params = new URLSearchParams(location.search);
+for (const name of ['model', 'manifest', 'provider'] as const) {
+  const value = params.get(name);
+  if (value) generator.setAttribute(name, value);
+}
+
+const form = document.querySelector<HTMLFormElement>('#benchmark form')!;
+const status = document.querySelector<HTMLElement>('#benchmark-status')!;
+const results = document.querySelector<HTMLElement>('#benchmark-results')!;
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const data = new FormData(form);
+  const button = form.querySelector('button')!;
+  button.disabled = true;
+  try {
+    const report = await runBenchmark(
+      generator,
+      Number(data.get('images')),
+      Number(data.get('warmups')),
+      (text) => (status.textContent = text),
+    );
+    results.replaceChildren(renderReport(report));
+    status.textContent = 'Benchmark done.';
+  } catch (error) {
+    status.textContent = `Benchmark stopped: ${(error as Error).message}`;
+  } finally {
+    button.disabled = false;
+  }
+});

@@ -1,0 +1,259 @@
+import { css } from 'lit';
+
+/**
+ * Theming: every colour, the radius, the gap and the font come from `--sd-*` custom properties, and the
+ * main pieces are exposed as ::part()s. The layout follows the element's own width (container queries),
+ * not the viewport's, so it fits a sidebar as well as a full page.
+ */
+export const sdTurboStyles = css`
+  :host {
+    --_accent: var(--sd-accent, #4f46e5);
+    --_on-accent: var(--sd-on-accent, #fff);
+    --_bg: var(--sd-background, #fff);
+    --_fg: var(--sd-foreground, #1f2328);
+    --_muted: var(--sd-muted, #59636e);
+    --_surface: var(--sd-surface, #f6f8fa);
+    --_border: var(--sd-border, #d1d9e0);
+    --_error: var(--sd-error, #b42318);
+    --_radius: var(--sd-radius, 8px);
+    --_gap: var(--sd-gap, 12px);
+    display: block;
+    box-sizing: border-box;
+    min-width: 0;
+    max-width: 100%;
+    container-type: inline-size;
+    color: var(--_fg);
+    background: var(--_bg);
+    font: var(--sd-font, 15px/1.45 system-ui, sans-serif);
+  }
+  :host([hidden]) {
+    display: none;
+  }
+  *,
+  *::before,
+  *::after {
+    box-sizing: inherit;
+  }
+  .layout {
+    display: grid;
+    gap: var(--_gap);
+    grid-template-columns: minmax(0, 1fr);
+  }
+  @container (min-width: 720px) {
+    .layout {
+      grid-template-columns: minmax(280px, 2fr) minmax(0, 3fr);
+      align-items: start;
+    }
+    .result-column {
+      grid-column: 2;
+      grid-row: 1 / span 3;
+    }
+  }
+  section,
+  details {
+    display: grid;
+    gap: calc(var(--_gap) * 0.66);
+    min-width: 0;
+  }
+  label,
+  legend {
+    font-weight: 600;
+    font-size: 0.9em;
+  }
+  textarea,
+  input,
+  select,
+  button {
+    font: inherit;
+    color: inherit;
+    border-radius: calc(var(--_radius) * 0.75);
+  }
+  select {
+    max-width: 100%;
+  }
+  textarea,
+  input,
+  select {
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    padding: 6px 8px;
+    min-width: 0;
+  }
+  textarea {
+    width: 100%;
+    min-height: 4.5em;
+    resize: vertical;
+  }
+  button {
+    cursor: pointer;
+    padding: 7px 14px;
+    border: 1px solid var(--_border);
+    background: var(--_surface);
+  }
+  button.primary {
+    background: var(--_accent);
+    border-color: var(--_accent);
+    color: var(--_on-accent);
+    font-weight: 600;
+  }
+  button:disabled {
+    opacity: 0.55;
+    cursor: not-allowed;
+  }
+  :is(button, input, select, textarea, summary, canvas):focus-visible {
+    outline: 3px solid var(--_accent);
+    outline-offset: 2px;
+  }
+  .hint {
+    color: var(--_muted);
+    font-size: 0.85em;
+    margin: 0;
+  }
+  .row {
+    display: flex;
+    flex-wrap: wrap;
+    gap: calc(var(--_gap) * 0.66);
+    align-items: end;
+  }
+  .field {
+    display: grid;
+    gap: 4px;
+    min-width: 0;
+  }
+  .seed input {
+    width: 12ch;
+  }
+  .dropped {
+    text-decoration: line-through;
+    color: var(--_error);
+  }
+  .panel {
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    background: var(--_surface);
+    padding: var(--_gap);
+  }
+  .panel h2,
+  .panel h3 {
+    margin: 0;
+    font-size: 1em;
+  }
+  .panel p {
+    margin: 0;
+  }
+  ul.files {
+    margin: 0;
+    padding-left: 1.2em;
+  }
+  progress {
+    width: 100%;
+    height: 0.9em;
+    accent-color: var(--_accent);
+  }
+  .problem {
+    border-color: var(--_error);
+    color: var(--_error);
+  }
+  .problem p {
+    color: var(--_fg);
+  }
+  .figure {
+    margin: 0;
+    display: grid;
+    gap: calc(var(--_gap) * 0.5);
+  }
+  canvas.image {
+    width: 100%;
+    height: auto;
+    aspect-ratio: 1;
+    background: var(--_surface);
+    border-radius: var(--_radius);
+  }
+  canvas.small {
+    image-rendering: pixelated;
+  }
+  .placeholder {
+    display: grid;
+    place-items: center;
+    aspect-ratio: 1;
+    border: 2px dashed var(--_border);
+    border-radius: var(--_radius);
+    color: var(--_muted);
+    text-align: center;
+    padding: var(--_gap);
+  }
+  .headline {
+    font-size: 1.15em;
+    font-weight: 700;
+  }
+  dl.timings {
+    display: grid;
+    grid-template-columns: auto auto;
+    justify-content: start;
+    gap: 2px 16px;
+    margin: 0;
+    font-size: 0.9em;
+  }
+  dl.timings dt {
+    color: var(--_muted);
+  }
+  dl.timings dd {
+    margin: 0;
+    font-variant-numeric: tabular-nums;
+  }
+  ul.gallery {
+    list-style: none;
+    margin: 0;
+    padding: 0;
+    display: grid;
+    grid-template-columns: repeat(auto-fill, minmax(64px, 1fr));
+    gap: 6px;
+  }
+  ul.gallery button {
+    padding: 0;
+    display: block;
+    width: 100%;
+    border-radius: calc(var(--_radius) * 0.5);
+    overflow: hidden;
+  }
+  ul.gallery button[aria-current='true'] {
+    outline: 3px solid var(--_accent);
+  }
+  ul.gallery canvas {
+    display: block;
+    width: 100%;
+    aspect-ratio: 1;
+    image-rendering: pixelated;
+  }
+  table {
+    border-collapse: collapse;
+    width: 100%;
+    font-size: 0.9em;
+  }
+  th,
+  td {
+    text-align: left;
+    padding: 4px 6px;
+    border-bottom: 1px solid var(--_border);
+  }
+  summary {
+    cursor: pointer;
+    font-weight: 600;
+  }
+  fieldset {
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--_radius) * 0.75);
+    margin: 0;
+    display: flex;
+    flex-wrap: wrap;
+    gap: 4px 16px;
+  }
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+  }
+`;

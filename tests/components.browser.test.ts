@@ -1,0 +1,500 @@
+/**
+ * `<sd-turbo>` in headless Chromium on the generated tiny models: the app page, two elements on one page,
+ * the embed example on the library build, a browser without WebGPU, and the resumable download flow.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import { build, type ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readPngText } from '../src/components/png-metadata.js';
+import { ensureTinyModels } from '../scripts/tiny-models/index.js';
+import { launchChromium, openPage, startDevServer } from './support/browser.js';
+
+const SCREENSHOTS = 'docs/screenshots';
+const element = 'sd-turbo';
+const part = (name: string) => `${element} [part~="${name}"]`;
+
+let server: ViteDevServer;
+let baseUrl: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  await ensureTinyModels();
+  ({ server, url: baseUrl } = await startDevServer());
+  browser = await launchChromium({ webgpu: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** The shown image's RGBA pixels, read from the element's canvas (a read-back the element never does). */
+function shownPixels(page: Page, index = 0): Promise<number[]> {
+  return page.evaluate((i) => {
+    const host = document.querySelectorAll('sd-turbo')[i];
+    const canvas = host.shadowRoot!.querySelector<HTMLCanvasElement>('canvas.image')!;
+    const context = canvas.getContext('2d')!;
+    return Array.from(context.getImageData(0, 0, canvas.width, canvas.height).data);
+  }, index);
+}
+
+/** Resolves with the detail of the element's next `sd-image`, in a form that crosses to Node. */
+function nextImage(page: Page) {
+  return page.evaluate(
+    () =>
+      new Promise<{ seed: number; prompt: string; steps: number; totalMs: number; width: number }>(
+        (resolve) =>
+          document.addEventListener(
+            'sd-image',
+            (event) => {
+              const { seed, prompt, steps, timings, width } = (event as CustomEvent).detail;
+              resolve({ seed, prompt, steps, totalMs: timings.totalMs, width });
+            },
+            { once: true },
+          ),
+      ),
+  );
+}
+
+const MIME_TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.onnx': 'application/octet-stream',
+  '.gz': 'application/gzip',
+};
+
+/**
+ * A plain static file server (no Vite transforms), as a web host serves the library build: files from the
+ * repository root, then from public/ (where the tiny models are), with the cross-origin isolation headers.
+ */
+async function startStaticServer(root: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer(async (request, response) => {
+    const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
+    response.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    response.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    for (const candidate of [join(root, path), join(root, 'public', path)]) {
+      try {
+        const body = await readFile(candidate);
+        response.setHeader('Content-Type', MIME_TYPES[extname(candidate)] ?? 'application/octet-stream');
+        response.end(body);
+        return;
+      } catch {
+        // Not here: try the next folder.
+      }
+    }
+    response.statusCode = 404;
+    response.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Text with runs of white space collapsed, as a reader hears it. */
+async function textOf(page: Page, selector: string): Promise<string> {
+  return ((await page.locator(selector).textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}
+
+describe('the app page with <sd-turbo>', () => {
+  let context: BrowserContext;
+  let page: Page;
+  let logs: string[];
+
+  beforeAll(async () => {
+    ({ context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`));
+    await page.setViewportSize({ width: 1100, height: 960 });
+  });
+  afterAll(() => context?.close());
+
+  it('shows what will be downloaded, downloads it, and makes an image with its seed and seconds per image', async () => {
+    await expect
+      .poll(() => textOf(page, part('first-run')), { timeout: 30_000 })
+      .toContain('text_encoder/model.onnx');
+    expect(await textOf(page, part('first-run'))).toMatch(/Download the model \(6\.\d MB\)/);
+    await page.locator(part('prompt')).fill('a watercolor fox in the snow');
+    await expect.poll(() => textOf(page, part('token-count'))).toMatch(/\d+ \/ 75 tokens/);
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: `${SCREENSHOTS}/app-before.png` });
+
+    await page.locator(part('download-button')).click();
+    await page.waitForSelector(part('first-run'), { state: 'detached', timeout: 60_000 });
+
+    const image = nextImage(page);
+    await page.locator(part('prompt')).press('Enter');
+    const detail = await image;
+    expect(detail.prompt).toBe('a watercolor fox in the snow');
+    expect(detail.width).toBe(64);
+    await expect.poll(() => textOf(page, part('result'))).toMatch(/\d+\.\d+ s per image/);
+    expect(await textOf(page, part('image-seed'))).toBe(String(detail.seed));
+    expect(await textOf(page, part('timings'))).toMatch(/Text encoder\s*[\d.]+ ms/);
+    const pixels = await shownPixels(page);
+    expect(pixels.length).toBe(64 * 64 * 4);
+    expect(new Set(pixels.filter((_, i) => i % 4 === 0)).size, logs.join('\n')).toBeGreaterThan(16);
+    await page.screenshot({ path: `${SCREENSHOTS}/app-after.png` });
+  });
+
+  it('shows which part of a long prompt is cut off', async () => {
+    await page.locator(part('prompt')).fill('a red lighthouse on a rocky coast, '.repeat(12));
+    await expect.poll(() => textOf(page, part('token-count'))).toContain('cut off');
+    expect(await textOf(page, part('dropped-text'))).toContain('lighthouse');
+    await page.locator(part('prompt')).fill('a watercolor fox in the snow');
+  });
+
+  it('reproduces the same pixels from a reused seed, and differs for another seed', async () => {
+    const first = await shownPixels(page);
+    const firstSeed = await textOf(page, part('image-seed'));
+    await page.locator(part('reuse-seed-button')).click();
+    expect(await page.locator(`${element} #seed`).inputValue()).toBe(firstSeed);
+    const again = nextImage(page);
+    await page.locator(part('prompt')).press('Control+Enter');
+    expect(String((await again).seed)).toBe(firstSeed);
+    expect(await shownPixels(page)).toEqual(first);
+
+    await page.locator(`${element} #seed`).fill(String((Number(firstSeed) + 1) % 2 ** 32));
+    await page.locator(`${element} #seed`).press('Tab');
+    const other = nextImage(page);
+    await page.locator(part('generate-button')).click();
+    await other;
+    const differing = (await shownPixels(page)).filter((v, i) => v !== first[i]).length;
+    expect(differing / first.length).toBeGreaterThan(0.3);
+    // The session's images are in the gallery and can be reopened.
+    const thumbnails = page.locator(`${element} [part~="gallery"] button`);
+    expect(await thumbnails.count()).toBe(3);
+    await thumbnails.nth(2).click();
+    expect(await shownPixels(page)).toEqual(first);
+  });
+
+  it('encodes a PNG on request with the seed and prompt in its name and text metadata', async () => {
+    const png = await page.evaluate(async () => {
+      const detail = await document
+        .querySelector('sd-turbo')!
+        .generate({ seed: 1234, prompt: 'a café, at dusk' });
+      const blob = await detail.toBlob();
+      return {
+        type: blob.type,
+        name: detail.fileName,
+        bytes: Array.from(new Uint8Array(await blob.arrayBuffer())),
+      };
+    });
+    expect(png.type).toBe('image/png');
+    expect(png.name).toBe('sd-turbo_1234_a-cafe-at-dusk.png');
+    expect(readPngText(new Uint8Array(png.bytes))).toEqual({
+      prompt: 'a café, at dusk',
+      seed: '1234',
+      steps: '1',
+      model: 'tiny-fp32',
+      Software: 'sd-turbo-web',
+    });
+  });
+
+  it('cancels a run with the Cancel button: no image, and the element works again', async () => {
+    const outcome = await page.evaluate(async () => {
+      const host = document.querySelector('sd-turbo')!;
+      let images = 0;
+      host.addEventListener('sd-image', () => images++);
+      const button = host.shadowRoot!.querySelector<HTMLButtonElement>('[part~="generate-button"]')!;
+      button.click();
+      await host.updateComplete;
+      const label = button.textContent!.trim();
+      button.click();
+      while (host.busy) await new Promise((resolve) => requestAnimationFrame(resolve));
+      await host.updateComplete;
+      return {
+        label,
+        images,
+        after: button.textContent!.trim(),
+        status: host.shadowRoot!.querySelector('[part~="status"]')!.textContent,
+      };
+    });
+    expect(outcome).toEqual({ label: 'Cancel', images: 0, after: 'Generate', status: 'Cancelled.' });
+    const image = nextImage(page);
+    await page.locator(part('generate-button')).click();
+    expect((await image).prompt).toBe('a watercolor fox in the snow');
+  });
+
+  it('keeps the main thread responsive while an image is made', async () => {
+    const longestGapMs = await page.evaluate(async () => {
+      const host = document.querySelector('sd-turbo')!;
+      let longest = 0;
+      let last = performance.now();
+      let running = true;
+      const tick = (now: number) => {
+        longest = Math.max(longest, now - last);
+        last = now;
+        if (running) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+      await host.generate({ steps: 4, seed: 99 });
+      running = false;
+      return longest;
+    });
+    console.log(`longest gap between animation frames while generating: ${longestGapMs.toFixed(1)} ms`);
+    expect(longestGapMs).toBeLessThan(1000);
+  });
+
+  it('says the GPU was reset after a device loss, and reloads the model on the next Generate', async () => {
+    const errors = page.evaluate(
+      () =>
+        new Promise<{ code: string; advice: string }[]>((resolve) => {
+          const seen: { code: string; advice: string }[] = [];
+          document.addEventListener('sd-error', (event) => {
+            seen.push((event as CustomEvent).detail);
+            // The failed run settles the same turn; a second report would arrive before this.
+            requestAnimationFrame(() => resolve(seen));
+          });
+        }),
+    );
+    // A string, so the import runs in the page as written: the app's own module instance (same URL), so
+    // this is the client the element uses.
+    await page.evaluate(`import('/src/pipeline/index.ts').then(({ GeneratorClient }) =>
+      GeneratorClient.shared(document.querySelector('sd-turbo').manifestUrl).simulateDeviceLoss())`);
+    await page.getByRole('button', { name: 'Generate' }).click();
+    const reported = await errors;
+    expect(reported.map((e) => e.code)).toEqual(['device-lost']);
+    expect(await textOf(page, part('error'))).toContain(
+      'The GPU was reset; press Generate to reload the model.',
+    );
+    const image = nextImage(page);
+    await page.getByRole('button', { name: 'Generate' }).click();
+    expect((await image).width).toBe(64);
+    expect(await page.locator(part('error')).count()).toBe(0);
+  });
+
+  it('is usable by keyboard and screen reader: labelled controls, focus order, live status', async () => {
+    await expect.poll(() => page.getByRole('textbox', { name: 'Prompt' }).count()).toBe(1);
+    await page.getByRole('textbox', { name: 'Prompt' }).focus();
+    const focusOrder: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press('Tab');
+      focusOrder.push(
+        await page.evaluate(() => {
+          const active = document.querySelector('sd-turbo')!.shadowRoot!.activeElement as HTMLElement;
+          return active.getAttribute('part') ?? active.id;
+        }),
+      );
+    }
+    // The seed is set (from the test above), so "Random seed" is enabled and in the order.
+    expect(focusOrder).toEqual(['generate-button', 'seed-input', 'random-seed-button', 'steps-select']);
+    expect(await page.getByRole('spinbutton', { name: 'Seed' }).count()).toBe(1);
+    expect(await page.getByRole('combobox', { name: 'Steps' }).count()).toBe(1);
+    expect(await page.getByRole('img', { name: /^Generated image for "/ }).count()).toBe(1);
+    expect(await textOf(page, part('status'))).toMatch(/^Image ready: seed \d+, [\d.]+ s per image\.$/);
+    expect(await page.getByRole('status').count()).toBeGreaterThan(0);
+  });
+
+  it('benchmarks N images after a warm-up with median, p90 and the per-stage breakdown', async () => {
+    await page.getByLabel('Images', { exact: true }).fill('2');
+    await page.getByLabel('Warm-up', { exact: true }).fill('1');
+    await page.getByRole('button', { name: 'Run benchmark' }).click();
+    await page.locator('#benchmark-results table').waitFor({ timeout: 60_000 });
+    expect(await textOf(page, '#benchmark-results caption')).toBe(
+      '2 images after 1 warm-up(s), 1 step(s), webgpu: seconds',
+    );
+    const rows = await page.$$eval('#benchmark-results tbody tr', (trs: HTMLTableRowElement[]) =>
+      trs.map((tr) => Array.from(tr.cells, (td) => td.textContent)),
+    );
+    expect(rows.map((row) => row[0])).toEqual([
+      'Total (seconds per image)',
+      'Tokenizer',
+      'Text encoder',
+      'UNet (all steps)',
+      'VAE decoder',
+      'Pixels',
+      'Pipeline overhead',
+    ]);
+    for (const [, median, p90, min] of rows) {
+      expect(Number(min)).toBeLessThanOrEqual(Number(median));
+      expect(Number(median)).toBeLessThanOrEqual(Number(p90));
+    }
+  });
+
+  it('fits a phone-width screen without horizontal scrolling', async () => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    const widths = await page.evaluate(() => {
+      const host = document.querySelector('sd-turbo')!;
+      return { host: host.getBoundingClientRect().width, page: document.documentElement.scrollWidth };
+    });
+    expect(widths.page).toBeLessThanOrEqual(360);
+    expect(widths.host).toBeLessThanOrEqual(360);
+    await page.setViewportSize({ width: 1100, height: 960 });
+  });
+
+  it('switches the provider and deletes stored models from Settings', async () => {
+    await page.getByText('Settings', { exact: true }).click();
+    await page.getByRole('radio', { name: 'wasm (CPU)' }).check();
+    const image = nextImage(page);
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await image;
+    expect(await textOf(page, part('result'))).toContain('wasm (CPU)');
+    const stored = page.locator(part('stored-models'));
+    expect(await textOf(page, part('stored-models'))).toMatch(/Tiny test model \(FP32[^)]*\) 6\.6 MB Delete/);
+    await page.getByRole('button', { name: 'Delete tiny-fp32 (6.6 MB)' }).click();
+    await expect.poll(() => stored.textContent()).toContain('None yet.');
+  });
+});
+
+describe('two elements on one page', () => {
+  it('share one worker, one download and one loaded model', async () => {
+    const { context, page, logs } = await openPage(
+      browser,
+      `${baseUrl}/tests/pages/component-two-elements.html`,
+    );
+    const modelRequests: string[] = [];
+    context.on('request', (request) => {
+      if (request.url().includes('/models/tiny-fp32/')) modelRequests.push(new URL(request.url()).pathname);
+    });
+    try {
+      await page.waitForFunction(() => window.componentTest.ready.length === 2, undefined, {
+        timeout: 60_000,
+      });
+      const images = await page.evaluate(async () => {
+        const [a, b] = document.querySelectorAll('sd-turbo');
+        const [first, second] = await Promise.all([a.generate({ seed: 5 }), b.generate({ seed: 5 })]);
+        return [first.modelId, second.modelId, first.seed, second.seed];
+      });
+      expect(images, logs.join('\n')).toEqual(['tiny-fp32', 'tiny-fp32', 5, 5]);
+      expect(await shownPixels(page, 0)).toEqual(await shownPixels(page, 1));
+      const counts = await page.evaluate(() => window.componentTest.counts);
+      expect(counts).toMatchObject({ workers: 1, load: 1, download: 1 });
+      // All three files were fetched, by the one download asked of the one worker.
+      expect(new Set(modelRequests).size).toBe(3);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('the embed example on the library build', () => {
+  let staticServer: Awaited<ReturnType<typeof startStaticServer>>;
+
+  beforeAll(async () => {
+    await build({ configFile: 'vite.config.ts', mode: 'lib', logLevel: 'error' });
+    staticServer = await startStaticServer(process.cwd());
+  }, 300_000);
+  afterAll(() => staticServer?.close());
+
+  it('works from its attributes and receives sd-image', async () => {
+    const { context, page, logs } = await openPage(browser, `${staticServer.url}/examples/embed.html`);
+    try {
+      await page.waitForFunction(
+        () => document.querySelector('#last-image')?.textContent === 'ready',
+        undefined,
+        {
+          timeout: 60_000,
+        },
+      );
+      await page.locator(part('generate-button')).click();
+      await page.waitForFunction(() =>
+        document.querySelector('#last-image')?.textContent?.startsWith('seed'),
+      );
+      expect(await textOf(page, '#last-image'), logs.join('\n')).toBe(
+        'seed 7, 2 steps: a lighthouse at dawn',
+      );
+      expect(await textOf(page, part('image-seed'))).toBe('7');
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('a browser without WebGPU', () => {
+  let plainBrowser: Browser;
+  beforeAll(async () => {
+    plainBrowser = await launchChromium({ webgpu: false });
+  });
+  afterAll(() => plainBrowser?.close());
+
+  it('explains that WebGPU is missing and continues on wasm', async () => {
+    const { context, page, logs } = await openPage(
+      plainBrowser,
+      `${baseUrl}/?model=tiny-fp32&provider=webgpu`,
+    );
+    try {
+      await page.locator(part('download-button')).click();
+      const problem = page.locator(part('error'));
+      await problem.waitFor({ timeout: 60_000 });
+      expect(await problem.getAttribute('data-code'), logs.join('\n')).toBe('no-webgpu');
+      expect(await textOf(page, part('error'))).toContain('This browser has no WebGPU');
+      const image = nextImage(page);
+      await page.locator(part('remedy-button')).click();
+      await image;
+      expect(await textOf(page, part('result'))).toContain('wasm (CPU)');
+      expect(await page.locator(part('error')).count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('the first-run download', () => {
+  it('shows per-file and overall progress, and resumes after a reload', async () => {
+    const { context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
+    const held: Route[] = [];
+    await context.route('**/models/tiny-fp32/unet/model.onnx', (route) => held.push(route));
+    try {
+      await page.evaluate(() => {
+        window.progressEvents = [];
+        document.addEventListener('sd-progress', (event) => {
+          const { phase, bytesDone, bytesTotal, files } = (event as CustomEvent).detail;
+          window.progressEvents.push({ phase, bytesDone, bytesTotal, files: files.length });
+        });
+      });
+      await page.locator(part('download-button')).click();
+      // The text encoder arrives while the UNet is held back by the route above.
+      await page.waitForFunction(
+        () => window.progressEvents.some((p) => p.phase === 'downloading' && p.bytesDone >= 6_412_027),
+        undefined,
+        { timeout: 60_000 },
+      );
+      const last = await page.evaluate(() => window.progressEvents.at(-1)!);
+      expect(last.bytesDone).toBeLessThan(last.bytesTotal);
+      expect(last.files).toBe(3);
+      const progress = page.locator(part('progress'));
+      expect(await progress.locator('progress').count()).toBe(4);
+      expect(await textOf(page, part('progress'))).toMatch(/text_encoder\/model\.onnx: 6\.4 MB of 6\.4 MB/);
+      expect(await textOf(page, part('progress-text'))).toMatch(/MB of 6\.6 MB/);
+
+      await page.reload();
+      await expect
+        .poll(() => textOf(page, part('first-run')), { timeout: 30_000 })
+        .toMatch(/6\.\d MB of 6\.6 MB are already stored/);
+      expect(await textOf(page, part('download-button'))).toBe('Resume download');
+
+      await context.unroute('**/models/tiny-fp32/unet/model.onnx');
+      const fetched: string[] = [];
+      context.on('request', (request) => fetched.push(new URL(request.url()).pathname));
+      const ready = page.evaluate(
+        () => new Promise((resolve) => document.addEventListener('sd-ready', resolve, { once: true })),
+      );
+      await page.locator(part('download-button')).click();
+      await ready;
+      expect(fetched.filter((path) => path.endsWith('/unet/model.onnx')).length).toBeGreaterThan(0);
+      expect(
+        fetched.filter((path) => path.endsWith('/text_encoder/model.onnx')),
+        logs.join('\n'),
+      ).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+declare global {
+  interface Window {
+    progressEvents: { phase: string; bytesDone: number; bytesTotal: number; files: number }[];
+    componentTest: {
+      ready: string[];
+      counts: { workers: number; load: number; download: number };
+    };
+  }
+}

@@ -1,0 +1,67 @@
+import { deflateSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { addPngText, crc32, readPngChunks, readPngText } from '../src/components/png-metadata.js';
+
+/** A real 2x1 RGBA PNG built by hand (IHDR, IDAT, IEND), independent of the code under test's writer. */
+function tinyPng(): Uint8Array {
+  const chunk = (type: string, data: Uint8Array) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(2, 0);
+  header.writeUInt32BE(1, 4);
+  header.set([8, 6, 0, 0, 0], 8);
+  const rows = Buffer.from([0, 255, 0, 0, 255, 0, 0, 255, 255]);
+  return new Uint8Array(
+    Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk('IHDR', header),
+      chunk('IDAT', deflateSync(rows)),
+      chunk('IEND', new Uint8Array()),
+    ]),
+  );
+}
+
+describe('PNG text metadata', () => {
+  it('computes the standard CRC-32', () => {
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    expect(crc32(new TextEncoder().encode('IEND'))).toBe(0xae426082);
+  });
+
+  it('inserts tEXt chunks after IHDR with valid CRCs and reads them back', () => {
+    const original = tinyPng();
+    const tagged = addPngText(original, {
+      prompt: 'a café at dawn',
+      seed: '4294967295',
+      Software: 'sd-turbo-web',
+    });
+    const chunks = readPngChunks(tagged);
+    expect(chunks.map((c) => c.type)).toEqual(['IHDR', 'tEXt', 'tEXt', 'tEXt', 'IDAT', 'IEND']);
+    expect(chunks.every((c) => c.crcValid)).toBe(true);
+    expect(readPngText(tagged)).toEqual({
+      prompt: 'a café at dawn',
+      seed: '4294967295',
+      Software: 'sd-turbo-web',
+    });
+    // The image chunks are carried over byte for byte.
+    const idat = (png: Uint8Array) => readPngChunks(png).find((c) => c.type === 'IDAT')!.data;
+    expect(idat(tagged)).toEqual(idat(original));
+  });
+
+  it('replaces characters outside Latin-1 and detects a damaged chunk', () => {
+    const tagged = addPngText(tinyPng(), { prompt: '東京 tower' });
+    expect(readPngText(tagged).prompt).toBe('?? tower');
+    const damaged = tagged.slice();
+    damaged[8 + 25 + 10] ^= 1;
+    expect(readPngChunks(damaged)[1].crcValid).toBe(false);
+  });
+
+  it('refuses bytes that are not a PNG', () => {
+    expect(() => addPngText(new Uint8Array(64), { a: 'b' })).toThrow('Not a PNG');
+  });
+});
