@@ -1,4 +1,4 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
@@ -18,6 +18,20 @@ beforeAll(async () => {
   await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
 });
 
+/** Runs `action` and lists the model files the page (its workers included) requested meanwhile. */
+async function modelRequestsDuring<T>(action: () => Promise<T>): Promise<[T, string[]]> {
+  const requests: string[] = [];
+  const record = (request: Request) => {
+    if (request.url().includes('/models/')) requests.push(request.url());
+  };
+  page.on('request', record);
+  try {
+    return [await action(), requests];
+  } finally {
+    page.off('request', record);
+  }
+}
+
 afterAll(async () => {
   await browser?.close();
   await server?.close();
@@ -25,13 +39,9 @@ afterAll(async () => {
 
 describe('GeneratorClient: worker, IndexedDB store and pipeline together', () => {
   it('downloads into IndexedDB, loads on WebGPU and generates off the main thread', async () => {
-    const modelRequests: string[] = [];
-    const countModelRequests = (request: { url(): string }) => {
-      if (request.url().includes('/models/')) modelRequests.push(request.url());
-    };
-    page.on('request', countModelRequests);
-    const load = await page.evaluate(() => window.clientTest.load('tiny-fp32'));
-    page.off('request', countModelRequests);
+    const [load, modelRequests] = await modelRequestsDuring(() =>
+      page.evaluate(() => window.clientTest.load('tiny-fp32')),
+    );
     expect(load.ok, JSON.stringify(load) + logs.join('\n')).toBe(true);
     // The worker's Range requests are seen: the later "no second download" check is not vacuous.
     expect(modelRequests.length).toBeGreaterThanOrEqual(3);
@@ -68,13 +78,9 @@ describe('GeneratorClient: worker, IndexedDB store and pipeline together', () =>
     const failed = await page.evaluate(() => window.clientTest.generate('x', 1));
     expect(failed).toMatchObject({ ok: false, code: 'device-lost' });
     expect(failed.ok === false && failed.message).toContain('GPU device was lost');
-    const modelRequests: string[] = [];
-    const countModelRequests = (request: { url(): string }) => {
-      if (request.url().includes('/models/')) modelRequests.push(request.url());
-    };
-    page.on('request', countModelRequests);
-    const reload = await page.evaluate(() => window.clientTest.load('tiny-fp32'));
-    page.off('request', countModelRequests);
+    const [reload, modelRequests] = await modelRequestsDuring(() =>
+      page.evaluate(() => window.clientTest.load('tiny-fp32')),
+    );
     expect(reload.ok).toBe(true);
     // The weights come from IndexedDB: a fresh worker and device, no second download.
     expect(modelRequests).toEqual([]);

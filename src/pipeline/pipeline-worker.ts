@@ -140,24 +140,12 @@ async function generate(
     signal,
     canvas: drawOnGpu ? outputCanvas : undefined,
   });
+  const { pixels, ...figures } = result;
   const bitmap =
     drawOnGpu && outputCanvas
       ? outputCanvas.transferToImageBitmap()
-      : await pixelsToBitmap(result.pixels as Uint8ClampedArray<ArrayBuffer>, result.width, result.height);
-  return {
-    bitmap,
-    width: result.width,
-    height: result.height,
-    prompt: result.prompt,
-    seed: result.seed,
-    steps: result.steps,
-    truncated: result.truncated,
-    modelId: info.modelId,
-    provider: info.provider.provider,
-    timings: result.timings,
-    readbacks: result.readbacks,
-    gpuBuffersCreated: result.gpuBuffersCreated,
-  };
+      : await pixelsToBitmap(pixels as Uint8ClampedArray<ArrayBuffer>, result.width, result.height);
+  return { ...figures, bitmap, modelId: info.modelId, provider: info.provider.provider };
 }
 
 function enqueueGeneration(

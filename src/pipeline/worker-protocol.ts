@@ -5,7 +5,7 @@
 import type { DownloadProgress } from './download/index.js';
 import type { PipelineErrorCode } from './errors.js';
 import type { ProviderChoice, ProviderPreference } from './execution-provider.js';
-import type { StageTimings, TensorResidency } from './pipeline.js';
+import type { GenerateResult, TensorResidency } from './pipeline.js';
 
 /** Download (and then loading) progress for a whole model, suitable for progress bars. */
 export type ModelProgress = Omit<DownloadProgress, 'phase'> & {
@@ -38,21 +38,13 @@ export interface TokenCount {
   droppedText: string;
 }
 
-export interface ImageResult {
-  /** The image, still GPU-backed where the browser allows; no pixel read-back was needed to show it. */
+/** What the pipeline reports for an image, with the image itself as a bitmap instead of pixels. */
+export type ImageResult = Omit<GenerateResult, 'pixels'> & {
+  /** The image, still GPU-backed where the browser allows; showing it needs no pixel read-back. */
   bitmap: ImageBitmap;
-  width: number;
-  height: number;
-  prompt: string;
-  seed: number;
-  steps: number;
-  truncated: boolean;
   modelId: string;
   provider: ProviderChoice['provider'];
-  timings: StageTimings;
-  readbacks: number;
-  gpuBuffersCreated: number;
-}
+};
 
 export interface ModelSource {
   manifestUrl: string;

@@ -1,16 +1,8 @@
 /** Test page: the GeneratorClient (worker, IndexedDB store, pipeline) as `window.clientTest`. */
 import { GeneratorClient, type ImageResult, type ModelProgress } from '../../src/pipeline/index.js';
+import { outcome } from './outcome.js';
 
 const client = GeneratorClient.shared('/model-manifest.json');
-
-async function outcome<T>(action: () => Promise<T>) {
-  try {
-    return { ok: true as const, value: await action() };
-  } catch (error) {
-    const e = error as Error & { code?: string };
-    return { ok: false as const, name: e.name, code: e.code, message: e.message };
-  }
-}
 
 function describeImage(image: ImageResult) {
   const canvas = new OffscreenCanvas(image.width, image.height);

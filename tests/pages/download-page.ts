@@ -16,6 +16,7 @@ import {
   type StageName,
 } from '../../src/pipeline/index.js';
 import { readStoredFile } from '../../src/pipeline/download/index.js';
+import { outcome } from './outcome.js';
 
 /** Databases of this page only: other tests' stores (and the app's) stay apart. */
 const store = new IdbChunkStore({ chunksDb: 'download-test-chunks', recordsDb: 'download-test-files' });
@@ -59,15 +60,6 @@ async function download(settings: DownloadSettings): Promise<void> {
     },
     onEvent: (event) => state.events.push(event),
   });
-}
-
-async function outcome<T>(action: () => Promise<T>) {
-  try {
-    return { ok: true as const, value: await action() };
-  } catch (error) {
-    const e = error as Error & { code?: string };
-    return { ok: false as const, name: e.name, code: e.code, message: e.message };
-  }
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {

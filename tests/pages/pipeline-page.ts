@@ -10,6 +10,7 @@ import {
   type GenerateRequest,
   type PipelineOptions,
 } from '../../src/pipeline/index.js';
+import { outcome } from './outcome.js';
 
 const manifestUrl = new URL('/model-manifest.json', location.href).href;
 const pipelines = new Map<string, TextToImagePipeline>();
@@ -31,16 +32,6 @@ async function load(modelId: string, options: LoadOptions = {}) {
   });
   pipelines.set(key, pipeline);
   return pipeline;
-}
-
-async function errorInfo(action: () => Promise<unknown>) {
-  try {
-    await action();
-    return { ok: true };
-  } catch (error) {
-    const e = error as Error & { code?: string };
-    return { ok: false, name: e.name, code: e.code, message: e.message };
-  }
 }
 
 const pipelineTest = {
@@ -65,10 +56,14 @@ const pipelineTest = {
   },
   async generateError(modelId: string, request: unknown, options?: LoadOptions) {
     const pipeline = await load(modelId, options);
-    return errorInfo(() => pipeline.generate(request as GenerateRequest));
+    return outcome(async () => {
+      await pipeline.generate(request as GenerateRequest);
+    });
   },
   async loadError(modelId: string, options?: LoadOptions) {
-    return errorInfo(() => load(modelId, options));
+    return outcome(async () => {
+      await load(modelId, options);
+    });
   },
   /** Aborts once the text encoder has started; the run must stop before the UNet and leave the pipeline usable. */
   async cancelDuringRun(modelId: string, request: Omit<GenerateRequest, 'signal' | 'canvas'>) {
@@ -77,16 +72,16 @@ const pipelineTest = {
     const controller = new AbortController();
     const running = pipeline.generate({ ...request, signal: controller.signal });
     queueMicrotask(() => controller.abort());
-    const outcome = await errorInfo(() => running);
+    const cancelled = await outcome(() => running);
     const after = pipeline.gpuActivity;
-    const busyOutcome = await errorInfo(async () => {
+    const busyOutcome = await outcome(async () => {
       const first = pipeline.generate(request);
       const second = pipeline.generate(request);
       await Promise.allSettled([first]);
       await second;
     });
     return {
-      outcome,
+      outcome: cancelled,
       busyOutcome,
       buffersCreatedDuringCancelledRun: before && after ? after.buffersCreated - before.buffersCreated : 0,
     };
