@@ -3,8 +3,9 @@
  * The benchmark's pipeline Worker. It loads a model the way the app's pipeline worker does (the
  * downloader's IndexedDB store, `loadModelFile` per stage, `TextToImagePipeline.create` in a dedicated
  * Worker) and then makes the warm-up and counted images back to back, reporting each one's figures.
- * It exists beside src/pipeline/pipeline-worker.ts only because the app's protocol carries neither the
- * ORT session knobs the benchmark varies nor the read-back bytes and upload staging counters.
+ * It exists beside src/pipeline/pipeline-worker.ts because the app's protocol loads one pipeline with
+ * the manifest's session options, while the benchmark varies ORT's options (optimization level, free
+ * dimensions, graph capture, wasm threads) and holds several pipelines at once to alternate between them.
  */
 import * as ort from 'onnxruntime-web/webgpu';
 import {

@@ -251,6 +251,7 @@ function describeVariant(summary: VariantSummary): string {
 
 function formatVariant(summary: VariantSummary): string {
   const seconds = summary.secondsPerImage;
+  const secondsDigits = seconds.median < 0.1 ? 4 : 3;
   const perImage = summary.perImage;
   const counters: [string, Stat][] = [
     ['GPU->CPU read-backs', perImage.readbacks],
@@ -262,7 +263,15 @@ function formatVariant(summary: VariantSummary): string {
     describeVariant(summary),
     table(
       ['seconds per image', 'median', 'p90', 'min', 'max'],
-      [['total', ...[seconds.median, seconds.p90, seconds.min, seconds.max].map((value) => fixed(value, 3))]],
+      // Milliseconds-fast models (wasm, tiny) need a fourth decimal to show anything.
+      [
+        [
+          'total',
+          ...[seconds.median, seconds.p90, seconds.min, seconds.max].map((value) =>
+            fixed(value, secondsDigits),
+          ),
+        ],
+      ],
     ),
     '',
     table(

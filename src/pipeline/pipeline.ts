@@ -262,7 +262,8 @@ class GpuStageRun implements StageRun {
 
     const ioBuffer = (type: TensorElementType, elements: number, label: string) =>
       this.createBuffer(
-        Math.ceil((elements * bytesPerElement(type)) / 4) * 4,
+        // ORT copies a GPU input that CPU-EP nodes read in 16-byte units; a shorter buffer is a device error.
+        Math.ceil((elements * bytesPerElement(type)) / 16) * 16,
         GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
         label,
       );
@@ -470,6 +471,15 @@ export class TextToImagePipeline {
   }
 
   static async create(model: ModelEntry, options: PipelineOptions): Promise<TextToImagePipeline> {
+    if (options.enableGraphCapture) {
+      // Measured with `npm run bench -- --graph-capture`: ORT replays a captured graph only when every input
+      // and output is a GPU buffer, and the UNet's timestep is a CPU tensor (int64 ops on ORT's CPU EP).
+      throw new PipelineError(
+        'invalid-input',
+        "Graph capture cannot run these models: the UNet's timestep input stays on the CPU, and ORT's graph " +
+          'capture needs every input and output in GPU buffers.',
+      );
+    }
     const provider = await chooseExecutionProvider(options.provider ?? 'auto', model.weights);
     const residency: TensorResidency = provider.provider === 'webgpu' ? (options.residency ?? 'gpu') : 'cpu';
     const sessions = await createStageSessions(model, options.loadStage, {

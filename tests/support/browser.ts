@@ -31,8 +31,16 @@ export async function startDevServer(): Promise<{ server: ViteDevServer; url: st
   const server = await createServer({
     configFile: 'vite.config.ts',
     logLevel: 'error',
-    // No watcher and no HMR: files edited during a run must not reload the page under test.
-    server: { host: '127.0.0.1', port: 0, strictPort: false, open: false, hmr: false, watch: null },
+    // No HMR and no watcher (Vite's config merge drops `watch: null`; ignoring every path turns it off):
+    // files edited during a run must not reload the page under test, nor cost a core to watch.
+    server: {
+      host: '127.0.0.1',
+      port: 0,
+      strictPort: false,
+      open: false,
+      hmr: false,
+      watch: { ignored: () => true },
+    },
   });
   await server.listen();
   const address = server.httpServer?.address();
