@@ -1,13 +1,13 @@
 /**
- * The app: `<sd-turbo>` full page plus the Benchmark action. `?model=` and `?manifest=` in the page URL
- * are passed to the element, so a link can open a particular model.
+ * The app: `<sd-turbo>` full page plus the Benchmark action. `?model=`, `?manifest=`, `?provider=` and
+ * `?mirror=` in the page URL are passed to the element, so a link can open a particular model or copy.
  */
 import '../components/index.js';
 import { renderReport, runBenchmark } from './benchmark.js';
 
 const generator = document.querySelector('sd-turbo')!;
 const params = new URLSearchParams(location.search);
-for (const name of ['model', 'manifest', 'provider'] as const) {
+for (const name of ['model', 'manifest', 'provider', 'mirror'] as const) {
   const value = params.get(name);
   if (value) generator.setAttribute(name, value);
 }
