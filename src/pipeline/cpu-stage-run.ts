@@ -1,0 +1,89 @@
+import * as ort from 'onnxruntime-web/webgpu';
+import { PipelineError } from './errors.js';
+import type { ModelEntry } from './manifest-types.js';
+import { latentsToPixels } from './pixels.js';
+import { floatData, readFloats, scalarData, type StageRun } from './stage-run.js';
+import type { StageSessions } from './stage-sessions.js';
+
+/** Everything read back through the CPU between stages: wasm, or WebGPU's `--io cpu` comparison mode. */
+export class CpuStageRun implements StageRun {
+  private hidden?: ort.Tensor;
+  private x: Float32Array = new Float32Array(0);
+  private unetInput: Float32Array = new Float32Array(0);
+  private noisePred: Float32Array = new Float32Array(0);
+  private vaeInput: Float32Array = new Float32Array(0);
+  private image?: ort.Tensor;
+
+  constructor(
+    private readonly model: ModelEntry,
+    private readonly sessions: StageSessions,
+  ) {}
+
+  async encodeText(ids: Int32Array): Promise<void> {
+    const spec = this.model.stages.textEncoder;
+    const feeds = { [spec.inputs.inputIds.name]: new ort.Tensor('int32', ids, [1, ids.length]) };
+    const outputs = await this.sessions.textEncoder.run(feeds);
+    this.hidden = outputs[spec.outputs.hiddenStates.name];
+  }
+
+  startLatents(noise: Float32Array, initSigma: number, inputScale: number): void {
+    this.x = noise.map((value) => value * initSigma);
+    this.unetInput = this.x.map((value) => value * inputScale);
+  }
+
+  async runUnet(timestep: number): Promise<void> {
+    const { inputs, outputs } = this.model.stages.unet;
+    const { channels, height, width } = this.model.latent;
+    if (!this.hidden) throw new PipelineError('not-loaded', 'The text encoder has not run.');
+    const feeds = {
+      [inputs.sample.name]: new ort.Tensor(
+        inputs.sample.type,
+        floatData(inputs.sample.type, this.unetInput),
+        [1, channels, height, width],
+      ),
+      [inputs.timestep.name]: new ort.Tensor(
+        inputs.timestep.type,
+        scalarData(inputs.timestep.type, timestep),
+        [1],
+      ),
+      [inputs.encoderHiddenStates.name]: this.hidden,
+    };
+    const result = await this.sessions.unet.run(feeds);
+    this.noisePred = await readFloats(result[outputs.noisePred.name]);
+  }
+
+  step(coefficient: number, outputScale: number, target: 'unet' | 'vae'): void {
+    const next = new Float32Array(this.x.length);
+    for (let i = 0; i < this.x.length; i++) {
+      this.x[i] += this.noisePred[i] * coefficient;
+      next[i] = this.x[i] * outputScale;
+    }
+    if (target === 'unet') this.unetInput = next;
+    else this.vaeInput = next;
+  }
+
+  async decode(): Promise<void> {
+    const { inputs, outputs } = this.model.stages.vaeDecoder;
+    const { channels, height, width } = this.model.latent;
+    const feeds = {
+      [inputs.latentSample.name]: new ort.Tensor(
+        inputs.latentSample.type,
+        floatData(inputs.latentSample.type, this.vaeInput),
+        [1, channels, height, width],
+      ),
+    };
+    this.image = (await this.sessions.vaeDecoder.run(feeds))[outputs.sample.name];
+  }
+
+  async finish(): Promise<Uint8ClampedArray> {
+    if (!this.image) throw new PipelineError('not-loaded', 'The VAE decoder has not run.');
+    return latentsToPixels(await readFloats(this.image), this.model.image.width, this.model.image.height);
+  }
+
+  async settle(): Promise<void> {}
+
+  dispose(): void {
+    this.hidden = undefined;
+    this.image = undefined;
+  }
+}
