@@ -13,8 +13,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
-import { CHROMIUM_FLAGS, WEBGPU_FLAGS } from '../tests/support/browser.js';
-import { startBenchServer } from './dev-server.js';
+import { CHROMIUM_FLAGS, WEBGPU_FLAGS, startDevServer } from '../tests/support/browser.js';
 import { MemorySampler, type MemoryPeak } from './process-memory.js';
 import {
   BENCH_CONFIG_PARAM,
@@ -336,7 +335,7 @@ async function main(argv: string[]): Promise<number> {
 
   if (options.modelId.startsWith('tiny-')) await ensureTinyModels();
   const version = await browserVersion(options.chromiumPath);
-  const { server, url: origin } = await startBenchServer();
+  const { server, url: origin } = await startDevServer();
   const sampler = new MemorySampler();
   const flags = [
     ...CHROMIUM_FLAGS,
