@@ -29,6 +29,7 @@ import {
   type FileRecord,
   type StorageManagerLike,
 } from '../src/pipeline/download/node.js';
+import { downloadTestModel } from './support/download-test-model.js';
 import { RangeServer, testBytes } from './support/range-server.js';
 
 const CHUNK = 256 * 1024;
@@ -423,31 +424,11 @@ describe('model-level API', () => {
       sha256: hex(sources[stage]),
       ...files[stage],
     });
-    const spec = { name: 'x', type: 'float32' as const };
-    return {
-      id: MODEL,
-      name: 'Test model',
-      baseUrl: server.baseUrl,
-      weights: 'fp32',
-      tokenizer: { maxLength: 77, padId: 0 },
-      hiddenSize: 8,
-      latent: { channels: 4, height: 8, width: 8 },
-      image: { height: 64, width: 64 },
-      vaeScalingFactor: 0.18215,
-      stages: {
-        textEncoder: {
-          file: file('textEncoder'),
-          inputs: { inputIds: spec },
-          outputs: { hiddenStates: spec },
-        },
-        unet: {
-          file: file('unet'),
-          inputs: { sample: spec, timestep: spec, encoderHiddenStates: spec },
-          outputs: { noisePred: spec },
-        },
-        vaeDecoder: { file: file('vaeDecoder'), inputs: { latentSample: spec }, outputs: { sample: spec } },
-      },
-    };
+    return downloadTestModel(MODEL, server.baseUrl, {
+      textEncoder: file('textEncoder'),
+      unet: file('unet'),
+      vaeDecoder: file('vaeDecoder'),
+    });
   }
 
   const options = () => ({

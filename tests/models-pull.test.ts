@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../scripts/models-pull.js';
 import { FsChunkStore, storedBytes } from '../src/pipeline/download/node.js';
 import { RangeServer, testBytes } from './support/range-server.js';
+import { downloadTestModel } from './support/download-test-model.js';
 
 const CHUNK = 256 * 1024;
 const MODEL_ID = 'tiny-test';
@@ -32,43 +33,15 @@ function manifest(overrides: { unetSha256?: string } = {}) {
         : createHash('sha256').update(bytes).digest('hex');
     return { path, bytes: size, sha256: sha };
   };
-  const float = (name: string) => ({ name, type: 'float32' });
   return {
     version: 1,
     defaultModel: MODEL_ID,
     models: [
-      {
-        id: MODEL_ID,
-        name: 'Tiny test model',
-        baseUrl: server.url('hub/'),
-        weights: 'fp32',
-        tokenizer: { maxLength: 77, padId: 0 },
-        hiddenSize: 8,
-        latent: { channels: 4, height: 8, width: 8 },
-        image: { height: 64, width: 64 },
-        vaeScalingFactor: 0.18215,
-        stages: {
-          textEncoder: {
-            file: file('textEncoder'),
-            inputs: { inputIds: { name: 'input_ids', type: 'int32' } },
-            outputs: { hiddenStates: float('last_hidden_state') },
-          },
-          unet: {
-            file: file('unet'),
-            inputs: {
-              sample: float('sample'),
-              timestep: { name: 'timestep', type: 'int64' },
-              encoderHiddenStates: float('encoder_hidden_states'),
-            },
-            outputs: { noisePred: float('out_sample') },
-          },
-          vaeDecoder: {
-            file: file('vaeDecoder'),
-            inputs: { latentSample: float('latent_sample') },
-            outputs: { sample: float('sample') },
-          },
-        },
-      },
+      downloadTestModel(MODEL_ID, server.url('hub/'), {
+        textEncoder: file('textEncoder'),
+        unet: file('unet'),
+        vaeDecoder: file('vaeDecoder'),
+      }),
     ],
   };
 }
