@@ -86,6 +86,20 @@ afterAll(async () => {
   await files?.close();
 });
 
+describe('SHA-256 in Chromium', () => {
+  it('hashes on a Worker of its own, taking the pieces over, in the order given', async () => {
+    const result = await page.evaluate(
+      (pieces) => window.downloadTest.sha256Stream(pieces),
+      [3, 1 << 20, 0, 65_537, (1 << 20) + 13],
+    );
+    expect(result.ok, JSON.stringify(result) + logs.join('\n')).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.thread).toBe('worker');
+    expect(result.value.hex).toBe(result.value.reference);
+    expect(result.value.transferred).toBe(true);
+  });
+});
+
 describe('downloader in Chromium: resume across a page reload, then load and generate', () => {
   it('completes after a reload halfway without fetching finished chunks again, and the bytes match', async () => {
     const totalBytes = STAGE_NAMES.reduce((sum, stage) => sum + sources[stage].byteLength, 0);

@@ -16,6 +16,7 @@ import {
   type StageName,
 } from '../../src/pipeline/index.js';
 import { readStoredFile } from '../../src/pipeline/download/index.js';
+import { createSha256Stream } from '../../src/pipeline/download/sha256.js';
 import { outcome } from './outcome.js';
 
 /** Databases of this page only: other tests' stores (and the app's) stay apart. */
@@ -60,6 +61,12 @@ async function download(settings: DownloadSettings): Promise<void> {
     },
     onEvent: (event) => state.events.push(event),
   });
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const whole = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+  parts.reduce((offset, part) => (whole.set(part, offset), offset + part.byteLength), 0);
+  return whole;
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -117,6 +124,32 @@ const downloadTest = {
         };
       }
       return hashes;
+    }),
+  /**
+   * The downloader's SHA-256 stream over `pieces` pieces of pseudo-random bytes (seeded), each given up
+   * as the downloader does: where it hashed, the digest, and whether the pieces were transferred away.
+   */
+  sha256Stream: (pieces: number[]) =>
+    outcome(async () => {
+      const stream = await createSha256Stream();
+      const given: Uint8Array[] = [];
+      let seed = 1;
+      for (const length of pieces) {
+        const bytes = new Uint8Array(length);
+        for (let i = 0; i < length; i++) {
+          seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+          bytes[i] = seed >>> 24;
+        }
+        given.push(bytes);
+      }
+      const reference = await sha256Hex(concat(given));
+      await Promise.all(given.map((bytes) => stream.update(bytes)));
+      return {
+        thread: stream.thread,
+        hex: await stream.digest(),
+        reference,
+        transferred: given.every((bytes) => bytes.byteLength === 0),
+      };
     }),
   /** Creates the pipeline from the stored files only and makes one image. */
   generate: (settings: Pick<DownloadSettings, 'manifestUrl' | 'modelId'>, prompt: string, seed: number) =>

@@ -125,6 +125,14 @@ class FileJob {
   }
 
   async run(): Promise<FileRecord> {
+    try {
+      return await this.fetchAndVerify();
+    } finally {
+      this.hasher?.close();
+    }
+  }
+
+  private async fetchAndVerify(): Promise<FileRecord> {
     this.throwIfAborted();
     const stored = await this.options.store.getRecord(this.target);
     if (stored && isComplete(stored) && this.matchesManifest(stored)) {
@@ -219,7 +227,11 @@ class FileJob {
     record.doneChunks.forEach((index) => this.done.add(index));
     if (record.sha256 !== undefined && !record.verified) {
       const isStored = (index: number) => this.done.has(index);
-      this.hasher = new InOrderFileHasher(this.options.store, record, isStored, this.options.signal);
+      this.hasher = new InOrderFileHasher(this.options.store, record, isStored, {
+        signal: this.options.signal,
+        // The chunks in flight, and two waiting to be hashed so that the hash never runs dry.
+        maxChunksInMemory: this.options.concurrency + 2,
+      });
     }
     this.options.progress?.setFile(record.path, record.size, storedBytes(record), 'downloading');
     this.options.progress?.report(true);
@@ -255,27 +267,28 @@ class FileJob {
 
   private async fetchChunk(index: number, signal: AbortSignal): Promise<void> {
     const { start, end } = chunkRange(this.record, index);
-    const bytes = await this.withRetry(async () => {
-      const opened = await openRange(this.record.url, start, end, this.http(signal));
-      let received = 0;
-      try {
-        this.checkSameFile(opened);
-        // A server that ignored Range this time sends the whole file: skip to the chunk.
-        if (!opened.partial) await opened.body.skip(start);
-        const chunk = await opened.body.readExactly(end - start, (n) => {
-          received += n;
-          this.options.progress?.addBytes(this.record.path, n);
-        });
-        if (opened.partial) await opened.body.expectEnd();
-        return chunk;
-      } catch (error) {
-        this.options.progress?.dropBytes(this.record.path, received);
-        throw error;
-      } finally {
-        opened.body.close();
-      }
-    }, signal);
-    await this.storeChunk(index, bytes);
+    const fetchBytes = () =>
+      this.withRetry(async () => {
+        const opened = await openRange(this.record.url, start, end, this.http(signal));
+        let received = 0;
+        try {
+          this.checkSameFile(opened);
+          // A server that ignored Range this time sends the whole file: skip to the chunk.
+          if (!opened.partial) await opened.body.skip(start);
+          const chunk = await opened.body.readExactly(end - start, (n) => {
+            received += n;
+            this.options.progress?.addBytes(this.record.path, n);
+          });
+          if (opened.partial) await opened.body.expectEnd();
+          return chunk;
+        } catch (error) {
+          this.options.progress?.dropBytes(this.record.path, received);
+          throw error;
+        } finally {
+          opened.body.close();
+        }
+      }, signal);
+    await this.receiveChunk(index, fetchBytes);
   }
 
   /**
@@ -312,19 +325,32 @@ class FileJob {
         await opened.body.skip(end - start);
         continue;
       }
-      let received = 0;
-      let bytes: Uint8Array;
-      try {
-        bytes = await opened.body.readExactly(end - start, (n) => {
-          received += n;
-          this.options.progress?.addBytes(path, n);
-        });
-      } catch (error) {
-        this.options.progress?.dropBytes(path, received);
-        throw error;
-      }
-      await this.storeChunk(index, bytes);
+      await this.receiveChunk(index, async () => {
+        let received = 0;
+        try {
+          return await opened.body.readExactly(end - start, (n) => {
+            received += n;
+            this.options.progress?.addBytes(path, n);
+          });
+        } catch (error) {
+          this.options.progress?.dropBytes(path, received);
+          throw error;
+        }
+      });
     }
+  }
+
+  /** Receives chunk `index` through `readBytes` within the hasher's memory budget, then stores it. */
+  private async receiveChunk(index: number, readBytes: () => Promise<Uint8Array>): Promise<void> {
+    await this.hasher?.reserve();
+    let bytes: Uint8Array;
+    try {
+      bytes = await readBytes();
+    } catch (error) {
+      this.hasher?.release();
+      throw error;
+    }
+    await this.storeChunk(index, bytes);
   }
 
   /** Every response must come from the same version of the file as the record. */
@@ -341,9 +367,17 @@ class FileJob {
     }
   }
 
+  /** Stores a reserved chunk, hands it to the hasher (which takes over the reservation), records it as done. */
   private async storeChunk(index: number, bytes: Uint8Array): Promise<void> {
     try {
-      await this.options.store.writeChunk(this.record, index, bytes);
+      try {
+        await this.options.store.writeChunk(this.record, index, bytes);
+      } catch (error) {
+        this.hasher?.release();
+        throw error;
+      }
+      // Last use of the bytes: the hasher may transfer them to its Worker.
+      this.hasher?.accept(index, bytes);
       this.done.add(index);
       await this.saveRecord();
     } catch (error) {
@@ -351,7 +385,6 @@ class FileJob {
       const needed = this.record.size - storedBytes(this.record);
       throw await storageFullError(this.record.path, needed, this.options.storage, error);
     }
-    await this.hasher?.advance(index, bytes);
   }
 
   /** Record writes run one at a time, each with a snapshot, so the last one written is the newest. */

@@ -1,67 +1,199 @@
-import { createSHA256, type IHasher } from 'hash-wasm';
 import { chunkCount, type ChunkStore, type FileRecord } from './chunk-store.js';
 import { abortError } from './errors.js';
+import { createSha256Stream, type Sha256Stream } from './sha256.js';
+
+export interface InOrderFileHasherOptions {
+  signal?: AbortSignal;
+  /**
+   * Chunks of this download in memory at once, from the start of their fetch (`reserve`) until they are
+   * hashed (default 6). Bounds memory whatever the file's size, and paces the download to the hash when
+   * hashing is the slower side.
+   */
+  maxChunksInMemory?: number;
+  /** Defaults to createSha256Stream (a hashing Worker where there are Workers). */
+  createStream?: () => Promise<Sha256Stream>;
+}
+
+/** Chunks read back from the store that may wait in the hash stream at once. */
+const MAX_READ_BACK_QUEUED = 2;
 
 /**
- * SHA-256 of a stored file, computed in file order while chunks arrive in any order. A chunk that arrives
- * when it is next is hashed from the bytes in hand; chunks that arrived early are read back from the store
- * when their turn comes. So the hash is mostly done when the last chunk lands, and no more than one chunk
- * is held at a time.
+ * SHA-256 of a stored file, computed in file order while chunks arrive in any order. Chunks are hashed
+ * from the bytes in hand as they are stored (a chunk that arrives early waits in memory for its turn);
+ * chunks stored by an earlier session are read back from the store when their turn comes. So the hash
+ * is mostly done when the last chunk lands.
  */
 export class InOrderFileHasher {
-  /** WebAssembly SHA-256: several times the speed of plain JavaScript, which capped download throughput. */
-  private hash?: Promise<IHasher>;
+  private stream?: Promise<Sha256Stream>;
+  /** The next chunk to hand to the stream. */
   private next = 0;
-  private work: Promise<void> = Promise.resolve();
-  /** Bytes of chunks whose advance() is still queued: no need to read them back if their turn comes. */
-  private readonly inHand = new Map<number, Uint8Array>();
+  /** Stored chunks in hand that are not the stream's yet. */
+  private readonly held = new Map<number, Uint8Array>();
+  /** Chunks reserved and not yet hashed (or released). */
+  private inMemory = 0;
+  /** Read-back chunks handed to the stream and not hashed yet. */
+  private readBackQueued = 0;
+  /** Updates the stream has not finished: the digest waits for them. */
+  private readonly hashing = new Set<Promise<void>>();
+  private waiters: (() => void)[] = [];
+  private draining: Promise<void> | undefined;
+  private drainAgain = false;
+  private failure: unknown;
+  private readonly maxChunksInMemory: number;
 
   constructor(
     private readonly store: ChunkStore,
     private readonly record: FileRecord,
     private readonly isStored: (index: number) => boolean,
-    private readonly signal?: AbortSignal,
-  ) {}
-
-  /** Hashes as far as stored chunks allow; `bytes` are chunk `index`'s, just stored. Calls run one at a time. */
-  advance(index?: number, bytes?: Uint8Array): Promise<void> {
-    if (index !== undefined && bytes) this.inHand.set(index, bytes);
-    this.work = this.work.then(async () => {
-      try {
-        await this.hashStoredPrefix();
-      } finally {
-        // Held only until this call's turn: a chunk far ahead of the hash is read back later instead.
-        if (index !== undefined) this.inHand.delete(index);
-      }
-    });
-    return this.work;
+    private readonly options: InOrderFileHasherOptions = {},
+  ) {
+    this.maxChunksInMemory = Math.max(1, options.maxChunksInMemory ?? 6);
   }
 
-  private hasher(): Promise<IHasher> {
-    this.hash ??= createSHA256().then((hasher) => hasher.init());
-    return this.hash;
+  /**
+   * Waits until one more chunk may be in memory; call before fetching a chunk. The reservation ends when
+   * that chunk is hashed after `accept`, or with `release` if it never gets there.
+   */
+  async reserve(): Promise<void> {
+    while (this.failure === undefined && this.inMemory >= this.maxChunksInMemory) await this.wakeUp();
+    this.throwIfFailed();
+    // No await between the check and the count: waiters woken together cannot all take the last place.
+    this.inMemory++;
   }
 
-  private async hashStoredPrefix(): Promise<void> {
-    const hash = await this.hasher();
-    const count = chunkCount(this.record);
-    while (this.next < count && this.isStored(this.next)) {
-      if (this.signal?.aborted) throw abortError(`Verification of ${this.record.path} was cancelled.`);
-      hash.update(this.inHand.get(this.next) ?? (await this.store.readChunk(this.record, this.next)));
-      this.next++;
+  /** Ends a reservation whose chunk will not be accepted (its fetch failed). */
+  release(): void {
+    this.inMemory--;
+    this.wake();
+  }
+
+  /**
+   * Takes chunk `index`, reserved and just stored, and hashes what is now in order. The bytes may be
+   * transferred to the hashing Worker: the caller must not use them afterwards.
+   */
+  accept(index: number, bytes: Uint8Array): void {
+    if (index < this.next) {
+      this.release();
+      return;
     }
+    this.held.set(index, bytes);
+    void this.drain();
   }
 
   /** Lower-case hex digest; every chunk must be stored by now. */
   async digest(): Promise<string> {
-    await this.advance();
+    await this.drain();
+    this.throwIfFailed();
     if (this.next < chunkCount(this.record))
       throw new Error(`chunk ${this.next} of ${this.record.path} is missing`);
-    return (await this.hasher()).digest('hex');
+    await Promise.all(this.hashing);
+    this.throwIfFailed();
+    const stream = await this.openStream();
+    this.stream = undefined;
+    const hex = await stream.digest();
+    this.throwIfFailed();
+    return hex;
+  }
+
+  /** Stops hashing (a failed or cancelled download): frees the held chunks and the hashing Worker. */
+  close(): void {
+    this.held.clear();
+    this.fail(abortError(`Verification of ${this.record.path} was stopped.`));
+    void this.stream?.then((stream) => stream.close()).catch(() => undefined);
+    this.stream = undefined;
+  }
+
+  /** Hands every chunk that is stored and next in order to the stream; one drain runs at a time. */
+  private drain(): Promise<void> {
+    if (this.draining) {
+      this.drainAgain = true;
+      return this.draining;
+    }
+    this.draining = (async () => {
+      try {
+        do {
+          this.drainAgain = false;
+          await this.handOverInOrder();
+        } while (this.drainAgain);
+      } catch (error) {
+        this.fail(error);
+      } finally {
+        this.draining = undefined;
+      }
+    })();
+    return this.draining;
+  }
+
+  private async handOverInOrder(): Promise<void> {
+    const count = chunkCount(this.record);
+    // A chunk in hand was stored before it was accepted, even if the caller has not recorded it yet.
+    while (
+      this.failure === undefined &&
+      this.next < count &&
+      (this.held.has(this.next) || this.isStored(this.next))
+    ) {
+      if (this.options.signal?.aborted)
+        throw abortError(`Verification of ${this.record.path} was cancelled.`);
+      const index = this.next;
+      const inHand = this.held.get(index);
+      this.held.delete(index);
+      let bytes = inHand;
+      if (!bytes) {
+        while (this.failure === undefined && this.readBackQueued >= MAX_READ_BACK_QUEUED) await this.wakeUp();
+        this.throwIfFailed();
+        this.readBackQueued++;
+        bytes = await this.store.readChunk(this.record, index);
+      }
+      this.next++;
+      const hashed = (await this.openStream()).update(bytes).then(
+        () => {
+          if (inHand) this.inMemory--;
+          else this.readBackQueued--;
+          this.wake();
+        },
+        (error: unknown) => this.fail(error),
+      );
+      this.hashing.add(hashed);
+      void hashed.then(() => this.hashing.delete(hashed));
+    }
+  }
+
+  /** Resolves at the next hash completion, release or failure. */
+  private wakeUp(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    waiters.forEach((resume) => resume());
+  }
+
+  private openStream(): Promise<Sha256Stream> {
+    this.stream ??= (this.options.createStream ?? createSha256Stream)();
+    return this.stream;
+  }
+
+  private fail(error: unknown): void {
+    this.failure ??= error;
+    this.wake();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
   }
 }
 
 /** SHA-256 of a complete stored file, read chunk by chunk. */
-export function hashStoredFile(store: ChunkStore, record: FileRecord, signal?: AbortSignal): Promise<string> {
-  return new InOrderFileHasher(store, record, () => true, signal).digest();
+export async function hashStoredFile(
+  store: ChunkStore,
+  record: FileRecord,
+  signal?: AbortSignal,
+): Promise<string> {
+  const hasher = new InOrderFileHasher(store, record, () => true, { signal });
+  try {
+    return await hasher.digest();
+  } finally {
+    hasher.close();
+  }
 }

@@ -126,35 +126,34 @@ function headerNumber(response: Response, name: string): number | undefined {
 
 /** A response body read piece by piece into buffers the caller sizes; never buffers the whole body. */
 export class BodyReader {
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  /** Bytes received but not yet handed out. */
-  private leftover: Uint8Array = new Uint8Array(0);
+  private readonly source: BodySource | undefined;
 
   constructor(
     response: Response,
     private readonly scope: RequestScope,
     private readonly url: string,
   ) {
-    this.reader = response.body?.getReader();
+    this.source = response.body ? openBodySource(response.body) : undefined;
   }
 
   /** Reads exactly `length` bytes into a new buffer of that size; `onData` hears of each piece. */
   async readExactly(length: number, onData?: (bytes: number) => void): Promise<Uint8Array> {
-    const out = new Uint8Array(length);
-    let filled = 0;
-    while (filled < length) {
-      const piece = await this.take(length - filled);
-      out.set(piece, filled);
+    let buffer = new ArrayBuffer(length);
+    for (let filled = 0; filled < length;) {
+      const piece = await this.read(new Uint8Array(buffer, filled, length - filled));
+      buffer = piece.buffer;
       filled += piece.byteLength;
       onData?.(piece.byteLength);
     }
-    return out;
+    return new Uint8Array(buffer, 0, length);
   }
 
   /** Reads and drops `length` bytes (the server sent bytes we already have). */
   async skip(length: number, onData?: (bytes: number) => void): Promise<void> {
+    let scratch = new Uint8Array(Math.min(length, SKIP_BUFFER_BYTES));
     for (let left = length; left > 0;) {
-      const piece = await this.take(left);
+      const piece = await this.read(new Uint8Array(scratch.buffer, 0, Math.min(left, scratch.byteLength)));
+      scratch = new Uint8Array(piece.buffer);
       left -= piece.byteLength;
       onData?.(piece.byteLength);
     }
@@ -162,7 +161,11 @@ export class BodyReader {
 
   /** Checks that the body has ended: a 206 longer than its range is as wrong as a short one. */
   async expectEnd(): Promise<void> {
-    if (this.leftover.byteLength === 0 && (await this.next()) === undefined) return;
+    if (
+      !this.source ||
+      (await this.scope.guard(this.source.readInto(new Uint8Array(1)), this.url)) === undefined
+    )
+      return;
     throw new DownloadError('bad-response', `${this.url} sent more bytes than the range asked for`, {
       retryable: true,
     });
@@ -170,33 +173,72 @@ export class BodyReader {
 
   /** Stops the request; safe to call more than once. */
   close(): void {
-    this.reader?.cancel().catch(() => undefined);
+    this.source?.cancel().catch(() => undefined);
     this.scope.dispose();
   }
 
-  private async take(max: number): Promise<Uint8Array> {
-    if (this.leftover.byteLength === 0) {
-      const chunk = await this.next();
-      if (chunk === undefined) {
-        throw new DownloadError(
-          'network',
-          `${this.url}: the connection closed before the range was complete`,
-          {
-            retryable: true,
-          },
-        );
-      }
-      this.leftover = chunk;
+  /** Fills the start of `target` with at least one byte; the body ending first is a network error. */
+  private async read(target: Bytes): Promise<Bytes> {
+    const piece = this.source && (await this.scope.guard(this.source.readInto(target), this.url));
+    if (piece === undefined) {
+      throw new DownloadError('network', `${this.url}: the connection closed before the range was complete`, {
+        retryable: true,
+      });
     }
-    const piece = this.leftover.subarray(0, max);
-    this.leftover = this.leftover.subarray(piece.byteLength);
     return piece;
   }
+}
 
-  private async next(): Promise<Uint8Array | undefined> {
-    if (!this.reader) return undefined;
-    const { done, value } = await this.scope.guard(this.reader.read(), this.url);
-    return done ? undefined : value;
+const SKIP_BUFFER_BYTES = 1024 * 1024;
+
+/**
+ * Reads a body into buffers the caller owns. `readInto` may transfer `target`'s buffer (a BYOB read does):
+ * the bytes read are in the returned view, whose buffer replaces the target's; undefined at the end.
+ */
+type Bytes = Uint8Array<ArrayBuffer>;
+
+interface BodySource {
+  readInto(target: Bytes): Promise<Bytes | undefined>;
+  cancel(): Promise<void>;
+}
+
+/** A byte stream (fetch bodies in browsers) is read straight into the caller's buffer, with no copy. */
+function openBodySource(body: ReadableStream<Uint8Array>): BodySource {
+  let byob: ReadableStreamBYOBReader;
+  try {
+    byob = body.getReader({ mode: 'byob' });
+  } catch {
+    return new CopyingBodySource(body.getReader());
+  }
+  return {
+    async readInto(target) {
+      const { done, value } = await byob.read(target);
+      return done || !value ? undefined : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    },
+    cancel: () => byob.cancel(),
+  };
+}
+
+/** A stream of the runtime's own pieces, copied into the caller's buffer. */
+class CopyingBodySource implements BodySource {
+  private leftover: Uint8Array = new Uint8Array(0);
+
+  constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>) {}
+
+  async readInto(target: Bytes): Promise<Bytes | undefined> {
+    if (this.leftover.byteLength === 0) {
+      const { done, value } = await this.reader.read();
+      if (done) return undefined;
+      this.leftover = value;
+    }
+    const piece = this.leftover.subarray(0, target.byteLength);
+    this.leftover = this.leftover.subarray(piece.byteLength);
+    target.set(piece);
+    return target.subarray(0, piece.byteLength);
+  }
+
+  cancel(): Promise<void> {
+    return this.reader.cancel();
   }
 }
 
