@@ -3,6 +3,8 @@
  * (never held in memory), with the CORS headers a cross-origin, cross-origin-isolated page needs.
  */
 import { createReadStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -18,13 +20,16 @@ export class DiskFileServer {
   private constructor(
     private readonly server: Server,
     readonly baseUrl: string,
+    private readonly link: SharedLink | undefined,
   ) {}
 
-  static async start(): Promise<DiskFileServer> {
+  /** `linkBytesPerSecond` caps all responses together, like one network link; unlimited when absent. */
+  static async start(linkBytesPerSecond?: number): Promise<DiskFileServer> {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const fileServer = new DiskFileServer(server, `http://127.0.0.1:${port}/`);
+    const link = linkBytesPerSecond ? new SharedLink(linkBytesPerSecond) : undefined;
+    const fileServer = new DiskFileServer(server, `http://127.0.0.1:${port}/`, link);
     server.on('request', (req, res) => fileServer.handle(req, res));
     return fileServer;
   }
@@ -78,9 +83,41 @@ export class DiskFileServer {
       res.end();
       return;
     }
-    const stream = createReadStream(file.path, { start, end: end - 1, highWaterMark: 1024 * 1024 });
+    // Small pieces when paced, so that several responses share the link smoothly.
+    const highWaterMark = this.link ? 64 * 1024 : 1024 * 1024;
+    const stream = createReadStream(file.path, { start, end: end - 1, highWaterMark });
     stream.on('error', () => res.destroy());
     res.on('close', () => stream.destroy());
-    stream.pipe(res);
+    if (!this.link) {
+      stream.pipe(res);
+      return;
+    }
+    const paced = this.link.pace();
+    res.on('close', () => paced.destroy());
+    stream.pipe(paced).pipe(res);
+  }
+}
+
+/** A link of fixed bandwidth: pieces from every response pass through it one after another. */
+class SharedLink {
+  /** performance.now() at which the link has sent everything given to it so far. */
+  private busyUntil = 0;
+
+  constructor(private readonly bytesPerSecond: number) {}
+
+  /** A stream that lets each piece through once the link has had time to send it. */
+  pace(): Transform {
+    return new Transform({
+      transform: (piece: Buffer, _encoding, done) => {
+        this.send(piece.byteLength).then(() => done(null, piece), done);
+      },
+    });
+  }
+
+  private async send(bytes: number): Promise<void> {
+    const now = performance.now();
+    this.busyUntil = Math.max(now, this.busyUntil) + (bytes / this.bytesPerSecond) * 1000;
+    // Timers are coarse: wait only once the schedule runs a millisecond ahead; the average holds.
+    if (this.busyUntil - now > 1) await sleep(this.busyUntil - now);
   }
 }

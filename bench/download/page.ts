@@ -13,6 +13,7 @@ import {
   type FileRecord,
   type StoredFileId,
 } from '../../src/pipeline/download/index.js';
+import { createSha256Stream } from '../../src/pipeline/download/sha256.js';
 
 const MODEL_ID = 'download-bench';
 const idbStore = new IdbChunkStore({ chunksDb: 'download-bench-chunks', recordsDb: 'download-bench-files' });
@@ -97,6 +98,38 @@ const downloadBench = {
     };
   },
 
+  /**
+   * The downloader's SHA-256 stream alone (a hashing Worker) over `bytes` of random data, one fresh
+   * chunk-sized buffer per update as the downloader hands them over: the ceiling of a verified download.
+   */
+  async hashAlone(bytes: number, chunkSize: number): Promise<Timed & { thread: string }> {
+    const template = randomBytes(chunkSize);
+    const started = performance.now();
+    const stream = await createSha256Stream();
+    const updates: Promise<void>[] = [];
+    for (let done = 0; done < bytes; done += chunkSize) {
+      updates.push(stream.update(template.slice(0, Math.min(chunkSize, bytes - done))));
+      // Two in the queue, as the downloader keeps it: no more memory than that.
+      if (updates.length >= 2) await updates.shift();
+    }
+    await Promise.all(updates);
+    await stream.digest();
+    return { bytes, ms: performance.now() - started, thread: stream.thread };
+  },
+
+  /**
+   * WebCrypto's native SHA-256 over the same data, one digest per chunk: a reference for the speed of
+   * native code on this CPU. It cannot verify a file (WebCrypto has no incremental hash).
+   */
+  async webCryptoAlone(bytes: number, chunkSize: number): Promise<Timed> {
+    const template = randomBytes(chunkSize);
+    const started = performance.now();
+    for (let done = 0; done < bytes; done += chunkSize) {
+      await crypto.subtle.digest('SHA-256', template.subarray(0, Math.min(chunkSize, bytes - done)));
+    }
+    return { bytes, ms: performance.now() - started };
+  },
+
   /** readStoredFile: the whole stored file into one Uint8Array, as loadModelFile gives it to ORT. */
   async readStored(path: string): Promise<Timed> {
     const started = performance.now();
@@ -116,6 +149,15 @@ const downloadBench = {
     return (await navigator.storage.estimate()).usage;
   },
 };
+
+function randomBytes(length: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(length);
+  // getRandomValues fills at most 64 KiB per call.
+  for (let offset = 0; offset < length; offset += 65536) {
+    crypto.getRandomValues(bytes.subarray(offset, Math.min(offset + 65536, length)));
+  }
+  return bytes;
+}
 
 declare global {
   interface Window {

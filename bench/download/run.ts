@@ -29,7 +29,10 @@ const USAGE = `usage: npm run bench:download -- [options]
   --chunk-size <bytes>   the downloader's chunk size (default 32MiB)
   --concurrency <n>      Range requests in flight (default 4)
   --runs <n>             repeat each measurement; times are medians, memory the largest peak (default 1)
-  --no-variants          skip the explanatory runs (downloader without SHA-256; into a store that drops bytes)
+  --no-variants          skip the explanatory runs (downloader without SHA-256; into a store that drops
+                         bytes; SHA-256 alone, in the hash Worker and in WebCrypto)
+  --link <MB/s>          serve at most this many MB/s (10^6 bytes) over all connections together, like a
+                         network link (default: unlimited loopback)
   --dir <dir>            where the big file is made and kept between runs (default .cache/download-bench)
   --keep                 keep the big file(s) afterwards (the browser profile is always deleted)
   --json <file>          also write every figure as JSON
@@ -46,6 +49,12 @@ const UNITS: Record<string, number> = {
   gb: 1e9,
 };
 
+function positiveNumber(text: string, flag: string): number {
+  const value = Number(text);
+  if (!(value > 0)) throw new Error(`${flag} wants a positive number, not ${text}\n\n${USAGE}`);
+  return value;
+}
+
 function parseBytes(text: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
   const unit = match ? UNITS[match[2].toLowerCase()] : undefined;
@@ -59,6 +68,8 @@ interface Options {
   concurrency: number;
   runs: number;
   variants: boolean;
+  /** Bandwidth cap of the file server in MB/s; undefined for plain loopback. */
+  linkMBps?: number;
   dir: string;
   keep: boolean;
   json?: string;
@@ -72,6 +83,7 @@ function options(): Options {
       concurrency: { type: 'string' },
       runs: { type: 'string' },
       'no-variants': { type: 'boolean' },
+      link: { type: 'string' },
       dir: { type: 'string' },
       keep: { type: 'boolean' },
       json: { type: 'string' },
@@ -88,13 +100,22 @@ function options(): Options {
     concurrency: Number(values.concurrency ?? 4),
     runs: Math.max(1, Number(values.runs ?? 1)),
     variants: !values['no-variants'],
+    linkMBps: values.link === undefined ? undefined : positiveNumber(values.link, '--link'),
     dir: resolve(values.dir ?? join(REPO_ROOT, '.cache', 'download-bench')),
     keep: values.keep ?? false,
     json: values.json,
   };
 }
 
-type StepName = 'idle' | 'fetch' | 'downloader' | 'downloader-no-hash' | 'downloader-discard' | 'read-stored';
+type StepName =
+  | 'idle'
+  | 'fetch'
+  | 'downloader'
+  | 'downloader-no-hash'
+  | 'downloader-discard'
+  | 'sha256-alone'
+  | 'webcrypto-alone'
+  | 'read-stored';
 
 const STEP_LABELS: Record<StepName, string> = {
   idle: 'idle page (1 s)',
@@ -102,6 +123,8 @@ const STEP_LABELS: Record<StepName, string> = {
   downloader: '(b) downloader → IndexedDB, SHA-256',
   'downloader-no-hash': '    downloader → IndexedDB, no hash',
   'downloader-discard': '    downloader → store dropping bytes',
+  'sha256-alone': '    SHA-256 alone, hash Worker',
+  'webcrypto-alone': '    SHA-256 alone, WebCrypto (native)',
   'read-stored': '(c) readStoredFile → one buffer',
 };
 
@@ -229,6 +252,28 @@ async function benchSize(file: BigFile, opts: Options, url: string, pageUrl: str
         const unhashed = await download('downloader-no-hash', run, {});
         await page.evaluate((p) => window.downloadBench.remove(p), unhashed);
         await download('downloader-discard', run, { store: 'discard' });
+        const hashed = await measure(
+          sampler,
+          () => page.evaluate(([b, c]) => window.downloadBench.hashAlone(b, c), [file.size, opts.chunkSize]),
+          collectGarbage,
+        );
+        if (hashed.result.thread !== 'worker') console.log('  (the hash ran on the page: no Worker)');
+        record('sha256-alone', hashed.result, hashed.memory);
+        const native = await measure(
+          sampler,
+          () =>
+            page.evaluate(([b, c]) => window.downloadBench.webCryptoAlone(b, c), [file.size, opts.chunkSize]),
+          collectGarbage,
+        );
+        record('webcrypto-alone', native.result, native.memory);
+        for (const [step, timed] of [
+          ['sha256-alone', hashed.result],
+          ['webcrypto-alone', native.result],
+        ] as const) {
+          console.log(
+            `  ${STEP_LABELS[step].trim()}: ${((mb(timed.bytes) * 1000) / timed.ms).toFixed(0)} MB/s`,
+          );
+        }
       }
     }
     result.steps = [...steps.values()];
@@ -298,8 +343,9 @@ async function main(): Promise<void> {
   const opts = options();
   const version = await chromiumVersion();
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`;
-  console.log(`${version}; ${machine}; loopback`);
-  const files = await DiskFileServer.start();
+  const network = opts.linkMBps ? `loopback paced to ${opts.linkMBps} MB/s` : 'loopback';
+  console.log(`${version}; ${machine}; ${network}`);
+  const files = await DiskFileServer.start(opts.linkMBps && opts.linkMBps * 1e6);
   const { server, url: origin } = await startDevServer();
   const pageUrl = `${origin}/bench/download/page.html`;
   const made: BigFile[] = [];
@@ -317,12 +363,12 @@ async function main(): Promise<void> {
     await files.close();
     if (!opts.keep) for (const file of made) await removeBigFile(file);
   }
-  console.log(`\n${version}; ${machine}; loopback; medians of ${opts.runs} run(s)\n`);
+  console.log(`\n${version}; ${machine}; ${network}; medians of ${opts.runs} run(s)\n`);
   for (const result of results) console.log(`${formatSize(result)}\n`);
   if (opts.json) {
     await writeFile(
       opts.json,
-      JSON.stringify({ chromium: version, machine, runs: opts.runs, results }, null, 2),
+      JSON.stringify({ chromium: version, machine, network, runs: opts.runs, results }, null, 2),
     );
   }
 }
