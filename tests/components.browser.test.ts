@@ -13,7 +13,8 @@ import { readPngText } from '../src/components/png-metadata.js';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
 import { launchChromium, openPage, startDevServer } from './support/browser.js';
 
-const SCREENSHOTS = 'docs/screenshots';
+/** Outside the tree's tracked files; copy one to docs/screenshots/ to refresh the README's picture. */
+const SCREENSHOTS = 'test-results/screenshots';
 const element = 'sd-turbo';
 const part = (name: string) => `${element} [part~="${name}"]`;
 
