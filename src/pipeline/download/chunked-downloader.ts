@@ -340,17 +340,24 @@ class FileJob {
     }
   }
 
-  /** Receives chunk `index` through `readBytes` within the hasher's memory budget, then stores it. */
+  /**
+   * Receives chunk `index` through `readBytes` within the hasher's memory budget, stores it, hands it to
+   * the hasher (which takes over the reservation) and records it as done.
+   */
   private async receiveChunk(index: number, readBytes: () => Promise<Uint8Array>): Promise<void> {
     await this.hasher?.reserve();
     let bytes: Uint8Array;
     try {
       bytes = await readBytes();
+      await this.storageStep(() => this.options.store.writeChunk(this.record, index, bytes));
     } catch (error) {
       this.hasher?.release();
       throw error;
     }
-    await this.storeChunk(index, bytes);
+    // Last use of the bytes: the hasher may transfer them to its Worker.
+    this.hasher?.accept(index, bytes);
+    this.done.add(index);
+    await this.storageStep(() => this.saveRecord());
   }
 
   /** Every response must come from the same version of the file as the record. */
@@ -367,19 +374,10 @@ class FileJob {
     }
   }
 
-  /** Stores a reserved chunk, hands it to the hasher (which takes over the reservation), records it as done. */
-  private async storeChunk(index: number, bytes: Uint8Array): Promise<void> {
+  /** Runs a write to the store; a full store becomes a QuotaError stating what is still needed. */
+  private async storageStep(write: () => Promise<void>): Promise<void> {
     try {
-      try {
-        await this.options.store.writeChunk(this.record, index, bytes);
-      } catch (error) {
-        this.hasher?.release();
-        throw error;
-      }
-      // Last use of the bytes: the hasher may transfer them to its Worker.
-      this.hasher?.accept(index, bytes);
-      this.done.add(index);
-      await this.saveRecord();
+      await write();
     } catch (error) {
       if (!isStorageFullError(error)) throw error;
       const needed = this.record.size - storedBytes(this.record);

@@ -33,11 +33,11 @@ export class InOrderFileHasher {
   private inMemory = 0;
   /** Read-back chunks handed to the stream and not hashed yet. */
   private readBackQueued = 0;
-  /** Updates the stream has not finished: the digest waits for them. */
-  private readonly hashing = new Set<Promise<void>>();
+  /** The last update handed to the stream: updates finish in order, so the digest waits for this one. */
+  private lastUpdate: Promise<void> = Promise.resolve();
   private waiters: (() => void)[] = [];
-  private draining: Promise<void> | undefined;
-  private drainAgain = false;
+  /** Hand-over passes run one after another. */
+  private handOver: Promise<void> = Promise.resolve();
   private failure: unknown;
   private readonly maxChunksInMemory: number;
 
@@ -86,7 +86,7 @@ export class InOrderFileHasher {
     this.throwIfFailed();
     if (this.next < chunkCount(this.record))
       throw new Error(`chunk ${this.next} of ${this.record.path} is missing`);
-    await Promise.all(this.hashing);
+    await this.lastUpdate;
     this.throwIfFailed();
     const stream = await this.openStream();
     this.stream = undefined;
@@ -103,25 +103,12 @@ export class InOrderFileHasher {
     this.stream = undefined;
   }
 
-  /** Hands every chunk that is stored and next in order to the stream; one drain runs at a time. */
+  /** Hands every chunk that is stored and next in order to the stream, after any pass still running. */
   private drain(): Promise<void> {
-    if (this.draining) {
-      this.drainAgain = true;
-      return this.draining;
-    }
-    this.draining = (async () => {
-      try {
-        do {
-          this.drainAgain = false;
-          await this.handOverInOrder();
-        } while (this.drainAgain);
-      } catch (error) {
-        this.fail(error);
-      } finally {
-        this.draining = undefined;
-      }
-    })();
-    return this.draining;
+    this.handOver = this.handOver
+      .then(() => this.handOverInOrder())
+      .catch((error: unknown) => this.fail(error));
+    return this.handOver;
   }
 
   private async handOverInOrder(): Promise<void> {
@@ -145,7 +132,7 @@ export class InOrderFileHasher {
         bytes = await this.store.readChunk(this.record, index);
       }
       this.next++;
-      const hashed = (await this.openStream()).update(bytes).then(
+      this.lastUpdate = (await this.openStream()).update(bytes).then(
         () => {
           if (inHand) this.inMemory--;
           else this.readBackQueued--;
@@ -153,8 +140,6 @@ export class InOrderFileHasher {
         },
         (error: unknown) => this.fail(error),
       );
-      this.hashing.add(hashed);
-      void hashed.then(() => this.hashing.delete(hashed));
     }
   }
 
