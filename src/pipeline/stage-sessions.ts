@@ -2,9 +2,10 @@ import * as ort from 'onnxruntime-web/webgpu';
 import { PipelineError } from './errors.js';
 import type { ExecutionProvider } from './execution-provider.js';
 import type { ModelEntry, ModelFile, StageName, TensorSpec } from './manifest-types.js';
+import { OnnxFormatError, externalizeInitializers, type ExternalizedModel } from './onnx-external-data.js';
 
-/** Model bytes, or a URL ORT fetches itself. */
-export type StageSource = Uint8Array | string;
+/** A stage's `.onnx` file as stored: one protobuf with its weights embedded. */
+export type StageSource = Uint8Array;
 export type StageLoader = (stage: StageName, file: ModelFile) => Promise<StageSource>;
 
 export interface StageSessions {
@@ -60,6 +61,21 @@ function checkSpecs(
   }
 }
 
+/** The graph apart from its weights, so that ORT never copies the whole file into its wasm heap. */
+function splitWeights(stage: StageName, file: ModelFile, source: StageSource): ExternalizedModel {
+  try {
+    return externalizeInitializers(source, `${stage}.weights`);
+  } catch (error) {
+    if (!(error instanceof OnnxFormatError)) throw error;
+    throw new PipelineError(
+      'corrupt',
+      `The stored ${file.path} (${source.byteLength} bytes) is not an ONNX model: ${error.message} ` +
+        'Delete the stored model and download it again.',
+      { cause: error },
+    );
+  }
+}
+
 async function createStageSession(
   model: ModelEntry,
   stage: StageName,
@@ -67,14 +83,11 @@ async function createStageSession(
   settings: SessionSettings,
 ): Promise<ort.InferenceSession> {
   const spec = model.stages[stage];
-  const source = await loadStage(stage, spec.file);
+  const { graph, externalData } = splitWeights(stage, spec.file, await loadStage(stage, spec.file));
   let session: ort.InferenceSession;
   try {
-    const options = sessionOptions(model, stage, settings);
-    session =
-      typeof source === 'string'
-        ? await ort.InferenceSession.create(source, options)
-        : await ort.InferenceSession.create(source, options);
+    const options = { ...sessionOptions(model, stage, settings), externalData: [externalData] };
+    session = await ort.InferenceSession.create(graph, options);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new PipelineError(

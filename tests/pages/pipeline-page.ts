@@ -28,7 +28,10 @@ async function load(modelId: string, options: LoadOptions = {}) {
   const model = getModel(manifest, modelId);
   const pipeline = await TextToImagePipeline.create(model, {
     ...options,
-    loadStage: async (_stage, file) => resolveFileUrl(model, file, manifestUrl),
+    loadStage: async (_stage, file) => {
+      const response = await fetch(resolveFileUrl(model, file, manifestUrl));
+      return new Uint8Array(await response.arrayBuffer());
+    },
   });
   pipelines.set(key, pipeline);
   return pipeline;
