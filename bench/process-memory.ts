@@ -202,3 +202,57 @@ export class MemorySampler {
     this.peak.samples++;
   }
 }
+
+/** Which of Chromium's processes a pid is, from the `--type=` switch on its command line. */
+export type ChromiumProcessKind = 'browser' | 'renderer' | 'gpu-process' | 'other';
+
+function processKind(pid: number): ChromiumProcessKind {
+  const type = /--type=([\w-]+)/.exec(readText(`/proc/${pid}/cmdline`)?.replaceAll('\0', ' ') ?? '')?.[1];
+  if (type === undefined) return 'browser';
+  return type === 'renderer' || type === 'gpu-process' ? type : 'other';
+}
+
+export type KindPeaks = Record<ChromiumProcessKind, number>;
+
+/**
+ * Peak RSS per kind of Chromium process, kept apart for each phase of a run (named by the caller as it
+ * goes): the renderer holds the page, its Workers and their wasm heaps; with SwiftShader the GPU
+ * process holds every GPU buffer. Each peak is the largest sum over the processes of that kind in one
+ * sample.
+ */
+export class PeakMemoryByKind {
+  private timer?: NodeJS.Timeout;
+  private phase = 'start';
+  private readonly peaks = new Map<string, KindPeaks>();
+
+  constructor(private readonly intervalMs = 100) {}
+
+  start(phase: string): void {
+    this.phase = phase;
+    this.sample();
+    this.timer ??= setInterval(() => this.sample(), this.intervalMs);
+  }
+
+  /** Later samples count towards `phase`. */
+  enter(phase: string): void {
+    this.sample();
+    this.phase = phase;
+    this.sample();
+  }
+
+  stop(): Map<string, KindPeaks> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.sample();
+    return new Map(this.peaks);
+  }
+
+  private sample(): void {
+    const sums: KindPeaks = { browser: 0, renderer: 0, 'gpu-process': 0, other: 0 };
+    for (const pid of browserProcesses()) sums[processKind(pid)] += residentBytes([pid]).rss;
+    const peak = this.peaks.get(this.phase) ?? { browser: 0, renderer: 0, 'gpu-process': 0, other: 0 };
+    for (const kind of Object.keys(sums) as ChromiumProcessKind[])
+      peak[kind] = Math.max(peak[kind], sums[kind]);
+    this.peaks.set(this.phase, peak);
+  }
+}

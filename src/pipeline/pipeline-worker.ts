@@ -96,6 +96,7 @@ async function load(
     loadStage: (stage) => loadModelFile(model, stage, store),
   });
   await tokenizerReady;
+  const warmupMs = await pipeline.warmUp();
   const info: LoadedModel = {
     modelId: model.id,
     provider: pipeline.provider,
@@ -103,6 +104,7 @@ async function load(
     width: model.image.width,
     height: model.image.height,
     loadMs: performance.now() - started,
+    warmupMs,
   };
   loaded = { key, pipeline, info };
   return info;

@@ -27,7 +27,10 @@ export interface LoadedModel {
   residency: TensorResidency;
   width: number;
   height: number;
+  /** Reading the weights and creating the three sessions, the warm-up image included. */
   loadMs: number;
+  /** The warm-up image made after loading: shader compilation and first-run allocations, paid once. */
+  warmupMs: number;
 }
 
 export interface TokenCount {

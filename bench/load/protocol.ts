@@ -1,0 +1,38 @@
+/**
+ * What the load benchmark's parts pass each other: the Node runner (run.ts) puts a LoadBenchConfig in the
+ * page's URL, the page hands it to its Worker (worker.ts), and the Worker's phase marks and final figures
+ * come back through the page's console and `window.loadOutcome`.
+ */
+export interface LoadBenchConfig {
+  manifestUrl: string;
+  modelId: string;
+  /** The loopback file server holding the model's files. */
+  mirrorBaseUrl: string;
+  provider: 'webgpu' | 'wasm';
+  /** Make the first image after load, then a second one (steady state). */
+  images: boolean;
+}
+
+/** The phases the runner attributes memory to; the Worker logs `[load-bench] phase <name>` at each start. */
+export const LOAD_PHASES = ['download', 'load', 'images'] as const;
+export type LoadPhase = (typeof LOAD_PHASES)[number];
+export const PHASE_MARK = '[load-bench] phase ';
+
+export interface LoadPageOutcome {
+  ok: boolean;
+  error: string | null;
+  provider: string | null;
+  bytesDownloaded: number;
+  downloadMs: number | null;
+  /** From the start of reading the first stored file to the three sessions existing. */
+  loadMs: number | null;
+  /** Reading the three files out of IndexedDB, part of loadMs. */
+  readWeightsMs: number | null;
+  /** The largest WebAssembly.Memory ORT made in the Worker, after the three sessions exist. */
+  wasmHeapBytesAfterLoad: number | null;
+  /** The first image after load: pays shader compilation and first-run allocation. */
+  firstImageMs: number | null;
+  /** The second image: the steady state a user sees after the warm-up. */
+  steadyImageMs: number | null;
+  imageSkipped: string | null;
+}

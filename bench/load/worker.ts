@@ -1,0 +1,110 @@
+/// <reference lib="webworker" />
+/**
+ * The load benchmark's Worker: stores the model through the app's downloader, then loads it the app's
+ * way (IndexedDB -> loadModelFile per stage -> TextToImagePipeline.create) and, when asked, makes the
+ * first image and a second one. It logs a phase mark as each part starts, so the runner can tell which
+ * part Chromium's memory peaked in.
+ */
+import {
+  IdbChunkStore,
+  downloadModel,
+  getModelStorageStatus,
+  loadModelFile,
+} from '../../src/pipeline/download/index.js';
+import { TextToImagePipeline, getModel, loadManifest, preloadTokenizer } from '../../src/pipeline/index.js';
+import { PHASE_MARK, type LoadBenchConfig, type LoadPageOutcome, type LoadPhase } from './protocol.js';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+/**
+ * ORT makes its wasm heap as a WebAssembly.Memory on its first session, long after this module runs:
+ * every Memory made in this Worker is kept, to read the heap's size after the sessions exist.
+ */
+const memories: WebAssembly.Memory[] = [];
+WebAssembly.Memory = new Proxy(WebAssembly.Memory, {
+  construct(target, args: [WebAssembly.MemoryDescriptor]) {
+    const memory = Reflect.construct(target, args) as WebAssembly.Memory;
+    memories.push(memory);
+    return memory;
+  },
+});
+
+function wasmHeapBytes(): number | null {
+  return memories.length === 0 ? null : Math.max(...memories.map((memory) => memory.buffer.byteLength));
+}
+
+function mark(phase: LoadPhase): void {
+  console.log(`${PHASE_MARK}${phase}`);
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - started };
+}
+
+async function measure(config: LoadBenchConfig, outcome: LoadPageOutcome): Promise<void> {
+  const store = new IdbChunkStore();
+  const model = getModel(await loadManifest(config.manifestUrl), config.modelId);
+  const storedBefore = (await getModelStorageStatus(model, store)).bytesStored;
+
+  mark('download');
+  const download = await timed(() =>
+    downloadModel(model, { store, manifestUrl: config.manifestUrl, mirrorBaseUrl: config.mirrorBaseUrl }),
+  );
+  outcome.downloadMs = download.ms;
+  outcome.bytesDownloaded = (await getModelStorageStatus(model, store)).bytesStored - storedBefore;
+
+  mark('load');
+  const tokenizerReady = preloadTokenizer();
+  let readWeightsMs = 0;
+  const load = await timed(() =>
+    TextToImagePipeline.create(model, {
+      provider: config.provider,
+      loadStage: async (stage) => {
+        const read = await timed(() => loadModelFile(model, stage, store));
+        readWeightsMs += read.ms;
+        return read.value;
+      },
+    }),
+  );
+  await tokenizerReady;
+  const pipeline = load.value;
+  outcome.provider = pipeline.provider.provider;
+  outcome.loadMs = load.ms;
+  outcome.readWeightsMs = readWeightsMs;
+  outcome.wasmHeapBytesAfterLoad = wasmHeapBytes();
+
+  if (!config.images) return;
+  mark('images');
+  const request = { prompt: 'a lighthouse at dawn, oil painting', steps: 1 };
+  outcome.firstImageMs = (await timed(() => pipeline.generate({ ...request, seed: 1 }))).ms;
+  outcome.steadyImageMs = (await timed(() => pipeline.generate({ ...request, seed: 2 }))).ms;
+}
+
+self.addEventListener('message', (event: MessageEvent<LoadBenchConfig>) => {
+  const config = event.data;
+  const outcome: LoadPageOutcome = {
+    ok: false,
+    error: null,
+    provider: null,
+    bytesDownloaded: 0,
+    downloadMs: null,
+    loadMs: null,
+    readWeightsMs: null,
+    wasmHeapBytesAfterLoad: null,
+    firstImageMs: null,
+    steadyImageMs: null,
+    imageSkipped: config.images ? null : 'not asked for (--no-image)',
+  };
+  measure(config, outcome)
+    .then(() => {
+      outcome.ok = true;
+    })
+    .catch((error: unknown) => {
+      const code = (error as { code?: string }).code;
+      outcome.error = `${code ? `[${code}] ` : ''}${error instanceof Error ? error.message : String(error)}`;
+      outcome.wasmHeapBytesAfterLoad ??= wasmHeapBytes();
+    })
+    .finally(() => self.postMessage(outcome));
+});
