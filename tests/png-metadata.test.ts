@@ -1,6 +1,7 @@
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { addPngText, crc32, readPngChunks, readPngText } from '../src/components/png-metadata.js';
+import { slugify } from '../src/components/format.js';
 
 /** A real 2x1 RGBA PNG built by hand (IHDR, IDAT, IEND), independent of the code under test's writer. */
 function tinyPng(): Uint8Array {
@@ -53,9 +54,14 @@ describe('PNG text metadata', () => {
     expect(idat(tagged)).toEqual(idat(original));
   });
 
-  it('replaces characters outside Latin-1 and detects a damaged chunk', () => {
-    const tagged = addPngText(tinyPng(), { prompt: '東京 tower' });
-    expect(readPngText(tagged).prompt).toBe('?? tower');
+  it('stores text outside Latin-1 in iTXt as UTF-8, and detects a damaged chunk', () => {
+    const tagged = addPngText(tinyPng(), { prompt: '日本の桜 🌸', seed: '7' });
+    const chunks = readPngChunks(tagged);
+    expect(chunks.map((c) => c.type)).toEqual(['IHDR', 'iTXt', 'tEXt', 'IDAT', 'IEND']);
+    // keyword, NUL, compression flag and method, empty language tag and translated keyword, UTF-8 text.
+    const expected = [...Buffer.from('prompt\0\0\0\0\0', 'latin1'), ...Buffer.from('日本の桜 🌸', 'utf8')];
+    expect([...chunks[1].data]).toEqual(expected);
+    expect(readPngText(tagged)).toEqual({ prompt: '日本の桜 🌸', seed: '7' });
     const damaged = tagged.slice();
     damaged[8 + 25 + 10] ^= 1;
     expect(readPngChunks(damaged)[1].crcValid).toBe(false);
@@ -63,5 +69,14 @@ describe('PNG text metadata', () => {
 
   it('refuses bytes that are not a PNG', () => {
     expect(() => addPngText(new Uint8Array(64), { a: 'b' })).toThrow('Not a PNG');
+  });
+});
+
+describe('file-name slug of a prompt', () => {
+  it('transliterates accents, keeps other scripts, and drops symbols', () => {
+    expect(slugify('A naïve Café, at dawn!')).toBe('a-naive-cafe-at-dawn');
+    expect(slugify('日本の桜 🌸')).toBe('日本の桜');
+    expect(slugify('🌸🌸')).toBe('image');
+    expect(slugify('x'.repeat(60) + ' y')).toBe('x'.repeat(48));
   });
 });

@@ -40,6 +40,8 @@ export function percent(done: number, total: number): number {
 export function slugify(text: string, maxLength = 48): string {
   const slug = text
     .normalize('NFKD')
+    // NFKD splits 'ï' into 'i' and a combining diaeresis: drop the marks, keep the letter.
+    .replace(/\p{M}+/gu, '')
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+/gu, '-')
     .replace(/^-+|-+$/g, '')

@@ -1,7 +1,8 @@
 /**
- * PNG text metadata: inserts tEXt chunks (keyword + Latin-1 text) into a PNG produced by a canvas, so a
- * downloaded image remembers its prompt and seed. Chunk layout: length (4, big-endian), type (4), data,
- * CRC-32 over type + data.
+ * PNG text metadata: inserts text chunks into a PNG produced by a canvas, so a downloaded image remembers
+ * its prompt and seed. Latin-1 text goes in tEXt, which every viewer reads; anything else (a prompt in
+ * Japanese, an emoji) in iTXt, PNG's UTF-8 text chunk. Chunk layout: length (4, big-endian), type (4),
+ * data, CRC-32 over type + data.
  */
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -27,7 +28,11 @@ export function crc32(bytes: Uint8Array): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-/** tEXt holds Latin-1; other characters become '?' (a prompt in another script stays readable in the file name). */
+function isLatin1(text: string): boolean {
+  return Array.from(text).every((char) => (char.codePointAt(0) ?? 0) <= 0xff);
+}
+
+/** Keywords are Latin-1 by the PNG spec, 1-79 characters; other characters become '?'. */
 function latin1(text: string): number[] {
   return Array.from(text, (char) => {
     const code = char.codePointAt(0) ?? 0x3f;
@@ -35,15 +40,21 @@ function latin1(text: string): number[] {
   });
 }
 
-function textChunk(keyword: string, text: string): Uint8Array {
-  const data = [...latin1(keyword.slice(0, 79)), 0, ...latin1(text)];
-  const chunk = new Uint8Array(12 + data.length);
-  const view = new DataView(chunk.buffer);
+function chunk(type: 'tEXt' | 'iTXt', data: readonly number[] | Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(12 + data.length);
+  const view = new DataView(bytes.buffer);
   view.setUint32(0, data.length);
-  chunk.set(latin1('tEXt'), 4);
-  chunk.set(data, 8);
-  view.setUint32(8 + data.length, crc32(chunk.subarray(4, 8 + data.length)));
-  return chunk;
+  bytes.set(latin1(type), 4);
+  bytes.set(data, 8);
+  view.setUint32(8 + data.length, crc32(bytes.subarray(4, 8 + data.length)));
+  return bytes;
+}
+
+function textChunk(keyword: string, text: string): Uint8Array {
+  const name = latin1(keyword.slice(0, 79));
+  if (isLatin1(text)) return chunk('tEXt', [...name, 0, ...latin1(text)]);
+  // keyword, 0, compression flag 0, method 0, empty language tag, 0, empty translated keyword, 0, UTF-8 text
+  return chunk('iTXt', [...name, 0, 0, 0, 0, 0, ...new TextEncoder().encode(text)]);
 }
 
 function isPng(png: Uint8Array): boolean {
@@ -88,14 +99,26 @@ export function readPngChunks(png: Uint8Array): PngChunk[] {
   return chunks;
 }
 
-/** The tEXt entries of a PNG, keyword to text. */
+const decodeLatin1 = (bytes: Uint8Array) => String.fromCharCode(...bytes);
+
+/** The text of an uncompressed iTXt chunk's data, after its keyword's terminator. */
+function iTxtText(afterKeyword: Uint8Array): string | undefined {
+  const [compressed] = afterKeyword;
+  if (compressed !== 0) return undefined;
+  const languageEnd = afterKeyword.indexOf(0, 2);
+  const translatedEnd = afterKeyword.indexOf(0, languageEnd + 1);
+  return new TextDecoder().decode(afterKeyword.subarray(translatedEnd + 1));
+}
+
+/** The tEXt and (uncompressed) iTXt entries of a PNG, keyword to text. */
 export function readPngText(png: Uint8Array): Record<string, string> {
   const entries: Record<string, string> = {};
-  for (const chunk of readPngChunks(png)) {
-    if (chunk.type !== 'tEXt') continue;
-    const separator = chunk.data.indexOf(0);
-    const decode = (bytes: Uint8Array) => String.fromCharCode(...bytes);
-    entries[decode(chunk.data.subarray(0, separator))] = decode(chunk.data.subarray(separator + 1));
+  for (const { type, data } of readPngChunks(png)) {
+    if (type !== 'tEXt' && type !== 'iTXt') continue;
+    const separator = data.indexOf(0);
+    const rest = data.subarray(separator + 1);
+    const text = type === 'tEXt' ? decodeLatin1(rest) : iTxtText(rest);
+    if (text !== undefined) entries[decodeLatin1(data.subarray(0, separator))] = text;
   }
   return entries;
 }

@@ -33,6 +33,9 @@ function sessionOptions(
     freeDimensionOverrides: stageOptions.freeDimensionOverrides,
     preferredOutputLocation: settings.gpuOutputs ? 'gpu-buffer' : 'cpu',
     enableGraphCapture: settings.enableGraphCapture ?? false,
+    // ORT's warnings (e.g. shape ops placed on the CPU on purpose) reach the page's console as errors
+    // with ANSI colour codes: only its errors are worth a user's console.
+    logSeverityLevel: 3,
   };
 }
 
