@@ -7,12 +7,13 @@
  * first image). Prints figures only: nothing here passes or fails on a time.
  */
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, homedir, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { ensureTinyModels } from '../scripts/tiny-models/index.js';
+import { REPO_ROOT, ensureTinyModels } from '../scripts/tiny-models/index.js';
+import { getModel, parseManifest } from '../src/pipeline/manifest.js';
 import { CHROMIUM_FLAGS, WEBGPU_FLAGS, startDevServer } from '../tests/support/browser.js';
 import { MemorySampler, type MemoryPeak } from './process-memory.js';
 import {
@@ -56,7 +57,7 @@ const USAGE = `usage: npm run bench -- [options]
                           (default ~/.cache/sd-turbo-web/bench-profile)
   --manifest <url|path>   manifest URL, or a path served from the repository (default /model-manifest.json)
   --mirror <baseUrl>      fetch the weights from here instead of the manifest's baseUrl
-                          (a folder made by npm run models:pull, e.g. /models/sd-turbo/)
+                          (a folder made by npm run models:pull, e.g. /weights/sd-turbo/)
   --timeout <s>           give up on one page after this long (default 1800)
   --json <file>           also write every figure and every image's record as JSON
 `;
@@ -320,6 +321,14 @@ function failureText(outcome: Extract<PageOutcome, { mode: 'failed' }>): string 
   return `${phase} failed after ${outcome.images.length} image(s): ${error.name}${error.code ? ` [${error.code}]` : ''}: ${error.message}`;
 }
 
+/** A mistyped --model is reported with the ids the manifest has, before a browser is started. */
+async function checkModelId(options: Options): Promise<void> {
+  if (/^[a-z]+:/i.test(options.manifest)) return;
+  const path = join(REPO_ROOT, options.manifest);
+  const manifest = parseManifest(JSON.parse(await readFile(path, 'utf8')), options.manifest);
+  getModel(manifest, options.modelId);
+}
+
 async function main(argv: string[]): Promise<number> {
   let options: Options | undefined;
   try {
@@ -333,6 +342,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  try {
+    await checkModelId(options);
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n`);
+    return 2;
+  }
   if (options.modelId.startsWith('tiny-')) await ensureTinyModels();
   const version = await browserVersion(options.chromiumPath);
   const { server, url: origin } = await startDevServer();
