@@ -13,7 +13,27 @@ const crossOriginIsolation = {
  * loads at run time (the pipeline worker, ORT's .mjs/.wasm, the CLIP merges) as files beside it. Vite's
  * `build.lib` would inline all of those as base64 (70+ MB per file), so this is an ordinary build with a
  * module entry whose exports are kept. Lit is bundled in: a plain HTML page needs only a script tag.
+ *
+
+ * A bundler that imports the library (Vite, Rollup, webpack) copies a file the library loads at run time
+ * only when it is written `new URL('./name', import.meta.url)`, and bundles a Worker only when that sits
+ * right inside `new Worker(...)`. Vite writes `new URL(new URL('./name', import.meta.url).href, '' +
+ * import.meta.url)` for a relative base (with the renderBuiltUrl below): this unwraps it.
  */
+const bundlerFriendlyUrls: Plugin = {
+  name: 'sd-turbo:bundler-friendly-urls',
+  apply: 'build',
+  enforce: 'post',
+  // After Vite has put the final file names into the chunks.
+  generateBundle(_options, bundle) {
+    const nested =
+      /new URL\(\s*(?:\/\*[^*]*\*\/\s*)?new URL\((`\.\/[^`$]+`),import\.meta\.url\)\.href,``\+import\.meta\.url\)/g;
+    for (const output of Object.values(bundle)) {
+      if (output.type === 'chunk') output.code = output.code.replace(nested, 'new URL($1,import.meta.url)');
+    }
+  },
+};
+
 const libraryBuild: BuildEnvironmentOptions = {
   target: 'es2022',
   outDir: 'dist/lib',
@@ -48,7 +68,17 @@ export default defineConfig(({ mode }) => ({
   preview: { headers: crossOriginIsolation, port: 4173 },
   // Pre-bundling would move ORT's .mjs away from its .wasm files.
   optimizeDeps: { exclude: ['onnxruntime-web'] },
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => (mode === 'lib' ? [bundlerFriendlyUrls] : []) },
   build: mode === 'lib' ? libraryBuild : { target: 'es2022' },
-  plugins: mode === 'lib' ? [] : [emitModelManifest],
+  plugins: mode === 'lib' ? [bundlerFriendlyUrls] : [emitModelManifest],
+  // Lit's production build whatever NODE_ENV says (vitest sets it to 'test' for the builds its tests run).
+  resolve: mode === 'lib' ? { conditions: ['module', 'browser', 'production'] } : {},
+  experimental:
+    mode === 'lib'
+      ? {
+          renderBuiltUrl: (fileName: string) => ({
+            runtime: `new URL(${JSON.stringify(`./${fileName}`)}, import.meta.url).href`,
+          }),
+        }
+      : {},
 }));

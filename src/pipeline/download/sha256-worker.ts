@@ -1,3 +1,4 @@
+/// <reference lib="webworker" />
 /**
  * The hashing Worker behind createSha256Stream: one incremental SHA-256 per Worker. It says it is ready
  * (id 0) once hash-wasm is compiled, then answers each request in order.

@@ -1,0 +1,166 @@
+/**
+ * The npm package as a web developer gets it: `npm pack` (which builds the library first), installed from
+ * the tarball into a fresh folder, imported as `sd-turbo-web` by a page that Vite builds, served by a plain
+ * static server, and generating an image in Chromium. Nothing of the repository is visible to that page
+ * but the tarball and the tiny model files it is given.
+ */
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import type { Browser } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, TINY_MODELS_DIR, ensureTinyModels } from '../scripts/tiny-models/index.js';
+import { launchChromium, openPage } from './support/browser.js';
+
+const run = promisify(execFile);
+
+let workDir: string;
+let tarball: string;
+let browser: Browser;
+let server: Server;
+let origin: string;
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+};
+
+/** Files from `root` only, with the headers a cross-origin-isolated page needs, as any static host. */
+async function serveStatic(root: string): Promise<void> {
+  server = createServer(async (request, response) => {
+    const requested = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
+    const path = requested.endsWith('/') ? `${requested}index.html` : requested;
+    response.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    response.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    try {
+      const body = await readFile(join(root, path));
+      response.setHeader('Content-Type', CONTENT_TYPES[extname(path)] ?? 'application/octet-stream');
+      response.end(body);
+    } catch {
+      response.statusCode = 404;
+      response.end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const CONSUMER_PAGE = `<!doctype html>
+<html lang="en">
+  <head><meta charset="utf-8" /><title>consumer</title></head>
+  <body>
+    <sd-turbo manifest="/models/manifest.json" model="tiny-fp32" prompt="a red kite" seed="11" autoload></sd-turbo>
+    <script type="module" src="./main.js"></script>
+  </body>
+</html>
+`;
+
+const CONSUMER_SCRIPT = `import 'sd-turbo-web';
+window.firstImage = new Promise((resolve) => {
+  document.addEventListener('sd-image', (event) => {
+    const { seed, prompt, width, height, modelId } = event.detail;
+    resolve({ seed, prompt, width, height, modelId, defined: customElements.get('sd-turbo') !== undefined });
+  });
+});
+document.addEventListener('sd-ready', () => document.querySelector('sd-turbo').generate());
+`;
+
+/** The tiny model with a manifest of its own, as a consumer would self-host it. */
+async function addTinyModel(publicDir: string): Promise<void> {
+  const manifest = JSON.parse(await readFile(join(REPO_ROOT, 'model-manifest.json'), 'utf8')) as {
+    models: { id: string; baseUrl: string }[];
+  };
+  const entry = manifest.models.find((model) => model.id === 'tiny-fp32');
+  if (!entry) throw new Error('model-manifest.json has no tiny-fp32');
+  await mkdir(join(publicDir, 'models'), { recursive: true });
+  await cp(join(TINY_MODELS_DIR, 'tiny-fp32'), join(publicDir, 'models', 'tiny-fp32'), { recursive: true });
+  const own = { version: 1, defaultModel: 'tiny-fp32', models: [{ ...entry, baseUrl: 'tiny-fp32/' }] };
+  await writeFile(join(publicDir, 'models', 'manifest.json'), JSON.stringify(own));
+}
+
+beforeAll(async () => {
+  await ensureTinyModels();
+  workDir = await mkdtemp(join(tmpdir(), 'sd-turbo-package-'));
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', workDir], {
+    cwd: REPO_ROOT,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
+  tarball = join(workDir, packed.filename);
+
+  const consumer = join(workDir, 'consumer');
+  await mkdir(consumer);
+  await writeFile(
+    join(consumer, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+  );
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: consumer });
+  await writeFile(join(consumer, 'index.html'), CONSUMER_PAGE);
+  await writeFile(join(consumer, 'main.js'), CONSUMER_SCRIPT);
+  await addTinyModel(join(consumer, 'public'));
+  await build({ root: consumer, configFile: false, logLevel: 'error', build: { target: 'es2022' } });
+  await serveStatic(join(consumer, 'dist'));
+  browser = await launchChromium({ webgpu: true });
+}, 600_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve));
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+describe('the packed npm package', () => {
+  it('holds the built library and every file its exports name', async () => {
+    const { stdout } = await run('tar', ['-tzf', tarball]);
+    const files = stdout.split('\n').filter(Boolean);
+    const manifest = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      exports: Record<string, string | { types: string; default: string }>;
+    };
+    const exported = Object.values(manifest.exports).flatMap((target) =>
+      typeof target === 'string' ? [target] : [target.types, target.default],
+    );
+    for (const path of exported) expect(files).toContain(`package/${path.replace(/^\.\//, '')}`);
+    expect(files.some((file) => /^package\/dist\/lib\/pipeline-worker-.*\.js$/.test(file))).toBe(true);
+    expect(files.some((file) => file.endsWith('.wasm'))).toBe(true);
+    // Nothing of the repository beyond the library: no sources, tests or test models.
+    expect(files.filter((file) => /^package\/(src|tests|public|scripts)\//.test(file))).toEqual([]);
+  });
+
+  it('works when a Vite-built page imports it from the tarball', async () => {
+    const { context, page, logs } = await openPage(browser, `${origin}/`);
+    try {
+      const image = await Promise.race([
+        page.evaluate(
+          () => (window as unknown as { firstImage: Promise<Record<string, unknown>> }).firstImage,
+        ),
+        sleep(40_000).then(() => {
+          throw new Error(`no sd-image within 40 s:\n${logs.join('\n')}`);
+        }),
+      ]);
+      expect(image, logs.join('\n')).toEqual({
+        seed: 11,
+        prompt: 'a red kite',
+        width: 64,
+        height: 64,
+        modelId: 'tiny-fp32',
+        defined: true,
+      });
+      // The library ships Lit's production build.
+      expect(logs.filter((line) => line.includes('dev mode'))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
