@@ -32,6 +32,11 @@ const GUIDANCE: Record<SdErrorCode, Omit<UserMessage, 'code'>> = {
       'The model has FP16 weights and this GPU adapter lacks the WebGPU feature "shader-f16". Continue on wasm (CPU), or use a GPU/browser with shader-f16.',
     remedy: 'use-wasm',
   },
+  'unsupported-device': {
+    title: 'This device cannot run the model',
+    advice:
+      'This device lacks what the model needs (see the message). Use another browser or GPU, or choose a smaller model.',
+  },
   quota: {
     title: 'Not enough storage',
     advice:
