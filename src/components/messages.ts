@@ -71,7 +71,10 @@ const GUIDANCE: Record<SdErrorCode, Omit<UserMessage, 'code'>> = {
   },
   'invalid-input': { title: 'Check the inputs', advice: 'Fix the prompt, seed or steps and try again.' },
   busy: { title: 'Still working', advice: 'Wait for the current image, or press Cancel.' },
-  'not-loaded': { title: 'No model is loaded', advice: 'Press Generate to load the model.' },
+  'not-loaded': {
+    title: 'No model is loaded',
+    advice: 'Press Download in the panel to store the model first; once it is stored, Generate loads it.',
+  },
   unknown: { title: 'Something went wrong', advice: 'Try again.', remedy: 'retry' },
 };
 
