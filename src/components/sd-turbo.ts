@@ -383,6 +383,7 @@ export class SdTurboElement extends LitElement {
 
   private async ensureLoaded(signal: AbortSignal): Promise<void> {
     if (this.isLoadCurrent()) return;
+    await this.refuseUnrunnable();
     // Only a click on Download, load() or `autoload` may start a download; generate() loads stored weights.
     if (!this.loading && !(await this.isModelStored())) {
       throw new PipelineError(
@@ -437,6 +438,7 @@ export class SdTurboElement extends LitElement {
 
   /** Throws, before any download, when this device cannot run the model with the chosen provider. */
   private async refuseUnrunnable(): Promise<void> {
+    if (!this.manifestData) this.manifestData = await this.client!.manifest();
     this.device ??= await this.client!.deviceCapabilities();
     const check = this.requirementCheck();
     const refusal = check && requirementError(check, this.provider);
