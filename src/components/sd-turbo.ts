@@ -166,7 +166,7 @@ export class SdTurboElement extends LitElement {
   @state() private notice = '';
   @state() private announcement = '';
   @state() private loaded?: LoadedModel;
-  /** This device's adapter and memory, as the pipeline worker sees them: each model's requirements are checked against them. */
+  /** This device's adapter and memory as the pipeline worker sees them; models are checked against them. */
   @state() private device?: DeviceCapabilities;
   /** The browser's answer to navigator.storage.persist() once a download has started. */
   @state() private storagePersisted?: boolean;
@@ -595,11 +595,11 @@ export class SdTurboElement extends LitElement {
    * Download button, the next keystroke would start a download of gigabytes nobody agreed to.
    */
   private pointAtFirstRun(): void {
-    this.announce(
-      this.phase === 'unsupported'
-        ? 'This device cannot run the model; the panel says why.'
-        : 'Download the model first: the panel says what it is and how big.',
-    );
+    const reasons: Partial<Record<Phase, string>> = {
+      starting: 'Still checking this device and the stored models…',
+      unsupported: 'This device cannot run the model; the panel says why.',
+    };
+    this.announce(reasons[this.phase] ?? 'Download the model first: the panel says what it is and how big.');
     this.renderRoot.querySelector('[part~="first-run"]')?.scrollIntoView({ block: 'nearest' });
   }
 
@@ -851,7 +851,7 @@ export class SdTurboElement extends LitElement {
     `;
   }
 
-  /** Where the chosen provider cannot run the model but another can, the panel says so before the download. */
+  /** What the chosen provider lacks for this model, said before the download ('auto': it will use wasm). */
   private renderProviderNote(): TemplateResult | typeof nothing {
     const check = this.requirementCheck();
     if (!check) return nothing;
