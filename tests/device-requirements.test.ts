@@ -61,7 +61,7 @@ describe('checkRequirements', () => {
     expect(check.wasm.unmet).toEqual([
       {
         shortfall: 'model',
-        lack: 'SD-Turbo (FP16 weights, 512x512) does not fit in wasm (CPU) memory: its weights need more than the 4 GiB a WebAssembly heap can hold.',
+        lack: 'SD-Turbo (FP16 weights, 512x512) does not fit in wasm (CPU) memory: loading it there needs more than the 4 GiB a WebAssembly heap can hold.',
         remedy: 'Run it on WebGPU.',
       },
     ]);
@@ -146,7 +146,7 @@ describe('requirementError', () => {
     expect(error.message).toBe(
       'SD-Turbo (FP16 weights, 512x512) cannot run on this device. ' +
         'The GPU adapter (google swiftshader) lacks the WebGPU feature "shader-f16", which SD-Turbo (FP16 weights, 512x512)\'s FP16 weights need. ' +
-        'SD-Turbo (FP16 weights, 512x512) does not fit in wasm (CPU) memory: its weights need more than the 4 GiB a WebAssembly heap can hold. ' +
+        'SD-Turbo (FP16 weights, 512x512) does not fit in wasm (CPU) memory: loading it there needs more than the 4 GiB a WebAssembly heap can hold. ' +
         'Use a GPU and browser with "shader-f16": Chrome or Edge 121+ on most GPUs made since 2020. Or choose a smaller model.',
     );
   });

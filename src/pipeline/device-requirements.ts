@@ -153,7 +153,7 @@ function wasmShortfalls(model: ModelEntry, memoryBytes: number | undefined): Unm
     return [
       {
         shortfall: 'model',
-        lack: `${model.name} does not fit in wasm (CPU) memory: its weights need more than the 4 GiB a WebAssembly heap can hold.`,
+        lack: `${model.name} does not fit in wasm (CPU) memory: loading it there needs more than the 4 GiB a WebAssembly heap can hold.`,
         remedy: 'Run it on WebGPU.',
       },
     ];
