@@ -68,6 +68,23 @@ describe('model-manifest.json', () => {
     ]);
   });
 
+  it('states each model\'s requirements as README "Model requirements" derives them', () => {
+    expect(getModel(manifest, 'sd-turbo').requires).toEqual({
+      // UNet attention scores 1x5x4096x4096 in FP16; FP16 weights; the FP16 UNet alone failed on wasm.
+      webgpu: { shaderF16: true, maxStorageBufferBindingSize: 5 * 4096 * 4096 * 2, maxBufferSize: 167772160 },
+      wasm: false,
+    });
+    // The largest tensor of a tiny model is its 49408 x 32 token embedding.
+    expect(getModel(manifest, 'tiny-fp32').requires).toEqual({
+      webgpu: { shaderF16: false, maxStorageBufferBindingSize: 49408 * 32 * 4, maxBufferSize: 6324224 },
+      wasm: { heapBytes: 64 * 1024 ** 2 },
+    });
+    expect(getModel(manifest, 'tiny-fp16').requires).toEqual({
+      webgpu: { shaderF16: true, maxStorageBufferBindingSize: 49408 * 32 * 2, maxBufferSize: 3162112 },
+      wasm: { heapBytes: 64 * 1024 ** 2 },
+    });
+  });
+
   it('gives the FP16 tiny set float16 IO and a float16 timestep', () => {
     const { unet, textEncoder } = getModel(manifest, 'tiny-fp16').stages;
     expect(unet.inputs.timestep.type).toBe('float16');
@@ -195,6 +212,61 @@ describe('parseManifest rejects', () => {
       'a UNet text input typed unlike the text encoder output',
       (json) => (json.models[0].stages.unet.inputs.encoderHiddenStates.type = 'float16'),
       'models[0].stages.unet.inputs.encoderHiddenStates.type must equal textEncoder.outputs.hiddenStates.type ("float32"), whose tensor it receives',
+    ],
+    [
+      'a model without requirements',
+      (json) => delete json.models[1].requires,
+      'models[1].requires is missing (expected an object)',
+    ],
+    [
+      'a provider requirement that is true instead of an object',
+      (json) => (json.models[0].requires.webgpu = true),
+      'models[0].requires.webgpu must be false or an object (got true)',
+    ],
+    [
+      'a shaderF16 requirement that is a string',
+      (json) => (json.models[1].requires.webgpu.shaderF16 = 'no'),
+      'models[1].requires.webgpu.shaderF16 must be true or false (got "no")',
+    ],
+    [
+      'a binding size that is a string',
+      (json) => (json.models[0].requires.webgpu.maxStorageBufferBindingSize = '160 MiB'),
+      'models[0].requires.webgpu.maxStorageBufferBindingSize must be a positive integer (got "160 MiB")',
+    ],
+    [
+      'a missing buffer size',
+      (json) => delete json.models[2].requires.webgpu.maxBufferSize,
+      'models[2].requires.webgpu.maxBufferSize is missing (expected a positive integer)',
+    ],
+    [
+      'a buffer smaller than the binding it holds',
+      (json) => (json.models[0].requires.webgpu.maxBufferSize = 1024),
+      'models[0].requires.webgpu.maxBufferSize must be at least maxStorageBufferBindingSize (167772160): a binding lies inside one buffer',
+    ],
+    [
+      'FP16 weights that do not ask for shader-f16',
+      (json) => (json.models[2].requires.webgpu.shaderF16 = false),
+      'models[2].requires.webgpu.shaderF16 must be true for FP16 weights (without shader-f16, WebGPU computes them wrong)',
+    ],
+    [
+      'a wasm requirement that is a number',
+      (json) => (json.models[1].requires.wasm = 67108864),
+      'models[1].requires.wasm must be false or an object (got 67108864)',
+    ],
+    [
+      'a wasm heap above the 4 GiB wasm32 limit',
+      (json) => (json.models[1].requires.wasm.heapBytes = 5 * 1024 ** 3),
+      'models[1].requires.wasm.heapBytes must be at most 4294967296, the 4 GiB a wasm heap can hold (got 5368709120); a model that needs more sets "wasm": false',
+    ],
+    [
+      'a misspelt requirement',
+      (json) => (json.models[1].requires.wasm.maxHeapBytes = 1),
+      'models[1].requires.wasm has an unknown field "maxHeapBytes" (allowed: heapBytes)',
+    ],
+    [
+      'a model no provider can run',
+      (json) => (json.models[0].requires.webgpu = false),
+      'models[0].requires must let the model run on at least one provider (webgpu or wasm is false in both)',
     ],
     ['an unknown version', (json) => (json.version = 2), 'version must be 1 (got 2)'],
     ['an empty model list', (json) => (json.models = []), 'models must list at least one model'],

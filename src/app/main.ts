@@ -32,6 +32,8 @@ form.addEventListener('submit', async (event) => {
     status.textContent = 'Benchmark done.';
   } catch (error) {
     status.textContent = `Benchmark stopped: ${(error as Error).message}`;
+    // The benchmark never downloads: the element's first-run panel asks for that consent.
+    generator.scrollIntoView({ block: 'nearest' });
   } finally {
     button.disabled = false;
   }

@@ -32,6 +32,11 @@ const GUIDANCE: Record<SdErrorCode, Omit<UserMessage, 'code'>> = {
       'The model has FP16 weights and this GPU adapter lacks the WebGPU feature "shader-f16". Continue on wasm (CPU), or use a GPU/browser with shader-f16.',
     remedy: 'use-wasm',
   },
+  'unsupported-device': {
+    title: 'This device cannot run the model',
+    advice:
+      'This device lacks what the model needs (see the message). Use another browser or GPU, or choose a smaller model.',
+  },
   quota: {
     title: 'Not enough storage',
     advice:
@@ -66,7 +71,10 @@ const GUIDANCE: Record<SdErrorCode, Omit<UserMessage, 'code'>> = {
   },
   'invalid-input': { title: 'Check the inputs', advice: 'Fix the prompt, seed or steps and try again.' },
   busy: { title: 'Still working', advice: 'Wait for the current image, or press Cancel.' },
-  'not-loaded': { title: 'No model is loaded', advice: 'Press Generate to load the model.' },
+  'not-loaded': {
+    title: 'No model is loaded',
+    advice: 'Press Download in the panel to store the model first; once it is stored, Generate loads it.',
+  },
   unknown: { title: 'Something went wrong', advice: 'Try again.', remedy: 'retry' },
 };
 

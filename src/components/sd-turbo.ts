@@ -8,12 +8,18 @@ import { property, query, state } from 'lit/decorators.js';
 import {
   GeneratorClient,
   PipelineError,
+  canRun,
+  checkRequirements,
   isAbortError,
+  requirementAdvice,
+  requirementError,
+  type DeviceCapabilities,
   type LoadedModel,
   type Manifest,
   type ModelEntry,
   type ModelProgress,
   type ProviderPreference,
+  type RequirementCheck,
   type StoredModel,
   type TokenCount,
 } from '../pipeline/index.js';
@@ -41,11 +47,25 @@ export interface GenerateOptions {
 }
 
 /**
- * starting: reading the manifest and what is stored · first-run: weights not (fully) stored ·
- * idle: stored, not loaded · downloading / paused / loading · ready: loaded · generating.
+ * starting: reading the manifest and what is stored · unsupported: this device cannot run the model on
+ * any provider · first-run: weights not (fully) stored · idle: stored, not loaded · downloading / paused /
+ * loading · ready: loaded · generating.
  */
 type Phase =
-  'starting' | 'first-run' | 'idle' | 'downloading' | 'paused' | 'loading' | 'ready' | 'generating';
+  | 'starting'
+  | 'unsupported'
+  | 'first-run'
+  | 'idle'
+  | 'downloading'
+  | 'paused'
+  | 'loading'
+  | 'ready'
+  | 'generating';
+
+/** Phases in which a model must be downloaded first: Generate and Enter only point at the panel then. */
+const NEEDS_DOWNLOAD: readonly Phase[] = ['starting', 'unsupported', 'first-run', 'paused'];
+/** The codes of a refusal by the model's requirements: their advice comes from the requirement check. */
+const REQUIREMENT_CODES: readonly SdErrorCode[] = ['no-webgpu', 'no-shader-f16', 'unsupported-device'];
 
 const MAX_SEED = 0xffffffff;
 const GALLERY_LIMIT = 24;
@@ -72,6 +92,7 @@ const GUIDED_CODES: Record<string, true> = Object.fromEntries(
       'busy',
       'no-webgpu',
       'no-shader-f16',
+      'unsupported-device',
       'device-lost',
       'model-io-mismatch',
       'session-failed',
@@ -145,11 +166,14 @@ export class SdTurboElement extends LitElement {
   @state() private notice = '';
   @state() private announcement = '';
   @state() private loaded?: LoadedModel;
+  /** This device's adapter and memory as the pipeline worker sees them; models are checked against them. */
+  @state() private device?: DeviceCapabilities;
+  /** The browser's answer to navigator.storage.persist() once a download has started. */
+  @state() private storagePersisted?: boolean;
   /** Set while generate() runs (loading included), so the Generate button is Cancel throughout. */
   @state() private running?: AbortController;
 
   @query('canvas.image') private imageCanvas?: HTMLCanvasElement;
-  @query('[part~="download-button"]') private downloadButton?: HTMLButtonElement;
 
   private client?: GeneratorClient;
   /** The client's load promise this element's model came from: another element's load replaces it. */
@@ -309,11 +333,15 @@ export class SdTurboElement extends LitElement {
     const inspection = ++this.inspection;
     const client = this.client!;
     try {
-      const manifest = await client.manifest();
-      const stored = await client.storedModels();
+      const [manifest, stored, device] = await Promise.all([
+        client.manifest(),
+        client.storedModels(),
+        client.deviceCapabilities(),
+      ]);
       if (inspection !== this.inspection) return;
       this.manifestData = manifest;
       this.stored = stored;
+      this.device = device;
       if (this.modelId && !manifest.models.some((model) => model.id === this.modelId)) {
         throw new PipelineError('manifest', `The manifest has no model "${this.modelId}".`);
       }
@@ -325,7 +353,14 @@ export class SdTurboElement extends LitElement {
   }
 
   private storedPhase(): Phase {
+    const check = this.requirementCheck();
+    if (check && !canRun(check, 'auto')) return 'unsupported';
     return this.storedModel()?.complete ? 'idle' : 'first-run';
+  }
+
+  /** The current model's requirements against this device; undefined until both are known. */
+  private requirementCheck(model = this.currentModel()): RequirementCheck | undefined {
+    return model && this.device && checkRequirements(model, this.device);
   }
 
   private storedModel(): StoredModel | undefined {
@@ -348,6 +383,14 @@ export class SdTurboElement extends LitElement {
 
   private async ensureLoaded(signal: AbortSignal): Promise<void> {
     if (this.isLoadCurrent()) return;
+    await this.refuseUnrunnable();
+    // Only a click on Download, load() or `autoload` may start a download; generate() loads stored weights.
+    if (!this.loading && !(await this.isModelStored())) {
+      throw new PipelineError(
+        'not-loaded',
+        'The model is not downloaded yet: press Download in the panel (or call load()) first.',
+      );
+    }
     const aborted = new Promise<never>((_, reject) =>
       signal.addEventListener('abort', () => reject(new DOMException('Cancelled.', 'AbortError')), {
         once: true,
@@ -364,6 +407,7 @@ export class SdTurboElement extends LitElement {
       if (!this.manifestData) this.manifestData = await client.manifest();
       const modelId = this.modelId!;
       this.problem = undefined;
+      await this.refuseUnrunnable();
       if (!(await this.isStored(modelId))) await this.downloadWeights(modelId);
       this.phase = 'loading';
       this.announce('Loading the model…');
@@ -392,6 +436,20 @@ export class SdTurboElement extends LitElement {
     }
   }
 
+  /** Throws, before any download, when this device cannot run the model with the chosen provider. */
+  private async refuseUnrunnable(): Promise<void> {
+    if (!this.manifestData) this.manifestData = await this.client!.manifest();
+    this.device ??= await this.client!.deviceCapabilities();
+    const check = this.requirementCheck();
+    const refusal = check && requirementError(check, this.provider);
+    if (refusal) throw refusal;
+  }
+
+  private async isModelStored(): Promise<boolean> {
+    if (!this.manifestData) this.manifestData = await this.client!.manifest();
+    return this.isStored(this.modelId!);
+  }
+
   private async isStored(modelId: string): Promise<boolean> {
     await this.refreshStored();
     return this.stored.find((model) => model.modelId === modelId)?.complete ?? false;
@@ -405,6 +463,7 @@ export class SdTurboElement extends LitElement {
     this.phase = 'downloading';
     this.announcedDecile = -1;
     this.announce('Downloading the model…');
+    void this.client!.requestPersistentStorage().then((persisted) => (this.storagePersisted = persisted));
     try {
       await sharedDownload(this.client!, modelId, this.mirrorBaseUrl, (progress) =>
         this.onProgress(progress),
@@ -436,13 +495,32 @@ export class SdTurboElement extends LitElement {
       if (this.reported.has(error)) return;
       this.reported.add(error);
     }
-    const code = errorCode(error);
+    const guidance = this.guidanceFor(errorCode(error));
     const message = error instanceof Error ? error.message : String(error);
-    this.showProblem(describeError(code), message);
+    // The unsupported panel already says why; sd-error still tells the page.
+    if (this.phase === 'unsupported') this.emitError(guidance, message);
+    else this.showProblem(guidance, message);
+  }
+
+  /** A refusal by the requirements is explained by the check: wasm is offered only where the model fits. */
+  private guidanceFor(code: SdErrorCode): UserMessage {
+    const guidance = describeError(code);
+    const check = this.requirementCheck();
+    if (!check || !REQUIREMENT_CODES.includes(code)) return guidance;
+    const wasmHelps = this.provider !== 'wasm' && check.wasm.runnable;
+    return {
+      ...guidance,
+      advice: wasmHelps ? guidance.advice : requirementAdvice(check, this.provider),
+      remedy: wasmHelps ? 'use-wasm' : undefined,
+    };
   }
 
   private showProblem(guidance: UserMessage, message: string): void {
     this.problem = { ...guidance, message };
+    this.emitError(guidance, message);
+  }
+
+  private emitError(guidance: UserMessage, message: string): void {
     const detail: SdErrorDetail = { code: guidance.code, message, advice: guidance.advice };
     this.emit('sd-error', detail);
   }
@@ -505,12 +583,24 @@ export class SdTurboElement extends LitElement {
       this.cancel();
       return;
     }
-    if (this.phase === 'first-run' || this.phase === 'paused') {
-      this.announce('Download the model first.');
-      this.downloadButton?.focus();
+    if (NEEDS_DOWNLOAD.includes(this.phase)) {
+      this.pointAtFirstRun();
       return;
     }
     this.generate().catch(() => undefined);
+  }
+
+  /**
+   * Shows the first-run panel and says why nothing happened. Focus stays where it is: moved to the
+   * Download button, the next keystroke would start a download of gigabytes nobody agreed to.
+   */
+  private pointAtFirstRun(): void {
+    const reasons: Partial<Record<Phase, string>> = {
+      starting: 'Still checking this device and the stored models…',
+      unsupported: 'This device cannot run the model; the panel says why.',
+    };
+    this.announce(reasons[this.phase] ?? 'Download the model first: the panel says what it is and how big.');
+    this.renderRoot.querySelector('[part~="first-run"]')?.scrollIntoView({ block: 'nearest' });
   }
 
   private onPromptKeydown(event: KeyboardEvent): void {
@@ -555,7 +645,13 @@ export class SdTurboElement extends LitElement {
     if (remedy === 'use-wasm') this.provider = 'wasm';
     if (remedy === 'redownload' && this.modelId) await this.onDeleteStored(this.modelId);
     if (remedy === 'resume-download' || remedy === 'redownload') this.onDownloadClick();
-    else this.generate().catch(() => undefined);
+    else this.loadAndGenerate().catch(() => undefined);
+  }
+
+  /** The remedy answers a failed Download or Generate: loading (and downloading) is what was asked for. */
+  private async loadAndGenerate(): Promise<void> {
+    if (!this.isLoadCurrent()) await this.load();
+    await this.generate();
   }
 
   private async copyImage(image: SdImageDetail): Promise<void> {
@@ -695,7 +791,13 @@ export class SdTurboElement extends LitElement {
     const stored = this.storedModel();
     const model = this.currentModel();
     let panel: TemplateResult | typeof nothing = nothing;
-    if (model && (this.phase === 'first-run' || this.phase === 'paused' || this.phase === 'downloading')) {
+    const check = this.requirementCheck();
+    if (model && check && this.phase === 'unsupported') {
+      panel = this.renderUnsupported(model, check);
+    } else if (
+      model &&
+      (this.phase === 'first-run' || this.phase === 'paused' || this.phase === 'downloading')
+    ) {
       panel = this.renderFirstRun(model, stored);
     } else if (this.phase === 'loading') {
       panel = html`<section class="panel" part="progress" aria-label="Loading">
@@ -709,6 +811,72 @@ export class SdTurboElement extends LitElement {
       </p>`;
     }
     return html`${problem}${notice}${panel}`;
+  }
+
+  /** Instead of a download that cannot end in an image: what this device lacks and what to do. */
+  private renderUnsupported(model: ModelEntry, check: RequirementCheck): TemplateResult {
+    const lacks = [
+      ...check.webgpu.unmet.map((unmet) => ['WebGPU', unmet.lack]),
+      ...check.wasm.unmet.map((unmet) => ['wasm (CPU)', unmet.lack]),
+    ];
+    const runnable = (this.manifestData?.models ?? []).filter((other) => {
+      const otherCheck = this.requirementCheck(other);
+      return otherCheck !== undefined && canRun(otherCheck, 'auto');
+    });
+    return html`
+      <section class="panel" part="first-run unsupported" aria-labelledby="first-run-title">
+        <h2 id="first-run-title">This device cannot run ${model.name}</h2>
+        <p>Nothing is downloaded: the download could not end in an image here.</p>
+        <ul part="unmet-requirements">
+          ${lacks.map(([provider, lack]) => html`<li><strong>${provider}:</strong> ${lack}</li>`)}
+        </ul>
+        <p part="requirement-advice">${requirementAdvice(check, 'auto')}</p>
+        ${
+          runnable.length > 0
+            ? html`<div class="row">
+                ${runnable.map(
+                  (other) =>
+                    html`<button
+                      type="button"
+                      part="runnable-model-button"
+                      @click=${() => (this.model = other.id)}
+                    >
+                      Use ${other.name}
+                    </button>`,
+                )}
+              </div>`
+            : nothing
+        }
+      </section>
+    `;
+  }
+
+  /** What the chosen provider lacks for this model, said before the download ('auto': it will use wasm). */
+  private renderProviderNote(): TemplateResult | typeof nothing {
+    const check = this.requirementCheck();
+    if (!check) return nothing;
+    if (this.provider === 'auto' && !check.webgpu.runnable) {
+      const lacks = check.webgpu.unmet.map((unmet) => unmet.lack).join(' ');
+      return html`<p class="hint" part="provider-note">${lacks} It will run on wasm (CPU), more slowly.</p>`;
+    }
+    if (this.provider !== 'auto' && !check[this.provider].runnable) {
+      const lacks = check[this.provider].unmet.map((unmet) => unmet.lack).join(' ');
+      return html`<p class="hint" part="provider-note">
+        ${lacks} Choose another execution provider under Settings.
+      </p>`;
+    }
+    return nothing;
+  }
+
+  private renderPersistenceNote(): TemplateResult | typeof nothing {
+    if (this.storagePersisted === undefined) return nothing;
+    return html`<p class="hint" part="persistence-note">
+      ${
+        this.storagePersisted
+          ? 'Storage is persistent: the browser keeps the model until you delete it.'
+          : 'The browser did not grant persistent storage: it may delete the model when disk space runs low.'
+      }
+    </p>`;
   }
 
   private renderFirstRun(model: ModelEntry, stored: StoredModel | undefined): TemplateResult {
@@ -734,7 +902,8 @@ export class SdTurboElement extends LitElement {
               </p>`
             : nothing
         }
-        ${active || this.phase === 'paused' ? this.renderProgress() : nothing}
+        ${this.renderProviderNote()} ${active || this.phase === 'paused' ? this.renderProgress() : nothing}
+        ${this.renderPersistenceNote()}
         <div class="row">
           ${
             active

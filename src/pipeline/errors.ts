@@ -7,6 +7,7 @@ export type PipelineErrorCode =
   | 'busy'
   | 'no-webgpu'
   | 'no-shader-f16'
+  | 'unsupported-device'
   | 'device-lost'
   | 'model-io-mismatch'
   | 'session-failed'

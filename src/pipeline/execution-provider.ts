@@ -1,4 +1,11 @@
-import { PipelineError } from './errors.js';
+import {
+  checkRequirements,
+  probeDevice,
+  requirementError,
+  type DeviceCapabilities,
+  type RequirementCheck,
+} from './device-requirements.js';
+import type { ModelEntry } from './manifest-types.js';
 
 export type ProviderPreference = 'auto' | 'webgpu' | 'wasm';
 export type ExecutionProvider = 'webgpu' | 'wasm';
@@ -19,78 +26,43 @@ export interface ProviderChoice {
   softwareAdapter: boolean;
 }
 
-const NO_WEBGPU =
-  'This browser has no WebGPU (navigator.gpu is missing or no GPU adapter is available). ' +
-  'Use a recent Chrome, Edge or Safari with WebGPU enabled, or choose the slower wasm (CPU) provider.';
-const NO_SHADER_F16 =
-  'This model has FP16 weights, and the GPU adapter does not support the WebGPU feature "shader-f16", ' +
-  'so WebGPU would compute wrong results. Use a GPU/browser with shader-f16, an FP32 model, or the wasm (CPU) provider.';
-
-async function requestAdapter(gpu: GPU | undefined): Promise<GPUAdapter | null> {
-  if (!gpu) return null;
-  try {
-    return await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  } catch {
-    return null;
-  }
-}
-
-function isSoftwareAdapter(adapter: GPUAdapter): boolean {
-  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  return (
-    info.isFallbackAdapter === true ||
-    /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.description}`)
-  );
-}
-
-function describeAdapter(adapter: GPUAdapter): string {
-  const { vendor, architecture, description } = adapter.info;
-  return [vendor, architecture, description].filter(Boolean).join(' ') || 'unknown adapter';
-}
-
 /**
- * Picks WebGPU or wasm for a model. An explicit 'webgpu' that cannot work is refused with a clear
- * error; 'auto' falls back to wasm and says why.
+ * Picks WebGPU or wasm for a model from its requirements and this device's adapter. A preference the
+ * device cannot satisfy is refused with the error requirementError gives; 'auto' falls back to wasm only
+ * for models that fit in wasm memory, and says why.
  */
 export async function chooseExecutionProvider(
   preference: ProviderPreference,
-  weights: 'fp32' | 'fp16',
+  model: ModelEntry,
   gpu: GPU | undefined = globalThis.navigator?.gpu,
 ): Promise<ProviderChoice> {
-  if (preference === 'wasm') {
-    return {
-      provider: 'wasm',
-      reason: 'wasm (CPU) was requested.',
-      fellBack: false,
-      shaderF16: false,
-      softwareAdapter: false,
-    };
-  }
-  const adapter = await requestAdapter(gpu);
-  if (!adapter) {
-    if (preference === 'webgpu') throw new PipelineError('no-webgpu', NO_WEBGPU);
-    return { provider: 'wasm', reason: NO_WEBGPU, fellBack: true, shaderF16: false, softwareAdapter: false };
-  }
-  const shaderF16 = adapter.features.has('shader-f16');
-  const adapterDescription = describeAdapter(adapter);
-  const softwareAdapter = isSoftwareAdapter(adapter);
-  if (weights === 'fp16' && !shaderF16) {
-    if (preference === 'webgpu') throw new PipelineError('no-shader-f16', NO_SHADER_F16);
-    return {
-      provider: 'wasm',
-      reason: NO_SHADER_F16,
-      fellBack: true,
-      adapterDescription,
-      shaderF16,
-      softwareAdapter,
-    };
-  }
+  const device = preference === 'wasm' ? { adapter: null } : await probeDevice(gpu);
+  const check = checkRequirements(model, device);
+  const refusal = requirementError(check, preference);
+  if (refusal) throw refusal;
+  if (preference !== 'wasm' && check.webgpu.runnable) return webGpuChoice(device);
+  return wasmChoice(preference, check);
+}
+
+function webGpuChoice(device: DeviceCapabilities): ProviderChoice {
+  const adapter = device.adapter!;
   return {
     provider: 'webgpu',
-    reason: `WebGPU on ${adapterDescription}.`,
+    reason: `WebGPU on ${adapter.description}.`,
     fellBack: false,
-    adapterDescription,
-    shaderF16,
-    softwareAdapter,
+    adapterDescription: adapter.description,
+    shaderF16: adapter.features.includes('shader-f16'),
+    softwareAdapter: adapter.software,
+  };
+}
+
+function wasmChoice(preference: ProviderPreference, check: RequirementCheck): ProviderChoice {
+  const fellBack = preference === 'auto';
+  return {
+    provider: 'wasm',
+    reason: fellBack ? check.webgpu.unmet.map((unmet) => unmet.lack).join(' ') : 'wasm (CPU) was requested.',
+    fellBack,
+    shaderF16: false,
+    softwareAdapter: false,
   };
 }

@@ -1,6 +1,8 @@
+import { checkRequirements, type DeviceCapabilities, type RequirementCheck } from './device-requirements.js';
+import { requestPersistence } from './download/quota.js';
 import { abortError, PipelineError } from './errors.js';
 import type { ProviderPreference } from './execution-provider.js';
-import { loadManifest } from './manifest.js';
+import { getModel, loadManifest } from './manifest.js';
 import type { Manifest } from './manifest-types.js';
 import type { TensorResidency } from './pipeline.js';
 import type {
@@ -28,10 +30,14 @@ export interface RequestOptions {
   onProgress?: (progress: ModelProgress) => void;
 }
 
-export interface LoadOptions extends RequestOptions {
+export interface DownloadOptions extends RequestOptions {
+  /** The provider the weights are for: a model this device cannot run with it is refused first. */
   provider?: ProviderPreference;
-  residency?: TensorResidency;
   mirrorBaseUrl?: string;
+}
+
+export interface LoadOptions extends DownloadOptions {
+  residency?: TensorResidency;
 }
 
 function reviveError(error: SerializedError): Error {
@@ -43,6 +49,22 @@ function reviveError(error: SerializedError): Error {
 }
 
 const clients = new Map<string, GeneratorClient>();
+/** One persist() request per page; persist() exists on the page's navigator.storage, not in Workers. */
+let persistence: Promise<boolean | undefined> | undefined;
+
+function persistStorage(): Promise<boolean | undefined> {
+  persistence ??= requestPersistence(globalThis.navigator?.storage).catch(() => undefined);
+  return persistence;
+}
+
+/** Asks for persistent storage now, and adds the answer to the progress reports that follow it. */
+function reportingPersistence(onProgress: RequestOptions['onProgress']): RequestOptions['onProgress'] {
+  let persisted: boolean | undefined;
+  void persistStorage().then((answer) => (persisted = answer));
+  if (!onProgress) return undefined;
+  return (progress) =>
+    onProgress(persisted === undefined ? progress : { ...progress, storagePersisted: persisted });
+}
 
 /**
  * The page's handle on the pipeline Worker. One per manifest URL per page, so several `<sd-turbo>`
@@ -86,11 +108,45 @@ export class GeneratorClient extends EventTarget {
     return this.request({ kind: 'stored-models', manifestUrl: this.manifestUrl });
   }
 
-  download(modelId: string, options: RequestOptions & { mirrorBaseUrl?: string } = {}): Promise<StoredModel> {
-    return this.request({ kind: 'download', source: this.source(modelId, options.mirrorBaseUrl) }, options);
+  /** What this device's WebGPU adapter and memory offer, as the worker sees them. */
+  deviceCapabilities(): Promise<DeviceCapabilities> {
+    return this.request({ kind: 'device-capabilities' });
   }
 
-  /** Loads stored weights into sessions; concurrent calls for the same model share one load. */
+  /** Whether this device can run the model, per provider, with the reasons when not; downloads nothing. */
+  async checkRequirements(modelId: string): Promise<RequirementCheck> {
+    const [manifest, device] = await Promise.all([this.manifest(), this.deviceCapabilities()]);
+    return checkRequirements(getModel(manifest, modelId), device);
+  }
+
+  /**
+   * Asks the browser (once per page) not to evict stored weights; download() and load() ask too. Resolves
+   * with its answer, or undefined where it cannot be asked.
+   */
+  requestPersistentStorage(): Promise<boolean | undefined> {
+    return persistStorage();
+  }
+
+  /**
+   * Downloads the weights (counts as consent). A model this device cannot run with `options.provider`
+   * (default 'auto') is refused before any request to its URLs.
+   */
+  download(modelId: string, options: DownloadOptions = {}): Promise<StoredModel> {
+    return this.request(
+      {
+        kind: 'download',
+        source: this.source(modelId, options.mirrorBaseUrl),
+        provider: options.provider ?? 'auto',
+      },
+      { ...options, onProgress: reportingPersistence(options.onProgress) },
+    );
+  }
+
+  /**
+   * Downloads the weights if they are not stored (counts as consent), then loads them into sessions;
+   * concurrent calls for the same model share one load. A model this device cannot run with the
+   * provider is refused before any request to its URLs ('unsupported-device', 'no-webgpu', 'no-shader-f16').
+   */
   load(modelId: string, options: LoadOptions = {}): Promise<LoadedModel> {
     const provider = options.provider ?? 'auto';
     const key = JSON.stringify([modelId, provider, options.residency, options.mirrorBaseUrl]);
@@ -102,7 +158,7 @@ export class GeneratorClient extends EventTarget {
         provider,
         residency: options.residency,
       },
-      options,
+      { ...options, onProgress: reportingPersistence(options.onProgress) },
     );
     this.loading = { key, promise };
     promise.catch(() => {

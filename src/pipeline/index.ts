@@ -10,6 +10,21 @@ export type {
 export { PipelineError, isAbortError } from './errors.js';
 export type { PipelineErrorCode } from './errors.js';
 export { chooseExecutionProvider } from './execution-provider.js';
+export {
+  canRun,
+  checkRequirements,
+  probeDevice,
+  requirementAdvice,
+  requirementError,
+} from './device-requirements.js';
+export type {
+  AdapterCapabilities,
+  DeviceCapabilities,
+  ProviderSupport,
+  RequirementCheck,
+  Shortfall,
+  UnmetRequirement,
+} from './device-requirements.js';
 export type { ExecutionProvider, ProviderChoice, ProviderPreference } from './execution-provider.js';
 export type { StageLoader, StageSource } from './stage-sessions.js';
 export { getModel, loadManifest, parseManifest, resolveFileUrl, ManifestError } from './manifest.js';
@@ -18,7 +33,7 @@ export { encodePrompt, preloadTokenizer, tokenizePrompt } from './tokenizer.js';
 export type { PromptEncodingOptions, TokenizedPrompt } from './tokenizer.js';
 export { latentsToPixels } from './pixels.js';
 export { GeneratorClient } from './generator-client.js';
-export type { LoadOptions, RequestOptions } from './generator-client.js';
+export type { DownloadOptions, LoadOptions, RequestOptions } from './generator-client.js';
 export type {
   ImageResult,
   LoadedModel,

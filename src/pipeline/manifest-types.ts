@@ -49,6 +49,38 @@ export interface VaeDecoderStage {
   session?: StageSessionOptions;
 }
 
+/**
+ * What the WebGPU provider needs from the adapter. Every adapter offers at least WebGPU's default limits
+ * (128 MiB storage binding, 256 MiB buffer); ORT asks for the adapter's maximum, so a model whose largest
+ * tensor is above the adapter's maximum fails mid-run: it is refused before the download instead.
+ */
+export interface WebGpuRequirements {
+  /** FP16 arithmetic in WGSL: needed by FP16 weights (without it ORT throws or computes zeros). */
+  shaderF16: boolean;
+  /** Bytes of the largest tensor a shader binds (weights or activations). */
+  maxStorageBufferBindingSize: number;
+  /** Bytes of the largest GPU buffer the model allocates. */
+  maxBufferSize: number;
+}
+
+/** wasm32 linear memory is at most 65536 pages of 64 KiB. */
+export const WASM_MAX_HEAP_BYTES = 4 * 1024 ** 3;
+
+/** What the wasm (CPU) provider needs: every weight and activation lives in one wasm32 heap (at most 4 GiB). */
+export interface WasmRequirements {
+  /** Peak wasm heap bytes while loading and running. */
+  heapBytes: number;
+}
+
+/**
+ * Per provider, what the device must offer to run the model; `false` where the provider cannot run it
+ * on any device. Checked against the real adapter before anything is downloaded.
+ */
+export interface ModelRequirements {
+  webgpu: WebGpuRequirements | false;
+  wasm: WasmRequirements | false;
+}
+
 export interface ModelEntry {
   id: string;
   /** Human-readable name for pickers. */
@@ -64,6 +96,8 @@ export interface ModelEntry {
   image: { height: number; width: number };
   /** Latents are divided by this before the VAE decoder (0.18215 for SD 2.x). */
   vaeScalingFactor: number;
+  /** What a device needs to run the model: README "Model requirements" derives each entry's values. */
+  requires: ModelRequirements;
   stages: { textEncoder: TextEncoderStage; unet: UnetStage; vaeDecoder: VaeDecoderStage };
   license?: string;
 }

@@ -4,13 +4,17 @@
  * (`models[1].stages.unet.inputs.timestep.type must be one of ...`), never discovered mid-download.
  */
 import { PipelineError } from './errors.js';
-import type {
-  Manifest,
-  ModelEntry,
-  ModelFile,
-  StageSessionOptions,
-  TensorElementType,
-  TensorSpec,
+import {
+  WASM_MAX_HEAP_BYTES,
+  type Manifest,
+  type ModelEntry,
+  type ModelFile,
+  type ModelRequirements,
+  type StageSessionOptions,
+  type TensorElementType,
+  type TensorSpec,
+  type WasmRequirements,
+  type WebGpuRequirements,
 } from './manifest-types.js';
 
 export class ManifestError extends PipelineError {
@@ -108,6 +112,7 @@ function parseModel(field: Field): ModelEntry {
     'latent',
     'image',
     'vaeScalingFactor',
+    'requires',
     'stages',
     'license',
   ]);
@@ -120,11 +125,12 @@ function parseModel(field: Field): ModelEntry {
   const tokenizer = field.get('tokenizer');
   tokenizer.allowOnly(['maxLength', 'padId']);
   const license = field.get('license');
+  const weights = field.get('weights').oneOf(WEIGHT_PRECISIONS);
   const model: ModelEntry = {
     id,
     name: field.get('name').string(),
     baseUrl,
-    weights: field.get('weights').oneOf(WEIGHT_PRECISIONS),
+    weights,
     tokenizer: {
       maxLength: tokenizer.get('maxLength').positiveInteger(),
       padId: tokenizer.get('padId').integer(0),
@@ -133,10 +139,61 @@ function parseModel(field: Field): ModelEntry {
     latent: parseSize(field.get('latent'), ['channels', 'height', 'width']),
     image: parseSize(field.get('image'), ['height', 'width']),
     vaeScalingFactor: field.get('vaeScalingFactor').positiveNumber(),
+    requires: parseRequirements(field.get('requires'), weights),
     stages: parseStages(field.get('stages')),
   };
   if (license.isPresent()) model.license = license.string();
   return model;
+}
+
+function parseRequirements(field: Field, weights: ModelEntry['weights']): ModelRequirements {
+  field.allowOnly(['webgpu', 'wasm']);
+  const requirements: ModelRequirements = {
+    webgpu: field.get('webgpu').falseOr(parseWebGpuRequirements),
+    wasm: field.get('wasm').falseOr(parseWasmRequirements),
+  };
+  if (!requirements.webgpu && !requirements.wasm) {
+    field.fail('must let the model run on at least one provider (webgpu or wasm is false in both)');
+  }
+  if (weights === 'fp16' && requirements.webgpu && !requirements.webgpu.shaderF16) {
+    field
+      .get('webgpu')
+      .get('shaderF16')
+      .fail('must be true for FP16 weights (without shader-f16, WebGPU computes them wrong)');
+  }
+  return requirements;
+}
+
+function parseWebGpuRequirements(field: Field): WebGpuRequirements {
+  field.allowOnly(['shaderF16', 'maxStorageBufferBindingSize', 'maxBufferSize']);
+  const requirements: WebGpuRequirements = {
+    shaderF16: field.get('shaderF16').boolean(),
+    maxStorageBufferBindingSize: field.get('maxStorageBufferBindingSize').positiveInteger(),
+    maxBufferSize: field.get('maxBufferSize').positiveInteger(),
+  };
+  if (requirements.maxBufferSize < requirements.maxStorageBufferBindingSize) {
+    field
+      .get('maxBufferSize')
+      .fail(
+        `must be at least maxStorageBufferBindingSize (${requirements.maxStorageBufferBindingSize}): ` +
+          'a binding lies inside one buffer',
+      );
+  }
+  return requirements;
+}
+
+function parseWasmRequirements(field: Field): WasmRequirements {
+  field.allowOnly(['heapBytes']);
+  const heapBytes = field.get('heapBytes').positiveInteger();
+  if (heapBytes > WASM_MAX_HEAP_BYTES) {
+    field
+      .get('heapBytes')
+      .fail(
+        `must be at most ${WASM_MAX_HEAP_BYTES}, the 4 GiB a wasm heap can hold ` +
+          `(got ${heapBytes}); a model that needs more sets "wasm": false`,
+      );
+  }
+  return { heapBytes };
 }
 
 function parseSize<Key extends string>(field: Field, keys: readonly Key[]): Record<Key, number> {
@@ -281,6 +338,20 @@ class Field {
   allowOnly(keys: readonly string[]): void {
     const unknown = this.keys().find((key) => !keys.includes(key));
     if (unknown !== undefined) this.fail(`has an unknown field "${unknown}" (allowed: ${keys.join(', ')})`);
+  }
+
+  /** `false` (the provider cannot run the model), or an object that `parse` reads. */
+  falseOr<T>(parse: (field: Field) => T): T | false {
+    if (this.value === false) return false;
+    if (typeof this.value !== 'object' || this.value === null || Array.isArray(this.value)) {
+      this.expected('false or an object');
+    }
+    return parse(this);
+  }
+
+  boolean(): boolean {
+    if (typeof this.value !== 'boolean') this.expected('true or false');
+    return this.value;
   }
 
   array(): Field[] {

@@ -12,7 +12,14 @@ import {
   loadModelFile,
   type DownloadEvent,
 } from './download/index.js';
+import {
+  checkRequirements,
+  probeDevice,
+  requirementError,
+  type DeviceCapabilities,
+} from './device-requirements.js';
 import { isAbortError } from './errors.js';
+import type { ProviderPreference } from './execution-provider.js';
 import { getModel, loadManifest } from './manifest.js';
 import type { Manifest, ModelEntry } from './manifest-types.js';
 import { TextToImagePipeline } from './pipeline.js';
@@ -38,6 +45,8 @@ let loaded: { key: string; pipeline: TextToImagePipeline; info: LoadedModel } | 
 /** Images are made one at a time; requests from several elements wait their turn. */
 let generationQueue: Promise<unknown> = Promise.resolve();
 let outputCanvas: OffscreenCanvas | undefined;
+/** This worker's adapter does not change; a lost device means a fresh worker. */
+let device: Promise<DeviceCapabilities> | undefined;
 
 type Reporter = (progress: ModelProgress) => void;
 
@@ -59,8 +68,25 @@ function describeEvent(event: DownloadEvent): string | undefined {
   return 'message' in event ? event.message : undefined;
 }
 
-async function download(source: ModelSource, signal: AbortSignal, report: Reporter): Promise<StoredModel> {
+function deviceCapabilities(): Promise<DeviceCapabilities> {
+  device ??= probeDevice();
+  return device;
+}
+
+/** Refuses, before any request to the model's URLs, a model this device cannot run with `provider`. */
+async function refuseUnrunnable(model: ModelEntry, provider: ProviderPreference): Promise<void> {
+  const refusal = requirementError(checkRequirements(model, await deviceCapabilities()), provider);
+  if (refusal) throw refusal;
+}
+
+async function download(
+  source: ModelSource,
+  provider: ProviderPreference,
+  signal: AbortSignal,
+  report: Reporter,
+): Promise<StoredModel> {
   const model = await modelFor(source);
+  await refuseUnrunnable(model, provider);
   let note: string | undefined;
   await downloadModel(model, {
     store,
@@ -83,7 +109,7 @@ async function load(
   const key = JSON.stringify([request.source, request.provider, request.residency]);
   if (loaded?.key === key) return loaded.info;
   const tokenizerReady = preloadTokenizer();
-  const stored = await download(request.source, signal, report);
+  const stored = await download(request.source, request.provider, signal, report);
   const model = await modelFor(request.source);
   await generationQueue;
   await loaded?.pipeline.dispose();
@@ -177,7 +203,7 @@ async function dispatch(
 ): Promise<WorkerResults[keyof WorkerResults]> {
   switch (request.kind) {
     case 'download':
-      return download(request.source, signal, report);
+      return download(request.source, request.provider, signal, report);
     case 'load':
       return load(request, signal, report);
     case 'generate':
@@ -191,6 +217,8 @@ async function dispatch(
       );
       return { tokenCount, maxTokens, truncated, keptText, droppedText };
     }
+    case 'device-capabilities':
+      return deviceCapabilities();
     case 'stored-models':
       return storedModels(request.manifestUrl);
     case 'delete-model':

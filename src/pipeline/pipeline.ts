@@ -135,7 +135,7 @@ export class TextToImagePipeline {
           'capture needs every input and output in GPU buffers.',
       );
     }
-    const provider = await chooseExecutionProvider(options.provider ?? 'auto', model.weights);
+    const provider = await chooseExecutionProvider(options.provider ?? 'auto', model);
     const residency: TensorResidency = provider.provider === 'webgpu' ? (options.residency ?? 'gpu') : 'cpu';
     const sessions = await createStageSessions(model, options.loadStage, {
       provider: provider.provider,

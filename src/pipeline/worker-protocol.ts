@@ -2,6 +2,7 @@
  * Messages between the page and the pipeline Worker. Every request carries an id; the worker answers
  * with exactly one `result` or `error` for it, and may send `progress` for it before that.
  */
+import type { DeviceCapabilities } from './device-requirements.js';
 import type { DownloadProgress } from './download/index.js';
 import type { PipelineErrorCode } from './errors.js';
 import type { ProviderChoice, ProviderPreference } from './execution-provider.js';
@@ -12,6 +13,12 @@ export type ModelProgress = Omit<DownloadProgress, 'phase'> & {
   phase: DownloadProgress['phase'] | 'loading';
   /** Something worth telling the user, e.g. that a file changed on the server and was started over. */
   note?: string;
+  /**
+   * The answer to navigator.storage.persist(), asked from the page when a download or load starts
+   * (Workers cannot ask): false means the browser may evict the weights under storage pressure. Absent
+   * until the browser answers, or where it cannot be asked.
+   */
+  storagePersisted?: boolean;
 };
 
 export interface StoredModel {
@@ -57,10 +64,11 @@ export interface ModelSource {
 }
 
 export type WorkerRequest =
-  | { kind: 'download'; source: ModelSource }
+  | { kind: 'download'; source: ModelSource; provider: ProviderPreference }
   | { kind: 'load'; source: ModelSource; provider: ProviderPreference; residency?: TensorResidency }
   | { kind: 'generate'; prompt: string; seed: number; steps: number }
   | { kind: 'tokenize'; prompt: string; maxLength: number }
+  | { kind: 'device-capabilities' }
   | { kind: 'stored-models'; manifestUrl: string }
   | { kind: 'delete-model'; source: ModelSource }
   | { kind: 'simulate-device-loss' }
@@ -71,6 +79,7 @@ export interface WorkerResults {
   load: LoadedModel;
   generate: ImageResult;
   tokenize: TokenCount;
+  'device-capabilities': DeviceCapabilities;
   'stored-models': StoredModel[];
   'delete-model': null;
   'simulate-device-loss': null;

@@ -38,6 +38,8 @@ const clientTest = {
       setTimeout(() => controller.abort(), 0);
       return describeImage(await running);
     }),
+  download: (modelId: string) => outcome(() => client.download(modelId)),
+  checkRequirements: (modelId: string) => outcome(() => client.checkRequirements(modelId)),
   tokenize: (prompt: string) => outcome(() => client.tokenize(prompt)),
   stored: () => outcome(() => client.storedModels()),
   deleteModel: (modelId: string) => outcome(() => client.deleteModel(modelId)),

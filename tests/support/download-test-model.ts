@@ -20,6 +20,10 @@ export function downloadTestModel(
     latent: { channels: 4, height: 8, width: 8 },
     image: { height: 64, width: 64 },
     vaeScalingFactor: 0.18215,
+    requires: {
+      webgpu: { shaderF16: false, maxStorageBufferBindingSize: 1 << 20, maxBufferSize: 1 << 20 },
+      wasm: { heapBytes: 1 << 26 },
+    },
     stages: {
       textEncoder: {
         file: files.textEncoder,

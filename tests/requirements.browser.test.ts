@@ -1,0 +1,233 @@
+/**
+ * Consent and requirements in headless Chromium on SwiftShader (WebGPU without "shader-f16"): SD-Turbo is
+ * refused before any request to its files, with the reasons shown and no Download button; nothing but
+ * Download, load() or `autoload` starts a download; persistent storage is asked for from the page.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTinyModels } from '../scripts/tiny-models/index.js';
+import { launchChromium, startDevServer } from './support/browser.js';
+
+const part = (name: string) => `sd-turbo [part~="${name}"]`;
+/** Requests for model weights: the Hub (sd-turbo's baseUrl) or any stage file. */
+const MODEL_FILE = /huggingface\.co|\/(text_encoder|unet|vae_decoder)\/model\.onnx/;
+
+let server: ViteDevServer;
+let baseUrl: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  await ensureTinyModels();
+  ({ server, url: baseUrl } = await startDevServer());
+  browser = await launchChromium({ webgpu: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A page whose context (workers included) records every request for model files from the start. */
+async function openCounting(
+  url: string,
+): Promise<{ context: BrowserContext; page: Page; logs: string[]; modelRequests: string[] }> {
+  const context = await browser.newContext();
+  const modelRequests: string[] = [];
+  context.on('request', (request) => {
+    if (MODEL_FILE.test(request.url())) modelRequests.push(request.url());
+  });
+  const page = await context.newPage();
+  const logs: string[] = [];
+  page.on('console', (message) => logs.push(`[${message.type()}] ${message.text()}`));
+  page.on('pageerror', (error) => logs.push(`[pageerror] ${error.message}`));
+  await page.goto(url);
+  return { context, page, logs, modelRequests };
+}
+
+async function textOf(page: Page, selector: string): Promise<string> {
+  return ((await page.locator(selector).textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}
+
+/** The element's load(), with the error's code (an Error loses it on its way out of page.evaluate). */
+function elementLoad(page: Page): Promise<{ ok: boolean; code?: string; message?: string }> {
+  return page.evaluate(() =>
+    document
+      .querySelector('sd-turbo')!
+      .load()
+      .then(
+        () => ({ ok: true }),
+        (error: Error & { code?: string }) => ({ ok: false, code: error.code, message: error.message }),
+      ),
+  );
+}
+
+function focusedPart(page: Page): Promise<string | null> {
+  return page.evaluate(() => {
+    const active = document.querySelector('sd-turbo')?.shadowRoot?.activeElement;
+    return active ? (active.getAttribute('part') ?? active.id) : null;
+  });
+}
+
+describe('SD-Turbo on a device without shader-f16', () => {
+  it('the app says why it cannot run, offers no download, and requests none of its files', async () => {
+    const { context, page, logs, modelRequests } = await openCounting(`${baseUrl}/`);
+    try {
+      const adapter = await page.evaluate(async () => {
+        const gpu = await navigator.gpu.requestAdapter();
+        return { found: gpu !== null, shaderF16: gpu?.features.has('shader-f16') };
+      });
+      // The premise: SwiftShader gives WebGPU, without shader-f16.
+      expect(adapter).toEqual({ found: true, shaderF16: false });
+      await page.locator(part('unsupported')).waitFor({ timeout: 30_000 });
+      const panel = await textOf(page, part('first-run'));
+      expect(panel, logs.join('\n')).toContain('This device cannot run SD-Turbo (FP16 weights, 512x512)');
+      expect(panel).toContain(
+        'WebGPU: The GPU adapter (google swiftshader) lacks the WebGPU feature "shader-f16"',
+      );
+      expect(panel).toContain(
+        'wasm (CPU): SD-Turbo (FP16 weights, 512x512) does not fit in wasm (CPU) memory',
+      );
+      expect(await textOf(page, part('requirement-advice'))).toBe(
+        'Use a GPU and browser with "shader-f16": Chrome or Edge 121+ on most GPUs made since 2020. Or choose a smaller model.',
+      );
+      expect(await page.locator(part('download-button')).count()).toBe(0);
+      expect(await page.locator(part('runnable-model-button')).allTextContents()).toEqual([
+        expect.stringContaining('Use Tiny test model (FP32'),
+        expect.stringContaining('Use Tiny test model (FP16'),
+      ]);
+
+      await page.locator(part('prompt')).press('Enter');
+      expect(await focusedPart(page)).toBe('prompt');
+      await page.getByRole('button', { name: 'Run benchmark' }).click();
+      await expect.poll(() => textOf(page, '#benchmark-status')).toContain('Benchmark stopped');
+      expect(await textOf(page, '#benchmark-status')).toContain('cannot run on this device');
+
+      const load = await elementLoad(page);
+      expect(load).toMatchObject({ ok: false, code: 'no-shader-f16' });
+      expect(load.message).toContain('does not fit in wasm (CPU) memory');
+      expect(modelRequests).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('an embedding page with autoload is refused too: sd-error carries the code, nothing is fetched', async () => {
+    const { context, page, logs, modelRequests } = await openCounting(
+      `${baseUrl}/tests/pages/embed-sd-turbo.html`,
+    );
+    try {
+      await page.waitForFunction(() => window.sdErrors.length > 0, undefined, { timeout: 30_000 });
+      expect(await page.evaluate(() => window.sdErrors), logs.join('\n')).toEqual(['no-shader-f16']);
+      expect(await textOf(page, part('unsupported'))).toContain('lacks the WebGPU feature "shader-f16"');
+      expect(await page.locator(part('download-button')).count()).toBe(0);
+      // The panel says it all; no second, generic error panel.
+      expect(await page.locator(part('error')).count()).toBe(0);
+      expect(await elementLoad(page)).toMatchObject({ ok: false, code: 'no-shader-f16' });
+      expect(modelRequests).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('GeneratorClient refuses load() and download() before any request, and reports the check', async () => {
+    const { context, page, modelRequests } = await openCounting(`${baseUrl}/tests/pages/client.html`);
+    try {
+      await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+      const check = await page.evaluate(() => window.clientTest.checkRequirements('sd-turbo'));
+      expect(check.ok && check.value.webgpu.unmet.map((unmet) => unmet.shortfall)).toEqual(['shader-f16']);
+      expect(check.ok && check.value.wasm.runnable).toBe(false);
+      const load = await page.evaluate(() => window.clientTest.load('sd-turbo'));
+      expect(load).toMatchObject({ ok: false, code: 'no-shader-f16' });
+      expect(await page.evaluate(() => window.clientTest.load('sd-turbo', 'wasm'))).toMatchObject({
+        ok: false,
+        code: 'unsupported-device',
+      });
+      expect(await page.evaluate(() => window.clientTest.download('sd-turbo'))).toMatchObject({
+        ok: false,
+        code: 'no-shader-f16',
+      });
+      expect(modelRequests).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('consent to download (tiny-fp32, nothing stored)', () => {
+  it('Enter and Generate only point at the first-run panel; focus stays in the prompt', async () => {
+    const { context, page, logs, modelRequests } = await openCounting(`${baseUrl}/?model=tiny-fp32`);
+    try {
+      await page.locator(part('download-button')).waitFor({ timeout: 30_000 });
+      await page.locator(part('prompt')).fill('a red boat');
+      await page.locator(part('prompt')).press('Enter');
+      expect(await focusedPart(page)).toBe('prompt');
+      expect(await textOf(page, part('status'))).toBe(
+        'Download the model first: the panel says what it is and how big.',
+      );
+      // A next keystroke lands in the prompt, not on the Download button.
+      await page.keyboard.press('Enter');
+      await page.keyboard.type('x');
+      expect(await page.locator(part('prompt')).inputValue()).toBe('a red boatx');
+      await page.locator(part('generate-button')).click();
+      expect(await focusedPart(page)).toBe('generate-button');
+      await page.getByRole('button', { name: 'Run benchmark' }).click();
+      await expect.poll(() => textOf(page, '#benchmark-status')).toContain('not downloaded yet');
+      expect(await textOf(page, part('first-run'))).toContain('Download the model');
+      // The element's generate() does not download either.
+      const generated = await page.evaluate(() =>
+        document
+          .querySelector('sd-turbo')!
+          .generate()
+          .then(
+            () => 'made an image',
+            (error: Error & { code?: string }) => error.code,
+          ),
+      );
+      expect(generated).toBe('not-loaded');
+      await page.waitForTimeout(500);
+      expect(modelRequests, logs.join('\n')).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('asks for persistent storage from the page when the download starts, and reports the answer in sd-progress', async () => {
+    const context = await browser.newContext();
+    try {
+      await context.addInitScript(() => {
+        window.persistCalls = 0;
+        navigator.storage.persisted = async () => false;
+        navigator.storage.persist = async () => {
+          window.persistCalls++;
+          return true;
+        };
+        window.persistedInProgress = [];
+        document.addEventListener('sd-progress', (event) => {
+          window.persistedInProgress.push((event as CustomEvent).detail.storagePersisted);
+        });
+      });
+      const page = await context.newPage();
+      await page.goto(`${baseUrl}/?model=tiny-fp32`);
+      await page.locator(part('download-button')).waitFor({ timeout: 30_000 });
+      expect(await page.evaluate(() => window.persistCalls)).toBe(0);
+      const ready = page.evaluate(
+        () => new Promise((resolve) => document.addEventListener('sd-ready', resolve, { once: true })),
+      );
+      await page.locator(part('download-button')).click();
+      await ready;
+      expect(await page.evaluate(() => window.persistCalls)).toBe(1);
+      expect(await page.evaluate(() => window.persistedInProgress)).toContain(true);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+declare global {
+  interface Window {
+    sdErrors: string[];
+    persistCalls: number;
+    persistedInProgress: (boolean | undefined)[];
+  }
+}
