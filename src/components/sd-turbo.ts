@@ -438,7 +438,8 @@ export class SdTurboElement extends LitElement {
     }
     const code = errorCode(error);
     const message = error instanceof Error ? error.message : String(error);
-    this.showProblem(describeError(code), message);
+    const resumable = (error as { resumable?: unknown } | null)?.resumable === true;
+    this.showProblem(describeError(code, resumable), message);
   }
 
   private showProblem(guidance: UserMessage, message: string): void {
