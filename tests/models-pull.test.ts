@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../scripts/models-pull.js';
 import { FsChunkStore, storedBytes } from '../src/pipeline/download/node.js';
-import { RangeServer, testBytes } from './support/range-server.js';
+import { onnxTestBytes, RangeServer } from './support/range-server.js';
 import { downloadTestModel } from './support/download-test-model.js';
 
 const CHUNK = 256 * 1024;
@@ -97,7 +97,9 @@ async function runMain(args: string[]): Promise<Run> {
 beforeAll(async () => {
   server = await RangeServer.start();
   work = mkdtempSync(join(tmpdir(), 'models-pull-'));
-  Object.values(FILES).forEach(({ path, size }, index) => sources.set(path, testBytes(size, 500 + index)));
+  Object.values(FILES).forEach(({ path, size }, index) =>
+    sources.set(path, onnxTestBytes(size, 500 + index)),
+  );
 });
 afterAll(async () => {
   await server.close();

@@ -72,7 +72,7 @@ const GUIDANCE: Record<SdErrorCode, Omit<UserMessage, 'code'>> = {
 
 /** What to say when downloading again would only repeat the failure (a 404, an HTML page, a wrong size). */
 const NOT_RESUMABLE_ADVICE =
-  'Resuming would only repeat this. Check what the message below names: the mirror folder, or the manifest\'s baseUrl, paths and sizes.';
+  "Resuming would only repeat this. Check what the message below names: the mirror folder, or the manifest's baseUrl, paths and sizes.";
 
 /**
  * The message for an error code. `resumable` (download errors carry it) says whether downloading again

@@ -198,7 +198,12 @@ function serializeError(error: unknown): SerializedError {
   if (isAbortError(error)) return { name: 'AbortError', message: (error as DOMException).message };
   if (error instanceof Error) {
     const { code, resumable } = error as Error & Pick<SerializedError, 'code' | 'resumable'>;
-    return { name: error.name, message: error.message, code, ...(resumable === undefined ? {} : { resumable }) };
+    return {
+      name: error.name,
+      message: error.message,
+      code,
+      ...(resumable === undefined ? {} : { resumable }),
+    };
   }
   return { name: 'Error', message: String(error) };
 }

@@ -114,7 +114,8 @@ export class ChunkedDownloader {
 
   /** Reports the event; a retry or a restart also becomes the progress note, so that the UI shows it. */
   emit(event: DownloadEvent): void {
-    if (event.type === 'retry' || event.type === 'file-restarted') this.options.progress?.setNote(event.message);
+    if (event.type === 'retry' || event.type === 'file-restarted')
+      this.options.progress?.setNote(event.message);
     this.options.onEvent?.(event);
   }
 }
@@ -491,7 +492,10 @@ async function checkIsTheFile(opened: OpenedRange, target: DownloadTarget): Prom
     );
   }
   if (bytes !== undefined && total !== bytes) {
-    throw new DownloadError('size-mismatch', `${url} is ${total} bytes on the server but ${bytes} in the manifest`);
+    throw new DownloadError(
+      'size-mismatch',
+      `${url} is ${total} bytes on the server but ${bytes} in the manifest`,
+    );
   }
   if (format === 'onnx') {
     const first = await opened.body.peek(Math.min(ONNX_HEADER_BYTES, total));

@@ -1,12 +1,5 @@
 /** Reading and managing what is stored: loading a file for ORT, listing, verifying and deleting models. */
-import {
-  chunkCount,
-  chunkRange,
-  expectedDigest,
-  isComplete,
-  isUsable,
-  storedBytes,
-} from './chunk-store.js';
+import { chunkCount, chunkRange, expectedDigest, isComplete, isUsable, storedBytes } from './chunk-store.js';
 import type { ChunkStore, FileRecord, StoredFileId } from './chunk-store.js';
 import { defaultLockManager, withModelLock, type LockManagerLike } from './cross-tab.js';
 import { DownloadError, IntegrityError } from './errors.js';
@@ -178,7 +171,8 @@ async function verifyRecord(
   const actualSha256 = await hashStoredFile(store, record, signal);
   if (expectedSha256 === undefined) return { path, status: 'no-hash', actualSha256 };
   const ok = actualSha256 === expectedSha256;
-  if (ok && record.sha256 !== undefined) await store.putRecord({ ...record, verified: true, updatedAt: Date.now() });
+  if (ok && record.sha256 !== undefined)
+    await store.putRecord({ ...record, verified: true, updatedAt: Date.now() });
   else await store.deleteFile(record);
   return { path, status: ok ? 'ok' : 'mismatch', expectedSha256, actualSha256 };
 }
