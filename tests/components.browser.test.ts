@@ -490,6 +490,54 @@ describe('the first-run download', () => {
   });
 });
 
+describe('download failures in the element', () => {
+  const UNET = '**/models/tiny-fp32/unet/model.onnx';
+
+  it('names a file missing on the server and offers no Resume, which would only repeat the 404', async () => {
+    const { context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
+    let requests = 0;
+    await context.route(UNET, (route) => {
+      requests++;
+      return route.fulfill({ status: 404, body: 'not here' });
+    });
+    try {
+      await page.locator(part('download-button')).click();
+      const problem = page.locator(part('error'));
+      await problem.waitFor({ timeout: 60_000 });
+      expect(await problem.getAttribute('data-code'), logs.join('\n')).toBe('download-failed');
+      const text = await textOf(page, part('error'));
+      expect(text).toContain('Resuming would only repeat this.');
+      expect(text).toMatch(
+        /HTTP 404 .*for http:\/\/127\.0\.0\.1:\d+\/models\/tiny-fp32\/unet\/model\.onnx: the file is not on that server/,
+      );
+      expect(await page.locator(part('remedy-button')).count()).toBe(0);
+      expect(requests).toBe(1);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows "retrying … (attempt k of n)" in the progress panel while a 503 is retried', async () => {
+    const { context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
+    let failures = 0;
+    await context.route(UNET, (route) =>
+      ++failures <= 2 ? route.fulfill({ status: 503, body: 'busy' }) : route.continue(),
+    );
+    try {
+      await page.locator(part('download-button')).click();
+      await expect
+        .poll(() => textOf(page, part('progress')), { timeout: 60_000 })
+        .toMatch(/unet\/model\.onnx: HTTP 503 .*; retrying in [\d.]+ s \(attempt 2 of 6\)/);
+      await expect
+        .poll(() => textOf(page, part('progress')), { timeout: 60_000 })
+        .toMatch(/\(attempt 3 of 6\)/);
+      expect(await page.locator(part('error')).count(), logs.join('\n')).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 declare global {
   interface Window {
     progressEvents: { phase: string; bytesDone: number; bytesTotal: number; files: number }[];
