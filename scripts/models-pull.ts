@@ -16,7 +16,13 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isAbortError } from '../src/pipeline/errors.js';
 import { getModel, loadManifest, parseManifest, resolveFileUrl } from '../src/pipeline/manifest.js';
-import type { Manifest, ModelEntry, ModelFile, StageName } from '../src/pipeline/manifest-types.js';
+import {
+  STAGE_NAMES,
+  type Manifest,
+  type ModelEntry,
+  type ModelFile,
+  type StageName,
+} from '../src/pipeline/manifest-types.js';
 import {
   downloadModel,
   formatBytes,
@@ -64,7 +70,7 @@ export async function main(argv: readonly string[], output: Output, signal?: Abo
     });
     output.out(`models:pull: ${model.id} is complete in ${resolve(dir)}`);
     output.out(`models:pull: each stage's "file", with its exact size and SHA-256, for a manifest:`);
-    output.out(JSON.stringify(manifestFiles(model, records), null, 2));
+    output.out(JSON.stringify(pinnedFiles(model, records), null, 2));
     return 0;
   } catch (error) {
     if (isAbortError(error)) {
@@ -161,25 +167,26 @@ function listModels(manifest: Manifest, location: string, output: Output): void 
   output.out(USAGE);
 }
 
+/** A stage's `file` entry in a manifest, with its exact size and SHA-256. */
+type PinnedFile = { file: Required<Pick<ModelFile, 'path' | 'bytes' | 'sha256'>> };
+
 /**
  * Each stage's `file` entry as the manifest spells it, with the exact size and the SHA-256 (verified
  * against the manifest's, or computed by this pull where the manifest has none): paste each over
  * `stages.<stage>.file`.
  */
-function manifestFiles(
+function pinnedFiles(
   model: ModelEntry,
   records: Record<StageName, FileRecord>,
-): Record<StageName, { file: Required<Pick<ModelFile, 'path' | 'bytes' | 'sha256'>> }> {
-  const entries = Object.entries(records).map(([stage, record]) => {
+): Record<StageName, PinnedFile> {
+  const pinned = {} as Record<StageName, PinnedFile>;
+  for (const stage of STAGE_NAMES) {
+    const record = records[stage];
     const sha256 = record.sha256 ?? record.recordedSha256;
     if (sha256 === undefined) throw new Error(`${record.path} has no SHA-256 after its download`);
-    const path = model.stages[stage as StageName].file.path;
-    return [stage, { file: { path, bytes: record.size, sha256 } }];
-  });
-  return Object.fromEntries(entries) as Record<
-    StageName,
-    { file: Required<Pick<ModelFile, 'path' | 'bytes' | 'sha256'>> }
-  >;
+    pinned[stage] = { file: { path: model.stages[stage].file.path, bytes: record.size, sha256 } };
+  }
+  return pinned;
 }
 
 /** A baseUrl relative to a manifest on disk resolves to a file: URL, which there is nothing to pull from. */

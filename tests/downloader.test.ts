@@ -411,8 +411,8 @@ describe.each(Object.keys(storeFactories))('the first answer for a file, with th
       kind: 'not-a-model',
       resumable: false,
       message:
-        `${server.url(PATH)} answered ${fault ? 200 : 206} starting with bytes 50 4b ("PK"), not an ONNX model ` +
-        '(no ModelProto starts so): is it the right file?',
+        `${server.url(PATH)} answered ${fault ? 200 : 206} starting with bytes 50 4b ("PK"), ` +
+        'which cannot begin an ONNX model: is it the right file?',
     });
     await expectNothingStored();
   });

@@ -189,13 +189,15 @@ class FileJob {
    * whole file), and refuses an answer that is not the file before anything is stored.
    */
   private async probe(): Promise<OpenedRange> {
-    const opened = await this.withRetry(() => openRange(this.target.url, 0, PROBE_BYTES, this.http()));
-    try {
-      return { ...opened, total: await checkIsTheFile(opened, this.target) };
-    } catch (error) {
-      opened.body.close();
-      throw error;
-    }
+    return this.withRetry(async () => {
+      const opened = await openRange(this.target.url, 0, PROBE_BYTES, this.http());
+      try {
+        return { ...opened, total: await checkIsTheFile(opened, this.target) };
+      } catch (error) {
+        opened.body.close();
+        throw error;
+      }
+    });
   }
 
   private async prepareRecord(stored: FileRecord | undefined, probe: OpenedRange): Promise<void> {
@@ -476,9 +478,9 @@ const STALE_REASONS: Partial<Record<RestartReason, string>> = {
 async function checkIsTheFile(opened: OpenedRange, target: DownloadTarget): Promise<number> {
   const { url, bytes, format } = target;
   const answered = `${url} answered ${opened.status}`;
-  const what = format === 'onnx' ? 'an ONNX model' : 'the file';
   if (/^text\/html\b/i.test(opened.contentType ?? '')) {
     const size = opened.total === undefined ? 'size not stated' : formatBytes(opened.total);
+    const what = format === 'onnx' ? 'an ONNX model' : 'the file';
     throw new DownloadError(
       'not-a-model',
       `${answered} with text/html (${size}), not ${what}: is the mirror folder (or the manifest's baseUrl) there?`,
@@ -502,7 +504,7 @@ async function checkIsTheFile(opened: OpenedRange, target: DownloadTarget): Prom
     if (!canStartOnnxModel(first)) {
       throw new DownloadError(
         'not-a-model',
-        `${answered} starting with ${describeBytes(first)}, not ${what} (no ModelProto starts so): is it the right file?`,
+        `${answered} starting with ${describeBytes(first)}, which cannot begin an ONNX model: is it the right file?`,
       );
     }
   }

@@ -10,7 +10,7 @@ import { chunkRange, isUsable, type ChunkStore, type FileRecord, type StoredFile
 export const FS_RECORDS_DIR = '.sd-turbo-download';
 
 /** Suffix of a file whose bytes are still arriving or not yet checked. */
-export const PARTIAL_SUFFIX = '.partial';
+const PARTIAL_SUFFIX = '.partial';
 
 /**
  * Files on disk, laid out as a mirror: chunk bytes are written straight into `<root>/<path>.partial` at
