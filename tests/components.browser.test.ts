@@ -517,6 +517,23 @@ describe('download failures in the element', () => {
     }
   });
 
+  it('offers Resume for a failure that a later download can get past (a 429 asking for an hour)', async () => {
+    const { context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
+    await context.route(UNET, (route) =>
+      route.fulfill({ status: 429, headers: { 'Retry-After': '3600' }, body: 'later' }),
+    );
+    try {
+      await page.locator(part('download-button')).click();
+      const problem = page.locator(part('error'));
+      await problem.waitFor({ timeout: 60_000 });
+      expect(await problem.getAttribute('data-code'), logs.join('\n')).toBe('download-failed');
+      expect(await textOf(page, part('error'))).toContain('the server asks to retry after 3600 s');
+      expect(await textOf(page, part('remedy-button'))).toBe('Resume download');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('shows "retrying … (attempt k of n)" in the progress panel while a 503 is retried', async () => {
     const { context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
     let failures = 0;
