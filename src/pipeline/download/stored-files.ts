@@ -14,11 +14,7 @@ const LOAD_CHUNKS_IN_HASH = 3;
  * digest, and each load checks the bytes against it: every chunk goes to the hash Worker as it is read,
  * so hashing overlaps reading, and a file changed in storage since its download is refused as corrupt.
  */
-export async function readStoredFile(
-  store: ChunkStore,
-  id: StoredFileId,
-  options: { signal?: AbortSignal } = {},
-): Promise<Uint8Array> {
+export async function readStoredFile(store: ChunkStore, id: StoredFileId): Promise<Uint8Array> {
   const record = await store.getRecord(id);
   const expected = record && isUsable(record) ? expectedDigest(record) : undefined;
   if (!record || expected === undefined) {
@@ -36,7 +32,6 @@ export async function readStoredFile(
   const bytes = new Uint8Array(record.size);
   // Every chunk is handed over as soon as it is read: the hasher never reads the store itself.
   const hasher = new InOrderFileHasher(store, record, () => false, {
-    signal: options.signal,
     maxChunksInMemory: LOAD_CHUNKS_IN_HASH,
   });
   try {
