@@ -385,6 +385,8 @@ class FileJob {
         'file-changed',
         `${this.record.url} changed during the download (ETag ${this.record.etag} → ${opened.etag}, ` +
           `size ${this.record.size} → ${opened.total})`,
+        // The server's copy is being replaced: a later download finds it settled.
+        { resumable: true },
       );
     }
   }
