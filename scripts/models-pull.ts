@@ -3,9 +3,12 @@
  *
  *   npm run models:pull -- <model-id> <dir> [--manifest <path-or-url>] [--base-url <url>]
  *                          [--chunk-size <bytes, or with k/m/g>] [--concurrency <n>]
+ *   npm run models:pull                      lists the manifest's model ids
  *
- * Runs the app's own downloader (filesystem store): an interrupted pull resumes where it stopped, hashes
- * are verified, and a finished folder holds `<dir>/<file.path>` plus a hidden `.sd-turbo-download/`.
+ * Runs the app's own downloader (filesystem store): an interrupted pull resumes where it stopped from
+ * `<dir>/<file.path>.partial`, which becomes `<dir>/<file.path>` only once its size and hash checks
+ * pass; a finished folder holds the files plus a hidden `.sd-turbo-download/`. At the end it prints each
+ * stage's `file` entry with the exact bytes and SHA-256, to paste into a manifest.
  */
 import { mkdir, readFile, statfs } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -13,13 +16,20 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isAbortError } from '../src/pipeline/errors.js';
 import { getModel, loadManifest, parseManifest, resolveFileUrl } from '../src/pipeline/manifest.js';
-import type { Manifest, ModelEntry } from '../src/pipeline/manifest-types.js';
+import {
+  STAGE_NAMES,
+  type Manifest,
+  type ModelEntry,
+  type ModelFile,
+  type StageName,
+} from '../src/pipeline/manifest-types.js';
 import {
   downloadModel,
   formatBytes,
   FsChunkStore,
   type DownloadEvent,
   type DownloadProgress,
+  type FileRecord,
   type StorageManagerLike,
 } from '../src/pipeline/download/node.js';
 
@@ -39,21 +49,28 @@ export async function main(argv: readonly string[], output: Output, signal?: Abo
   try {
     const args = parseCommandLine(argv);
     const { manifest, manifestUrl } = await readManifest(args.manifest);
-    const model = getModel(manifest, args.modelId);
+    if (!args.target) {
+      listModels(manifest, args.manifest, output);
+      return 0;
+    }
+    const { modelId, dir } = args.target;
+    const model = getModel(manifest, modelId);
     checkFetchable(model, manifestUrl, args.baseUrl);
-    await mkdir(args.dir, { recursive: true });
-    await downloadModel(model, {
+    await mkdir(dir, { recursive: true });
+    const records = await downloadModel(model, {
       manifestUrl,
       mirrorBaseUrl: args.baseUrl,
-      store: new FsChunkStore(args.dir),
+      store: new FsChunkStore(dir),
       chunkSize: args.chunkSize,
       concurrency: args.concurrency,
       signal,
-      storage: diskSpace(args.dir),
+      storage: diskSpace(dir),
       onProgress: throttle(1000, (progress) => output.out(progressLine(progress))),
       onEvent: (event) => reportEvent(event, output),
     });
-    output.out(`models:pull: ${model.id} is complete in ${resolve(args.dir)}`);
+    output.out(`models:pull: ${model.id} is complete in ${resolve(dir)}`);
+    output.out(`models:pull: each stage's "file", with its exact size and SHA-256, for a manifest:`);
+    output.out(JSON.stringify(pinnedFiles(model, records), null, 2));
     return 0;
   } catch (error) {
     if (isAbortError(error)) {
@@ -67,8 +84,8 @@ export async function main(argv: readonly string[], output: Output, signal?: Abo
 }
 
 interface Arguments {
-  modelId: string;
-  dir: string;
+  /** Absent when no positional argument is given: then the model ids are listed. */
+  target?: { modelId: string; dir: string };
   manifest: string;
   baseUrl?: string;
   chunkSize?: number;
@@ -92,11 +109,12 @@ function parseCommandLine(argv: readonly string[]): Arguments {
     throw new UsageError((error as Error).message);
   }
   const { values, positionals } = parsed;
-  if (positionals.length !== 2) throw new UsageError('expected a model id and a folder');
+  if (positionals.length !== 0 && positionals.length !== 2) {
+    throw new UsageError('expected a model id and a folder');
+  }
   const [modelId, dir] = positionals;
   return {
-    modelId,
-    dir,
+    target: modelId === undefined ? undefined : { modelId, dir },
     manifest: values.manifest,
     baseUrl: values['base-url'],
     chunkSize: values['chunk-size'] === undefined ? undefined : parseSize(values['chunk-size']),
@@ -135,6 +153,40 @@ async function readManifest(location: string): Promise<{ manifest: Manifest; man
     });
   }
   return { manifest: parseManifest(json, location), manifestUrl: pathToFileURL(resolve(location)).href };
+}
+
+function listModels(manifest: Manifest, location: string, output: Output): void {
+  output.out(`models:pull: the models in ${location}:`);
+  for (const model of manifest.models) {
+    const bytes = Object.values(model.stages).reduce(
+      (sum, { file }) => sum + (file.bytes ?? file.approxBytes ?? 0),
+      0,
+    );
+    output.out(`  ${model.id}  ${model.name}, ${formatBytes(bytes)}`);
+  }
+  output.out(USAGE);
+}
+
+/** A stage's `file` entry in a manifest, with its exact size and SHA-256. */
+type PinnedFile = { file: Required<Pick<ModelFile, 'path' | 'bytes' | 'sha256'>> };
+
+/**
+ * Each stage's `file` entry as the manifest spells it, with the exact size and the SHA-256 (verified
+ * against the manifest's, or computed by this pull where the manifest has none): paste each over
+ * `stages.<stage>.file`.
+ */
+function pinnedFiles(
+  model: ModelEntry,
+  records: Record<StageName, FileRecord>,
+): Record<StageName, PinnedFile> {
+  const pinned = {} as Record<StageName, PinnedFile>;
+  for (const stage of STAGE_NAMES) {
+    const record = records[stage];
+    const sha256 = record.sha256 ?? record.recordedSha256;
+    if (sha256 === undefined) throw new Error(`${record.path} has no SHA-256 after its download`);
+    pinned[stage] = { file: { path: model.stages[stage].file.path, bytes: record.size, sha256 } };
+  }
+  return pinned;
 }
 
 /** A baseUrl relative to a manifest on disk resolves to a file: URL, which there is nothing to pull from. */
@@ -193,7 +245,7 @@ function reportEvent(event: DownloadEvent, output: Output): void {
     case 'file-restarted':
       return output.err(`models:pull: warning: ${event.message}`);
     case 'retry':
-      return output.err(`models:pull: retrying in ${(event.delayMs / 1000).toFixed(1)} s: ${event.message}`);
+      return output.err(`models:pull: ${event.message}`);
     case 'file-verified':
       return output.out(`${event.path}: SHA-256 verified`);
     case 'file-done':

@@ -490,6 +490,124 @@ describe('the first-run download', () => {
   });
 });
 
+describe('download failures in the element', () => {
+  const UNET = '**/models/tiny-fp32/unet/model.onnx';
+
+  it('names a file missing on the server and offers no Resume, which would only repeat the 404', async () => {
+    const { context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
+    let requests = 0;
+    await context.route(UNET, (route) => {
+      requests++;
+      return route.fulfill({ status: 404, body: 'not here' });
+    });
+    try {
+      await page.locator(part('download-button')).click();
+      const problem = page.locator(part('error'));
+      await problem.waitFor({ timeout: 60_000 });
+      expect(await problem.getAttribute('data-code'), logs.join('\n')).toBe('download-failed');
+      const text = await textOf(page, part('error'));
+      expect(text).toContain('Resuming would only repeat this.');
+      expect(text).toMatch(
+        /HTTP 404 .*for http:\/\/127\.0\.0\.1:\d+\/models\/tiny-fp32\/unet\/model\.onnx: the file is not on that server/,
+      );
+      expect(await page.locator(part('remedy-button')).count()).toBe(0);
+      expect(requests).toBe(1);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('offers Resume for a failure that a later download can get past (a 429 asking for an hour)', async () => {
+    const { context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
+    await context.route(UNET, (route) =>
+      route.fulfill({ status: 429, headers: { 'Retry-After': '3600' }, body: 'later' }),
+    );
+    try {
+      await page.locator(part('download-button')).click();
+      const problem = page.locator(part('error'));
+      await problem.waitFor({ timeout: 60_000 });
+      expect(await problem.getAttribute('data-code'), logs.join('\n')).toBe('download-failed');
+      expect(await textOf(page, part('error'))).toContain('the server asks to retry after 3600 s');
+      expect(await textOf(page, part('remedy-button'))).toBe('Resume download');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('says a stored file changed since its download is corrupt, and deletes and downloads it again', async () => {
+    const { context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
+    try {
+      // Download (and try to load) once, then flip one bit of the stored text encoder in IndexedDB.
+      const settled = page.evaluate(
+        () =>
+          new Promise((resolve) => {
+            document.addEventListener('sd-ready', resolve, { once: true });
+            document.addEventListener('sd-error', resolve, { once: true });
+          }),
+      );
+      await page.locator(part('download-button')).click();
+      await settled;
+      await page.evaluate(async () => {
+        const db = await new Promise<IDBDatabase>((resolve, reject) => {
+          const request = indexedDB.open('sd-turbo-weights');
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        });
+        const chunks = db.transaction('chunks', 'readwrite').objectStore('chunks');
+        const key = ['tiny-fp32', 'text_encoder/model.onnx', 0];
+        const chunk = await new Promise<Uint8Array>((resolve) => {
+          chunks.get(key).onsuccess = (event) => resolve((event.target as IDBRequest<Uint8Array>).result);
+        });
+        chunk[1000] ^= 1;
+        await new Promise((resolve) => (chunks.put(chunk, key).onsuccess = resolve));
+        db.close();
+      });
+      await page.reload();
+      await page.locator(part('stored-note')).waitFor({ timeout: 30_000 });
+
+      await page.locator(part('generate-button')).click();
+      const problem = page.locator(part('error'));
+      await problem.waitFor({ timeout: 60_000 });
+      expect(await problem.getAttribute('data-code'), logs.join('\n')).toBe('corrupt');
+      expect(await textOf(page, part('error'))).toContain(
+        'text_encoder/model.onnx of model tiny-fp32 is corrupt in storage',
+      );
+      expect(await textOf(page, part('remedy-button'))).toBe('Delete and download again');
+
+      const fetched: string[] = [];
+      context.on('request', (request) => fetched.push(new URL(request.url()).pathname));
+      await page.locator(part('remedy-button')).click();
+      await expect
+        .poll(() => fetched.filter((path) => path.endsWith('/text_encoder/model.onnx')).length, {
+          timeout: 60_000,
+        })
+        .toBeGreaterThan(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows "retrying … (attempt k of n)" in the progress panel while a 503 is retried', async () => {
+    const { context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
+    let failures = 0;
+    await context.route(UNET, (route) =>
+      ++failures <= 2 ? route.fulfill({ status: 503, body: 'busy' }) : route.continue(),
+    );
+    try {
+      await page.locator(part('download-button')).click();
+      await expect
+        .poll(() => textOf(page, part('progress')), { timeout: 60_000 })
+        .toMatch(/unet\/model\.onnx: HTTP 503 .*; retrying in [\d.]+ s \(attempt 2 of 6\)/);
+      await expect
+        .poll(() => textOf(page, part('progress')), { timeout: 60_000 })
+        .toMatch(/\(attempt 3 of 6\)/);
+      expect(await page.locator(part('error')).count(), logs.join('\n')).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 declare global {
   interface Window {
     progressEvents: { phase: string; bytesDone: number; bytesTotal: number; files: number }[];

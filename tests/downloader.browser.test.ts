@@ -197,6 +197,49 @@ describe('downloader in Chromium: resume across a page reload, then load and gen
     expect(hashes.ok && hashes.value.unet?.sha256).toBe(model.stages.unet.file.sha256);
   });
 
+  it('records the digest of a file the manifest has no hash for, and refuses it as corrupt once a stored byte changes', async () => {
+    const unhashed: ModelEntry = { ...model, id: 'tiny-unhashed', stages: structuredClone(model.stages) };
+    for (const stage of STAGE_NAMES) delete unhashed.stages[stage].file.sha256;
+    files.setJson('unhashed.json', { version: 1, defaultModel: unhashed.id, models: [unhashed] });
+    const unhashedSettings = { ...settings, manifestUrl: files.url('unhashed.json'), modelId: unhashed.id };
+    const run = await page.evaluate((s) => window.downloadTest.run(s), unhashedSettings);
+    expect(run.ok, JSON.stringify(run) + logs.join('\n')).toBe(true);
+    const digests = await page.evaluate(
+      (s) => window.downloadTest.digests(s, 'textEncoder'),
+      unhashedSettings,
+    );
+    expect(digests).toEqual({
+      ok: true,
+      value: { recordedSha256: sha256Hex(sources.textEncoder), verified: false },
+    });
+    const intact = await page.evaluate(
+      (s) => window.downloadTest.loadStage(s, 'textEncoder'),
+      unhashedSettings,
+    );
+    expect(intact.ok && intact.value.bytes).toBe(sources.textEncoder.byteLength);
+
+    const flipped = await page.evaluate(
+      (s) => window.downloadTest.flipStoredBit(s, 'textEncoder', 3, 1000),
+      unhashedSettings,
+    );
+    expect(flipped.ok, JSON.stringify(flipped)).toBe(true);
+    const corrupt = await page.evaluate(
+      (s) => window.downloadTest.loadStage(s, 'textEncoder'),
+      unhashedSettings,
+    );
+    const changed = sources.textEncoder.slice();
+    changed[3 * CHUNK + 1000] ^= 1;
+    const path = model.stages.textEncoder.file.path;
+    expect(corrupt).toEqual({
+      ok: false,
+      name: 'IntegrityError',
+      code: 'corrupt',
+      message:
+        `${path} of model ${unhashed.id} is corrupt in storage: its SHA-256 is ${sha256Hex(changed)}, ` +
+        `not the ${sha256Hex(sources.textEncoder)} recorded when it was downloaded. Delete it and download it again.`,
+    });
+  });
+
   it('creates the pipeline from the stored files, offline from the server, and generates an image', async () => {
     files.resetCounters();
     const image = await page.evaluate(

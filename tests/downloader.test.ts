@@ -1,6 +1,8 @@
 import 'fake-indexeddb/auto';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -30,7 +32,12 @@ import {
   type StorageManagerLike,
 } from '../src/pipeline/download/node.js';
 import { downloadTestModel } from './support/download-test-model.js';
-import { RangeServer, testBytes } from './support/range-server.js';
+import { onnxTestBytes, RangeServer, testBytes } from './support/range-server.js';
+import type { onnx as OnnxNamespace } from 'onnx-proto';
+import { canStartOnnxModel, ONNX_HEADER_BYTES } from '../src/pipeline/download/onnx-header.js';
+
+// onnx-proto is CommonJS that replaces module.exports: require() is the way in (as in scripts/tiny-models).
+const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNamespace };
 
 const CHUNK = 256 * 1024;
 /** The downloader's first request for a file asks for bytes=0-1 to learn its size and ETag. */
@@ -114,6 +121,7 @@ function wrapStore(store: ChunkStore, overrides: Partial<ChunkStore>): ChunkStor
     writeChunk: (record, index, bytes) => store.writeChunk(record, index, bytes),
     readChunk: (record, index) => store.readChunk(record, index),
     deleteFile: (id) => store.deleteFile(id),
+    commitFile: async (record) => store.commitFile?.(record),
     ...overrides,
   };
 }
@@ -122,6 +130,23 @@ async function expectStoredEqual(store: ChunkStore, expected: Uint8Array, path =
   const stored = await readStoredFile(store, { modelId: MODEL, path });
   expect(stored.byteLength).toBe(expected.byteLength);
   expect(Buffer.from(stored).equals(Buffer.from(expected))).toBe(true);
+}
+
+/** Replaces a stored chunk's bytes behind the downloader's back, as a disk or a browser bug might. */
+async function overwriteStoredChunk(
+  store: ChunkStore,
+  record: FileRecord,
+  index: number,
+  bytes: Uint8Array,
+): Promise<void> {
+  if (!(store instanceof FsChunkStore)) return store.writeChunk(record, index, bytes);
+  // The finished file is at its final name; writeChunk writes only unfinished (.partial) files.
+  const file = await open(store.filePath(record), 'r+');
+  try {
+    await file.write(bytes, 0, bytes.byteLength, index * record.chunkSize);
+  } finally {
+    await file.close();
+  }
 }
 
 function restartEvents(events: DownloadEvent[]) {
@@ -270,6 +295,30 @@ describe.each(Object.keys(storeFactories))('ChunkedDownloader with the %s store'
     expect(restartEvents(events)).toMatchObject([{ path: PATH, reason: 'changed-during-download' }]);
   });
 
+  it.each([
+    ['recorded when it was downloaded', undefined],
+    ['the manifest gives', 'manifest'],
+  ])('checks every read against the SHA-256 %s, refusing a file changed in storage', async (since, hash) => {
+    const sha256 = hash ? hex(source) : undefined;
+    const record = await downloader(store).download(target({ sha256 }));
+    expect(record).toMatchObject({ sha256, verified: sha256 !== undefined });
+    expect(record.recordedSha256).toBe(sha256 ? undefined : hex(source));
+    expect((await store.getRecord(target()))?.recordedSha256).toBe(record.recordedSha256);
+    await expectStoredEqual(store, source);
+
+    const corrupted = source.slice();
+    corrupted[2 * CHUNK + 17] ^= 0x01;
+    await overwriteStoredChunk(store, record, 2, corrupted.subarray(2 * CHUNK, 3 * CHUNK));
+    const error = await readStoredFile(store, target()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect(error).toMatchObject({
+      code: 'corrupt',
+      message:
+        `${PATH} of model ${MODEL} is corrupt in storage: its SHA-256 is ${hex(corrupted)}, ` +
+        `not the ${hex(source)} ${since}. Delete it and download it again.`,
+    });
+  });
+
   it('stops cleanly with a QuotaError when the store is full, keeping what was stored', async () => {
     let written = 0;
     const full = wrapStore(store, {
@@ -287,6 +336,133 @@ describe.each(Object.keys(storeFactories))('ChunkedDownloader with the %s store'
       message: `Storage full while storing ${PATH}: 525.3 kB still needed`,
     });
     expect((await store.getRecord(target()))?.doneChunks).toEqual([0, 1]);
+  });
+});
+
+describe.each(Object.keys(storeFactories))('the first answer for a file, with the %s store', (storeName) => {
+  let store: ChunkStore;
+  let inner: ChunkStore;
+  let writes: number;
+  beforeEach(() => {
+    writes = 0;
+    inner = storeFactories[storeName]();
+    store = wrapStore(inner, {
+      writeChunk: async (record, index, bytes) => {
+        writes++;
+        await inner.writeChunk(record, index, bytes);
+      },
+    });
+  });
+
+  const onnxTarget = (extra: Partial<DownloadTarget> = {}) =>
+    target({ format: 'onnx', bytes: SIZE, ...extra });
+
+  /** Nothing of the file is in the store: no chunk written, no record, and (on disk) no file either. */
+  async function expectNothingStored(): Promise<void> {
+    expect(writes).toBe(0);
+    expect(await store.listRecords()).toEqual([]);
+    if (inner instanceof FsChunkStore) expect(readdirSync(inner.root, { recursive: true })).toEqual([]);
+  }
+
+  it("refuses a dev server's 200 text/html fallback before storing a byte, naming the URL and what came", async () => {
+    const page = new TextEncoder().encode(`<!doctype html><html>${' '.repeat(7_700)}</html>`);
+    server.setFile(PATH, page, 'text/html; charset=utf-8');
+    server.addFault(PATH, { kind: 'ignore-range' });
+    const error = await downloader(store)
+      .download(onnxTarget())
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DownloadError);
+    expect(error).toMatchObject({
+      kind: 'not-a-model',
+      code: 'download-failed',
+      resumable: false,
+      message:
+        `${server.url(PATH)} answered 200 with text/html (7.7 kB), not an ONNX model: ` +
+        "is the mirror folder (or the manifest's baseUrl) there?",
+    });
+    await expectNothingStored();
+    expect(server.requestsFor(PATH)).toHaveLength(1);
+  });
+
+  it("refuses a file whose size differs from the manifest's before storing a byte", async () => {
+    const error = await downloader(store)
+      .download(onnxTarget({ bytes: SIZE + 1 }))
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      kind: 'size-mismatch',
+      resumable: false,
+      message: `${server.url(PATH)} is ${SIZE} bytes on the server but ${SIZE + 1} in the manifest`,
+    });
+    await expectNothingStored();
+  });
+
+  it.each([
+    ['answers Range requests', undefined],
+    ['ignores Range', { kind: 'ignore-range' } as const],
+  ])('refuses first bytes that cannot start an ONNX model from a server that %s', async (_, fault) => {
+    const zip = testBytes(SIZE, 3);
+    zip.set([0x50, 0x4b]); // 'PK': field 10, which ModelProto does not have
+    server.setFile(PATH, zip);
+    if (fault) server.addFault(PATH, fault);
+    const error = await downloader(store)
+      .download(onnxTarget())
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      kind: 'not-a-model',
+      resumable: false,
+      message:
+        `${server.url(PATH)} answered ${fault ? 200 : 206} starting with bytes 50 4b ("PK"), ` +
+        'which cannot begin an ONNX model: is it the right file?',
+    });
+    await expectNothingStored();
+  });
+
+  it('stores a file whose first bytes start a ModelProto, whether or not the server honours Range', async () => {
+    const model = onnxTestBytes(SIZE, 8);
+    server.setFile(PATH, model);
+    await downloader(store).download(onnxTarget());
+    server.addFault(PATH, { kind: 'ignore-range' });
+    await store.deleteFile(target());
+    await downloader(store).download(onnxTarget());
+    await expectStoredEqual(store, model);
+  });
+});
+
+describe('canStartOnnxModel', () => {
+  const encode = (model: OnnxNamespace.IModelProto) => onnx.ModelProto.encode(model).finish();
+  const graph = { name: 'g', node: [] };
+
+  it('accepts what onnx-proto writes, whichever ModelProto field comes first', () => {
+    // The first is laid out as the real exports are (ir_version first: 08 08 for IR 8).
+    const models: OnnxNamespace.IModelProto[] = [
+      { irVersion: 8, opsetImport: [{ version: 17 }], graph },
+      { producerName: 'sd-turbo-web', graph },
+      { modelVersion: 3 },
+      { graph },
+      { opsetImport: [{ version: 17 }] },
+      { metadataProps: [{ key: 'a', value: 'b' }] },
+      { functions: [{ name: 'f' }] },
+      { trainingInfo: [{}] },
+    ];
+    const starts = models.map((model) => encode(model).subarray(0, ONNX_HEADER_BYTES));
+    expect(starts.map((bytes) => bytes[0])).toEqual([0x08, 0x12, 0x28, 0x3a, 0x42, 0x72, 0xca, 0xa2]);
+    expect(starts.every(canStartOnnxModel)).toBe(true);
+  });
+
+  it.each([
+    ['HTML', '<!'],
+    ['JSON', '{"'],
+    ['a zip', 'PK'],
+    ['a git LFS pointer', 've'],
+  ])('refuses %s', (_, text) => {
+    expect(canStartOnnxModel(new TextEncoder().encode(text))).toBe(false);
+  });
+
+  it('refuses a known field with the wrong wire type, an unknown field, a cut tag and nothing', () => {
+    expect(canStartOnnxModel(Uint8Array.of(0x0a, 0x00))).toBe(false); // ir_version as bytes
+    expect(canStartOnnxModel(Uint8Array.of(0x4a, 0x00))).toBe(false); // field 9
+    expect(canStartOnnxModel(Uint8Array.of(0xca))).toBe(false);
+    expect(canStartOnnxModel(new Uint8Array(0))).toBe(false);
   });
 });
 
@@ -327,17 +503,64 @@ describe('ChunkedDownloader faults', () => {
     expect(sleeps).toEqual([]);
   });
 
-  it.each([404, 403])('fails at once on %i with the URL and the status', async (status) => {
+  it.each([
+    [404, 'Not Found'],
+    [403, 'Forbidden'],
+    [410, 'Gone'],
+  ])('fails at once on %i, naming the URL and where to look, and offers no resume', async (status, text) => {
     server.addFault(PATH, { kind: 'status', status });
     const error = await downloader(store)
       .download(target())
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DownloadError);
-    expect((error as DownloadError).message).toMatch(
-      new RegExp(`^HTTP ${status} .* for ${server.url(PATH)}$`),
+    expect((error as DownloadError).message).toBe(
+      `HTTP ${status} ${text} for ${server.url(PATH)}: the file is not on that server; ` +
+        "check the mirror URL, or the manifest's baseUrl and file path",
     );
-    expect(error).toMatchObject({ status, code: 'download-failed' });
+    expect(error).toMatchObject({ status, code: 'download-failed', resumable: false });
     expect(server.requestsFor(PATH)).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('says "retrying (attempt k of n)" in the progress note while 503s and dropped connections retry', async () => {
+    server.addFault(PATH, { kind: 'status', status: 503 }, { times: 2, when: (r) => r.start === CHUNK });
+    server.addFault(
+      PATH,
+      { kind: 'drop', afterBytes: 100 },
+      { times: 1, when: (r) => r.start === 3 * CHUNK },
+    );
+    const notes: (string | undefined)[] = [];
+    const progress = new ProgressTracker(MODEL, {
+      intervalMs: 0,
+      onProgress: (report) => {
+        if (report.note !== notes.at(-1)) notes.push(report.note);
+      },
+    });
+    await downloader(store, { concurrency: 1, progress }).download(target());
+    await expectStoredEqual(store, source);
+    const url = server.url(PATH);
+    // Each change of note, in order: two 503s on chunk 1, cleared once it came, then the dropped chunk 3.
+    expect(notes).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^${PATH}: HTTP 503 Service Unavailable for ${url}; retrying in [\\d.]+ s \\(attempt 2 of 4\\)$`,
+        ),
+      ),
+      expect.stringMatching(/; retrying in [\d.]+ s \(attempt 3 of 4\)$/),
+      undefined,
+      expect.stringMatching(
+        new RegExp(`^${PATH}: network error for ${url}: .*; retrying in [\\d.]+ s \\(attempt 2 of 4\\)$`),
+      ),
+      undefined,
+    ]);
+  });
+
+  it('marks an error that retries could not cure as resumable', async () => {
+    server.addFault(PATH, { kind: 'status', status: 503 }, { when: (r) => r.start === CHUNK });
+    const error = await downloader(store)
+      .download(target())
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'download-failed', status: 503, resumable: true });
   });
 
   it('retries a response whose Content-Range does not match the request', async () => {
@@ -360,12 +583,6 @@ describe('ChunkedDownloader faults', () => {
     expect(events.find((event) => event.type === 'retry')).toMatchObject({
       message: expect.stringContaining('no data'),
     });
-  });
-
-  it("refuses a file whose size differs from the manifest's", async () => {
-    await expect(downloader(store).download(target({ bytes: SIZE + 1 }))).rejects.toThrow(
-      `${server.url(PATH)} is ${SIZE} bytes on the server but ${SIZE + 1} in the manifest`,
-    );
   });
 
   it('refuses to read a file that is only partly stored', async () => {
@@ -444,7 +661,7 @@ describe('model-level API', () => {
     store = storeFactories.indexeddb() as IdbChunkStore;
     locks = new InProcessLockManager();
     for (const [index, stage] of (['textEncoder', 'unet', 'vaeDecoder'] as const).entries()) {
-      sources[stage] = testBytes(sizes[stage], 100 + index);
+      sources[stage] = onnxTestBytes(sizes[stage], 100 + index);
       server.setFile(paths[stage], sources[stage]);
     }
     server.resetCounters();

@@ -27,10 +27,11 @@ describe('model-manifest.json', () => {
     expect(manifest.models.map((model) => model.id)).toEqual(['sd-turbo', 'tiny-fp32', 'tiny-fp16']);
   });
 
-  it('describes schmuell/sd-turbo-ort-web as DESIGN.md does', () => {
+  it('describes schmuell/sd-turbo-ort-web as DESIGN.md does, pinned to a revision', () => {
     const model = getModel(manifest, 'sd-turbo');
     expect(model).toMatchObject({
-      baseUrl: 'https://huggingface.co/schmuell/sd-turbo-ort-web/resolve/main/',
+      baseUrl:
+        'https://huggingface.co/schmuell/sd-turbo-ort-web/resolve/ace89b7d2cd849f9a73914cdbb8a3ea60c853dd1/',
       weights: 'fp16',
       tokenizer: { maxLength: 77, padId: 0 },
       hiddenSize: 1024,
@@ -63,8 +64,11 @@ describe('model-manifest.json', () => {
       height_latent: 64,
       width_latent: 64,
     });
-    expect([textEncoder, unet, vaeDecoder].map((stage) => stage.file.approxBytes)).toEqual([
-      681e6, 1733e6, 99e6,
+    // Exact sizes of the files at that revision; no public SHA-256 exists, so none is claimed.
+    expect([textEncoder, unet, vaeDecoder].map((stage) => stage.file)).toEqual([
+      { path: 'text_encoder/model.onnx', bytes: 681_393_168 },
+      { path: 'unet/model.onnx', bytes: 1_733_430_199 },
+      { path: 'vae_decoder/model.onnx', bytes: 99_094_314 },
     ]);
   });
 
@@ -150,7 +154,7 @@ describe('parseManifest rejects', () => {
     ],
     [
       'a file with no size at all',
-      (json) => delete json.models[0].stages.unet.file.approxBytes,
+      (json) => delete json.models[0].stages.unet.file.bytes,
       'models[0].stages.unet.file needs "bytes" or "approxBytes"',
     ],
     [
@@ -327,7 +331,9 @@ describe('resolveFileUrl', () => {
   it('keeps an absolute baseUrl', () => {
     expect(
       resolveFileUrl(real, real.stages.vaeDecoder.file, 'http://localhost:5173/model-manifest.json'),
-    ).toBe('https://huggingface.co/schmuell/sd-turbo-ort-web/resolve/main/vae_decoder/model.onnx');
+    ).toBe(
+      'https://huggingface.co/schmuell/sd-turbo-ort-web/resolve/ace89b7d2cd849f9a73914cdbb8a3ea60c853dd1/vae_decoder/model.onnx',
+    );
   });
 
   it('puts the file path under a mirror instead of baseUrl', () => {

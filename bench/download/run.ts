@@ -115,6 +115,7 @@ type StepName =
   | 'downloader-discard'
   | 'sha256-alone'
   | 'webcrypto-alone'
+  | 'read-unchecked'
   | 'read-stored';
 
 const STEP_LABELS: Record<StepName, string> = {
@@ -125,7 +126,8 @@ const STEP_LABELS: Record<StepName, string> = {
   'downloader-discard': '    downloader → store dropping bytes',
   'sha256-alone': '    SHA-256 alone, hash Worker',
   'webcrypto-alone': '    SHA-256 alone, WebCrypto (native)',
-  'read-stored': '(c) readStoredFile → one buffer',
+  'read-unchecked': '    stored chunks → one buffer, unchecked',
+  'read-stored': '(c) readStoredFile → one buffer, SHA-256 checked',
 };
 
 interface StepResult {
@@ -245,7 +247,17 @@ async function benchSize(file: BigFile, opts: Options, url: string, pageUrl: str
         collectGarbage,
       );
       record('read-stored', read.result, read.memory);
-      console.log(`  readStoredFile: ${((mb(file.size) * 1000) / read.result.ms).toFixed(0)} MB/s`);
+      const unchecked = await measure(
+        sampler,
+        () => page.evaluate((p) => window.downloadBench.readUnchecked(p), stored),
+        collectGarbage,
+      );
+      record('read-unchecked', unchecked.result, unchecked.memory);
+      console.log(
+        `  readStoredFile: ${(read.result.ms / 1000).toFixed(2)} s, ${((mb(file.size) * 1000) / read.result.ms).toFixed(0)} MB/s; ` +
+          `unchecked read ${(unchecked.result.ms / 1000).toFixed(2)} s: the check on load costs ` +
+          `${((read.result.ms - unchecked.result.ms) / 1000).toFixed(2)} s`,
+      );
       await page.evaluate((p) => window.downloadBench.remove(p), stored);
 
       if (opts.variants) {
@@ -310,7 +322,7 @@ function formatSize(result: SizeResult): string {
       STEP_LABELS[step.step],
       timed ? (ms / 1000).toFixed(2) : '',
       rate === undefined ? '' : rate.toFixed(0),
-      rate !== undefined && fetchRate && step.step !== 'fetch' && step.step !== 'read-stored'
+      rate !== undefined && fetchRate && step.step !== 'fetch' && !step.step.startsWith('read-')
         ? `${((rate / fetchRate) * 100).toFixed(0)}%`
         : '',
       mib(peakRss),

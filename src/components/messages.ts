@@ -78,6 +78,18 @@ const GUIDANCE: Record<SdErrorCode, Omit<UserMessage, 'code'>> = {
   unknown: { title: 'Something went wrong', advice: 'Try again.', remedy: 'retry' },
 };
 
-export function describeError(code: SdErrorCode): UserMessage {
-  return { code, ...GUIDANCE[code] };
+/** What to say when downloading again would only repeat the failure (a 404, an HTML page, a wrong size). */
+const NOT_RESUMABLE_ADVICE =
+  "Resuming would only repeat this. Check what the message below names: the mirror folder, or the manifest's baseUrl, paths and sizes.";
+
+/**
+ * The message for an error code. `resumable` (download errors carry it) says whether downloading again
+ * gets further: Resume is offered only then.
+ */
+export function describeError(code: SdErrorCode, resumable?: boolean): UserMessage {
+  const guidance = GUIDANCE[code];
+  if (guidance.remedy === 'resume-download' && resumable !== true) {
+    return { code, title: guidance.title, advice: NOT_RESUMABLE_ADVICE };
+  }
+  return { code, ...guidance };
 }

@@ -495,7 +495,8 @@ export class SdTurboElement extends LitElement {
       if (this.reported.has(error)) return;
       this.reported.add(error);
     }
-    const guidance = this.guidanceFor(errorCode(error));
+    const resumable = (error as { resumable?: unknown } | null)?.resumable === true;
+    const guidance = this.guidanceFor(errorCode(error), resumable);
     const message = error instanceof Error ? error.message : String(error);
     // The unsupported panel already says why; sd-error still tells the page.
     if (this.phase === 'unsupported') this.emitError(guidance, message);
@@ -503,8 +504,8 @@ export class SdTurboElement extends LitElement {
   }
 
   /** A refusal by the requirements is explained by the check: wasm is offered only where the model fits. */
-  private guidanceFor(code: SdErrorCode): UserMessage {
-    const guidance = describeError(code);
+  private guidanceFor(code: SdErrorCode, resumable: boolean): UserMessage {
+    const guidance = describeError(code, resumable);
     const check = this.requirementCheck();
     if (!check || !REQUIREMENT_CODES.includes(code)) return guidance;
     const wasmHelps = this.provider !== 'wasm' && check.wasm.runnable;

@@ -19,12 +19,16 @@ export type PipelineErrorCode =
 
 export class PipelineError extends Error {
   override name = 'PipelineError';
+  /** Set by download failures: whether downloading again resumes past it (a dropped connection) or only repeats it (a 404). */
+  readonly resumable?: boolean;
+
   constructor(
     readonly code: PipelineErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; resumable?: boolean },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.resumable !== undefined) this.resumable = options.resumable;
   }
 }
 

@@ -42,7 +42,7 @@ export interface LoadOptions extends DownloadOptions {
 
 function reviveError(error: SerializedError): Error {
   if (error.name === 'AbortError') return abortError(error.message);
-  if (error.code) return new PipelineError(error.code, error.message);
+  if (error.code) return new PipelineError(error.code, error.message, { resumable: error.resumable });
   const revived = new Error(error.message);
   revived.name = error.name;
   return revived;

@@ -10,7 +10,6 @@ import {
   downloadModel,
   getModelStorageStatus,
   loadModelFile,
-  type DownloadEvent,
 } from './download/index.js';
 import {
   checkRequirements,
@@ -64,10 +63,6 @@ async function modelFor(source: ModelSource): Promise<ModelEntry> {
   return getModel(await manifestFor(source.manifestUrl), source.modelId);
 }
 
-function describeEvent(event: DownloadEvent): string | undefined {
-  return 'message' in event ? event.message : undefined;
-}
-
 function deviceCapabilities(): Promise<DeviceCapabilities> {
   device ??= probeDevice();
   return device;
@@ -87,16 +82,13 @@ async function download(
 ): Promise<StoredModel> {
   const model = await modelFor(source);
   await refuseUnrunnable(model, provider);
-  let note: string | undefined;
+  // Retries and restarts arrive as the progress note.
   await downloadModel(model, {
     store,
     manifestUrl: source.manifestUrl,
     mirrorBaseUrl: source.mirrorBaseUrl,
     signal,
-    onProgress: (progress) => report({ ...progress, note }),
-    onEvent: (event) => {
-      note = describeEvent(event) ?? note;
-    },
+    onProgress: report,
   });
   return getModelStorageStatus(model, store);
 }
@@ -235,8 +227,13 @@ async function dispatch(
 function serializeError(error: unknown): SerializedError {
   if (isAbortError(error)) return { name: 'AbortError', message: (error as DOMException).message };
   if (error instanceof Error) {
-    const code = (error as Error & { code?: SerializedError['code'] }).code;
-    return { name: error.name, message: error.message, code };
+    const { code, resumable } = error as Error & Pick<SerializedError, 'code' | 'resumable'>;
+    return {
+      name: error.name,
+      message: error.message,
+      code,
+      ...(resumable === undefined ? {} : { resumable }),
+    };
   }
   return { name: 'Error', message: String(error) };
 }

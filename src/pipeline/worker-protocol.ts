@@ -11,8 +11,6 @@ import type { GenerateResult, TensorResidency } from './pipeline.js';
 /** Download (and then loading) progress for a whole model, suitable for progress bars. */
 export type ModelProgress = Omit<DownloadProgress, 'phase'> & {
   phase: DownloadProgress['phase'] | 'loading';
-  /** Something worth telling the user, e.g. that a file changed on the server and was started over. */
-  note?: string;
   /**
    * The answer to navigator.storage.persist(), asked from the page when a download or load starts
    * (Workers cannot ask): false means the browser may evict the weights under storage pressure. Absent
@@ -92,6 +90,8 @@ export interface SerializedError {
   name: string;
   message: string;
   code?: PipelineErrorCode;
+  /** Download failures: whether downloading again resumes past it (the element offers Resume only then). */
+  resumable?: boolean;
 }
 
 export type ResponseMessage =

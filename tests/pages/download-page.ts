@@ -151,6 +151,36 @@ const downloadTest = {
         transferred: given.every((bytes) => bytes.byteLength === 0),
       };
     }),
+  /** What the store recorded for a stage's file: the manifest's SHA-256 and the one computed at download. */
+  digests: (settings: Pick<DownloadSettings, 'manifestUrl' | 'modelId'>, stage: StageName) =>
+    outcome(async () => {
+      const model = await modelOf(settings);
+      const record = await store.getRecord({ modelId: model.id, path: model.stages[stage].file.path });
+      return { sha256: record?.sha256, recordedSha256: record?.recordedSha256, verified: record?.verified };
+    }),
+  /** Flips the lowest bit of byte `offset` of chunk `index` of a stage's stored file, in IndexedDB itself. */
+  flipStoredBit: (
+    settings: Pick<DownloadSettings, 'manifestUrl' | 'modelId'>,
+    stage: StageName,
+    index: number,
+    offset: number,
+  ) =>
+    outcome(async () => {
+      const model = await modelOf(settings);
+      const record = await store.getRecord({ modelId: model.id, path: model.stages[stage].file.path });
+      if (!record) throw new Error(`${stage} is not stored`);
+      const chunk = await store.readChunk(record, index);
+      chunk[offset] ^= 1;
+      await store.writeChunk(record, index, chunk);
+    }),
+  /** loadModelFile, as the pipeline loads a stage: its size and how long the read (and check) took. */
+  loadStage: (settings: Pick<DownloadSettings, 'manifestUrl' | 'modelId'>, stage: StageName) =>
+    outcome(async () => {
+      const model = await modelOf(settings);
+      const started = performance.now();
+      const bytes = await loadModelFile(model, stage, store);
+      return { bytes: bytes.byteLength, ms: performance.now() - started };
+    }),
   /** Creates the pipeline from the stored files only and makes one image. */
   generate: (settings: Pick<DownloadSettings, 'manifestUrl' | 'modelId'>, prompt: string, seed: number) =>
     outcome(async () => {

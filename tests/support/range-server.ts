@@ -269,6 +269,16 @@ function parseRange(header: string | undefined, size: number): RequestedRange | 
   return { start, end: match[2] === '' ? undefined : Math.min(Number(match[2]) + 1, size) };
 }
 
+/**
+ * testBytes that a model download accepts: they start as a real ONNX export does, with ModelProto's
+ * ir_version field (tag 0x08, IR version 8).
+ */
+export function onnxTestBytes(length: number, seed = 1): Uint8Array {
+  const bytes = testBytes(length, seed);
+  bytes.set([0x08, 0x08].slice(0, length));
+  return bytes;
+}
+
 /** Deterministic pseudo-random bytes (xorshift32), so that every chunk differs from every other. */
 export function testBytes(length: number, seed = 1): Uint8Array {
   const bytes = new Uint8Array(length);

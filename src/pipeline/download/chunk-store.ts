@@ -25,6 +25,11 @@ export interface FileRecord extends StoredFileId {
   doneChunks: number[];
   /** True once the whole file was hashed and matched `sha256`. */
   verified: boolean;
+  /**
+   * Without a `sha256` from the manifest: the file's own SHA-256, computed when its download completed.
+   * The stored bytes are checked against it before each load.
+   */
+  recordedSha256?: string;
   /** Date.now() of the last change. */
   updatedAt: number;
 }
@@ -39,6 +44,11 @@ export interface ChunkStore {
   readChunk(record: FileRecord, index: number): Promise<Uint8Array>;
   /** Removes the file's record and every chunk of it. */
   deleteFile(id: StoredFileId): Promise<void>;
+  /**
+   * Called once the file is complete and its digest checked (or recorded), after its record says so:
+   * a store that keeps unchecked bytes under another name (FsChunkStore's `.partial`) moves them into place.
+   */
+  commitFile?(record: FileRecord): Promise<void>;
 }
 
 export function chunkCount(record: Pick<FileRecord, 'size' | 'chunkSize'>): number {
@@ -58,9 +68,19 @@ export function isComplete(record: FileRecord): boolean {
   return record.doneChunks.length === chunkCount(record);
 }
 
-/** Complete, and verified when the manifest gives a hash: safe to hand to ORT. */
+/** The file's SHA-256 is settled: it matched the manifest's, or, the manifest having none, it was recorded. */
+export function hasSettledDigest(record: FileRecord): boolean {
+  return record.sha256 === undefined ? record.recordedSha256 !== undefined : record.verified;
+}
+
+/** The SHA-256 the stored bytes must still have when they are loaded. */
+export function expectedDigest(record: FileRecord): string | undefined {
+  return record.sha256 ?? record.recordedSha256;
+}
+
+/** Complete, with its digest settled: ready to load (where each load checks the bytes against it). */
 export function isUsable(record: FileRecord): boolean {
-  return isComplete(record) && (record.verified || record.sha256 === undefined);
+  return isComplete(record) && hasSettledDigest(record);
 }
 
 export function storedBytes(record: FileRecord): number {

@@ -1,25 +1,37 @@
 import {
   chunkCount,
   chunkRange,
+  hasSettledDigest,
   isComplete,
   storedBytes,
   type ChunkStore,
   type FileRecord,
   type StoredFileId,
 } from './chunk-store.js';
-import { abortError, DownloadError, IntegrityError, isAbortError, isStorageFullError } from './errors.js';
+import {
+  abortError,
+  DownloadError,
+  formatBytes,
+  IntegrityError,
+  isAbortError,
+  isStorageFullError,
+} from './errors.js';
 import type { DownloadEvent, RestartReason } from './events.js';
 import { InOrderFileHasher } from './file-hasher.js';
 import { openRange, type HttpContext, type OpenedRange } from './http.js';
+import { canStartOnnxModel, describeBytes, ONNX_HEADER_BYTES } from './onnx-header.js';
 import type { ProgressTracker } from './progress.js';
 import { storageFullError, type StorageManagerLike } from './quota.js';
-import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry.js';
+import { DEFAULT_RETRY, describeRetry, withRetry, type RetryOptions } from './retry.js';
 
 export const DEFAULT_CHUNK_SIZE = 32 * 1024 * 1024;
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
-/** Two bytes, not one: some static servers (sirv, behind Vite) read `bytes=0-0` as the whole file. */
-const PROBE_BYTES = 2;
+/**
+ * Two bytes, not one: some static servers (sirv, behind Vite) read `bytes=0-0` as the whole file. Two are
+ * also enough to see whether the file can be an ONNX model.
+ */
+const PROBE_BYTES = Math.max(2, ONNX_HEADER_BYTES);
 
 /** One file to fetch: where it is stored, where it comes from, and what the manifest promises. */
 export interface DownloadTarget extends StoredFileId {
@@ -28,6 +40,8 @@ export interface DownloadTarget extends StoredFileId {
   bytes?: number;
   /** Lower-case hex SHA-256 from the manifest; the stored file is verified against it. */
   sha256?: string;
+  /** What the file is: 'onnx' refuses a first answer whose bytes cannot start an ONNX model. */
+  format?: 'onnx';
 }
 
 export interface ChunkedDownloaderOptions {
@@ -50,8 +64,10 @@ export interface ChunkedDownloaderOptions {
 
 /**
  * Downloads files in fixed-size chunks by HTTP Range requests, several at once, storing each chunk as it
- * arrives so that a later call fetches only what is missing. Verifies the SHA-256 when one is given;
- * a wrong hash or a file that changes on the server mid-way restarts the file once.
+ * arrives so that a later call fetches only what is missing. The first answer for a file is checked
+ * before anything is stored (no HTML page, the manifest's size, an ONNX start). Verifies the SHA-256 when
+ * one is given, and records it when none is; a wrong hash or a file that changes on the server mid-way
+ * restarts the file once.
  */
 export class ChunkedDownloader {
   readonly options: ResolvedOptions;
@@ -96,7 +112,10 @@ export class ChunkedDownloader {
     return opened.total;
   }
 
+  /** Reports the event; a retry or a restart also becomes the progress note, so that the UI shows it. */
   emit(event: DownloadEvent): void {
+    if (event.type === 'retry' || event.type === 'file-restarted')
+      this.options.progress?.setNote(event.message);
     this.options.onEvent?.(event);
   }
 }
@@ -165,24 +184,20 @@ class FileJob {
     );
   }
 
-  /** Asks for the first bytes to learn size, ETag and Range support; a server that ignores Range sends the whole file. */
+  /**
+   * Asks for the first bytes to learn size, ETag and Range support (a server that ignores Range sends the
+   * whole file), and refuses an answer that is not the file before anything is stored.
+   */
   private async probe(): Promise<OpenedRange> {
-    const { url, bytes } = this.target;
-    const opened = await this.withRetry(() => openRange(url, 0, PROBE_BYTES, this.http()));
-    const total = opened.total ?? bytes;
-    if (total === undefined || (bytes !== undefined && total !== bytes)) {
-      opened.body.close();
-      throw total === undefined
-        ? new DownloadError(
-            'bad-response',
-            `${url}: the server did not state the file's size (CORS hiding Content-Range?)`,
-          )
-        : new DownloadError(
-            'size-mismatch',
-            `${url} is ${total} bytes on the server but ${bytes} in the manifest`,
-          );
-    }
-    return { ...opened, total };
+    return this.withRetry(async () => {
+      const opened = await openRange(this.target.url, 0, PROBE_BYTES, this.http());
+      try {
+        return { ...opened, total: await checkIsTheFile(opened, this.target) };
+      } catch (error) {
+        opened.body.close();
+        throw error;
+      }
+    });
   }
 
   private async prepareRecord(stored: FileRecord | undefined, probe: OpenedRange): Promise<void> {
@@ -225,7 +240,7 @@ class FileJob {
   private adopt(record: FileRecord): void {
     this.record = record;
     record.doneChunks.forEach((index) => this.done.add(index));
-    if (record.sha256 !== undefined && !record.verified) {
+    if (!hasSettledDigest(record)) {
       const isStored = (index: number) => this.done.has(index);
       this.hasher = new InOrderFileHasher(this.options.store, record, isStored, {
         signal: this.options.signal,
@@ -370,6 +385,8 @@ class FileJob {
         'file-changed',
         `${this.record.url} changed during the download (ETag ${this.record.etag} → ${opened.etag}, ` +
           `size ${this.record.size} → ${opened.total})`,
+        // The server's copy is being replaced: a later download finds it settled.
+        { resumable: true },
       );
     }
   }
@@ -395,18 +412,22 @@ class FileJob {
   }
 
   private async finish(fromStore: boolean): Promise<FileRecord> {
-    const { progress } = this.options;
-    if (this.hasher && this.record.sha256 !== undefined) {
+    const { progress, store } = this.options;
+    if (this.hasher) {
       progress?.setState(this.record.path, 'verifying');
       const actual = await this.hasher.digest();
-      if (actual !== this.record.sha256) {
-        await this.options.store.deleteFile(this.record);
-        throw new IntegrityError(this.record.path, this.record.sha256, actual);
+      const expected = this.record.sha256;
+      if (expected !== undefined && actual !== expected) {
+        await store.deleteFile(this.record);
+        throw new IntegrityError(this.record.path, expected, actual);
       }
-      this.record.verified = true;
+      if (expected === undefined) this.record.recordedSha256 = actual;
+      else this.record.verified = true;
       await this.saveRecord();
-      this.downloader.emit({ type: 'file-verified', ...fileId(this.record), sha256: actual });
+      if (expected !== undefined)
+        this.downloader.emit({ type: 'file-verified', ...fileId(this.record), sha256: actual });
     }
+    await store.commitFile?.(this.record);
     progress?.setState(this.record.path, 'done');
     this.downloader.emit({ type: 'file-done', ...fileId(this.record), fromStore });
     return this.record;
@@ -422,16 +443,21 @@ class FileJob {
     return { fetch: this.options.fetch, stallTimeoutMs: this.options.stallTimeoutMs, signal };
   }
 
-  private withRetry<T>(request: () => Promise<T>, signal = this.options.signal): Promise<T> {
-    return withRetry(request, this.options.retry, signal, ({ attempt, delayMs, error }) =>
+  /** Retries under the options' policy; each retry is an event and the progress note until one succeeds. */
+  private async withRetry<T>(request: () => Promise<T>, signal = this.options.signal): Promise<T> {
+    let retried = false;
+    const result = await withRetry(request, this.options.retry, signal, (notice) => {
+      retried = true;
       this.downloader.emit({
         type: 'retry',
         ...fileId(this.target),
-        attempt,
-        delayMs,
-        message: error.message,
-      }),
-    );
+        attempt: notice.attempt,
+        delayMs: notice.delayMs,
+        message: `${this.target.path}: ${describeRetry(notice)}`,
+      });
+    });
+    if (retried) this.options.progress?.setNote(undefined);
+    return result;
   }
 
   private throwIfAborted(): void {
@@ -445,6 +471,47 @@ const STALE_REASONS: Partial<Record<RestartReason, string>> = {
   'sha256-changed': 'has a new SHA-256 in the manifest',
   'url-changed': 'comes from a new URL and has no SHA-256 to prove it is the same file',
 };
+
+/**
+ * Refuses a first answer that is not the file the manifest describes, before a byte of it is stored: an
+ * HTML page (a dev server's fallback for a missing path answers 200 with its index.html), a size other
+ * than the manifest's, or, for an ONNX file, first bytes that cannot start a ModelProto. Returns the size.
+ */
+async function checkIsTheFile(opened: OpenedRange, target: DownloadTarget): Promise<number> {
+  const { url, bytes, format } = target;
+  const answered = `${url} answered ${opened.status}`;
+  if (/^text\/html\b/i.test(opened.contentType ?? '')) {
+    const size = opened.total === undefined ? 'size not stated' : formatBytes(opened.total);
+    const what = format === 'onnx' ? 'an ONNX model' : 'the file';
+    throw new DownloadError(
+      'not-a-model',
+      `${answered} with text/html (${size}), not ${what}: is the mirror folder (or the manifest's baseUrl) there?`,
+    );
+  }
+  const total = opened.total ?? bytes;
+  if (total === undefined) {
+    throw new DownloadError(
+      'bad-response',
+      `${url}: the server did not state the file's size (CORS hiding Content-Range?)`,
+    );
+  }
+  if (bytes !== undefined && total !== bytes) {
+    throw new DownloadError(
+      'size-mismatch',
+      `${url} is ${total} bytes on the server but ${bytes} in the manifest`,
+    );
+  }
+  if (format === 'onnx') {
+    const first = await opened.body.peek(Math.min(ONNX_HEADER_BYTES, total));
+    if (!canStartOnnxModel(first)) {
+      throw new DownloadError(
+        'not-a-model',
+        `${answered} starting with ${describeBytes(first)}, which cannot begin an ONNX model: is it the right file?`,
+      );
+    }
+  }
+  return total;
+}
 
 /** Failures that a fresh start of the file may cure; the downloader restarts a file once at most. */
 function restartReason(error: unknown): RestartReason | undefined {

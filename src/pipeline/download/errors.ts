@@ -14,16 +14,19 @@ export type DownloadErrorKind =
   | 'stalled' // no bytes arrived for too long
   | 'bad-response' // Content-Range, length or size does not match what was asked for
   | 'size-mismatch' // the server's size differs from the manifest's exact `bytes`
+  | 'not-a-model' // the server answered with something else: an HTML page, or bytes no ONNX model starts with
   | 'file-changed' // the server's file changed while it was being downloaded
-  | 'integrity' // the SHA-256 of the stored file differs from the manifest's
+  | 'integrity' // the stored file's SHA-256 differs from the manifest's, or from the one recorded at download
   | 'quota' // not enough storage
   | 'not-stored'; // a read asked for a file that is not completely stored
 
 export class DownloadError extends PipelineError {
   override name = 'DownloadError';
   readonly kind: DownloadErrorKind;
-  /** Whether trying the same request again may succeed. */
+  /** Whether trying the same request again at once may succeed. */
   readonly retryable: boolean;
+  /** Whether downloading again later resumes past this failure; false when it would only repeat it. */
+  declare readonly resumable: boolean;
   readonly status?: number;
   /** Server-requested delay before a retry, from Retry-After. */
   readonly retryAfterMs?: number;
@@ -31,9 +34,19 @@ export class DownloadError extends PipelineError {
   constructor(
     kind: DownloadErrorKind,
     message: string,
-    details: { retryable?: boolean; status?: number; retryAfterMs?: number; cause?: unknown } = {},
+    details: {
+      retryable?: boolean;
+      /** Defaults to `retryable`: what a retry may cure, a later resume may too. */
+      resumable?: boolean;
+      status?: number;
+      retryAfterMs?: number;
+      cause?: unknown;
+    } = {},
   ) {
-    super(pipelineCode(kind), message, details.cause === undefined ? undefined : { cause: details.cause });
+    super(pipelineCode(kind), message, {
+      cause: details.cause,
+      resumable: details.resumable ?? details.retryable ?? false,
+    });
     this.kind = kind;
     this.retryable = details.retryable ?? false;
     this.status = details.status;
@@ -53,11 +66,9 @@ export class IntegrityError extends DownloadError {
     readonly path: string,
     readonly expectedSha256: string,
     readonly actualSha256: string,
+    message = `${path} failed verification: expected SHA-256 ${expectedSha256}, got ${actualSha256}`,
   ) {
-    super(
-      'integrity',
-      `${path} failed verification: expected SHA-256 ${expectedSha256}, got ${actualSha256}`,
-    );
+    super('integrity', message);
   }
 }
 
@@ -69,7 +80,8 @@ export class QuotaError extends DownloadError {
     readonly availableBytes: number | undefined,
     cause?: unknown,
   ) {
-    super('quota', message, { cause });
+    // Resuming after freeing space continues from what is stored.
+    super('quota', message, { cause, resumable: true });
   }
 }
 

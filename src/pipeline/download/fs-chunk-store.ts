@@ -2,17 +2,22 @@
  * Node only (the self-hosting CLI); the browser bundle never imports this module (see ./node.ts).
  */
 import { constants, type Dirent } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { chunkRange, type ChunkStore, type FileRecord, type StoredFileId } from './chunk-store.js';
+import { chunkRange, isUsable, type ChunkStore, type FileRecord, type StoredFileId } from './chunk-store.js';
 
 /** Hidden folder beside the files, holding one JSON record per file; static servers can ignore it. */
 export const FS_RECORDS_DIR = '.sd-turbo-download';
 
+/** Suffix of a file whose bytes are still arriving or not yet checked. */
+const PARTIAL_SUFFIX = '.partial';
+
 /**
- * Files on disk, laid out as a mirror: chunk bytes are written straight into `<root>/<path>` at their
- * offset, so a finished folder is plain files that any static server can serve; the record lives in
- * `<root>/.sd-turbo-download/<path>.json`. One folder holds one model: the model id is only recorded.
+ * Files on disk, laid out as a mirror: chunk bytes are written straight into `<root>/<path>.partial` at
+ * their offset, and the file is renamed to `<root>/<path>` only once it is complete and its digest
+ * checked, so a mirror never serves unchecked bytes under the real name; a finished folder is plain files
+ * that any static server can serve. The record lives in `<root>/.sd-turbo-download/<path>.json`. One
+ * folder holds one model: the model id is only recorded.
  */
 export class FsChunkStore implements ChunkStore {
   readonly root: string;
@@ -21,9 +26,14 @@ export class FsChunkStore implements ChunkStore {
     this.root = resolve(root);
   }
 
-  /** Where the file's bytes are. */
+  /** Where the file's bytes are once it is complete and checked. */
   filePath(id: StoredFileId): string {
     return this.inside(id.path);
+  }
+
+  /** Where the file's bytes are while it downloads and until its digest is checked. */
+  partialPath(id: StoredFileId): string {
+    return `${this.filePath(id)}${PARTIAL_SUFFIX}`;
   }
 
   async getRecord(id: StoredFileId): Promise<FileRecord | undefined> {
@@ -62,7 +72,7 @@ export class FsChunkStore implements ChunkStore {
   }
 
   async writeChunk(record: FileRecord, index: number, bytes: Uint8Array): Promise<void> {
-    const path = this.filePath(record);
+    const path = this.partialPath(record);
     await mkdir(dirname(path), { recursive: true });
     // Create without truncating: chunks of the same file are written concurrently.
     const file = await open(path, constants.O_RDWR | constants.O_CREAT);
@@ -77,7 +87,7 @@ export class FsChunkStore implements ChunkStore {
   async readChunk(record: FileRecord, index: number): Promise<Uint8Array> {
     const { start, end } = chunkRange(record, index);
     const bytes = new Uint8Array(end - start);
-    const file = await open(this.filePath(record), 'r');
+    const file = await open(this.dataPath(record), 'r');
     try {
       const { bytesRead } = await file.read(bytes, 0, bytes.byteLength, start);
       if (bytesRead !== bytes.byteLength)
@@ -91,6 +101,21 @@ export class FsChunkStore implements ChunkStore {
   async deleteFile(id: StoredFileId): Promise<void> {
     await rm(this.recordPath(id), { force: true });
     await rm(this.filePath(id), { force: true });
+    await rm(this.partialPath(id), { force: true });
+  }
+
+  /** Renames `<path>.partial` to `<path>`; already done when only the final file is there. */
+  async commitFile(record: FileRecord): Promise<void> {
+    try {
+      await rename(this.partialPath(record), this.filePath(record));
+    } catch (error) {
+      if (!isNotFound(error) || !(await exists(this.filePath(record)))) throw error;
+    }
+  }
+
+  /** The file's bytes: under the final name once the record says it is usable (and so committed). */
+  private dataPath(record: FileRecord): string {
+    return isUsable(record) ? this.filePath(record) : this.partialPath(record);
   }
 
   private recordPath(id: StoredFileId): string {
@@ -105,6 +130,16 @@ export class FsChunkStore implements ChunkStore {
       throw new Error(`file path ${JSON.stringify(path)} leaves the folder ${this.root}`);
     }
     return full;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
   }
 }
 

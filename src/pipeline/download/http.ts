@@ -14,6 +14,10 @@ export interface HttpContext {
 
 /** An open response. Its body starts at byte `start` of the file. */
 export interface OpenedRange {
+  /** 206, or 200 when the server sends the whole file. */
+  status: number;
+  /** The Content-Type header, when there is one. */
+  contentType?: string;
   start: number;
   /** The whole file's size, when the response states it. */
   total?: number;
@@ -65,11 +69,13 @@ function checkResponse(
   end: number | undefined,
 ): Omit<OpenedRange, 'body'> {
   const etag = response.headers.get('ETag') ?? undefined;
+  const contentType = response.headers.get('Content-Type') ?? undefined;
+  const { status } = response;
   const length = headerNumber(response, 'Content-Length');
-  if (response.status === 200) {
+  if (status === 200) {
     // With Content-Encoding the length is the compressed one, not the file's.
     const encoded = (response.headers.get('Content-Encoding') ?? 'identity') !== 'identity';
-    return { start: 0, total: encoded ? undefined : length, etag, partial: false };
+    return { status, contentType, start: 0, total: encoded ? undefined : length, etag, partial: false };
   }
   if (response.status !== 206) throw statusError(response, url);
 
@@ -91,7 +97,7 @@ function checkResponse(
       { retryable: true },
     );
   }
-  return { start, total: got.total, etag, partial: true };
+  return { status, contentType, start, total: got.total, etag, partial: true };
 }
 
 /** 'bytes 0-99/1000' → [0, 100) of 1000; total undefined for '*'. */
@@ -105,18 +111,21 @@ export function parseContentRange(
   return { start, end: last + 1, total: match[3] === '*' ? undefined : Number(match[3]) };
 }
 
+/** Statuses that say the file is not on the server at that URL: asking again, now or later, repeats them. */
+const NOT_THERE = new Set([403, 404, 410]);
+
 function statusError(response: Response, url: string): DownloadError {
   const { status } = response;
   const transient = status === 408 || status === 429 || status >= 500;
-  return new DownloadError(
-    'http',
-    `HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''} for ${url}`,
-    {
-      status,
-      retryable: transient,
-      retryAfterMs: transient ? parseRetryAfter(response.headers.get('Retry-After')) : undefined,
-    },
-  );
+  const answer = `HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''} for ${url}`;
+  const hint = NOT_THERE.has(status)
+    ? ": the file is not on that server; check the mirror URL, or the manifest's baseUrl and file path"
+    : '';
+  return new DownloadError('http', answer + hint, {
+    status,
+    retryable: transient,
+    retryAfterMs: transient ? parseRetryAfter(response.headers.get('Retry-After')) : undefined,
+  });
 }
 
 function headerNumber(response: Response, name: string): number | undefined {
@@ -127,6 +136,8 @@ function headerNumber(response: Response, name: string): number | undefined {
 /** A response body read piece by piece into buffers the caller sizes; never buffers the whole body. */
 export class BodyReader {
   private readonly source: BodySource | undefined;
+  /** Bytes read by `peek` and not yet handed out by a read. */
+  private peeked: Uint8Array = new Uint8Array(0);
 
   constructor(
     response: Response,
@@ -146,6 +157,13 @@ export class BodyReader {
       onData?.(piece.byteLength);
     }
     return new Uint8Array(buffer, 0, length);
+  }
+
+  /** The next `length` bytes, which the next reads return again: a look at the body before it is stored. */
+  async peek(length: number): Promise<Uint8Array> {
+    const bytes = await this.readExactly(length);
+    this.peeked = bytes;
+    return bytes;
   }
 
   /** Reads and drops `length` bytes (the server sent bytes we already have). */
@@ -179,6 +197,12 @@ export class BodyReader {
 
   /** Fills the start of `target` with at least one byte; the body ending first is a network error. */
   private async read(target: Bytes): Promise<Bytes> {
+    if (this.peeked.byteLength > 0) {
+      const piece = this.peeked.subarray(0, target.byteLength);
+      this.peeked = this.peeked.subarray(piece.byteLength);
+      target.set(piece);
+      return target.subarray(0, piece.byteLength);
+    }
     const piece = this.source && (await this.scope.guard(this.source.readInto(target), this.url));
     if (piece === undefined) {
       throw new DownloadError('network', `${this.url}: the connection closed before the range was complete`, {

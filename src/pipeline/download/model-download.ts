@@ -37,9 +37,9 @@ export interface DownloadModelOptions extends Omit<ChunkedDownloaderOptions, 'pr
 }
 
 /**
- * Makes every file of the model complete (and verified where the manifest gives a hash) in `store`,
- * fetching only what is missing. One download per model runs at a time across tabs: a second caller
- * waits (reporting the other's progress) and then finds the files stored.
+ * Makes every file of the model complete in `store`, its SHA-256 verified where the manifest gives one
+ * and recorded where it does not, fetching only what is missing. One download per model runs at a time
+ * across tabs: a second caller waits (reporting the other's progress) and then finds the files stored.
  */
 export function downloadModel(
   model: ModelEntry,
@@ -98,7 +98,15 @@ function modelFiles(model: ModelEntry, options: DownloadModelOptions): ModelFile
     return {
       stage,
       file,
-      target: { modelId: model.id, path: file.path, url, bytes: file.bytes, sha256: file.sha256 },
+      // Every stage's file is an ONNX model: a first answer that cannot start one is refused.
+      target: {
+        modelId: model.id,
+        path: file.path,
+        url,
+        bytes: file.bytes,
+        sha256: file.sha256,
+        format: 'onnx',
+      },
     };
   });
 }
@@ -123,7 +131,7 @@ async function bytesStillNeeded(
   return needed;
 }
 
-/** One stage's file, ready for `ort.InferenceSession.create(bytes)`. */
+/** One stage's file, ready for `ort.InferenceSession.create(bytes)`, checked against its digest as it is read. */
 export function loadModelFile(model: ModelEntry, stage: StageName, store: ChunkStore): Promise<Uint8Array> {
   return readStoredFile(store, { modelId: model.id, path: model.stages[stage].file.path });
 }
@@ -143,7 +151,7 @@ export interface ModelStorageStatus {
   bytesStored: number;
   /** Exact where known (stored or in the manifest), else the manifest's estimate. */
   bytesTotal: number;
-  /** Every file is stored, complete and (where hashed) verified: the model loads without the network. */
+  /** Every file is stored, complete, and its digest verified or recorded: the model loads without the network. */
   complete: boolean;
 }
 

@@ -20,6 +20,8 @@ export interface DownloadProgress {
   /** Seconds left at that rate; undefined while the rate is unknown. */
   etaSeconds: number | undefined;
   files: FileProgress[];
+  /** Something worth telling the user now: a retry under way and its attempt count, a file started over. */
+  note?: string;
 }
 
 export interface ProgressOptions {
@@ -70,6 +72,7 @@ export class ProgressTracker {
   private received = 0;
   private rate: number | undefined;
   private lastReport = -Infinity;
+  private note: string | undefined;
 
   constructor(
     readonly modelId: string,
@@ -90,6 +93,12 @@ export class ProgressTracker {
   setState(path: string, state: FileState): void {
     const file = this.file(path);
     file.state = state;
+    this.report(true);
+  }
+
+  /** Sets (or with undefined clears) the note and reports at once, so that a retry never goes unseen. */
+  setNote(note: string | undefined): void {
+    this.note = note;
     this.report(true);
   }
 
@@ -118,6 +127,7 @@ export class ProgressTracker {
       bytesPerSecond: rate,
       etaSeconds: rate > 0 ? Math.max(0, bytesTotal - bytesDone) / rate : undefined,
       files,
+      ...(this.note === undefined ? {} : { note: this.note }),
     };
   }
 

@@ -21,9 +21,17 @@ export const DEFAULT_RETRY: RetryOptions = {
 };
 
 export interface RetryNotice {
+  /** The attempt that failed; the next one is `attempt + 1` of `maxAttempts`. */
   attempt: number;
+  maxAttempts: number;
   delayMs: number;
   error: DownloadError;
+}
+
+/** '<what failed>; retrying in 1.0 s (attempt 2 of 6)': what a progress note or a log line says. */
+export function describeRetry({ attempt, maxAttempts, delayMs, error }: RetryNotice): string {
+  const seconds = (delayMs / 1000).toFixed(1);
+  return `${error.message}; retrying in ${seconds} s (attempt ${attempt + 1} of ${maxAttempts})`;
 }
 
 /** Runs `request` until it succeeds, fails for good, or retries run out. */
@@ -41,11 +49,12 @@ export async function withRetry<T>(
       if (attempt >= options.maxAttempts) {
         throw new DownloadError(error.kind, `${error.message} (gave up after ${attempt} attempts)`, {
           status: error.status,
+          resumable: true,
           cause: error,
         });
       }
       const delayMs = retryDelay(error, attempt, options);
-      onRetry?.({ attempt, delayMs, error });
+      onRetry?.({ attempt, maxAttempts: options.maxAttempts, delayMs, error });
       await options.sleep(delayMs, signal);
     }
   }
@@ -57,7 +66,7 @@ function retryDelay(error: DownloadError, attempt: number, options: RetryOptions
       throw new DownloadError(
         error.kind,
         `${error.message}; the server asks to retry after ${Math.round(error.retryAfterMs / 1000)} s`,
-        { status: error.status, cause: error },
+        { status: error.status, resumable: true, cause: error },
       );
     }
     return error.retryAfterMs;

@@ -1,18 +1,23 @@
 /** Reading and managing what is stored: loading a file for ORT, listing, verifying and deleting models. */
-import { chunkCount, chunkRange, isComplete, isUsable, storedBytes } from './chunk-store.js';
+import { chunkCount, chunkRange, expectedDigest, isComplete, isUsable, storedBytes } from './chunk-store.js';
 import type { ChunkStore, FileRecord, StoredFileId } from './chunk-store.js';
 import { defaultLockManager, withModelLock, type LockManagerLike } from './cross-tab.js';
-import { DownloadError } from './errors.js';
-import { hashStoredFile } from './file-hasher.js';
+import { DownloadError, IntegrityError } from './errors.js';
+import { hashStoredFile, InOrderFileHasher } from './file-hasher.js';
+
+/** Chunks read and not yet hashed while a file loads: the hash keeps pace without holding the file twice. */
+const LOAD_CHUNKS_IN_HASH = 3;
 
 /**
  * The whole stored file as one Uint8Array, allocated once at its exact size with each chunk copied
- * straight into place: ready for `ort.InferenceSession.create(bytes)`. Only complete files, and only
- * verified ones when the manifest gave a hash.
+ * straight into place: ready for `ort.InferenceSession.create(bytes)`. Only complete files with a settled
+ * digest, and each load checks the bytes against it: every chunk goes to the hash Worker as it is read,
+ * so hashing overlaps reading, and a file changed in storage since its download is refused as corrupt.
  */
 export async function readStoredFile(store: ChunkStore, id: StoredFileId): Promise<Uint8Array> {
   const record = await store.getRecord(id);
-  if (!record || !isUsable(record)) {
+  const expected = record && isUsable(record) ? expectedDigest(record) : undefined;
+  if (!record || expected === undefined) {
     const state = !record
       ? 'not stored'
       : isComplete(record)
@@ -21,21 +26,54 @@ export async function readStoredFile(store: ChunkStore, id: StoredFileId): Promi
     throw new DownloadError(
       'not-stored',
       `${id.path} of model ${id.modelId} is ${state}; download the model first`,
+      { resumable: true },
     );
   }
   const bytes = new Uint8Array(record.size);
-  for (let index = 0; index < chunkCount(record); index++) {
-    const { start, end } = chunkRange(record, index);
-    const chunk = await store.readChunk(record, index);
-    if (chunk.byteLength !== end - start) {
-      throw new DownloadError(
-        'not-stored',
-        `chunk ${index} of ${id.path} has ${chunk.byteLength} bytes, not ${end - start}`,
-      );
+  // Every chunk is handed over as soon as it is read: the hasher never reads the store itself.
+  const hasher = new InOrderFileHasher(store, record, () => false, {
+    maxChunksInMemory: LOAD_CHUNKS_IN_HASH,
+  });
+  try {
+    for (let index = 0; index < chunkCount(record); index++) {
+      await hasher.reserve();
+      const chunk = await readChunkOf(store, record, index).catch((error: unknown) => {
+        hasher.release();
+        throw error;
+      });
+      bytes.set(chunk, chunkRange(record, index).start);
+      // After the copy: the hasher may transfer the chunk's buffer to its Worker.
+      hasher.accept(index, chunk);
     }
-    bytes.set(chunk, start);
+    const actual = await hasher.digest();
+    if (actual !== expected) throw corruptInStorage(record, expected, actual);
+  } finally {
+    hasher.close();
   }
   return bytes;
+}
+
+async function readChunkOf(store: ChunkStore, record: FileRecord, index: number): Promise<Uint8Array> {
+  const { start, end } = chunkRange(record, index);
+  const chunk = await store.readChunk(record, index);
+  if (chunk.byteLength !== end - start) {
+    throw new DownloadError(
+      'not-stored',
+      `chunk ${index} of ${record.path} has ${chunk.byteLength} bytes, not ${end - start}`,
+    );
+  }
+  return chunk;
+}
+
+function corruptInStorage(record: FileRecord, expected: string, actual: string): IntegrityError {
+  const since = record.sha256 === undefined ? 'recorded when it was downloaded' : 'the manifest gives';
+  return new IntegrityError(
+    record.path,
+    expected,
+    actual,
+    `${record.path} of model ${record.modelId} is corrupt in storage: its SHA-256 is ${actual}, ` +
+      `not the ${expected} ${since}. Delete it and download it again.`,
+  );
 }
 
 export interface StoredFileSummary {
@@ -91,8 +129,9 @@ function summarize(record: FileRecord): StoredFileSummary {
 export interface FileVerification {
   path: string;
   /**
-   * 'ok': the hash matches; 'mismatch': it does not, and the file was deleted; 'incomplete': chunks are
-   * missing; 'no-hash': complete, but the manifest gave no hash to check (`actualSha256` is computed).
+   * 'ok': the hash matches (the manifest's, else the one recorded at download); 'mismatch': it does not,
+   * and the file was deleted; 'incomplete': chunks are missing; 'no-hash': complete, but there is no hash
+   * to check (`actualSha256` is computed).
    */
   status: 'ok' | 'mismatch' | 'incomplete' | 'no-hash';
   expectedSha256?: string;
@@ -121,12 +160,14 @@ async function verifyRecord(
   record: FileRecord,
   signal?: AbortSignal,
 ): Promise<FileVerification> {
-  const { path, sha256: expectedSha256 } = record;
+  const { path } = record;
+  const expectedSha256 = expectedDigest(record);
   if (!isComplete(record)) return { path, status: 'incomplete', expectedSha256 };
   const actualSha256 = await hashStoredFile(store, record, signal);
   if (expectedSha256 === undefined) return { path, status: 'no-hash', actualSha256 };
   const ok = actualSha256 === expectedSha256;
-  if (ok) await store.putRecord({ ...record, verified: true, updatedAt: Date.now() });
+  if (ok && record.sha256 !== undefined)
+    await store.putRecord({ ...record, verified: true, updatedAt: Date.now() });
   else await store.deleteFile(record);
   return { path, status: ok ? 'ok' : 'mismatch', expectedSha256, actualSha256 };
 }
