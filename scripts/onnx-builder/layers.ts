@@ -69,14 +69,12 @@ export class Layers {
    * GroupNorm as the opset-17 exports spell it: Reshape to [N, groups, -1], InstanceNormalization with unit
    * scale, Reshape back, then the per-channel affine. (GroupNormalization-18 has no WebGPU kernel in ORT-web.)
    */
-  groupNorm(name: string, x: string, channels: number, groups: number): string {
+  groupNorm(name: string, x: string, channels: number, groups: number, epsilon = NORM_EPSILON): string {
     const g = this.graph;
     const grouped = g.node('Reshape', [x, g.int64(`${name}.grouped_shape`, [3], [0, groups, -1])]);
     const ones = g.weight(`${name}.instance_scale`, [groups], new Float32Array(groups).fill(1));
     const zeros = g.weight(`${name}.instance_bias`, [groups], new Float32Array(groups));
-    const normed = g.node('InstanceNormalization', [grouped, ones, zeros], {
-      epsilon: { float: NORM_EPSILON },
-    });
+    const normed = g.node('InstanceNormalization', [grouped, ones, zeros], { epsilon: { float: epsilon } });
     const restored = g.node('Reshape', [normed, g.node('Shape', [x])]);
     const scale = this.nearOneVector(`${name}.weight`, channels, [channels, 1, 1]);
     const bias = this.smallVector(`${name}.bias`, channels, [channels, 1, 1]);

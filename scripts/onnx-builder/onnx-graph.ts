@@ -117,15 +117,27 @@ export class GraphBuilder {
 
   /** Appends a node and returns the name of its (single) output. */
   node(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}): string {
-    const output = this.uniqueName(opType);
+    return this.nodeWithOutputs(opType, inputs, 1, attributes)[0];
+  }
+
+  /** Appends a node with several outputs (Split) and returns their names. */
+  nodeWithOutputs(
+    opType: string,
+    inputs: string[],
+    outputCount: number,
+    attributes: Record<string, AttributeValue> = {},
+  ): string[] {
+    const name = this.uniqueName(opType);
+    const outputs = [name];
+    for (let index = 1; index < outputCount; index++) outputs.push(this.claim(`${name}:${index}`));
     this.nodes.push({
       opType,
-      name: output,
+      name,
       input: inputs,
-      output: [output],
-      attribute: Object.entries(attributes).map(([name, value]) => attribute(name, value)),
+      output: outputs,
+      attribute: Object.entries(attributes).map(([key, value]) => attribute(key, value)),
     });
-    return output;
+    return outputs;
   }
 
   cast(x: string, to: ElementType): string {
