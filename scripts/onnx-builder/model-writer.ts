@@ -57,6 +57,11 @@ export async function writeModelFile(
   return { bytes: written, sha256: hash.digest('hex') };
 }
 
+/** The size of the file writeModelFile would write, computed without drawing any weight. */
+export function plannedFileBytes(parts: ModelParts): number {
+  return planLayout(parts).totalLength;
+}
+
 /**
  * Writes the model next to `target` under a temporary name, then renames it into place, unless `target`
  * already holds exactly those bytes (then it is left untouched). A dev server running meanwhile never

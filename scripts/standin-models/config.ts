@@ -102,8 +102,8 @@ export const NARROW_ARCHITECTURE: StandinArchitecture = {
   vaeDecoder: {
     latentChannels: 4,
     imageChannels: 3,
-    blockChannels: [4, 8, 8, 8],
-    layersPerBlock: 1,
+    blockChannels: [4, 4, 8, 8],
+    layersPerBlock: 0,
     groups: 2,
   },
   latentSize: 64,
