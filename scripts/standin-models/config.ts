@@ -1,8 +1,9 @@
 /**
  * The stand-in models' architectures and the sets generated. `SD_TURBO_ARCHITECTURE` is SD-Turbo's own
  * (OpenCLIP ViT-H text tower as SD 2.x uses it, the SD 2.1 UNet, the SD VAE decoder); `NARROW_ARCHITECTURE`
- * is the same topology at full spatial size (77 tokens, 64x64 latents, 512x512 pixels) with narrow
- * widths and fewer layers, small enough for SwiftShader's ~0.3 GFLOP/s.
+ * is the same topology at full spatial size (77 tokens, 64x64 latents, attention over 4096 positions,
+ * 512x512 pixels) with narrow widths and fewer layers, so that headless Chromium's SwiftShader makes an
+ * image in under a minute.
  */
 import type { FloatType } from '../onnx-builder/onnx-graph.js';
 
@@ -94,6 +95,8 @@ export const NARROW_ARCHITECTURE: StandinArchitecture = {
     latentChannels: 4,
     blockChannels: [8, 16, 32, 32],
     attentionBlocks: [true, true, true, false],
+    // The fewest that keep the real block structure: three transformers (one down, two up) attend over
+    // all 4096 positions of the 64x64 latent, about 10 s each on SwiftShader.
     layersPerBlock: 1,
     headDim: 8,
     groups: 4,
@@ -102,6 +105,9 @@ export const NARROW_ARCHITECTURE: StandinArchitecture = {
   vaeDecoder: {
     latentChannels: 4,
     imageChannels: 3,
+    // One ResNet per up block (the real has three), and no channel change at 512x512 (which would add a
+    // shortcut conv): on SwiftShader each conv at 512x512 costs seconds whatever its width, as ORT's
+    // tiled conv and transpose kernels cost about a millisecond per workgroup there.
     blockChannels: [4, 4, 8, 8],
     layersPerBlock: 0,
     groups: 2,
