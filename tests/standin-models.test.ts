@@ -23,9 +23,11 @@ import {
   STANDIN_MODEL_SETS,
   STANDIN_MODELS_DIR,
   STANDIN_STAGE_BUILDERS,
+  largestTensorBytes,
   writeStandinModels,
   type StandinModelSet,
 } from '../scripts/standin-models/index';
+import { SD_TURBO_ARCHITECTURE } from '../scripts/standin-models/config';
 import { REPO_ROOT, STAGE_PATHS } from '../scripts/tiny-models/index';
 
 const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNamespace };
@@ -107,6 +109,21 @@ describe('narrow files and the generated manifest', () => {
         });
       }
     }
+  });
+
+  it('states requirements derived from each architecture, as sd-turbo states its own', () => {
+    const narrow = getModel(manifest, 'standin-narrow-fp32');
+    // One head of 4096 x 4096 FP32 attention scores is the narrow set's largest tensor.
+    expect(narrow.requires.webgpu).toEqual({
+      shaderF16: false,
+      maxStorageBufferBindingSize: 4096 * 4096 * 4,
+      maxBufferSize: 4096 * 4096 * 4,
+    });
+    expect(getModel(manifest, 'standin-narrow-fp16').requires.webgpu).toMatchObject({ shaderF16: true });
+    expect(narrow.requires.wasm).not.toBe(false);
+    expect(largestTensorBytes(SD_TURBO_ARCHITECTURE, 2)).toBe(
+      reference.requires.webgpu && reference.requires.webgpu.maxStorageBufferBindingSize,
+    );
   });
 
   it('skips files that are already current', async () => {
