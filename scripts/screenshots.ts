@@ -46,6 +46,7 @@ async function happyPath(page: Page, baseUrl: string, shot: Shot): Promise<void>
     await image;
   }
   await page.evaluate(() => document.querySelector('sd-turbo')!.removeAttribute('seed'));
+  await page.getByText('Settings', { exact: true }).click();
   await shot('image');
   // A reload forgets the loaded model: the next Generate shows the busy state while the model loads.
   await page.reload();
@@ -78,9 +79,9 @@ async function main(): Promise<void> {
         for (const path of [happyPath, errorPath]) {
           const [context, page] = await newPage(browser, width, scheme);
           const shot: Shot = async (state) => {
-            await page.screenshot({ path: `${OUT}/app-${state}-${width}-${scheme}.png` });
+            await page.screenshot({ path: `${OUT}/app-${state}-${width}-${scheme}.png`, fullPage: true });
             if (state === 'image' && width === 1280 && scheme === 'light') {
-              await page.screenshot({ path: `${OUT}/hero.png` });
+              await page.screenshot({ path: `${OUT}/hero.png`, fullPage: true });
             }
             console.log(`${state} ${width} ${scheme}`);
           };

@@ -22,6 +22,12 @@ export const partStyles = css`
   button.generate {
     min-width: 9ch;
   }
+  /* On a phone Generate is a full-width bar, with seed and steps on the line below. */
+  @container (max-width: 480px) {
+    button.generate {
+      flex-basis: 100%;
+    }
+  }
   .field-error {
     color: var(--_error);
     font-size: 0.85em;
@@ -52,7 +58,7 @@ export const partStyles = css`
   /* The whole image, its caption and the gallery fit one screen. */
   .stage {
     position: relative;
-    width: min(100%, 60vh);
+    width: min(100%, 56vh);
   }
   .stage.busy :is(canvas.image, .placeholder) {
     opacity: 0.35;
