@@ -12,6 +12,7 @@ import {
   type ModelEntry,
   type ModelProgress,
   type ProviderPreference,
+  type RequirementCheck,
   type StoredModel,
 } from '../pipeline/index.js';
 import type { Phase } from './controllers/model-controller.js';
@@ -30,6 +31,16 @@ function fileBytes(model: ModelEntry): { path: string; bytes: number }[] {
     path: file.path,
     bytes: file.bytes ?? file.approxBytes ?? 0,
   }));
+}
+
+/** Each reason once, with the providers it stops: ["WebGPU", "…shader-f16…"], ["wasm (CPU)", "…memory…"]. */
+function unmetByLack(check: RequirementCheck): [string, string][] {
+  const providers = new Map<string, string[]>();
+  const add = (label: string, unmet: { lack: string }[]) =>
+    unmet.forEach(({ lack }) => providers.set(lack, [...(providers.get(lack) ?? []), label]));
+  add('WebGPU', check.webgpu.unmet);
+  add('wasm (CPU)', check.wasm.unmet);
+  return [...providers].map(([lack, labels]) => [labels.join(' and '), lack]);
 }
 
 export class FirstRunPanel extends LightElement {
@@ -67,14 +78,14 @@ export class FirstRunPanel extends LightElement {
   /** Instead of a download that cannot end in an image: what this device lacks, each reason once. */
   private renderUnsupported(model: ModelEntry, device: DeviceCapabilities): TemplateResult {
     const check = checkRequirements(model, device);
-    const lacks = [...new Set([...check.webgpu.unmet, ...check.wasm.unmet].map((unmet) => unmet.lack))];
+    const lacks = unmetByLack(check);
     const runnable = this.models.filter((other) => canRun(checkRequirements(other, device), 'auto'));
     return html`
       <section class="panel" part="first-run unsupported" aria-labelledby="first-run-title">
         <h2 id="first-run-title">This device cannot run ${model.name}</h2>
         <p>Nothing is downloaded: the download could not end in an image here.</p>
         <ul part="unmet-requirements">
-          ${lacks.map((lack) => html`<li>${lack}</li>`)}
+          ${lacks.map(([providers, lack]) => html`<li><strong>${providers}:</strong> ${lack}</li>`)}
         </ul>
         <p part="requirement-advice">${requirementAdvice(check, 'auto')}</p>
         <div class="row">

@@ -71,14 +71,14 @@ export class SdTurboCore extends LitElement {
   @property({ type: Boolean, reflect: true, attribute: 'test-models' }) testModels = false;
 
   /** The seed as given or typed; kept when it is not a seed, so the control shows it with its error. */
-  @state() seedText = '';
-  @state() tokens?: TokenCount;
-  @state() problem?: Problem;
-  @state() notice = '';
-  @state() announcement = '';
+  @state() protected seedText = '';
+  @state() protected tokens?: TokenCount;
+  @state() protected problem?: Problem;
+  @state() protected notice = '';
+  @state() protected announcement = '';
   @query('sd-toast-stack') protected toastStack?: ToastStack;
 
-  readonly models = new ModelController(this, {
+  protected readonly models = new ModelController(this, {
     manifestUrl: () => this.manifestUrl,
     requestedModel: () => (this.model && !isManifestUrl(this.model) ? this.model : undefined),
     provider: () => this.provider,
@@ -91,7 +91,7 @@ export class SdTurboCore extends LitElement {
     ready: (loaded) => this.onReady(loaded),
     deviceLost: (error) => this.onDeviceLost(error),
   });
-  readonly generator = new GeneratorController(this);
+  protected readonly generator = new GeneratorController(this);
   /** Errors already shown, so one failure seen by both load() and generate() is reported once. */
   protected readonly reported = new WeakSet<object>();
   private countedKey?: string;
@@ -131,7 +131,7 @@ export class SdTurboCore extends LitElement {
   }
 
   /** Why the current seed, steps or provider cannot be used, per control; empty when all can. */
-  get inputProblems(): { seed?: string; steps?: string; provider?: string } {
+  protected get inputProblems(): { seed?: string; steps?: string; provider?: string } {
     return {
       seed: this.seedText === '' ? undefined : seedProblem(this.seedText),
       steps: stepsProblem(this.steps),

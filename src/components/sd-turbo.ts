@@ -179,9 +179,11 @@ export class SdTurboElement extends SdTurboCore {
 
   private renderFirstRun(): TemplateResult {
     const models = this.models;
+    // A load that an image waits for is shown by the result view's busy state, not a second panel.
+    const phase = models.phase === 'loading' && this.busy ? 'ready' : models.phase;
     return html`<sd-first-run-panel
       .actions=${this.firstRunActions}
-      .phase=${models.phase === 'loading' && this.busy ? 'ready' : models.phase}
+      .phase=${phase}
       .model=${models.model}
       .models=${models.manifest?.models ?? []}
       .device=${models.device}

@@ -2,7 +2,7 @@
  * The first-run download of one model: start or join it, pause it (what is stored stays), delete a partial
  * download, and progress that only moves forward — a resumed download re-reports from what is stored.
  */
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { ReactiveControllerHost } from 'lit';
 import { isAbortError, type GeneratorClient, type ModelProgress } from '../../pipeline/index.js';
 import { percent } from '../format.js';
 import { sharedDownload, stopDownload } from '../shared-download.js';
@@ -26,7 +26,8 @@ export function forwardOnly(previous: ModelProgress | undefined, next: ModelProg
   };
 }
 
-export class DownloadController implements ReactiveController {
+/** Owned by ModelController, whose host it asks to re-render; it has no lifecycle of its own. */
+export class DownloadController {
   /** The latest progress of the download or load, as shown. */
   progress?: ModelProgress;
   /** The browser's answer to navigator.storage.persist() once a download has started. */
@@ -36,11 +37,7 @@ export class DownloadController implements ReactiveController {
   constructor(
     private readonly host: ReactiveControllerHost,
     private readonly feedback: DownloadFeedback,
-  ) {
-    host.addController(this);
-  }
-
-  hostConnected(): void {}
+  ) {}
 
   /** Resolves when the model is stored; rejects with an AbortError when paused. */
   async download(client: GeneratorClient, modelId: string, mirrorBaseUrl: string | undefined): Promise<void> {
