@@ -8,7 +8,8 @@ import {
 import type { ModelEntry } from './manifest-types.js';
 
 export type ProviderPreference = 'auto' | 'webgpu' | 'wasm';
-export type ExecutionProvider = 'webgpu' | 'wasm';
+/** ORT execution providers the pipeline runs on; 'cpu' is onnxruntime-node's (Node only, see src/node). */
+export type ExecutionProvider = 'webgpu' | 'wasm' | 'cpu';
 
 /** What the pipeline will run on, and why: shown to the user, so it is worded for people. */
 export interface ProviderChoice {

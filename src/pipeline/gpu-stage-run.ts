@@ -1,7 +1,8 @@
-import * as ort from 'onnxruntime-web/webgpu';
+import type * as ort from 'onnxruntime-web/webgpu';
 import { PipelineError } from './errors.js';
 import { LatentKernels, paddedRowBytes, type GpuFloatType } from './latent-kernels.js';
 import type { ModelEntry, TensorElementType } from './manifest-types.js';
+import type { OrtRuntime } from './ort-runtime.js';
 import { bytesPerElement, scalarData, type StageRun } from './stage-run.js';
 import type { StageSessions } from './stage-sessions.js';
 
@@ -29,6 +30,7 @@ export class GpuStageRun implements StageRun {
     private readonly model: ModelEntry,
     private readonly sessions: StageSessions,
     private readonly device: GPUDevice,
+    private readonly runtime: OrtRuntime,
   ) {
     const { channels, height, width } = model.latent;
     const stages = model.stages;
@@ -46,7 +48,7 @@ export class GpuStageRun implements StageRun {
         label,
       );
     const tensor = (buffer: GPUBuffer, type: TensorElementType, dims: number[]) =>
-      ort.Tensor.fromGpuBuffer(buffer, { dataType: type as ort.Tensor.GpuBufferDataTypes, dims });
+      runtime.Tensor.fromGpuBuffer(buffer, { dataType: type as ort.Tensor.GpuBufferDataTypes, dims });
 
     const idsType = stages.textEncoder.inputs.inputIds.type;
     const hiddenType = stages.textEncoder.outputs.hiddenStates.type;
@@ -136,7 +138,7 @@ export class GpuStageRun implements StageRun {
     const { inputs, outputs } = this.model.stages.unet;
     // The timestep stays a CPU tensor: exports turn it into an embedding through int64 ops that ORT runs on
     // its CPU EP, so a GPU copy would cost one read-back per step.
-    const timestepTensor = new ort.Tensor(
+    const timestepTensor = new this.runtime.Tensor(
       inputs.timestep.type,
       scalarData(inputs.timestep.type, timestep),
       [1],

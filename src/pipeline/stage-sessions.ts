@@ -1,8 +1,9 @@
-import * as ort from 'onnxruntime-web/webgpu';
+import type * as ort from 'onnxruntime-web/webgpu';
 import { PipelineError } from './errors.js';
 import type { ExecutionProvider } from './execution-provider.js';
 import type { ModelEntry, ModelFile, StageName, TensorSpec } from './manifest-types.js';
 import { OnnxFormatError, externalizeInitializers, type ExternalizedModel } from './onnx-external-data.js';
+import type { OrtRuntime } from './ort-runtime.js';
 
 /** A stage's `.onnx` file as stored: one protobuf with its weights embedded. */
 export type StageSource = Uint8Array;
@@ -15,6 +16,8 @@ export interface StageSessions {
 }
 
 export interface SessionSettings {
+  /** The ONNX Runtime build that creates the sessions (onnxruntime-web or onnxruntime-node). */
+  runtime: OrtRuntime;
   provider: ExecutionProvider;
   /** Keep outputs on the GPU (WebGPU only). */
   gpuOutputs: boolean;
@@ -90,7 +93,7 @@ async function createStageSession(
   let session: ort.InferenceSession;
   try {
     const options = { ...sessionOptions(model, stage, settings), externalData: [externalData] };
-    session = await ort.InferenceSession.create(graph, options);
+    session = await settings.runtime.InferenceSession.create(graph, options);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new PipelineError(
