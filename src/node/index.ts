@@ -109,7 +109,13 @@ async function localFilePath(url: string, manifestUrl: string): Promise<string> 
   const relativePath = direct.startsWith(manifestDir) ? direct.slice(manifestDir.length) : undefined;
   const candidates = relativePath ? [direct, join(manifestDir, 'public', relativePath)] : [direct];
   for (const candidate of candidates) {
-    if (await stat(candidate).then((found) => found.isFile(), () => false)) return candidate;
+    if (
+      await stat(candidate).then(
+        (found) => found.isFile(),
+        () => false,
+      )
+    )
+      return candidate;
   }
   throw new PipelineError('not-loaded', `No model file at ${candidates.join(' or ')}.`);
 }
@@ -171,7 +177,7 @@ function webGpuAdvice(error: unknown): unknown {
   return new PipelineError(
     error.code,
     `${error.message}\nonnxruntime-node's WebGPU EP found no adapter: Dawn needs a Vulkan loader ` +
-      '(libvulkan.so.1) and a driver. Without a GPU, Chromium\'s SwiftShader works: run with ' +
+      "(libvulkan.so.1) and a driver. Without a GPU, Chromium's SwiftShader works: run with " +
       'LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json',
     { cause: error },
   );

@@ -30,7 +30,9 @@ export function encodePng(
   text: Record<string, string> = {},
 ): Uint8Array {
   if (pixels.length !== width * height * 4) {
-    throw new Error(`Expected ${width * height * 4} RGBA bytes for ${width}x${height}, got ${pixels.length}.`);
+    throw new Error(
+      `Expected ${width * height * 4} RGBA bytes for ${width}x${height}, got ${pixels.length}.`,
+    );
   }
   const header = new Uint8Array(13);
   const headerView = new DataView(header.buffer);
