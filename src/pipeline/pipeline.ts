@@ -11,6 +11,7 @@ import { GpuStageRun } from './gpu-stage-run.js';
 import type { ModelEntry } from './manifest-types.js';
 import type { OrtRuntime } from './ort-runtime.js';
 import { ortWebRuntime } from './ort-web-runtime.js';
+import type { WebNnDeviceType } from './webnn.js';
 import type { StageRun } from './stage-run.js';
 import {
   createStageSessions,
@@ -24,6 +25,8 @@ export type TensorResidency = 'gpu' | 'cpu';
 
 export interface PipelineOptions {
   provider?: ProviderPreference;
+  /** For `provider: 'webnn'`: the MLContext device type (default 'gpu'). */
+  webnnDeviceType?: WebNnDeviceType;
   /** Default 'gpu' on WebGPU; always 'cpu' on wasm. */
   residency?: TensorResidency;
   loadStage: StageLoader;
@@ -144,12 +147,14 @@ export class TextToImagePipeline {
     }
     const runtime = options.runtime?.ort ?? ortWebRuntime;
     const provider =
-      options.runtime?.provider ?? (await chooseExecutionProvider(options.provider ?? 'auto', model));
+      options.runtime?.provider ??
+      (await chooseExecutionProvider(options.provider ?? 'auto', model, undefined, options.webnnDeviceType));
     const gpuResident = provider.provider === 'webgpu' && runtime.gpuResidentTensors;
     const residency: TensorResidency = gpuResident ? (options.residency ?? 'gpu') : 'cpu';
     const sessions = await createStageSessions(model, options.loadStage, {
       runtime,
       provider: provider.provider,
+      webnnDeviceType: provider.webnnDeviceType,
       gpuOutputs: residency === 'gpu',
       enableGraphCapture: options.enableGraphCapture,
     });

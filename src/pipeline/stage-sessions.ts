@@ -4,6 +4,7 @@ import type { ExecutionProvider } from './execution-provider.js';
 import type { ModelEntry, ModelFile, StageName, TensorSpec } from './manifest-types.js';
 import { OnnxFormatError, externalizeInitializers, type ExternalizedModel } from './onnx-external-data.js';
 import type { OrtRuntime } from './ort-runtime.js';
+import type { WebNnDeviceType } from './webnn.js';
 
 /** A stage's `.onnx` file as stored: one protobuf with its weights embedded. */
 export type StageSource = Uint8Array;
@@ -19,6 +20,8 @@ export interface SessionSettings {
   /** The ONNX Runtime build that creates the sessions (onnxruntime-web or onnxruntime-node). */
   runtime: OrtRuntime;
   provider: ExecutionProvider;
+  /** For the WebNN provider: the MLContext device type. */
+  webnnDeviceType?: WebNnDeviceType;
   /** Keep outputs on the GPU (WebGPU only). */
   gpuOutputs: boolean;
   enableGraphCapture?: boolean;
@@ -31,7 +34,12 @@ function sessionOptions(
 ): ort.InferenceSession.SessionOptions {
   const stageOptions = model.stages[stage].session ?? {};
   return {
-    executionProviders: [settings.provider],
+    // ORT's WebNN EP needs static shapes: the manifest's freeDimensionOverrides fix every symbolic one.
+    executionProviders: [
+      settings.provider === 'webnn'
+        ? { name: 'webnn', deviceType: settings.webnnDeviceType ?? 'gpu' }
+        : settings.provider,
+    ],
     graphOptimizationLevel: stageOptions.graphOptimizationLevel ?? 'all',
     freeDimensionOverrides: stageOptions.freeDimensionOverrides,
     preferredOutputLocation: settings.gpuOutputs ? 'gpu-buffer' : 'cpu',
