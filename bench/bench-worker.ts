@@ -85,6 +85,8 @@ async function load(config: BenchConfig, variant: Variant): Promise<TextToImageP
   // The app checks the store before every load (a no-op when complete); the cold start pays for it too.
   await storeWeights(model, config);
   let readWeightsMs = 0;
+  if (config.provider === 'webgl')
+    throw new Error('WebGL is probed stage by stage, not loaded as a pipeline.');
   const pipeline = await TextToImagePipeline.create(model, {
     provider: config.provider,
     residency: variant.residency,
@@ -120,7 +122,93 @@ function pipelineOrder(index: number, count: number): number[] {
 /** Warm-up seeds stay clear of the counted images' 1..N, so counted images are the same whatever the warm-up. */
 const WARMUP_SEED_BASE = 1_000_000;
 
+/** Zero-filled inputs for one stage, from the manifest's names, types and the model's static shapes. */
+function zeroFeeds(ortWeb: typeof ort, model: ModelEntry, stage: StageName): Record<string, ort.Tensor> {
+  const { channels, height, width } = model.latent;
+  const sequence = model.tokenizer.maxLength;
+  const tensor = (type: string, dims: number[]) => {
+    const count = dims.reduce((product, dim) => product * dim, 1);
+    const data =
+      type === 'int64'
+        ? new BigInt64Array(count)
+        : type === 'int32'
+          ? new Int32Array(count)
+          : type === 'float16'
+            ? new Uint16Array(count)
+            : new Float32Array(count);
+    return new ortWeb.Tensor(type as 'float32', data as Float32Array, dims);
+  };
+  const stages = model.stages;
+  switch (stage) {
+    case 'textEncoder':
+      return {
+        [stages.textEncoder.inputs.inputIds.name]: tensor(stages.textEncoder.inputs.inputIds.type, [
+          1,
+          sequence,
+        ]),
+      };
+    case 'unet': {
+      const { sample, timestep, encoderHiddenStates } = stages.unet.inputs;
+      return {
+        [sample.name]: tensor(sample.type, [1, channels, height, width]),
+        [timestep.name]: tensor(timestep.type, [1]),
+        [encoderHiddenStates.name]: tensor(encoderHiddenStates.type, [1, sequence, model.hiddenSize]),
+      };
+    }
+    case 'vaeDecoder':
+      return {
+        [stages.vaeDecoder.inputs.latentSample.name]: tensor(stages.vaeDecoder.inputs.latentSample.type, [
+          1,
+          channels,
+          height,
+          width,
+        ]),
+      };
+  }
+}
+
+/**
+ * ORT's WebGL EP is not a pipeline provider (ORT deprecated it, and DESIGN.md lists why SD graphs fail
+ * on it): this tries each stage on it, from the default onnxruntime-web build, and reports every
+ * stage's exact error; a stage that runs reports its time on zero inputs.
+ */
+async function probeWebGl(config: BenchConfig): Promise<void> {
+  const model = await modelFor(config);
+  await storeWeights(model, config);
+  // The default build (WebGL + wasm), loaded only here: the pipeline itself uses the WebGPU build.
+  const ortDefault = (await import('onnxruntime-web')) as unknown as typeof ort;
+  const results: string[] = [];
+  for (const stage of ['textEncoder', 'unet', 'vaeDecoder'] as const) {
+    const bytes = await loadModelFile(model, stage, store);
+    let step = 'session creation';
+    try {
+      const session = await ortDefault.InferenceSession.create(bytes, {
+        executionProviders: ['webgl'],
+        freeDimensionOverrides: model.stages[stage].session?.freeDimensionOverrides,
+      });
+      step = 'run';
+      const started = performance.now();
+      await session.run(zeroFeeds(ortDefault, model, stage));
+      results.push(`${stage}: ran on zero inputs in ${(performance.now() - started).toFixed(1)} ms`);
+      await session.release();
+    } catch (error) {
+      const { name, message } = describeError(error);
+      results.push(`${stage}: ${step} failed: ${name}: ${message.replace(/\s+/g, ' ').trim()}`);
+    }
+  }
+  post({
+    type: 'failed',
+    phase: 'load',
+    error: {
+      name: 'WebGlProbe',
+      code: 'webgl',
+      message: `ORT WebGL EP (onnxruntime-web default build): ${results.join('; ')}`,
+    },
+  });
+}
+
 async function run(config: BenchConfig): Promise<void> {
+  if (config.provider === 'webgl') return probeWebGl(config);
   try {
     for (const variant of config.variants) loadedPipelines.push(await load(config, variant));
   } catch (error) {
