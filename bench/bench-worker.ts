@@ -167,6 +167,19 @@ function zeroFeeds(ortWeb: typeof ort, model: ModelEntry, stage: StageName): Rec
   }
 }
 
+function webGlContextStatus(): string {
+  if (typeof OffscreenCanvas === 'undefined') return 'no OffscreenCanvas';
+  for (const kind of ['webgl2', 'webgl'] as const) {
+    try {
+      const context = new OffscreenCanvas(1, 1).getContext(kind);
+      if (context) return `OffscreenCanvas.getContext('${kind}') gives a context`;
+    } catch (error) {
+      return `OffscreenCanvas.getContext('${kind}') threw ${describeError(error).message}`;
+    }
+  }
+  return "OffscreenCanvas.getContext('webgl2') and ('webgl') return null";
+}
+
 /**
  * ORT's WebGL EP is not a pipeline provider (ORT deprecated it, and DESIGN.md lists why SD graphs fail
  * on it): this tries each stage on it, from the default onnxruntime-web build, and reports every
@@ -196,6 +209,8 @@ async function probeWebGl(config: BenchConfig): Promise<void> {
       results.push(`${stage}: ${step} failed: ${name}: ${message.replace(/\s+/g, ' ').trim()}`);
     }
   }
+  // ORT's "backend not found" hides why its WebGL backend did not start: say whether WebGL exists here.
+  results.push(`WebGL in this worker: ${webGlContextStatus()}`);
   post({
     type: 'failed',
     phase: 'load',
