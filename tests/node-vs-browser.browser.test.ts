@@ -6,13 +6,17 @@
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { readPngText } from '../src/components/png-metadata.js';
 import { NodeTextToImage } from '../src/node/index.js';
+import { ensureStandinModels, STANDIN_MODELS_DIR } from '../scripts/standin-models/index.js';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
 import { launchChromium, openPage, startDevServer } from './support/browser.js';
 
 let server: ViteDevServer;
 let browser: Browser;
 let page: Page;
+let url: string;
 
 const request = { prompt: 'a photo of a cat', seed: 42, steps: 2 };
 
@@ -30,7 +34,7 @@ function difference(a: ArrayLike<number>, b: ArrayLike<number>) {
 
 beforeAll(async () => {
   await ensureTinyModels();
-  let url: string;
+  await ensureStandinModels();
   ({ server, url } = await startDevServer());
   browser = await launchChromium({ webgpu: true });
   ({ page } = await openPage(browser, `${url}/tests/pages/pipeline.html`));
@@ -69,4 +73,27 @@ describe('Node and browser make the same image', () => {
       expect(diff.differingShare, provider).toBeLessThan(0.02);
     }
   });
+
+  it('standin-narrow-fp32 (SD-Turbo topology, 512x512): Node CPU EP vs Chromium wasm', async () => {
+    const generator = await NodeTextToImage.load({
+      model: 'standin-narrow-fp32',
+      manifest: join(STANDIN_MODELS_DIR, 'standin-manifest.json'),
+    });
+    const image = await generator.generate(request).finally(() => generator.dispose());
+    expect([image.width, image.height]).toEqual([512, 512]);
+    expect(readPngText(image.png)).toMatchObject({ model: 'standin-narrow-fp32', seed: '42', steps: '2' });
+
+    const { page: standinPage } = await openPage(
+      browser,
+      `${url}/tests/pages/pipeline.html?manifest=${encodeURIComponent('/models/standin-manifest.json')}`,
+    );
+    await standinPage.waitForSelector('body[data-ready="true"]');
+    const browserImage = await standinPage.evaluate(
+      (r) => window.pipelineTest.generate('standin-narrow-fp32', r, { provider: 'wasm' }),
+      request,
+    );
+    const diff = difference(image.pixels, browserImage.pixels!);
+    expect(diff.max).toBeLessThanOrEqual(2);
+    expect(diff.differingShare).toBeLessThan(0.02);
+  }, 300_000);
 });
