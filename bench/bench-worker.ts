@@ -182,31 +182,43 @@ function webGlContextStatus(): string {
 
 /**
  * ORT's WebGL EP is not a pipeline provider (ORT deprecated it, and DESIGN.md lists why SD graphs fail
- * on it): this tries each stage on it, from the default onnxruntime-web build, and reports every
- * stage's exact error; a stage that runs reports its time on zero inputs.
+ * on it): this tries it in onnxruntime-web's default build, then each stage in the `all` build, and
+ * reports every exact error; a stage that runs reports its time on zero inputs.
  */
 async function probeWebGl(config: BenchConfig): Promise<void> {
   const model = await modelFor(config);
   await storeWeights(model, config);
-  // The default build (WebGL + wasm), loaded only here: the pipeline itself uses the WebGPU build.
-  const ortDefault = (await import('onnxruntime-web')) as unknown as typeof ort;
   const results: string[] = [];
+  // The default build first: in 1.30 it registers no WebGL backend at all (its error says so).
+  const ortDefault = (await import('onnxruntime-web')) as unknown as typeof ort;
+  try {
+    await ortDefault.InferenceSession.create(await loadModelFile(model, 'vaeDecoder', store), {
+      executionProviders: ['webgl'],
+    });
+    results.push('default build: has a WebGL backend');
+  } catch (error) {
+    results.push(`default build: ${describeError(error).message.replace(/\s+/g, ' ').trim()}`);
+  }
+  // The `all` build (WebGL, WebGPU, wasm), loaded only here: the pipeline itself uses the WebGPU build.
+  const ortAll = (await import('onnxruntime-web/all')) as unknown as typeof ort;
   for (const stage of ['textEncoder', 'unet', 'vaeDecoder'] as const) {
     const bytes = await loadModelFile(model, stage, store);
     let step = 'session creation';
     try {
-      const session = await ortDefault.InferenceSession.create(bytes, {
+      const session = await ortAll.InferenceSession.create(bytes, {
         executionProviders: ['webgl'],
         freeDimensionOverrides: model.stages[stage].session?.freeDimensionOverrides,
       });
       step = 'run';
       const started = performance.now();
-      await session.run(zeroFeeds(ortDefault, model, stage));
-      results.push(`${stage}: ran on zero inputs in ${(performance.now() - started).toFixed(1)} ms`);
+      await session.run(zeroFeeds(ortAll, model, stage));
+      results.push(
+        `all build, ${stage}: ran on zero inputs in ${(performance.now() - started).toFixed(1)} ms`,
+      );
       await session.release();
     } catch (error) {
       const { name, message } = describeError(error);
-      results.push(`${stage}: ${step} failed: ${name}: ${message.replace(/\s+/g, ' ').trim()}`);
+      results.push(`all build, ${stage}: ${step} failed: ${name}: ${message.replace(/\s+/g, ' ').trim()}`);
     }
   }
   // ORT's "backend not found" hides why its WebGL backend did not start: say whether WebGL exists here.
@@ -217,7 +229,7 @@ async function probeWebGl(config: BenchConfig): Promise<void> {
     error: {
       name: 'WebGlProbe',
       code: 'webgl',
-      message: `ORT WebGL EP (onnxruntime-web default build): ${results.join('; ')}`,
+      message: `ORT WebGL EP: ${results.join('; ')}`,
     },
   });
 }
