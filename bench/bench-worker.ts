@@ -85,6 +85,8 @@ async function load(config: BenchConfig, variant: Variant): Promise<TextToImageP
   // The app checks the store before every load (a no-op when complete); the cold start pays for it too.
   await storeWeights(model, config);
   let readWeightsMs = 0;
+  if (config.provider === 'webgl')
+    throw new Error('WebGL is probed stage by stage, not loaded as a pipeline.');
   const pipeline = await TextToImagePipeline.create(model, {
     provider: config.provider,
     residency: variant.residency,
@@ -120,7 +122,120 @@ function pipelineOrder(index: number, count: number): number[] {
 /** Warm-up seeds stay clear of the counted images' 1..N, so counted images are the same whatever the warm-up. */
 const WARMUP_SEED_BASE = 1_000_000;
 
+/** Zero-filled inputs for one stage, from the manifest's names, types and the model's static shapes. */
+function zeroFeeds(ortWeb: typeof ort, model: ModelEntry, stage: StageName): Record<string, ort.Tensor> {
+  const { channels, height, width } = model.latent;
+  const sequence = model.tokenizer.maxLength;
+  const tensor = (type: string, dims: number[]) => {
+    const count = dims.reduce((product, dim) => product * dim, 1);
+    const data =
+      type === 'int64'
+        ? new BigInt64Array(count)
+        : type === 'int32'
+          ? new Int32Array(count)
+          : type === 'float16'
+            ? new Uint16Array(count)
+            : new Float32Array(count);
+    return new ortWeb.Tensor(type as 'float32', data as Float32Array, dims);
+  };
+  const stages = model.stages;
+  switch (stage) {
+    case 'textEncoder':
+      return {
+        [stages.textEncoder.inputs.inputIds.name]: tensor(stages.textEncoder.inputs.inputIds.type, [
+          1,
+          sequence,
+        ]),
+      };
+    case 'unet': {
+      const { sample, timestep, encoderHiddenStates } = stages.unet.inputs;
+      return {
+        [sample.name]: tensor(sample.type, [1, channels, height, width]),
+        [timestep.name]: tensor(timestep.type, [1]),
+        [encoderHiddenStates.name]: tensor(encoderHiddenStates.type, [1, sequence, model.hiddenSize]),
+      };
+    }
+    case 'vaeDecoder':
+      return {
+        [stages.vaeDecoder.inputs.latentSample.name]: tensor(stages.vaeDecoder.inputs.latentSample.type, [
+          1,
+          channels,
+          height,
+          width,
+        ]),
+      };
+  }
+}
+
+function webGlContextStatus(): string {
+  if (typeof OffscreenCanvas === 'undefined') return 'no OffscreenCanvas';
+  for (const kind of ['webgl2', 'webgl'] as const) {
+    try {
+      const context = new OffscreenCanvas(1, 1).getContext(kind);
+      if (context) return `OffscreenCanvas.getContext('${kind}') gives a context`;
+    } catch (error) {
+      return `OffscreenCanvas.getContext('${kind}') threw ${describeError(error).message}`;
+    }
+  }
+  return "OffscreenCanvas.getContext('webgl2') and ('webgl') return null";
+}
+
+/**
+ * ORT's WebGL EP is not a pipeline provider (ORT deprecated it, and DESIGN.md lists why SD graphs fail
+ * on it): this tries it in onnxruntime-web's default build, then each stage in the `all` build, and
+ * reports every exact error; a stage that runs reports its time on zero inputs.
+ */
+async function probeWebGl(config: BenchConfig): Promise<void> {
+  const model = await modelFor(config);
+  await storeWeights(model, config);
+  const results: string[] = [];
+  // The default build first: in 1.30 it registers no WebGL backend at all (its error says so).
+  const ortDefault = (await import('onnxruntime-web')) as unknown as typeof ort;
+  try {
+    await ortDefault.InferenceSession.create(await loadModelFile(model, 'vaeDecoder', store), {
+      executionProviders: ['webgl'],
+    });
+    results.push('default build: has a WebGL backend');
+  } catch (error) {
+    results.push(`default build: ${describeError(error).message.replace(/\s+/g, ' ').trim()}`);
+  }
+  // The `all` build (WebGL, WebGPU, wasm), loaded only here: the pipeline itself uses the WebGPU build.
+  const ortAll = (await import('onnxruntime-web/all')) as unknown as typeof ort;
+  for (const stage of ['textEncoder', 'unet', 'vaeDecoder'] as const) {
+    const bytes = await loadModelFile(model, stage, store);
+    let step = 'session creation';
+    try {
+      const session = await ortAll.InferenceSession.create(bytes, {
+        executionProviders: ['webgl'],
+        freeDimensionOverrides: model.stages[stage].session?.freeDimensionOverrides,
+      });
+      step = 'run';
+      const started = performance.now();
+      await session.run(zeroFeeds(ortAll, model, stage));
+      results.push(
+        `all build, ${stage}: ran on zero inputs in ${(performance.now() - started).toFixed(1)} ms`,
+      );
+      await session.release();
+    } catch (error) {
+      const { name, message } = describeError(error);
+      results.push(`all build, ${stage}: ${step} failed: ${name}: ${message.replace(/\s+/g, ' ').trim()}`);
+    }
+  }
+  // ORT's "backend not found" hides why its WebGL backend did not start: say whether WebGL exists here.
+  results.push(`WebGL in this worker: ${webGlContextStatus()}`);
+  post({
+    type: 'failed',
+    phase: 'load',
+    error: {
+      name: 'WebGlProbe',
+      code: 'webgl',
+      message: `ORT WebGL EP: ${results.join('; ')}`,
+    },
+  });
+}
+
 async function run(config: BenchConfig): Promise<void> {
+  if (config.provider === 'webgl') return probeWebGl(config);
   try {
     for (const variant of config.variants) loadedPipelines.push(await load(config, variant));
   } catch (error) {

@@ -15,7 +15,11 @@ export interface BenchConfig {
   modelId: string;
   /** Fetch the weights from here instead of the manifest's baseUrl (a `npm run models:pull` folder). */
   mirrorBaseUrl?: string;
-  provider: 'webgpu' | 'wasm';
+  /**
+   * 'webnn' goes through the pipeline's WebNN provider; 'webgl' is no pipeline provider: the worker tries
+   * ORT's WebGL EP (the default onnxruntime-web build) on each stage and reports its exact failure.
+   */
+  provider: 'webgpu' | 'wasm' | 'webnn' | 'webgl';
   /**
    * One pipeline per variant, all loaded in the same Worker on the same device. With several, images
    * alternate between them (ABBA order), so that the drifts of a shared, noisy machine fall on all alike

@@ -23,6 +23,13 @@ import {
   type PageOutcome,
   type Variant,
 } from './protocol.js';
+import {
+  BROWSER_PROVIDERS,
+  NODE_PROVIDERS,
+  formatProviderComparison,
+  runNodeProvider,
+  type ProviderRow,
+} from './provider-comparison.js';
 import { formatBench, summarizeBench } from './report.js';
 
 const USAGE = `usage: npm run bench -- [options]
@@ -37,6 +44,10 @@ const USAGE = `usage: npm run bench -- [options]
                             io         --io gpu and --io cpu ("GPU-resident is X× faster")
                             opt-level  all, extended, basic, disabled
                             free-dims  on, off
+                            provider   every provider in one table: the browser's webgpu, wasm,
+                                       webnn and webgl (each on its own page, one after another),
+                                       then onnxruntime-node's cpu and webgpu (a child process each);
+                                       a provider that cannot run the model shows its measured reason
                           (one pipeline per setting: the model's memory once per setting)
   --images <n>            counted images (default 10)
   --warmup <n>            warm-up images before them, at least (default 2)
@@ -70,7 +81,7 @@ class UsageError extends Error {}
  */
 const DEFAULT_PROFILE_DIR = join(homedir(), '.cache', 'sd-turbo-web', 'bench-profile');
 
-const COMPARE_KNOBS = ['io', 'opt-level', 'free-dims'] as const;
+const COMPARE_KNOBS = ['io', 'opt-level', 'free-dims', 'provider'] as const;
 type CompareKnob = (typeof COMPARE_KNOBS)[number];
 
 interface Options {
@@ -246,6 +257,9 @@ function variantsFor(options: Options): Variant[] {
         label: `free-dims ${on ? 'on' : 'off'}`,
         freeDimensionOverrides: on,
       }));
+    case 'provider':
+      // One page per provider (compareProviders), each with this one pipeline.
+      return [base];
   }
 }
 
@@ -349,6 +363,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (options.modelId.startsWith('tiny-')) await ensureTinyModels();
+  if (options.compare === 'provider') return compareProviders(options);
   const version = await browserVersion(options.chromiumPath);
   const { server, url: origin } = await startDevServer();
   const sampler = new MemorySampler();
@@ -429,6 +444,98 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`bench: wrote ${options.json}\n`);
   }
   return summary ? 0 : 1;
+}
+
+/** Where the Node rows read the manifest: a URL as is, a served path from the repository. */
+function manifestForNode(manifest: string): string {
+  return /^[a-z]+:/i.test(manifest) ? manifest : join(REPO_ROOT, manifest);
+}
+
+function outcomeReason(outcome: PageOutcome): string {
+  if (outcome.mode !== 'failed') return `the page ended in mode ${outcome.mode}`;
+  const { name, code, message } = outcome.error;
+  return `${outcome.phase} failed: ${name}${code ? ` [${code}]` : ''}: ${message}`;
+}
+
+/** --compare provider: every provider the browser has, then onnxruntime-node's, in one table. */
+async function compareProviders(options: Options): Promise<number> {
+  const version = await browserVersion(options.chromiumPath);
+  const { server, url: origin } = await startDevServer();
+  // WebNN's flag, so that navigator.ml exists and the row shows why createContext fails, if it does.
+  const flags = [
+    ...CHROMIUM_FLAGS,
+    ...WEBGPU_FLAGS,
+    '--enable-features=WebMachineLearningNeuralNetwork',
+    ...options.flags,
+  ];
+  const context = await chromium.launchPersistentContext(options.profileDir, {
+    executablePath: options.chromiumPath,
+    headless: !options.headed,
+    args: flags,
+  });
+  const rows: ProviderRow[] = [];
+  try {
+    await Promise.all(context.pages().map((page) => page.close()));
+    const prepared = await runPage(
+      context,
+      origin,
+      benchConfig(options, origin, 'prepare'),
+      options.timeoutMs,
+    );
+    if (prepared.mode === 'failed') throw new Error(`could not store the weights: ${failureText(prepared)}`);
+    for (const provider of BROWSER_PROVIDERS) {
+      process.stderr.write(`bench: browser ${provider}\n`);
+      const base = benchConfig(options, origin, 'run');
+      const residency = provider === 'webgpu' ? 'gpu' : 'cpu';
+      const config: BenchConfig = {
+        ...base,
+        provider,
+        variants: base.variants.map((variant) => ({ ...variant, label: provider, residency })),
+      };
+      const outcome = await runPage(context, origin, config, options.timeoutMs);
+      if (outcome.mode === 'run') {
+        const counted = outcome.images.filter((image) => !image.warmup);
+        const load = outcome.loads[0];
+        rows.push({
+          label: `browser ${provider}`,
+          io: load.provider.provider === 'webgpu' ? load.residency : `cpu (${load.provider.provider})`,
+          timings: counted.map((image) => image.timings),
+          readbacks: Math.max(...counted.map((image) => image.readbacks)),
+        });
+      } else {
+        rows.push({ label: `browser ${provider}`, timings: [], reason: outcomeReason(outcome) });
+      }
+    }
+  } finally {
+    await context.close();
+    await server.close();
+  }
+  for (const provider of NODE_PROVIDERS) {
+    process.stderr.write(`bench: node ${provider}\n`);
+    rows.push(
+      await runNodeProvider(provider, {
+        modelId: options.modelId,
+        images: options.images,
+        warmups: options.warmups,
+        steps: options.steps,
+        prompt: options.prompt,
+        manifest: manifestForNode(options.manifest),
+      }),
+    );
+  }
+  const machine = `${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), ${Math.round((totalmem() / 2 ** 30) * 10) / 10} GiB`;
+  process.stdout.write(
+    `sd-turbo-web provider comparison: ${version}; node ${process.version}; ${machine}\n` +
+      `${options.warmups} warm-up + ${options.images} counted image(s) per provider, ${options.steps} step(s)\n\n` +
+      formatProviderComparison(options.modelId, rows),
+  );
+  if (options.json) {
+    await writeFile(
+      options.json,
+      `${JSON.stringify({ tool: 'sd-turbo-web bench --compare provider', date: new Date().toISOString(), chromium: version, flags, rows }, null, 2)}\n`,
+    );
+  }
+  return rows.some((row) => row.timings.length > 0) ? 0 : 1;
 }
 
 main(process.argv.slice(2)).then(

@@ -22,9 +22,60 @@ function manifestJson(): any {
 describe('model-manifest.json', () => {
   const manifest = parseManifest(manifestJson());
 
-  it('defaults to the real SD-Turbo export, followed by the two tiny sets', () => {
+  it('defaults to the real SD-Turbo export, followed by the tiny sets and the WebNN export', () => {
     expect(manifest.defaultModel).toBe('sd-turbo');
-    expect(manifest.models.map((model) => model.id)).toEqual(['sd-turbo', 'tiny-fp32', 'tiny-fp16']);
+    expect(manifest.models.map((model) => model.id)).toEqual([
+      'sd-turbo',
+      'tiny-fp32',
+      'tiny-fp16',
+      'tiny-mixed',
+      'sd-turbo-webnn',
+    ]);
+  });
+
+  it('describes microsoft/sd-turbo-webnn with its mixed IO: FP16 text encoder and UNet, FP32 VAE', () => {
+    const model = getModel(manifest, 'sd-turbo-webnn');
+    const { textEncoder, unet, vaeDecoder } = model.stages;
+    expect(model.weights).toBe('fp16');
+    expect(textEncoder.file.path).toBe('text_encoder/model_layernorm.onnx');
+    expect(unet.file.path).toBe('unet/model_layernorm.onnx');
+    expect(vaeDecoder.file.path).toBe('vae_decoder/model.onnx');
+    expect(textEncoder.inputs.inputIds).toEqual({ name: 'input_ids', type: 'int32' });
+    expect(textEncoder.outputs.hiddenStates).toEqual({ name: 'last_hidden_state', type: 'float16' });
+    expect(unet.inputs).toEqual({
+      sample: { name: 'sample', type: 'float16' },
+      timestep: { name: 'timestep', type: 'float16' },
+      encoderHiddenStates: { name: 'encoder_hidden_states', type: 'float16' },
+    });
+    expect(unet.outputs.noisePred).toEqual({ name: 'out_sample', type: 'float16' });
+    expect(vaeDecoder.inputs.latentSample).toEqual({ name: 'latent_sample', type: 'float32' });
+    expect(vaeDecoder.outputs.sample).toEqual({ name: 'sample', type: 'float32' });
+    expect(vaeDecoder.session?.freeDimensionOverrides).toEqual({
+      batch: 1,
+      channels: 4,
+      height: 64,
+      width: 64,
+    });
+    // No public source gives the exact sizes or digests: approximate sizes only, nothing to verify against.
+    for (const { file } of [textEncoder, unet, vaeDecoder]) {
+      expect(file.bytes).toBeUndefined();
+      expect(file.sha256).toBeUndefined();
+      expect(file.approxBytes).toBeGreaterThan(0);
+    }
+  });
+
+  it('has a tiny stand-in with the same mixed IO', () => {
+    const { textEncoder, unet, vaeDecoder } = getModel(manifest, 'tiny-mixed').stages;
+    expect(textEncoder.outputs.hiddenStates.type).toBe('float16');
+    expect([unet.inputs.sample.type, unet.inputs.timestep.type, unet.outputs.noisePred.type]).toEqual([
+      'float16',
+      'float16',
+      'float16',
+    ]);
+    expect([vaeDecoder.inputs.latentSample.type, vaeDecoder.outputs.sample.type]).toEqual([
+      'float32',
+      'float32',
+    ]);
   });
 
   it('describes schmuell/sd-turbo-ort-web as DESIGN.md does, pinned to a revision', () => {
@@ -135,7 +186,7 @@ describe('parseManifest rejects', () => {
     [
       'a defaultModel that is not in models',
       (json) => (json.defaultModel = 'sd-xl'),
-      'defaultModel "sd-xl" is not the id of a model (known: sd-turbo, tiny-fp32, tiny-fp16)',
+      'defaultModel "sd-xl" is not the id of a model (known: sd-turbo, tiny-fp32, tiny-fp16, tiny-mixed, sd-turbo-webnn)',
     ],
     [
       'a zero size',
@@ -308,7 +359,9 @@ describe('getModel', () => {
 
   it('lists the known ids for an unknown one', () => {
     expect(() => getModel(manifest, 'sdxl-turbo')).toThrow(
-      new ManifestError('Unknown model "sdxl-turbo"; the manifest has: sd-turbo, tiny-fp32, tiny-fp16.'),
+      new ManifestError(
+        'Unknown model "sdxl-turbo"; the manifest has: sd-turbo, tiny-fp32, tiny-fp16, tiny-mixed, sd-turbo-webnn.',
+      ),
     );
   });
 });

@@ -95,6 +95,7 @@ describe('SD-Turbo on a device without shader-f16', () => {
       expect(await page.locator(part('runnable-model-button')).allTextContents()).toEqual([
         expect.stringContaining('Use Tiny test model (FP32'),
         expect.stringContaining('Use Tiny test model (FP16'),
+        expect.stringContaining('Use Tiny test model (mixed IO'),
       ]);
 
       await page.locator(part('prompt')).press('Enter');

@@ -20,9 +20,14 @@ export const TINY_DIMS = {
 } as const;
 
 export interface TinyModelSet {
-  id: 'tiny-fp32' | 'tiny-fp16';
+  id: 'tiny-fp32' | 'tiny-fp16' | 'tiny-mixed';
   /** Element type of the weights, the arithmetic and every float input/output. */
   floatType: FloatType;
+  /**
+   * The VAE decoder's, where it differs: microsoft/sd-turbo-webnn has an FP16-IO text encoder and UNet
+   * but an FP32-IO VAE decoder, so the pipeline converts between stages.
+   */
+  vaeFloatType?: FloatType;
   /** schmuell/sd-turbo-ort-web takes an int64 timestep, microsoft/sd-turbo-webnn a float16 one. */
   timestepType: 'int64' | 'float16';
 }
@@ -30,6 +35,7 @@ export interface TinyModelSet {
 export const TINY_MODEL_SETS: readonly TinyModelSet[] = [
   { id: 'tiny-fp32', floatType: 'float32', timestepType: 'int64' },
   { id: 'tiny-fp16', floatType: 'float16', timestepType: 'float16' },
+  { id: 'tiny-mixed', floatType: 'float16', timestepType: 'float16', vaeFloatType: 'float32' },
 ];
 
 /** One PRNG seed per stage, so changing one stage's layout leaves the other stages' files unchanged. */

@@ -13,10 +13,11 @@ const OUTPUT_GAIN = 1.3;
 
 export function buildVaeDecoder(set: TinyModelSet): Uint8Array {
   const { latentChannels, vaeChannels: channels, vaeGroups: groups, imageChannels } = TINY_DIMS;
-  const graph = new GraphBuilder(set.floatType);
+  const floatType = set.vaeFloatType ?? set.floatType;
+  const graph = new GraphBuilder(floatType);
   const layers = new Layers(graph, new Prng(SEEDS.vaeDecoder));
 
-  const latent = graph.addInput('latent_sample', set.floatType, [
+  const latent = graph.addInput('latent_sample', floatType, [
     'batch_size',
     'num_channels_latent',
     'height_latent',
@@ -43,6 +44,6 @@ export function buildVaeDecoder(set: TinyModelSet): Uint8Array {
   const image = graph.node('Tanh', [
     layers.conv('decoder.conv_out', normed, widths[2], imageChannels, { gain: OUTPUT_GAIN }),
   ]);
-  graph.addOutput(image, 'sample', set.floatType, ['batch_size', imageChannels, 'height', 'width']);
+  graph.addOutput(image, 'sample', floatType, ['batch_size', imageChannels, 'height', 'width']);
   return graph.encode('vae_decoder', `${set.id} tiny VAE decoder (test stand-in, random weights)`);
 }

@@ -1,6 +1,7 @@
-import * as ort from 'onnxruntime-web/webgpu';
+import type * as ort from 'onnxruntime-web/webgpu';
 import { PipelineError } from './errors.js';
 import type { ModelEntry } from './manifest-types.js';
+import type { OrtRuntime } from './ort-runtime.js';
 import { latentsToPixels } from './pixels.js';
 import { floatData, readFloats, scalarData, type StageRun } from './stage-run.js';
 import type { StageSessions } from './stage-sessions.js';
@@ -17,11 +18,12 @@ export class CpuStageRun implements StageRun {
   constructor(
     private readonly model: ModelEntry,
     private readonly sessions: StageSessions,
+    private readonly runtime: OrtRuntime,
   ) {}
 
   async encodeText(ids: Int32Array): Promise<void> {
     const spec = this.model.stages.textEncoder;
-    const feeds = { [spec.inputs.inputIds.name]: new ort.Tensor('int32', ids, [1, ids.length]) };
+    const feeds = { [spec.inputs.inputIds.name]: new this.runtime.Tensor('int32', ids, [1, ids.length]) };
     const outputs = await this.sessions.textEncoder.run(feeds);
     this.hidden = outputs[spec.outputs.hiddenStates.name];
   }
@@ -36,12 +38,12 @@ export class CpuStageRun implements StageRun {
     const { channels, height, width } = this.model.latent;
     if (!this.hidden) throw new PipelineError('not-loaded', 'The text encoder has not run.');
     const feeds = {
-      [inputs.sample.name]: new ort.Tensor(
+      [inputs.sample.name]: new this.runtime.Tensor(
         inputs.sample.type,
         floatData(inputs.sample.type, this.unetInput),
         [1, channels, height, width],
       ),
-      [inputs.timestep.name]: new ort.Tensor(
+      [inputs.timestep.name]: new this.runtime.Tensor(
         inputs.timestep.type,
         scalarData(inputs.timestep.type, timestep),
         [1],
@@ -66,7 +68,7 @@ export class CpuStageRun implements StageRun {
     const { inputs, outputs } = this.model.stages.vaeDecoder;
     const { channels, height, width } = this.model.latent;
     const feeds = {
-      [inputs.latentSample.name]: new ort.Tensor(
+      [inputs.latentSample.name]: new this.runtime.Tensor(
         inputs.latentSample.type,
         floatData(inputs.latentSample.type, this.vaeInput),
         [1, channels, height, width],

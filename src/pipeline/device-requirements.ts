@@ -5,6 +5,7 @@
 import { PipelineError, type PipelineErrorCode } from './errors.js';
 import type { ProviderPreference as Preference } from './execution-provider.js';
 import type { ModelEntry } from './manifest-types.js';
+import { probeWebNn, type WebNnCapabilities, type WebNnDeviceType } from './webnn.js';
 
 /** The adapter facts a requirement check reads; plain data, so it crosses from the Worker to the page. */
 export interface AdapterCapabilities {
@@ -21,11 +22,19 @@ export interface DeviceCapabilities {
   adapter: AdapterCapabilities | null;
   /** `navigator.deviceMemory` in bytes (rounded down by the browser, at most 8 GiB); absent where unknown. */
   memoryBytes?: number;
+  /** Whether WebNN gives a context for one device type; absent where not probed. */
+  webnn?: WebNnCapabilities;
 }
 
 /** The requirement that is not met; 'model': the model is not made for the provider on any device. */
 export type Shortfall =
-  'model' | 'webgpu' | 'shader-f16' | 'max-storage-buffer-binding-size' | 'max-buffer-size' | 'memory';
+  | 'model'
+  | 'webgpu'
+  | 'shader-f16'
+  | 'max-storage-buffer-binding-size'
+  | 'max-buffer-size'
+  | 'memory'
+  | 'webnn';
 
 export interface UnmetRequirement {
   shortfall: Shortfall;
@@ -46,20 +55,28 @@ export interface RequirementCheck {
   modelName: string;
   webgpu: ProviderSupport;
   wasm: ProviderSupport;
+  /** ORT's WebNN EP, for the device type probed (DeviceCapabilities.webnn); not runnable where not probed. */
+  webnn: ProviderSupport;
 }
 
 const GIB = 1024 ** 3;
 const SMALLER_MODEL = 'Or choose a smaller model.';
 
-/** The adapter and memory of this browser; `gpu` is `navigator.gpu` (also in Workers). */
+/**
+ * The adapter and memory of this browser; `gpu` is `navigator.gpu` (also in Workers). WebNN is probed
+ * only when a device type is given: creating an MLContext is not free where WebNN exists.
+ */
 export async function probeDevice(
   gpu: GPU | undefined = globalThis.navigator?.gpu,
+  options: { webnnDeviceType?: WebNnDeviceType } = {},
 ): Promise<DeviceCapabilities> {
   const adapter = await requestAdapter(gpu);
   const memoryGiB = (globalThis.navigator as { deviceMemory?: number } | undefined)?.deviceMemory;
+  const webnn = options.webnnDeviceType ? await probeWebNn(options.webnnDeviceType) : undefined;
   return {
     adapter: adapter && describeCapabilities(adapter),
     ...(memoryGiB === undefined ? {} : { memoryBytes: memoryGiB * GIB }),
+    ...(webnn ? { webnn } : {}),
   };
 }
 
@@ -90,12 +107,31 @@ function describeCapabilities(adapter: GPUAdapter): AdapterCapabilities {
 export function checkRequirements(model: ModelEntry, device: DeviceCapabilities): RequirementCheck {
   const webgpu = webGpuShortfalls(model, device.adapter);
   const wasm = wasmShortfalls(model, device.memoryBytes);
+  const webnn = device.webnn ? webNnShortfalls(device.webnn) : undefined;
   return {
     modelId: model.id,
     modelName: model.name,
     webgpu: { runnable: webgpu.length === 0, unmet: webgpu },
     wasm: { runnable: wasm.length === 0, unmet: wasm },
+    webnn: webnn ? { runnable: webnn.length === 0, unmet: webnn } : WEBNN_NOT_PROBED,
   };
+}
+
+/**
+ * The manifest states no WebNN requirements: ORT's WebNN EP hands operators WebNN lacks to wasm, so a
+ * context is what this device must offer. Static shapes come from each stage's freeDimensionOverrides.
+ */
+function webNnShortfalls(webnn: WebNnCapabilities): UnmetRequirement[] {
+  if (webnn.available) return [];
+  return [
+    {
+      shortfall: 'webnn',
+      lack: `WebNN cannot run here: navigator.ml.createContext({ deviceType: '${webnn.deviceType}' }) failed: ${webnn.error}`,
+      remedy:
+        'Use a browser and platform with WebNN (Chrome or Edge with WebNN enabled on Windows, macOS or ChromeOS), ' +
+        'another WebNN device type, or run on WebGPU or wasm.',
+    },
+  ];
 }
 
 function webGpuShortfalls(model: ModelEntry, adapter: AdapterCapabilities | null): UnmetRequirement[] {
@@ -190,7 +226,7 @@ export function requirementError(check: RequirementCheck, preference: Preference
 }
 
 function errorCode(check: RequirementCheck, preference: Preference): PipelineErrorCode {
-  if (preference === 'wasm') return 'unsupported-device';
+  if (preference === 'wasm' || preference === 'webnn') return 'unsupported-device';
   const [only, ...others] = check.webgpu.unmet;
   if (others.length > 0) return 'unsupported-device';
   if (only.shortfall === 'webgpu') return 'no-webgpu';
@@ -210,9 +246,22 @@ export function requirementAdvice(check: RequirementCheck, preference: Preferenc
   return [...new Set(remedies), SMALLER_MODEL].join(' ');
 }
 
-function providersOf(preference: Preference): readonly ('webgpu' | 'wasm')[] {
+type CheckedProvider = Exclude<Preference, 'auto'>;
+
+function providersOf(preference: Preference): readonly CheckedProvider[] {
   return preference === 'auto' ? ['webgpu', 'wasm'] : [preference];
 }
+
+const WEBNN_NOT_PROBED: ProviderSupport = {
+  runnable: false,
+  unmet: [
+    {
+      shortfall: 'webnn',
+      lack: 'WebNN was not checked on this device.',
+      remedy: "Check it with probeDevice(gpu, { webnnDeviceType: 'gpu' }).",
+    },
+  ],
+};
 
 function mebibytes(bytes: number): string {
   return `${Math.round(bytes / 1024 ** 2)} MiB`;

@@ -6,9 +6,12 @@ import {
   type RequirementCheck,
 } from './device-requirements.js';
 import type { ModelEntry } from './manifest-types.js';
+import type { WebNnDeviceType } from './webnn.js';
 
-export type ProviderPreference = 'auto' | 'webgpu' | 'wasm';
-export type ExecutionProvider = 'webgpu' | 'wasm';
+/** 'auto' picks WebGPU, else wasm; WebNN only when asked for (its operator coverage varies by browser). */
+export type ProviderPreference = 'auto' | 'webgpu' | 'wasm' | 'webnn';
+/** ORT execution providers the pipeline runs on; 'cpu' is onnxruntime-node's (Node only, see src/node). */
+export type ExecutionProvider = 'webgpu' | 'wasm' | 'webnn' | 'cpu';
 
 /** What the pipeline will run on, and why: shown to the user, so it is worded for people. */
 export interface ProviderChoice {
@@ -24,6 +27,8 @@ export interface ProviderChoice {
    * WebGPU canvas there destroys every device of the page, so images are read back instead of drawn.
    */
   softwareAdapter: boolean;
+  /** For 'webnn': the MLContext device type the sessions use. */
+  webnnDeviceType?: WebNnDeviceType;
 }
 
 /**
@@ -35,11 +40,25 @@ export async function chooseExecutionProvider(
   preference: ProviderPreference,
   model: ModelEntry,
   gpu: GPU | undefined = globalThis.navigator?.gpu,
+  webnnDeviceType: WebNnDeviceType = 'gpu',
 ): Promise<ProviderChoice> {
-  const device = preference === 'wasm' ? { adapter: null } : await probeDevice(gpu);
+  const device =
+    preference === 'wasm'
+      ? { adapter: null }
+      : await probeDevice(gpu, preference === 'webnn' ? { webnnDeviceType } : {});
   const check = checkRequirements(model, device);
   const refusal = requirementError(check, preference);
   if (refusal) throw refusal;
+  if (preference === 'webnn') {
+    return {
+      provider: 'webnn',
+      reason: `WebNN (${webnnDeviceType}) was requested.`,
+      fellBack: false,
+      shaderF16: false,
+      softwareAdapter: false,
+      webnnDeviceType,
+    };
+  }
   if (preference !== 'wasm' && check.webgpu.runnable) return webGpuChoice(device);
   return wasmChoice(preference, check);
 }

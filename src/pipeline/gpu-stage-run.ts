@@ -1,13 +1,15 @@
-import * as ort from 'onnxruntime-web/webgpu';
+import type * as ort from 'onnxruntime-web/webgpu';
 import { PipelineError } from './errors.js';
-import { LatentKernels, paddedRowBytes, type GpuFloatType } from './latent-kernels.js';
+import { LatentKernels, paddedRowBytes, type GpuFloatType, type LatentTypes } from './latent-kernels.js';
 import type { ModelEntry, TensorElementType } from './manifest-types.js';
+import type { OrtRuntime } from './ort-runtime.js';
 import { bytesPerElement, scalarData, type StageRun } from './stage-run.js';
 import type { StageSessions } from './stage-sessions.js';
 
 /**
  * Every tensor of an image lives in GPU buffers allocated once at load; ORT reads its inputs from them
- * and writes its outputs into them, and the scheduler runs as WGSL passes in between.
+ * and writes its outputs into them, and the scheduler runs as WGSL passes in between. Each buffer has
+ * its stage's element type from the manifest; those passes convert between FP32 and FP16 stages.
  */
 export class GpuStageRun implements StageRun {
   private readonly buffers: GPUBuffer[] = [];
@@ -29,13 +31,19 @@ export class GpuStageRun implements StageRun {
     private readonly model: ModelEntry,
     private readonly sessions: StageSessions,
     private readonly device: GPUDevice,
+    private readonly runtime: OrtRuntime,
   ) {
     const { channels, height, width } = model.latent;
     const stages = model.stages;
     const latentShape = [1, channels, height, width];
     const latentElements = channels * height * width;
     const sequence = model.tokenizer.maxLength;
-    const floatType = stages.unet.inputs.sample.type as GpuFloatType;
+    const types: LatentTypes = {
+      unetInput: stages.unet.inputs.sample.type as GpuFloatType,
+      noisePred: stages.unet.outputs.noisePred.type as GpuFloatType,
+      vaeInput: stages.vaeDecoder.inputs.latentSample.type as GpuFloatType,
+      image: stages.vaeDecoder.outputs.sample.type as GpuFloatType,
+    };
     const image = model.image;
 
     const ioBuffer = (type: TensorElementType, elements: number, label: string) =>
@@ -46,33 +54,19 @@ export class GpuStageRun implements StageRun {
         label,
       );
     const tensor = (buffer: GPUBuffer, type: TensorElementType, dims: number[]) =>
-      ort.Tensor.fromGpuBuffer(buffer, { dataType: type as ort.Tensor.GpuBufferDataTypes, dims });
+      runtime.Tensor.fromGpuBuffer(buffer, { dataType: type as ort.Tensor.GpuBufferDataTypes, dims });
 
     const idsType = stages.textEncoder.inputs.inputIds.type;
+    // The manifest guarantees the UNet takes the text encoder's output type (one tensor, no cast).
     const hiddenType = stages.textEncoder.outputs.hiddenStates.type;
-    const noisePredType = stages.unet.outputs.noisePred.type;
-    const vaeInputType = stages.vaeDecoder.inputs.latentSample.type;
-    const imageType = stages.vaeDecoder.outputs.sample.type;
-    for (const [what, type] of [
-      ['UNet output', noisePredType],
-      ['VAE input', vaeInputType],
-      ['VAE output', imageType],
-    ] as const) {
-      if (type !== floatType) {
-        throw new PipelineError(
-          'model-io-mismatch',
-          `The ${what} is ${type} but the UNet input is ${floatType}; the GPU path needs one float type.`,
-        );
-      }
-    }
 
     const hiddenShape = [1, sequence, model.hiddenSize];
     const imageShape = [1, 3, image.height, image.width];
     const x = ioBuffer('float32', latentElements, 'x');
-    const unetInput = ioBuffer(floatType, latentElements, 'unet-input');
-    const noisePred = ioBuffer(floatType, latentElements, 'noise-pred');
-    const vaeInput = ioBuffer(floatType, latentElements, 'vae-input');
-    const imageBuffer = ioBuffer(floatType, 3 * image.width * image.height, 'image');
+    const unetInput = ioBuffer(types.unetInput, latentElements, 'unet-input');
+    const noisePred = ioBuffer(types.noisePred, latentElements, 'noise-pred');
+    const vaeInput = ioBuffer(types.vaeInput, latentElements, 'vae-input');
+    const imageBuffer = ioBuffer(types.image, 3 * image.width * image.height, 'image');
     this.noise = ioBuffer('float32', latentElements, 'noise');
     const pixelBytes = paddedRowBytes(image.width) * image.height;
     this.pixels = this.createBuffer(pixelBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'pixels');
@@ -84,14 +78,14 @@ export class GpuStageRun implements StageRun {
     this.tensors = {
       inputIds: tensor(ioBuffer(idsType, sequence, 'input-ids'), idsType, [1, sequence]),
       hidden: tensor(ioBuffer(hiddenType, sequence * model.hiddenSize, 'hidden'), hiddenType, hiddenShape),
-      unetInput: tensor(unetInput, floatType, latentShape),
-      noisePred: tensor(noisePred, floatType, latentShape),
-      vaeInput: tensor(vaeInput, floatType, latentShape),
-      image: tensor(imageBuffer, floatType, imageShape),
+      unetInput: tensor(unetInput, types.unetInput, latentShape),
+      noisePred: tensor(noisePred, types.noisePred, latentShape),
+      vaeInput: tensor(vaeInput, types.vaeInput, latentShape),
+      image: tensor(imageBuffer, types.image, imageShape),
     };
     this.kernels = new LatentKernels(
       device,
-      floatType,
+      types,
       { noise: this.noise, x, unetInput, noisePred, vaeInput, image: imageBuffer, pixels: this.pixels },
       latentElements,
       image,
@@ -136,7 +130,7 @@ export class GpuStageRun implements StageRun {
     const { inputs, outputs } = this.model.stages.unet;
     // The timestep stays a CPU tensor: exports turn it into an embedding through int64 ops that ORT runs on
     // its CPU EP, so a GPU copy would cost one read-back per step.
-    const timestepTensor = new ort.Tensor(
+    const timestepTensor = new this.runtime.Tensor(
       inputs.timestep.type,
       scalarData(inputs.timestep.type, timestep),
       [1],

@@ -27,6 +27,9 @@ export type {
 } from './device-requirements.js';
 export type { ExecutionProvider, ProviderChoice, ProviderPreference } from './execution-provider.js';
 export type { StageLoader, StageSource } from './stage-sessions.js';
+export type { OrtRuntime } from './ort-runtime.js';
+export { probeWebNn, WEBNN_DEVICE_TYPES } from './webnn.js';
+export type { WebNnCapabilities, WebNnDeviceType } from './webnn.js';
 export { getModel, loadManifest, parseManifest, resolveFileUrl, ManifestError } from './manifest.js';
 export type * from './manifest-types.js';
 export { encodePrompt, preloadTokenizer, tokenizePrompt } from './tokenizer.js';

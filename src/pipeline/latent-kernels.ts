@@ -3,64 +3,91 @@
  * latents never leave the GPU: initial latents and UNet input scaling, the Euler step (fused with the
  * next step's input scaling or the VAE's latent scaling), and the VAE output to RGBA8 pixels.
  *
- * Scheduler state `x` stays in f32 even for FP16-IO models; only model-facing buffers use `T`.
+ * Scheduler state `x` stays in f32 even for FP16-IO models; each model-facing buffer has its stage's
+ * element type, so a mixed-IO export (FP16 UNet, FP32 VAE) converts between stages inside these passes.
  */
 
 export type GpuFloatType = 'float32' | 'float16';
+
+/** Element type of each model-facing buffer: every stage's IO type comes from the manifest. */
+export interface LatentTypes {
+  unetInput: GpuFloatType;
+  noisePred: GpuFloatType;
+  vaeInput: GpuFloatType;
+  image: GpuFloatType;
+}
 
 const WORKGROUP_SIZE = 64;
 /** WebGPU copies between buffers and textures need rows aligned to 256 bytes. */
 export const ROW_ALIGNMENT_BYTES = 256;
 
-function wgslHeader(type: GpuFloatType): string {
-  return type === 'float16' ? 'enable f16;\nalias T = f16;\n' : 'alias T = f32;\n';
+/**
+ * A storage buffer of model-facing values, read as f32 whatever its element type. float16 buffers are
+ * declared `array<u32>`, two halves a word, and converted with pack2x16float/unpack2x16float: those are
+ * core WGSL, so FP16-IO models need no `shader-f16` here (SwiftShader has none). Writes go by pairs
+ * (`store2_*`), so no two invocations share a word.
+ */
+function floatBinding(
+  binding: number,
+  name: string,
+  type: GpuFloatType,
+  access: 'read' | 'read_write',
+): string {
+  if (type === 'float32') {
+    return `@group(0) @binding(${binding}) var<storage, ${access}> ${name}: array<f32>;
+fn load_${name}(i: u32) -> f32 { return ${name}[i]; }
+${access === 'read' ? '' : `fn store2_${name}(pair: u32, v: vec2<f32>) { ${name}[2u * pair] = v.x; ${name}[2u * pair + 1u] = v.y; }`}`;
+  }
+  return `@group(0) @binding(${binding}) var<storage, ${access}> ${name}: array<u32>;
+fn load_${name}(i: u32) -> f32 { return unpack2x16float(${name}[i / 2u])[i % 2u]; }
+${access === 'read' ? '' : `fn store2_${name}(pair: u32, v: vec2<f32>) { ${name}[pair] = pack2x16float(v); }`}`;
 }
 
-/** x = noise * params.x; modelInput = T(x * params.y) */
-function startShader(type: GpuFloatType): string {
-  return `${wgslHeader(type)}
-@group(0) @binding(0) var<uniform> params: vec4<f32>;
+/** x = noise * params.x; modelInput = x * params.y. One invocation per pair of elements. */
+function startShader(modelInput: GpuFloatType, pairs: number): string {
+  return `@group(0) @binding(0) var<uniform> params: vec4<f32>;
 @group(0) @binding(1) var<storage, read> noise: array<f32>;
 @group(0) @binding(2) var<storage, read_write> x: array<f32>;
-@group(0) @binding(3) var<storage, read_write> modelInput: array<T>;
+${floatBinding(3, 'modelInput', modelInput, 'read_write')}
 @compute @workgroup_size(${WORKGROUP_SIZE})
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
-  let i = id.x;
-  if (i >= arrayLength(&x)) { return; }
-  let value = noise[i] * params.x;
-  x[i] = value;
-  modelInput[i] = T(value * params.y);
+  let pair = id.x;
+  if (pair >= ${pairs}u) { return; }
+  let value = vec2<f32>(noise[2u * pair], noise[2u * pair + 1u]) * params.x;
+  x[2u * pair] = value.x;
+  x[2u * pair + 1u] = value.y;
+  store2_modelInput(pair, value * params.y);
 }`;
 }
 
-/** Euler: x += eps * (sigma_next - sigma); next = T(x * outputScale). */
-function stepShader(type: GpuFloatType): string {
-  return `${wgslHeader(type)}
-@group(0) @binding(0) var<uniform> params: vec4<f32>;
-@group(0) @binding(1) var<storage, read> noisePred: array<T>;
+/** Euler: x += eps * (sigma_next - sigma); next = x * outputScale, in the next stage's input type. */
+function stepShader(noisePred: GpuFloatType, next: GpuFloatType, pairs: number): string {
+  return `@group(0) @binding(0) var<uniform> params: vec4<f32>;
+${floatBinding(1, 'noisePred', noisePred, 'read')}
 @group(0) @binding(2) var<storage, read_write> x: array<f32>;
-@group(0) @binding(3) var<storage, read_write> next: array<T>;
+${floatBinding(3, 'next', next, 'read_write')}
 @compute @workgroup_size(${WORKGROUP_SIZE})
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
-  let i = id.x;
-  if (i >= arrayLength(&x)) { return; }
-  let value = x[i] + f32(noisePred[i]) * params.x;
-  x[i] = value;
-  next[i] = T(value * params.y);
+  let pair = id.x;
+  if (pair >= ${pairs}u) { return; }
+  let eps = vec2<f32>(load_noisePred(2u * pair), load_noisePred(2u * pair + 1u));
+  let value = vec2<f32>(x[2u * pair], x[2u * pair + 1u]) + eps * params.x;
+  x[2u * pair] = value.x;
+  x[2u * pair + 1u] = value.y;
+  store2_next(pair, value * params.y);
 }`;
 }
 
 /** NCHW image in [-1, 1] to packed RGBA8, rows padded to the copy alignment. */
 function pixelsShader(type: GpuFloatType, width: number, height: number, rowStride: number): string {
-  return `${wgslHeader(type)}
-@group(0) @binding(0) var<storage, read> image: array<T>;
+  return `${floatBinding(0, 'image', type, 'read')}
 @group(0) @binding(1) var<storage, read_write> pixels: array<u32>;
 @compute @workgroup_size(${WORKGROUP_SIZE})
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   let p = id.x;
   let plane = ${width * height}u;
   if (p >= plane) { return; }
-  let rgb = vec3<f32>(f32(image[p]), f32(image[plane + p]), f32(image[2u * plane + p]));
+  let rgb = vec3<f32>(load_image(p), load_image(plane + p), load_image(2u * plane + p));
   // pack4x8unorm rounds as floor(0.5 + 255 * clamp(v)), the same rounding as the CPU path.
   let row = p / ${width}u;
   let column = p % ${width}u;
@@ -121,41 +148,43 @@ export class LatentKernels {
 
   constructor(
     private readonly device: GPUDevice,
-    type: GpuFloatType,
+    types: LatentTypes,
     buffers: LatentBuffers,
     latentElements: number,
     image: { width: number; height: number },
   ) {
+    // Passes work on pairs of elements (one u32 of two halves); latents are 4*H*W, always even.
+    if (latentElements % 2 !== 0) throw new RangeError(`latentElements must be even, got ${latentElements}`);
+    const pairs = latentElements / 2;
     const uniform = (label: string) =>
       device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label });
     const rowStride = paddedRowBytes(image.width) / 4;
     const { noise, x, unetInput, noisePred, vaeInput } = buffers;
     this.start = bindPass(
       device,
-      startShader(type),
+      startShader(types.unetInput, pairs),
       'start',
       [noise, x, unetInput],
-      latentElements,
+      pairs,
       uniform('start'),
     );
-    const stepCode = stepShader(type);
     this.stepToUnet = bindPass(
       device,
-      stepCode,
+      stepShader(types.noisePred, types.unetInput, pairs),
       'step',
       [noisePred, x, unetInput],
-      latentElements,
+      pairs,
       uniform('step'),
     );
     this.stepToVae = bindPass(
       device,
-      stepCode,
+      stepShader(types.noisePred, types.vaeInput, pairs),
       'last-step',
       [noisePred, x, vaeInput],
-      latentElements,
+      pairs,
       uniform('last'),
     );
-    const pixelsCode = pixelsShader(type, image.width, image.height, rowStride);
+    const pixelsCode = pixelsShader(types.image, image.width, image.height, rowStride);
     this.toPixels = bindPass(
       device,
       pixelsCode,

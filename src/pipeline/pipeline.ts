@@ -1,4 +1,3 @@
-import * as ort from 'onnxruntime-web/webgpu';
 import { EulerTrailingScheduler, gaussianNoise } from '../scheduler/index.js';
 import { CpuStageRun } from './cpu-stage-run.js';
 import { PipelineError, throwIfAborted } from './errors.js';
@@ -10,6 +9,9 @@ import {
 import { monitorGpuActivity, type GpuActivity } from './gpu-activity.js';
 import { GpuStageRun } from './gpu-stage-run.js';
 import type { ModelEntry } from './manifest-types.js';
+import type { OrtRuntime } from './ort-runtime.js';
+import { ortWebRuntime } from './ort-web-runtime.js';
+import type { WebNnDeviceType } from './webnn.js';
 import type { StageRun } from './stage-run.js';
 import {
   createStageSessions,
@@ -23,10 +25,18 @@ export type TensorResidency = 'gpu' | 'cpu';
 
 export interface PipelineOptions {
   provider?: ProviderPreference;
+  /** For `provider: 'webnn'`: the MLContext device type (default 'gpu'). */
+  webnnDeviceType?: WebNnDeviceType;
   /** Default 'gpu' on WebGPU; always 'cpu' on wasm. */
   residency?: TensorResidency;
   loadStage: StageLoader;
   enableGraphCapture?: boolean;
+  /**
+   * Another ONNX Runtime build with its provider already chosen (onnxruntime-node: see src/node); then
+   * `provider` is ignored. Default: onnxruntime-web, with the provider picked from `provider` and the
+   * browser's adapter.
+   */
+  runtime?: { ort: OrtRuntime; provider: ProviderChoice };
 }
 
 export const MAX_PROMPT_CHARACTERS = 10_000;
@@ -135,20 +145,26 @@ export class TextToImagePipeline {
           'capture needs every input and output in GPU buffers.',
       );
     }
-    const provider = await chooseExecutionProvider(options.provider ?? 'auto', model);
-    const residency: TensorResidency = provider.provider === 'webgpu' ? (options.residency ?? 'gpu') : 'cpu';
+    const runtime = options.runtime?.ort ?? ortWebRuntime;
+    const provider =
+      options.runtime?.provider ??
+      (await chooseExecutionProvider(options.provider ?? 'auto', model, undefined, options.webnnDeviceType));
+    const gpuResident = provider.provider === 'webgpu' && runtime.gpuResidentTensors;
+    const residency: TensorResidency = gpuResident ? (options.residency ?? 'gpu') : 'cpu';
     const sessions = await createStageSessions(model, options.loadStage, {
+      runtime,
       provider: provider.provider,
+      webnnDeviceType: provider.webnnDeviceType,
       gpuOutputs: residency === 'gpu',
       enableGraphCapture: options.enableGraphCapture,
     });
     try {
-      const device = provider.provider === 'webgpu' ? await ort.env.webgpu.device : undefined;
+      const device = gpuResident ? await runtime.env.webgpu.device : undefined;
       const activity = device ? monitorGpuActivity(device) : undefined;
       const run =
         residency === 'gpu' && device
-          ? new GpuStageRun(model, sessions, device)
-          : new CpuStageRun(model, sessions);
+          ? new GpuStageRun(model, sessions, device, runtime)
+          : new CpuStageRun(model, sessions, runtime);
       return new TextToImagePipeline(model, provider, residency, sessions, run, activity, device);
     } catch (error) {
       await releaseStageSessions(sessions);

@@ -1,4 +1,4 @@
-import * as ort from 'onnxruntime-web/webgpu';
+import type * as ort from 'onnxruntime-web/webgpu';
 import { fromFloat16Bits, toFloat16Bits } from './float16.js';
 import type { TensorElementType } from './manifest-types.js';
 

@@ -1,8 +1,10 @@
-import * as ort from 'onnxruntime-web/webgpu';
+import type * as ort from 'onnxruntime-web/webgpu';
 import { PipelineError } from './errors.js';
 import type { ExecutionProvider } from './execution-provider.js';
 import type { ModelEntry, ModelFile, StageName, TensorSpec } from './manifest-types.js';
 import { OnnxFormatError, externalizeInitializers, type ExternalizedModel } from './onnx-external-data.js';
+import type { OrtRuntime } from './ort-runtime.js';
+import type { WebNnDeviceType } from './webnn.js';
 
 /** A stage's `.onnx` file as stored: one protobuf with its weights embedded. */
 export type StageSource = Uint8Array;
@@ -15,7 +17,11 @@ export interface StageSessions {
 }
 
 export interface SessionSettings {
+  /** The ONNX Runtime build that creates the sessions (onnxruntime-web or onnxruntime-node). */
+  runtime: OrtRuntime;
   provider: ExecutionProvider;
+  /** For the WebNN provider: the MLContext device type. */
+  webnnDeviceType?: WebNnDeviceType;
   /** Keep outputs on the GPU (WebGPU only). */
   gpuOutputs: boolean;
   enableGraphCapture?: boolean;
@@ -28,7 +34,12 @@ function sessionOptions(
 ): ort.InferenceSession.SessionOptions {
   const stageOptions = model.stages[stage].session ?? {};
   return {
-    executionProviders: [settings.provider],
+    // ORT's WebNN EP needs static shapes: the manifest's freeDimensionOverrides fix every symbolic one.
+    executionProviders: [
+      settings.provider === 'webnn'
+        ? { name: 'webnn', deviceType: settings.webnnDeviceType ?? 'gpu' }
+        : settings.provider,
+    ],
     graphOptimizationLevel: stageOptions.graphOptimizationLevel ?? 'all',
     freeDimensionOverrides: stageOptions.freeDimensionOverrides,
     preferredOutputLocation: settings.gpuOutputs ? 'gpu-buffer' : 'cpu',
@@ -90,7 +101,7 @@ async function createStageSession(
   let session: ort.InferenceSession;
   try {
     const options = { ...sessionOptions(model, stage, settings), externalData: [externalData] };
-    session = await ort.InferenceSession.create(graph, options);
+    session = await settings.runtime.InferenceSession.create(graph, options);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new PipelineError(

@@ -22,10 +22,11 @@ const pipelines = new Map<string, TextToImagePipeline>();
 interface LoadOptions {
   provider?: PipelineOptions['provider'];
   residency?: PipelineOptions['residency'];
+  webnnDeviceType?: PipelineOptions['webnnDeviceType'];
 }
 
 async function load(modelId: string, options: LoadOptions = {}) {
-  const key = `${modelId}/${options.provider ?? 'auto'}/${options.residency ?? 'gpu'}`;
+  const key = `${modelId}/${options.provider ?? 'auto'}/${options.residency ?? 'gpu'}/${options.webnnDeviceType ?? ''}`;
   const existing = pipelines.get(key);
   if (existing) return existing;
   const manifest = await loadManifest(manifestUrl);

@@ -1,0 +1,131 @@
+/**
+ * Mixed-IO exports (microsoft/sd-turbo-webnn: FP16-IO text encoder and UNet, FP32-IO VAE): the GPU
+ * path's passes convert between stage types on the GPU, FP16 included without shader-f16, and the
+ * tiny-mixed stand-in runs end to end on wasm. FP16 models cannot run on this SwiftShader adapter, so
+ * the WebGPU side is checked pass by pass; the FP32 pipeline keeps its single read-back.
+ */
+import type { Browser, Page } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTinyModels } from '../scripts/tiny-models/index.js';
+import { fromFloat16Bits, toFloat16Bits } from '../src/pipeline/float16.js';
+import type { LatentTypes } from '../src/pipeline/latent-kernels.js';
+import { latentsToPixels } from '../src/pipeline/pixels.js';
+import type { KernelCase } from './pages/kernels-page.js';
+import { launchChromium, openPage, startDevServer } from './support/browser.js';
+
+let server: ViteDevServer;
+let browser: Browser;
+let kernelsPage: Page;
+let pipelinePage: Page;
+
+beforeAll(async () => {
+  await ensureTinyModels();
+  let url: string;
+  ({ server, url } = await startDevServer());
+  browser = await launchChromium({ webgpu: true });
+  ({ page: kernelsPage } = await openPage(browser, `${url}/tests/pages/kernels.html`));
+  ({ page: pipelinePage } = await openPage(browser, `${url}/tests/pages/pipeline.html`));
+  await kernelsPage.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+  await pipelinePage.waitForSelector('body[data-ready="true"]');
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A deterministic spread of values, negatives and values that FP16 cannot hold exactly included. */
+function values(count: number, seed: number, scale: number): number[] {
+  return Array.from({ length: count }, (_, i) => Math.sin(i * 12.9898 + seed) * scale);
+}
+
+const roundToFloat16 = (xs: number[]) => Array.from(fromFloat16Bits(toFloat16Bits(xs)));
+
+function expectClose(actual: number[], expected: number[], tolerance: number) {
+  expect(actual.length).toBe(expected.length);
+  const worst = Math.max(...actual.map((value, i) => Math.abs(value - expected[i])));
+  expect(worst).toBeLessThanOrEqual(tolerance);
+}
+
+describe('GPU passes between stages of mixed types', () => {
+  const width = 8;
+  const height = 8;
+  const elements = 4 * 4 * 4;
+  const base = {
+    noise: values(elements, 1, 1),
+    noisePred: values(elements, 2, 1),
+    image: values(3 * width * height, 3, 1.1),
+    width,
+    height,
+    initSigma: 14.6146,
+    inputScale: 0.0683,
+    coefficient: -14.6146,
+    outputScale: 1 / 0.18215,
+  };
+
+  const cases: LatentTypes[] = [
+    { unetInput: 'float16', noisePred: 'float16', vaeInput: 'float32', image: 'float32' }, // sd-turbo-webnn
+    { unetInput: 'float32', noisePred: 'float32', vaeInput: 'float16', image: 'float16' },
+    { unetInput: 'float16', noisePred: 'float32', vaeInput: 'float16', image: 'float32' },
+    { unetInput: 'float32', noisePred: 'float32', vaeInput: 'float32', image: 'float32' },
+  ];
+
+  it.each(cases)('unet in %o', async (types) => {
+    const test: KernelCase = { ...base, types };
+    const output = await kernelsPage.evaluate((t) => window.kernelTest.run(t), test);
+    expect(output.shaderF16).toBe(false); // what makes the u32 packing necessary here
+
+    // What the CPU path computes (cpu-stage-run.ts), in f32 then rounded to each buffer's type.
+    const eps = types.noisePred === 'float16' ? roundToFloat16(base.noisePred) : base.noisePred;
+    const x = base.noise.map((n) => Math.fround(n * base.initSigma));
+    const unetInput = x.map((v) => v * base.inputScale);
+    const vaeInput = x.map((v, i) => (v + eps[i] * base.coefficient) * base.outputScale);
+    const image = types.image === 'float16' ? roundToFloat16(base.image) : base.image;
+    const pixels = Array.from(latentsToPixels(Float32Array.from(image), width, height));
+
+    // FP16 keeps 11 significant bits: a relative error up to 2^-11, plus f32 rounding.
+    const tolerance = (type: string, xs: number[]) =>
+      Math.max(...xs.map(Math.abs)) * (type === 'float16' ? 2 ** -10 : 2 ** -20);
+    expectClose(output.unetInput, unetInput, tolerance(types.unetInput, unetInput));
+    expectClose(output.vaeInput, vaeInput, tolerance(types.vaeInput, vaeInput));
+    const pixelError = Math.max(...output.pixels.map((p, i) => Math.abs(p - pixels[i])));
+    expect(pixelError).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('tiny-mixed (FP16 text encoder and UNet, FP32 VAE)', () => {
+  type PipelineTest = Window['pipelineTest'];
+  const request = { prompt: 'a photo of a cat', seed: 42, steps: 2 };
+  const generate = (modelId: string, options: Parameters<PipelineTest['generate']>[2]) =>
+    pipelinePage.evaluate(([id, r, o]) => window.pipelineTest.generate(id, r, o), [
+      modelId,
+      request,
+      options,
+    ] as const);
+
+  it('runs on wasm and agrees with the all-FP16 set, whose text encoder and UNet it shares', async () => {
+    const mixed = await generate('tiny-mixed', { provider: 'wasm' });
+    const again = await generate('tiny-mixed', { provider: 'wasm' });
+    const fp16 = await generate('tiny-fp16', { provider: 'wasm' });
+    expect(mixed.pixels).toEqual(again.pixels);
+    expect(new Set(mixed.pixels!.filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(16);
+    // Same weights; only the VAE computes in FP32 instead of FP16.
+    const meanAbs =
+      mixed.pixels!.reduce((sum, value, i) => sum + Math.abs(value - fp16.pixels![i]), 0) /
+      mixed.pixels!.length;
+    expect(meanAbs).toBeLessThan(4);
+  });
+
+  it('is refused on WebGPU without shader-f16, with the reason', async () => {
+    const outcome = await pipelinePage.evaluate(() =>
+      window.pipelineTest.loadError('tiny-mixed', { provider: 'webgpu' }),
+    );
+    expect(JSON.stringify(outcome)).toMatch(/no-shader-f16|shader-f16/);
+  });
+
+  it('keeps one read-back per image for the FP32 set on WebGPU', async () => {
+    const image = await generate('tiny-fp32', undefined);
+    expect(image.readbacks).toBe(1);
+  });
+});

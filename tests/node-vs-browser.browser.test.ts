@@ -1,0 +1,99 @@
+/**
+ * The same pipeline on onnxruntime-node (CPU EP) and in Chromium (WebGPU on SwiftShader, and wasm): the
+ * Node PNG, decoded by the browser's own PNG decoder, must match the browser's pixels within the
+ * WebGPU-vs-wasm tolerance of tests/pipeline.browser.test.ts.
+ */
+import type { Browser, Page } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { readPngText } from '../src/components/png-metadata.js';
+import { NodeTextToImage } from '../src/node/index.js';
+import { ensureStandinModels, STANDIN_MODELS_DIR } from '../scripts/standin-models/index.js';
+import { ensureTinyModels } from '../scripts/tiny-models/index.js';
+import { launchChromium, openPage, startDevServer } from './support/browser.js';
+
+let server: ViteDevServer;
+let browser: Browser;
+let page: Page;
+let url: string;
+
+const request = { prompt: 'a photo of a cat', seed: 42, steps: 2 };
+
+function difference(a: ArrayLike<number>, b: ArrayLike<number>) {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  let differing = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (d > 0) differing++;
+    max = Math.max(max, d);
+  }
+  return { max, differingShare: differing / a.length };
+}
+
+beforeAll(async () => {
+  await ensureTinyModels();
+  await ensureStandinModels();
+  ({ server, url } = await startDevServer());
+  browser = await launchChromium({ webgpu: true });
+  ({ page } = await openPage(browser, `${url}/tests/pages/pipeline.html`));
+  await page.waitForSelector('body[data-ready="true"]');
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('Node and browser make the same image', () => {
+  it('tiny-fp32: Node CPU EP vs Chromium WebGPU and wasm', async () => {
+    const generator = await NodeTextToImage.load({ model: 'tiny-fp32' });
+    const image = await generator.generate(request).finally(() => generator.dispose());
+    expect(image.readbacks).toBe(0);
+
+    // The browser decodes the Node PNG: an independent check of the writer.
+    const decoded = await page.evaluate(async (bytes) => {
+      const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)], { type: 'image/png' }));
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const context = canvas.getContext('2d')!;
+      context.drawImage(bitmap, 0, 0);
+      return Array.from(context.getImageData(0, 0, bitmap.width, bitmap.height).data);
+    }, Array.from(image.png));
+    expect(decoded).toEqual(Array.from(image.pixels));
+
+    for (const provider of ['webgpu', 'wasm'] as const) {
+      const browserImage = await page.evaluate(
+        ([r, p]) => window.pipelineTest.generate('tiny-fp32', r, { provider: p }),
+        [request, provider] as const,
+      );
+      expect([browserImage.width, browserImage.height]).toEqual([image.width, image.height]);
+      const diff = difference(image.pixels, browserImage.pixels!);
+      expect(diff.max, provider).toBeLessThanOrEqual(2);
+      expect(diff.differingShare, provider).toBeLessThan(0.02);
+    }
+  });
+
+  it('standin-narrow-fp32 (SD-Turbo topology, 512x512): Node CPU EP vs Chromium wasm', async () => {
+    const generator = await NodeTextToImage.load({
+      model: 'standin-narrow-fp32',
+      manifest: join(STANDIN_MODELS_DIR, 'standin-manifest.json'),
+    });
+    const image = await generator.generate(request).finally(() => generator.dispose());
+    expect([image.width, image.height]).toEqual([512, 512]);
+    expect(readPngText(image.png)).toMatchObject({ model: 'standin-narrow-fp32', seed: '42', steps: '2' });
+
+    const { page: standinPage } = await openPage(
+      browser,
+      `${url}/tests/pages/pipeline.html?manifest=${encodeURIComponent('/models/standin-manifest.json')}`,
+    );
+    await standinPage.waitForSelector('body[data-ready="true"]');
+    const browserImage = await standinPage.evaluate(
+      (r) => window.pipelineTest.generate('standin-narrow-fp32', r, { provider: 'wasm' }),
+      request,
+    );
+    const diff = difference(image.pixels, browserImage.pixels!);
+    expect(diff.max).toBeLessThanOrEqual(2);
+    expect(diff.differingShare).toBeLessThan(0.02);
+  }, 300_000);
+});

@@ -1,0 +1,112 @@
+/**
+ * Test page: runs the GPU path's WGSL passes (src/pipeline/latent-kernels.ts) on their own, with any mix
+ * of float32 and float16 buffers, and returns what they wrote. No ORT: FP16 models cannot run on this
+ * Chromium's SwiftShader (no shader-f16), but the passes between stages must convert FP16 anyway.
+ */
+import { fromFloat16Bits, toFloat16Bits } from '../../src/pipeline/float16.js';
+import { LatentKernels, paddedRowBytes, type LatentTypes } from '../../src/pipeline/latent-kernels.js';
+
+type Float = LatentTypes['unetInput'];
+
+export interface KernelCase {
+  types: LatentTypes;
+  noise: number[];
+  noisePred: number[];
+  /** NCHW, 3 planes of width*height. */
+  image: number[];
+  width: number;
+  height: number;
+  initSigma: number;
+  inputScale: number;
+  coefficient: number;
+  outputScale: number;
+}
+
+export interface KernelOutput {
+  unetInput: number[];
+  vaeInput: number[];
+  /** Tight RGBA8. */
+  pixels: number[];
+  shaderF16: boolean;
+}
+
+const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+
+function bytesOf(type: Float, values: number[]): Uint8Array<ArrayBuffer> {
+  const typed = type === 'float16' ? toFloat16Bits(values) : Float32Array.from(values);
+  return new Uint8Array(typed.buffer as ArrayBuffer, typed.byteOffset, typed.byteLength);
+}
+
+async function read(device: GPUDevice, buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+  const staging = device.createBuffer({
+    size: bytes,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  const encoder = device.createCommandEncoder();
+  encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const copy = staging.getMappedRange().slice(0);
+  staging.destroy();
+  return copy;
+}
+
+function floats(type: Float, data: ArrayBuffer, count: number): number[] {
+  return Array.from(
+    type === 'float16' ? fromFloat16Bits(new Uint16Array(data, 0, count)) : new Float32Array(data, 0, count),
+  );
+}
+
+async function run(test: KernelCase): Promise<KernelOutput> {
+  const adapter = await navigator.gpu.requestAdapter();
+  if (!adapter) throw new Error('no WebGPU adapter');
+  const device = await adapter.requestDevice();
+  const elements = test.noise.length;
+  const buffer = (type: Float, count: number, values?: number[]) => {
+    const size = Math.ceil((count * (type === 'float16' ? 2 : 4)) / 16) * 16;
+    const created = device.createBuffer({ size, usage });
+    if (values) device.queue.writeBuffer(created, 0, bytesOf(type, values));
+    return created;
+  };
+  const { types, width, height } = test;
+  const buffers = {
+    noise: buffer('float32', elements, test.noise),
+    x: buffer('float32', elements),
+    unetInput: buffer(types.unetInput, elements),
+    noisePred: buffer(types.noisePred, elements, test.noisePred),
+    vaeInput: buffer(types.vaeInput, elements),
+    image: buffer(types.image, 3 * width * height, test.image),
+    pixels: device.createBuffer({ size: paddedRowBytes(width) * height, usage }),
+  };
+  const kernels = new LatentKernels(device, types, buffers, elements, { width, height });
+  kernels.startLatents(test.initSigma, test.inputScale);
+  const unetInput = floats(
+    types.unetInput,
+    await read(device, buffers.unetInput, buffers.unetInput.size),
+    elements,
+  );
+  kernels.step(test.coefficient, test.outputScale, 'vae');
+  const vaeInput = floats(
+    types.vaeInput,
+    await read(device, buffers.vaeInput, buffers.vaeInput.size),
+    elements,
+  );
+  const encoder = device.createCommandEncoder();
+  kernels.imageToPixels(encoder);
+  device.queue.submit([encoder.finish()]);
+  const padded = new Uint8Array(await read(device, buffers.pixels, buffers.pixels.size));
+  const pixels: number[] = [];
+  for (let row = 0; row < height; row++) {
+    pixels.push(...padded.subarray(row * paddedRowBytes(width), row * paddedRowBytes(width) + width * 4));
+  }
+  device.destroy();
+  return { unetInput, vaeInput, pixels, shaderF16: adapter.features.has('shader-f16') };
+}
+
+declare global {
+  interface Window {
+    kernelTest: { run: typeof run };
+  }
+}
+window.kernelTest = { run };
+document.body.dataset.ready = 'true';
