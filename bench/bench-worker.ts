@@ -20,7 +20,6 @@ import {
   loadManifest,
   preloadTokenizer,
   type ModelEntry,
-  type StageName,
 } from '../src/pipeline/index.js';
 import type { BenchConfig, FailedOutcome, LoadFigures, Variant, WorkerMessage } from './protocol.js';
 
@@ -89,7 +88,7 @@ async function load(config: BenchConfig, variant: Variant): Promise<TextToImageP
     provider: config.provider,
     residency: variant.residency,
     enableGraphCapture: config.enableGraphCapture,
-    loadStage: async (stage: StageName) => {
+    loadStage: async (stage) => {
       const reading = performance.now();
       const bytes = await loadModelFile(model, stage, store);
       readWeightsMs += performance.now() - reading;
