@@ -1,6 +1,11 @@
 import * as ort from 'onnxruntime-web/webgpu';
-import { PipelineError } from './errors.js';
-import { LatentKernels, paddedRowBytes, type GpuFloatType } from './latent-kernels.js';
+import { NoImageEncoderError, PipelineError } from './errors.js';
+import {
+  LatentKernels,
+  paddedRowBytes,
+  type GpuFloatType,
+  type ImageEncoderBuffers,
+} from './latent-kernels.js';
 import type { ModelEntry, TensorElementType } from './manifest-types.js';
 import { bytesPerElement, scalarData, type StageRun } from './stage-run.js';
 import type { StageSessions } from './stage-sessions.js';
@@ -19,6 +24,8 @@ export class GpuStageRun implements StageRun {
     vaeInput: ort.Tensor;
     image: ort.Tensor;
   };
+  /** VAE encoder input and output, for models that do image to image. */
+  private readonly encoderTensors?: { sample: ort.Tensor; latent: ort.Tensor; sourcePixels: GPUBuffer };
   private readonly noise: GPUBuffer;
   private readonly pixels: GPUBuffer;
   private readonly readback: GPUBuffer;
@@ -89,10 +96,44 @@ export class GpuStageRun implements StageRun {
       vaeInput: tensor(vaeInput, floatType, latentShape),
       image: tensor(imageBuffer, floatType, imageShape),
     };
+    let encoder: ImageEncoderBuffers | undefined;
+    const encoderSpec = stages.vaeEncoder;
+    if (encoderSpec && sessions.vaeEncoder) {
+      for (const [what, type] of [
+        ['VAE encoder input', encoderSpec.inputs.sample.type],
+        ['VAE encoder output', encoderSpec.outputs.latentSample.type],
+      ] as const) {
+        if (type !== floatType) {
+          throw new PipelineError(
+            'model-io-mismatch',
+            `The ${what} is ${type} but the UNet input is ${floatType}; the GPU path needs one float type.`,
+          );
+        }
+      }
+      encoder = {
+        sourcePixels: ioBuffer('int32', image.width * image.height, 'source-pixels'),
+        sample: ioBuffer(floatType, 3 * image.width * image.height, 'encoder-sample'),
+        latent: ioBuffer(floatType, latentElements, 'encoder-latent'),
+      };
+      this.encoderTensors = {
+        sample: tensor(encoder.sample, floatType, imageShape),
+        latent: tensor(encoder.latent, floatType, latentShape),
+        sourcePixels: encoder.sourcePixels,
+      };
+    }
     this.kernels = new LatentKernels(
       device,
       floatType,
-      { noise: this.noise, x, unetInput, noisePred, vaeInput, image: imageBuffer, pixels: this.pixels },
+      {
+        noise: this.noise,
+        x,
+        unetInput,
+        noisePred,
+        vaeInput,
+        image: imageBuffer,
+        pixels: this.pixels,
+        encoder,
+      },
       latentElements,
       image,
     );
@@ -130,6 +171,37 @@ export class GpuStageRun implements StageRun {
   startLatents(noise: Float32Array, initSigma: number, inputScale: number): void {
     this.device.queue.writeBuffer(this.noise, 0, noise.buffer, noise.byteOffset, noise.byteLength);
     this.kernels.startLatents(initSigma, inputScale);
+  }
+
+  async encodeImage(pixels: Uint8ClampedArray): Promise<void> {
+    const spec = this.model.stages.vaeEncoder;
+    const session = this.sessions.vaeEncoder;
+    if (!this.encoderTensors || !spec || !session) {
+      throw new NoImageEncoderError(this.model.id);
+    }
+    // The one upload of the picture: packed RGBA8, unpacked to [-1, 1] NCHW by a WGSL pass.
+    this.device.queue.writeBuffer(
+      this.encoderTensors.sourcePixels,
+      0,
+      pixels.buffer,
+      pixels.byteOffset,
+      pixels.byteLength,
+    );
+    this.kernels.pixelsToImageSample();
+    await session.run(
+      { [spec.inputs.sample.name]: this.encoderTensors.sample },
+      { [spec.outputs.latentSample.name]: this.encoderTensors.latent },
+    );
+  }
+
+  startLatentsFromImage(
+    noise: Float32Array,
+    initSigma: number,
+    inputScale: number,
+    latentScale: number,
+  ): void {
+    this.device.queue.writeBuffer(this.noise, 0, noise.buffer, noise.byteOffset, noise.byteLength);
+    this.kernels.startLatentsFromImage(initSigma, inputScale, latentScale);
   }
 
   async runUnet(timestep: number): Promise<void> {
@@ -220,6 +292,8 @@ export class GpuStageRun implements StageRun {
 
   dispose(): void {
     for (const tensor of Object.values(this.tensors)) tensor.dispose();
+    this.encoderTensors?.sample.dispose();
+    this.encoderTensors?.latent.dispose();
     for (const buffer of this.buffers) buffer.destroy();
     this.canvasContext?.context.unconfigure();
   }

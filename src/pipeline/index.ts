@@ -1,5 +1,13 @@
 /** The pipeline's public face: what components and embedding pages may use. */
-export { TextToImagePipeline, MAX_PROMPT_CHARACTERS, MAX_STEPS } from './pipeline.js';
+export {
+  TextToImagePipeline,
+  MAX_PROMPT_CHARACTERS,
+  MAX_STEPS,
+  DEFAULT_IMAGE_TO_IMAGE_STEPS,
+  DEFAULT_IMAGE_TO_IMAGE_STRENGTH,
+} from './pipeline.js';
+export { coverCrop, resampleCover } from './source-image.js';
+export type { CropRect, RgbaPixels, SourceImage } from './source-image.js';
 export type {
   GenerateRequest,
   GenerateResult,
@@ -7,7 +15,7 @@ export type {
   StageTimings,
   TensorResidency,
 } from './pipeline.js';
-export { PipelineError, isAbortError } from './errors.js';
+export { NoImageEncoderError, PipelineError, isAbortError } from './errors.js';
 export type { PipelineErrorCode } from './errors.js';
 export { chooseExecutionProvider } from './execution-provider.js';
 export {

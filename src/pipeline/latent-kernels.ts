@@ -33,6 +33,40 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
 }`;
 }
 
+/** img2img start: x = latent * params.z + noise * params.x; modelInput = T(x * params.y) */
+function startFromImageShader(type: GpuFloatType): string {
+  return `${wgslHeader(type)}
+@group(0) @binding(0) var<uniform> params: vec4<f32>;
+@group(0) @binding(1) var<storage, read> noise: array<f32>;
+@group(0) @binding(2) var<storage, read> latent: array<T>;
+@group(0) @binding(3) var<storage, read_write> x: array<f32>;
+@group(0) @binding(4) var<storage, read_write> modelInput: array<T>;
+@compute @workgroup_size(${WORKGROUP_SIZE})
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+  let i = id.x;
+  if (i >= arrayLength(&x)) { return; }
+  let value = f32(latent[i]) * params.z + noise[i] * params.x;
+  x[i] = value;
+  modelInput[i] = T(value * params.y);
+}`;
+}
+
+/** Packed RGBA8 (R in the low byte) to the VAE encoder's NCHW input in [-1, 1]; alpha is dropped. */
+function imageSampleShader(type: GpuFloatType, plane: number): string {
+  return `${wgslHeader(type)}
+@group(0) @binding(0) var<storage, read> pixels: array<u32>;
+@group(0) @binding(1) var<storage, read_write> sample: array<T>;
+@compute @workgroup_size(${WORKGROUP_SIZE})
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+  let p = id.x;
+  if (p >= ${plane}u) { return; }
+  let rgb = unpack4x8unorm(pixels[p]).xyz * 2.0 - 1.0;
+  sample[p] = T(rgb.x);
+  sample[${plane}u + p] = T(rgb.y);
+  sample[${2 * plane}u + p] = T(rgb.z);
+}`;
+}
+
 /** Euler: x += eps * (sigma_next - sigma); next = T(x * outputScale). */
 function stepShader(type: GpuFloatType): string {
   return `${wgslHeader(type)}
@@ -76,6 +110,17 @@ export interface LatentBuffers {
   vaeInput: GPUBuffer;
   image: GPUBuffer;
   pixels: GPUBuffer;
+  /** Only for models with a VAE encoder (image to image). */
+  encoder?: ImageEncoderBuffers;
+}
+
+export interface ImageEncoderBuffers {
+  /** The source picture at the model's size, packed RGBA8. */
+  sourcePixels: GPUBuffer;
+  /** VAE encoder input [1, 3, H, W]. */
+  sample: GPUBuffer;
+  /** VAE encoder output [1, 4, h, w], unscaled. */
+  latent: GPUBuffer;
 }
 
 interface BoundPass {
@@ -117,6 +162,7 @@ export class LatentKernels {
   private readonly stepToUnet: BoundPass;
   private readonly stepToVae: BoundPass;
   private readonly toPixels: BoundPass;
+  private readonly imagePasses?: { toSample: BoundPass; start: BoundPass };
   private readonly uniformData = new Float32Array(4);
 
   constructor(
@@ -163,6 +209,39 @@ export class LatentKernels {
       [buffers.image, buffers.pixels],
       image.width * image.height,
     );
+    if (buffers.encoder) {
+      const { sourcePixels, sample, latent } = buffers.encoder;
+      const plane = image.width * image.height;
+      this.imagePasses = {
+        toSample: bindPass(
+          device,
+          imageSampleShader(type, plane),
+          'image-sample',
+          [sourcePixels, sample],
+          plane,
+        ),
+        start: bindPass(
+          device,
+          startFromImageShader(type),
+          'start-from-image',
+          [noise, latent, x, unetInput],
+          latentElements,
+          uniform('start-from-image'),
+        ),
+      };
+    }
+  }
+
+  /** Source pixels (already uploaded) to the VAE encoder's input. */
+  pixelsToImageSample(): void {
+    if (!this.imagePasses) throw new Error('these kernels were made without VAE encoder buffers');
+    this.dispatch(this.imagePasses.toSample, 0, 0);
+  }
+
+  /** img2img: x = encoded latent * latentScale + noise * initSigma; UNet input = x * inputScale. */
+  startLatentsFromImage(initSigma: number, inputScale: number, latentScale: number): void {
+    if (!this.imagePasses) throw new Error('these kernels were made without VAE encoder buffers');
+    this.dispatch(this.imagePasses.start, initSigma, inputScale, latentScale);
   }
 
   /** x = noise * initSigma; UNet input = x * inputScale. */
@@ -179,9 +258,10 @@ export class LatentKernels {
     this.encode(encoder, this.toPixels);
   }
 
-  private dispatch(pass: BoundPass, a: number, b: number): void {
+  private dispatch(pass: BoundPass, a: number, b: number, c = 0): void {
     this.uniformData[0] = a;
     this.uniformData[1] = b;
+    this.uniformData[2] = c;
     if (pass.uniforms) this.device.queue.writeBuffer(pass.uniforms, 0, this.uniformData);
     const encoder = this.device.createCommandEncoder();
     this.encode(encoder, pass);

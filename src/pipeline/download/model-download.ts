@@ -51,10 +51,7 @@ export interface DownloadModelOptions extends Omit<ChunkedDownloaderOptions, 'pr
  * and recorded where it does not, fetching only what is missing. One download per model runs at a time
  * across tabs: a second caller waits (reporting the other's progress) and then finds the files stored.
  */
-export function downloadModel(
-  model: ModelEntry,
-  options: DownloadModelOptions,
-): Promise<ModelFileRecords> {
+export function downloadModel(model: ModelEntry, options: DownloadModelOptions): Promise<ModelFileRecords> {
   return withDownloadLock(
     options.locks ?? defaultLockManager(),
     model.id,
@@ -142,7 +139,11 @@ async function bytesStillNeeded(
 }
 
 /** One stage's file, ready for `ort.InferenceSession.create(bytes)`, checked against its digest as it is read. */
-export function loadModelFile(model: ModelEntry, stage: ModelStageName, store: ChunkStore): Promise<Uint8Array> {
+export function loadModelFile(
+  model: ModelEntry,
+  stage: ModelStageName,
+  store: ChunkStore,
+): Promise<Uint8Array> {
   return readStoredFile(store, { modelId: model.id, path: stageFile(model, stage).path });
 }
 
