@@ -41,7 +41,12 @@ export { encodePrompt, preloadTokenizer, tokenizePrompt } from './tokenizer.js';
 export type { PromptEncodingOptions, TokenizedPrompt } from './tokenizer.js';
 export { latentsToPixels } from './pixels.js';
 export { GeneratorClient } from './generator-client.js';
-export type { DownloadOptions, LoadOptions, RequestOptions } from './generator-client.js';
+export type {
+  ClientGenerateRequest,
+  DownloadOptions,
+  LoadOptions,
+  RequestOptions,
+} from './generator-client.js';
 export type {
   ImageResult,
   LoadedModel,
@@ -49,6 +54,7 @@ export type {
   ModelSource,
   StoredModel,
   TokenCount,
+  WorkerSourceImage,
 } from './worker-protocol.js';
 export {
   IdbChunkStore,
