@@ -37,6 +37,7 @@ export type { ExecutionProvider, ProviderChoice, ProviderPreference } from './ex
 export type { StageLoader, StageSource } from './stage-sessions.js';
 export { getModel, loadManifest, parseManifest, resolveFileUrl, ManifestError } from './manifest.js';
 export type * from './manifest-types.js';
+export { modelStageNames, stageFile } from './manifest-types.js';
 export { encodePrompt, preloadTokenizer, tokenizePrompt } from './tokenizer.js';
 export type { PromptEncodingOptions, TokenizedPrompt } from './tokenizer.js';
 export { latentsToPixels } from './pixels.js';
