@@ -26,7 +26,7 @@ import {
   ensureTinyModels,
   sha256Hex,
 } from '../scripts/tiny-models/index';
-import { Prng } from '../scripts/tiny-models/prng';
+import { Prng } from '../scripts/onnx-builder/prng';
 
 // Two cores here: one wasm thread per session keeps the suite from thrashing.
 ort.env.wasm.numThreads = 1;

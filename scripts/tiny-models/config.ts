@@ -1,5 +1,5 @@
 /** The tiny stand-in models' sizes and the two sets generated (their ids match model-manifest.json). */
-import type { FloatType } from './onnx-graph.js';
+import type { FloatType } from '../onnx-builder/onnx-graph.js';
 
 export const TINY_DIMS = {
   /** CLIP's full vocabulary, so every id the real tokenizer emits is a valid Gather index. */

@@ -4,9 +4,9 @@
  * final LayerNorm: the op mix of the real OpenCLIP encoder at a fraction of the width and depth.
  */
 import { SEEDS, TINY_DIMS, type TinyModelSet } from './config.js';
-import { Layers } from './layers.js';
-import { GraphBuilder } from './onnx-graph.js';
-import { Prng } from './prng.js';
+import { Layers } from '../onnx-builder/layers.js';
+import { GraphBuilder } from '../onnx-builder/onnx-graph.js';
+import { Prng } from '../onnx-builder/prng.js';
 
 /** Added to attention scores above the diagonal; finite so it stays representable in float16. */
 const MASKED_SCORE = -1e4;

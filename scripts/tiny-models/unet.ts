@@ -5,9 +5,9 @@
  * op mix of the real UNet, with the output depending on all three inputs and of about unit std.
  */
 import { SEEDS, TINY_DIMS, type TinyModelSet } from './config.js';
-import { Layers } from './layers.js';
-import { GraphBuilder } from './onnx-graph.js';
-import { Prng } from './prng.js';
+import { Layers } from '../onnx-builder/layers.js';
+import { GraphBuilder } from '../onnx-builder/onnx-graph.js';
+import { Prng } from '../onnx-builder/prng.js';
 
 /** Brings out_sample to about unit std, like predicted noise (measured: 0.81 at gain 1.7). */
 const OUTPUT_GAIN = 2.1;

@@ -4,9 +4,9 @@
  * GroupNorm, SiLU, conv_out and a Tanh so the pixels use the whole range without saturating.
  */
 import { SEEDS, TINY_DIMS, type TinyModelSet } from './config.js';
-import { Layers } from './layers.js';
-import { GraphBuilder } from './onnx-graph.js';
-import { Prng } from './prng.js';
+import { Layers } from '../onnx-builder/layers.js';
+import { GraphBuilder } from '../onnx-builder/onnx-graph.js';
+import { Prng } from '../onnx-builder/prng.js';
 
 /** Pre-Tanh std of about 0.8: images spread over the range, few pixels clipped. */
 const OUTPUT_GAIN = 1.3;

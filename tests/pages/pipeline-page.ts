@@ -1,6 +1,7 @@
 /**
  * Test page: exposes the pipeline's public face to Playwright as `window.pipelineTest`.
- * Models are read straight from their URLs (the downloader has its own tests).
+ * Models are read straight from their URLs (the downloader has its own tests). The manifest is
+ * /model-manifest.json, or the one named by `?manifest=<url>`.
  */
 import {
   TextToImagePipeline,
@@ -14,7 +15,10 @@ import {
 } from '../../src/pipeline/index.js';
 import { outcome } from './outcome.js';
 
-const manifestUrl = new URL('/model-manifest.json', location.href).href;
+const manifestUrl = new URL(
+  new URLSearchParams(location.search).get('manifest') ?? '/model-manifest.json',
+  location.href,
+).href;
 const pipelines = new Map<string, TextToImagePipeline>();
 
 interface LoadOptions {

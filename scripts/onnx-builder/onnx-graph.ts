@@ -1,6 +1,7 @@
 /**
- * A minimal ONNX graph builder over onnx-proto's generated protobuf classes: enough to write the tiny
- * stand-in models, nothing more.
+ * A minimal ONNX graph builder over onnx-proto's generated protobuf classes: enough to write the
+ * generated stand-in models (tiny and stand-in), nothing more. Weight values are drawn lazily, when the
+ * model is encoded or streamed to a file, so a full-size model never has to sit in memory.
  */
 import { createRequire } from 'node:module';
 import type { onnx as OnnxNamespace } from 'onnx-proto';
@@ -8,7 +9,7 @@ import { toFloat16Bits } from '../../src/pipeline/float16.js';
 
 // onnx-proto is CommonJS that assigns `module.exports` wholesale, so Node's ESM loader sees no named
 // exports; require() is the reliable way in (these scripts only ever run in Node).
-const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNamespace };
+export const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNamespace };
 
 export type ElementType = 'float32' | 'float16' | 'int32' | 'int64';
 export type FloatType = 'float32' | 'float16';
@@ -21,6 +22,8 @@ export type AttributeValue = number | number[] | string | { float: number };
 const IR_VERSION = 8;
 const OPSET = 17;
 
+const DEFAULT_PRODUCER = 'sd-turbo-web scripts/make-tiny-models.ts';
+
 const DATA_TYPE: Record<ElementType, OnnxNamespace.TensorProto.DataType> = {
   float32: onnx.TensorProto.DataType.FLOAT,
   float16: onnx.TensorProto.DataType.FLOAT16,
@@ -28,15 +31,55 @@ const DATA_TYPE: Record<ElementType, OnnxNamespace.TensorProto.DataType> = {
   int64: onnx.TensorProto.DataType.INT64,
 };
 
+export const ELEMENT_BYTES: Record<ElementType, number> = { float32: 4, float16: 2, int32: 4, int64: 8 };
+
+/** Values of a weight, or a function that draws them when the model is written (called once). */
+export type WeightValues = Float32Array | (() => Float32Array);
+
+/** An initializer whose raw_data is produced only when the model is written. */
+export interface PendingTensor {
+  /** Every TensorProto field but raw_data: name, data_type, dims. */
+  header: OnnxNamespace.ITensorProto;
+  type: ElementType;
+  /** Number of elements: raw_data is count * ELEMENT_BYTES[type] bytes. */
+  count: number;
+  values: () => ArrayLike<number>;
+}
+
+/**
+ * A model split where its weights go. protobuf-js writes fields in field-number order and a message's
+ * encoding may be concatenated from encodings of disjoint field subsets, so
+ * modelHead + graph(graphHead + initializers + graphTail) + modelTail is byte for byte what one
+ * in-memory ModelProto.encode gives.
+ */
+export interface ModelParts {
+  /** ModelProto fields 1-6 (ir_version, producer_name, doc_string): those before graph (7). */
+  modelHead: OnnxNamespace.IModelProto;
+  /** GraphProto fields 1-2 (node, name): those before initializer (5). */
+  graphHead: OnnxNamespace.IGraphProto;
+  initializers: PendingTensor[];
+  /** GraphProto fields 11-12 (input, output). */
+  graphTail: OnnxNamespace.IGraphProto;
+  /** ModelProto field 8 (opset_import). */
+  modelTail: OnnxNamespace.IModelProto;
+}
+
 export class GraphBuilder {
   private readonly nodes: OnnxNamespace.INodeProto[] = [];
-  private readonly initializers: OnnxNamespace.ITensorProto[] = [];
+  private readonly initializers: PendingTensor[] = [];
   private readonly inputs: OnnxNamespace.IValueInfoProto[] = [];
   private readonly outputs: OnnxNamespace.IValueInfoProto[] = [];
   private readonly usedNames = new Set<string>();
+  private finished = false;
 
-  /** @param floatType element type of the weights and of the arithmetic inside the graph */
-  constructor(readonly floatType: FloatType) {}
+  /**
+   * @param floatType element type of the weights and of the arithmetic inside the graph
+   * @param producerName recorded in the ModelProto
+   */
+  constructor(
+    readonly floatType: FloatType,
+    private readonly producerName = DEFAULT_PRODUCER,
+  ) {}
 
   addInput(name: string, type: ElementType, dims: Dim[]): string {
     this.inputs.push(valueInfo(this.claim(name), type, dims));
@@ -55,7 +98,7 @@ export class GraphBuilder {
   }
 
   /** A weight tensor stored in the graph's float type. */
-  weight(name: string, dims: number[], values: Float32Array): string {
+  weight(name: string, dims: number[], values: WeightValues): string {
     return this.initializer(name, this.floatType, dims, values);
   }
 
@@ -74,45 +117,72 @@ export class GraphBuilder {
 
   /** Appends a node and returns the name of its (single) output. */
   node(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}): string {
-    const output = this.uniqueName(opType);
+    return this.nodeWithOutputs(opType, inputs, 1, attributes)[0];
+  }
+
+  /** Appends a node with several outputs (Split) and returns their names. */
+  nodeWithOutputs(
+    opType: string,
+    inputs: string[],
+    outputCount: number,
+    attributes: Record<string, AttributeValue> = {},
+  ): string[] {
+    const name = this.uniqueName(opType);
+    const outputs = [name];
+    for (let index = 1; index < outputCount; index++) outputs.push(this.claim(`${name}:${index}`));
     this.nodes.push({
       opType,
-      name: output,
+      name,
       input: inputs,
-      output: [output],
-      attribute: Object.entries(attributes).map(([name, value]) => attribute(name, value)),
+      output: outputs,
+      attribute: Object.entries(attributes).map(([key, value]) => attribute(key, value)),
     });
-    return output;
+    return outputs;
   }
 
   cast(x: string, to: ElementType): string {
     return this.node('Cast', [x], { to: DATA_TYPE[to] });
   }
 
-  /** Serialises the model; protobuf encoding of the same messages is byte-for-byte stable. */
+  /** Serialises the model in memory; protobuf encoding of the same messages is byte-for-byte stable. */
   encode(graphName: string, docString: string): Uint8Array {
+    const parts = this.parts(graphName, docString);
+    const initializer = parts.initializers.map((tensor) => ({
+      ...tensor.header,
+      rawData: drawBytes(tensor),
+    }));
     const model = onnx.ModelProto.create({
-      irVersion: IR_VERSION,
-      producerName: 'sd-turbo-web scripts/make-tiny-models.ts',
-      docString,
-      opsetImport: [{ domain: '', version: OPSET }],
-      graph: {
-        name: graphName,
-        node: this.nodes,
-        initializer: this.initializers,
-        input: this.inputs,
-        output: this.outputs,
-      },
+      ...parts.modelHead,
+      ...parts.modelTail,
+      graph: { ...parts.graphHead, initializer, ...parts.graphTail },
     });
     return onnx.ModelProto.encode(model).finish();
   }
 
-  private initializer(name: string, type: ElementType, dims: number[], values: ArrayLike<number>): string {
+  /** The model in pieces for a streaming writer. A builder is finished once: weights are drawn once. */
+  parts(graphName: string, docString: string): ModelParts {
+    if (this.finished) throw new Error('this graph was already encoded');
+    this.finished = true;
+    return {
+      modelHead: { irVersion: IR_VERSION, producerName: this.producerName, docString },
+      graphHead: { node: this.nodes, name: graphName },
+      initializers: this.initializers,
+      graphTail: { input: this.inputs, output: this.outputs },
+      modelTail: { opsetImport: [{ domain: '', version: OPSET }] },
+    };
+  }
+
+  private initializer(
+    name: string,
+    type: ElementType,
+    dims: number[],
+    values: WeightValues | ArrayLike<number>,
+  ): string {
     this.initializers.push({
-      name: this.claim(name),
-      dataType: DATA_TYPE[type],
-      dims,
-      rawData: rawBytes(type, values),
+      header: { name: this.claim(name), dataType: DATA_TYPE[type], dims },
+      type,
+      count: dims.reduce((a, b) => a * b, 1),
+      values: typeof values === 'function' ? values : () => values,
     });
     return name;
   }
@@ -143,6 +213,15 @@ function attribute(name: string, value: AttributeValue): OnnxNamespace.IAttribut
   if (Array.isArray(value)) return { name, type: AttributeType.INTS, ints: value };
   if (typeof value === 'number') return { name, type: AttributeType.INT, i: value };
   return { name, type: AttributeType.FLOAT, f: value.float };
+}
+
+/** Draws a pending tensor's values and returns them as raw_data bytes. */
+export function drawBytes(tensor: PendingTensor): Uint8Array {
+  const values = tensor.values();
+  if (values.length !== tensor.count) {
+    throw new Error(`${tensor.header.name}: ${values.length} values for ${tensor.count} elements`);
+  }
+  return rawBytes(tensor.type, values);
 }
 
 /** raw_data is little-endian by the ONNX spec, so typed-array bytes are only right on such a host. */

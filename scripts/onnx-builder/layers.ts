@@ -1,8 +1,9 @@
 /**
  * Building blocks shaped like the ones in the real SD-Turbo exports (CLIP text transformer, UNet
  * ResNet/attention blocks, VAE decoder), each a handful of plain ONNX ops that ORT-web's WebGPU EP
- * implements. Weights come from one seeded PRNG in call order, so the same build sequence gives the
- * same values in the FP32 and FP16 sets.
+ * implements. Weights come from one seeded PRNG in call order (drawn when the model is written, in the
+ * order the weights were declared), so the same build sequence gives the same values in the FP32 and
+ * FP16 sets.
  */
 import type { GraphBuilder } from './onnx-graph.js';
 import type { Prng } from './prng.js';
@@ -20,7 +21,7 @@ export class Layers {
   /** Uniform weights with variance gain^2 / fanIn (LeCun), so unit-variance inputs stay about unit. */
   randomWeight(name: string, dims: number[], fanIn: number, gain = 1): string {
     const count = dims.reduce((a, b) => a * b, 1);
-    return this.graph.weight(name, dims, this.rng.uniform(count, gain * Math.sqrt(3 / fanIn)));
+    return this.graph.weight(name, dims, () => this.rng.uniform(count, gain * Math.sqrt(3 / fanIn)));
   }
 
   /** y = x W + b over the last axis (PyTorch Linear as exported: MatMul then Add). */
@@ -68,14 +69,12 @@ export class Layers {
    * GroupNorm as the opset-17 exports spell it: Reshape to [N, groups, -1], InstanceNormalization with unit
    * scale, Reshape back, then the per-channel affine. (GroupNormalization-18 has no WebGPU kernel in ORT-web.)
    */
-  groupNorm(name: string, x: string, channels: number, groups: number): string {
+  groupNorm(name: string, x: string, channels: number, groups: number, epsilon = NORM_EPSILON): string {
     const g = this.graph;
     const grouped = g.node('Reshape', [x, g.int64(`${name}.grouped_shape`, [3], [0, groups, -1])]);
     const ones = g.weight(`${name}.instance_scale`, [groups], new Float32Array(groups).fill(1));
     const zeros = g.weight(`${name}.instance_bias`, [groups], new Float32Array(groups));
-    const normed = g.node('InstanceNormalization', [grouped, ones, zeros], {
-      epsilon: { float: NORM_EPSILON },
-    });
+    const normed = g.node('InstanceNormalization', [grouped, ones, zeros], { epsilon: { float: epsilon } });
     const restored = g.node('Reshape', [normed, g.node('Shape', [x])]);
     const scale = this.nearOneVector(`${name}.weight`, channels, [channels, 1, 1]);
     const bias = this.smallVector(`${name}.bias`, channels, [channels, 1, 1]);
@@ -124,16 +123,12 @@ export class Layers {
     return this.linear(`${name}.to_out`, g.node('MatMul', [probabilities, v]), inner, queryWidth);
   }
 
-  private smallVector(name: string, length: number, dims = [length]): string {
-    return this.graph.weight(name, dims, this.rng.uniform(length, 0.1));
+  protected smallVector(name: string, length: number, dims = [length]): string {
+    return this.graph.weight(name, dims, () => this.rng.uniform(length, 0.1));
   }
 
-  private nearOneVector(name: string, length: number, dims = [length]): string {
-    return this.graph.weight(
-      name,
-      dims,
-      this.rng.uniform(length, 0.1).map((v) => 1 + v),
-    );
+  protected nearOneVector(name: string, length: number, dims = [length]): string {
+    return this.graph.weight(name, dims, () => this.rng.uniform(length, 0.1).map((v) => 1 + v));
   }
 }
 
