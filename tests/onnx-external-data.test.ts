@@ -15,7 +15,7 @@ import {
   externalizeInitializers,
 } from '../src/pipeline/onnx-external-data';
 import { STAGE_PATHS, TINY_DIMS, TINY_MODELS_DIR, ensureTinyModels } from '../scripts/tiny-models/index';
-import { Prng } from '../scripts/tiny-models/prng';
+import { Prng } from '../scripts/onnx-builder/prng';
 
 const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNamespace };
 

@@ -5,9 +5,9 @@
  * and a Slice that keeps the mean: the latent distribution's mode, so the output is deterministic.
  */
 import { SEEDS, TINY_DIMS, type TinyModelSet } from './config.js';
-import { Layers } from './layers.js';
-import { GraphBuilder } from './onnx-graph.js';
-import { Prng } from './prng.js';
+import { Layers } from '../onnx-builder/layers.js';
+import { GraphBuilder } from '../onnx-builder/onnx-graph.js';
+import { Prng } from '../onnx-builder/prng.js';
 
 export function buildVaeEncoder(set: TinyModelSet): Uint8Array {
   const { latentChannels, vaeChannels, vaeGroups: groups, imageChannels } = TINY_DIMS;
