@@ -42,6 +42,14 @@ export { encodePrompt, preloadTokenizer, tokenizePrompt } from './tokenizer.js';
 export type { PromptEncodingOptions, TokenizedPrompt } from './tokenizer.js';
 export { latentsToPixels } from './pixels.js';
 export { GeneratorClient } from './generator-client.js';
+export { LatestRequestScheduler, summarize as summarizeLatencies } from './realtime-generator.js';
+export type {
+  ImageGenerator,
+  LatencySummary,
+  RealtimeImage,
+  RealtimeOptions,
+  RealtimeStats,
+} from './realtime-generator.js';
 export type {
   ClientGenerateRequest,
   DownloadOptions,
