@@ -23,6 +23,7 @@ import {
   type PageOutcome,
   type Variant,
 } from './protocol.js';
+import { REALTIME_USAGE, runRealtimeBench } from './realtime/run.js';
 import { formatBench, summarizeBench } from './report.js';
 
 const USAGE = `usage: npm run bench -- [options]
@@ -60,6 +61,8 @@ const USAGE = `usage: npm run bench -- [options]
                           (a folder made by npm run models:pull, e.g. /weights/sd-turbo/)
   --timeout <s>           give up on one page after this long (default 1800)
   --json <file>           also write every figure and every image's record as JSON
+  --realtime              instead: images per second and edit-to-image latency while a prompt is
+                          typed (npm run bench -- --realtime --help)
 `;
 
 class UsageError extends Error {}
@@ -330,6 +333,14 @@ async function checkModelId(options: Options): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--realtime')) {
+    try {
+      return await runRealtimeBench(argv);
+    } catch (error) {
+      process.stderr.write(`bench --realtime: ${(error as Error).message}\n${REALTIME_USAGE}`);
+      return 2;
+    }
+  }
   let options: Options | undefined;
   try {
     options = parseOptions(argv);
