@@ -42,6 +42,15 @@ export { encodePrompt, preloadTokenizer, tokenizePrompt } from './tokenizer.js';
 export type { PromptEncodingOptions, TokenizedPrompt } from './tokenizer.js';
 export { latentsToPixels } from './pixels.js';
 export { GeneratorClient } from './generator-client.js';
+export { GalleryQuotaError, GalleryStore } from './gallery-store.js';
+export type {
+  GalleryEntry,
+  GalleryItem,
+  GalleryPut,
+  GallerySettings,
+  GalleryStoreOptions,
+  StorageEstimator,
+} from './gallery-store.js';
 export { LatestRequestScheduler, summarize as summarizeLatencies } from './realtime-generator.js';
 export type {
   ImageGenerator,
