@@ -42,6 +42,7 @@ export { encodePrompt, preloadTokenizer, tokenizePrompt } from './tokenizer.js';
 export type { PromptEncodingOptions, TokenizedPrompt } from './tokenizer.js';
 export { latentsToPixels } from './pixels.js';
 export { GeneratorClient } from './generator-client.js';
+export { AppShellUpdates } from './app-shell.js';
 export { GalleryQuotaError, GalleryStore } from './gallery-store.js';
 export type {
   GalleryEntry,
