@@ -23,9 +23,11 @@ import {
   STANDIN_MODEL_SETS,
   STANDIN_MODELS_DIR,
   STANDIN_STAGE_BUILDERS,
+  largestTensorBytes,
   writeStandinModels,
   type StandinModelSet,
 } from '../scripts/standin-models/index';
+import { SD_TURBO_ARCHITECTURE } from '../scripts/standin-models/config';
 import { REPO_ROOT, STAGE_PATHS } from '../scripts/tiny-models/index';
 
 const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNamespace };
@@ -107,6 +109,21 @@ describe('narrow files and the generated manifest', () => {
         });
       }
     }
+  });
+
+  it('states requirements derived from each architecture, as sd-turbo states its own', () => {
+    const narrow = getModel(manifest, 'standin-narrow-fp32');
+    // One head of 4096 x 4096 FP32 attention scores is the narrow set's largest tensor.
+    expect(narrow.requires.webgpu).toEqual({
+      shaderF16: false,
+      maxStorageBufferBindingSize: 4096 * 4096 * 4,
+      maxBufferSize: 4096 * 4096 * 4,
+    });
+    expect(getModel(manifest, 'standin-narrow-fp16').requires.webgpu).toMatchObject({ shaderF16: true });
+    expect(narrow.requires.wasm).not.toBe(false);
+    expect(largestTensorBytes(SD_TURBO_ARCHITECTURE, 2)).toBe(
+      reference.requires.webgpu && reference.requires.webgpu.maxStorageBufferBindingSize,
+    );
   });
 
   it('skips files that are already current', async () => {
@@ -217,19 +234,20 @@ describe.each(STANDIN_MODEL_SETS)("$id matches sd-turbo's inputs and outputs", (
   });
 });
 
-describe('the full-size set', () => {
-  const full = standinSet('standin-sd-turbo');
+describe.each(['standin-sd-turbo', 'standin-sd-turbo-fp32'])('the full-size set %s', (id) => {
+  const full = standinSet(id);
 
   it.each(STAGE_NAMES)('%s is within 3 percent of the real file size', (stage) => {
     const bytes = plannedFileBytes(STANDIN_STAGE_BUILDERS[stage](full));
     expect(Math.abs(bytes / REAL_FILE_BYTES[stage] - 1)).toBeLessThan(0.03);
   });
 
-  it('has FP16 weights only (no float32 initializer bigger than a vector)', () => {
+  it('keeps every weight in its own precision (no other float initializer bigger than a vector)', () => {
+    const other = full.weights === 'float16' ? 'float32' : 'float16';
     for (const stage of STAGE_NAMES) {
       const { initializers } = STANDIN_STAGE_BUILDERS[stage](full);
-      const float32 = initializers.filter((tensor) => tensor.type === 'float32' && tensor.count > 1024);
-      expect(float32.map((tensor) => tensor.header.name)).toEqual([]);
+      const stray = initializers.filter((tensor) => tensor.type === other && tensor.count > 1024);
+      expect(stray.map((tensor) => tensor.header.name)).toEqual([]);
     }
   });
 

@@ -101,6 +101,26 @@ export const SD_TURBO_ARCHITECTURE: StandinArchitecture = {
   imageSize: 512,
 };
 
+/**
+ * SD-Turbo's topology with every width about 1/sqrt(2) of the real one, so that FP32 weights take the
+ * real FP16 files' bytes (within 3%): SwiftShader has no shader-f16, so this is the form whose loading
+ * can be measured at real size in headless Chromium. Widths stay multiples of the group counts and the
+ * head size (32 instead of 64, as 224 is no multiple of 64).
+ */
+export const SD_TURBO_SAME_BYTES_FP32_ARCHITECTURE: StandinArchitecture = {
+  textEncoder: { ...SD_TURBO_ARCHITECTURE.textEncoder, width: 704, mlpWidth: 2816 },
+  unet: {
+    ...SD_TURBO_ARCHITECTURE.unet,
+    blockChannels: [224, 448, 896, 928],
+    headDim: 32,
+    contextWidth: 704,
+  },
+  vaeDecoder: { ...SD_TURBO_ARCHITECTURE.vaeDecoder, blockChannels: [128, 192, 352, 352] },
+  vaeEncoder: { ...SD_TURBO_ARCHITECTURE.vaeEncoder, blockChannels: [128, 192, 352, 352] },
+  latentSize: 64,
+  imageSize: 512,
+};
+
 export const NARROW_ARCHITECTURE: StandinArchitecture = {
   textEncoder: {
     vocabSize: CLIP_VOCABULARY,
@@ -143,7 +163,8 @@ export const NARROW_ARCHITECTURE: StandinArchitecture = {
   imageSize: 512,
 };
 
-export type StandinSetId = 'standin-narrow-fp32' | 'standin-narrow-fp16' | 'standin-sd-turbo';
+export type StandinSetId =
+  'standin-narrow-fp32' | 'standin-narrow-fp16' | 'standin-sd-turbo' | 'standin-sd-turbo-fp32';
 
 export interface StandinModelSet {
   id: StandinSetId;
@@ -176,6 +197,13 @@ export const STANDIN_MODEL_SETS: readonly StandinModelSet[] = [
     name: 'Stand-in, SD-Turbo at full size (FP16 weights, FP32 IO, random weights, 512x512)',
     architecture: SD_TURBO_ARCHITECTURE,
     weights: 'float16',
+    full: true,
+  },
+  {
+    id: 'standin-sd-turbo-fp32',
+    name: "Stand-in, SD-Turbo's topology at the real files' bytes with FP32 weights (random weights, 512x512)",
+    architecture: SD_TURBO_SAME_BYTES_FP32_ARCHITECTURE,
+    weights: 'float32',
     full: true,
   },
 ];
