@@ -98,6 +98,30 @@ const offlineApp = VitePWA({
   },
 });
 
+/**
+ * examples/embed.html, as dist/examples/embed.html: there the library is `../lib/` rather than
+ * `../dist/lib/`, so the built site serves a working example from any static server (the tiny model it
+ * uses is in dist/models/, copied from public/).
+ */
+const emitEmbedExample: Plugin = {
+  name: 'sd-turbo:emit-embed-example',
+  apply: 'build',
+  generateBundle() {
+    const page = readFileSync('examples/embed.html', 'utf8');
+    this.emitFile({
+      type: 'asset',
+      fileName: 'examples/embed.html',
+      source: page.replaceAll('../dist/lib/', '../lib/'),
+    });
+  },
+};
+
+/** The product page, and the benchmark at its own URL. */
+const appBuild: BuildEnvironmentOptions = {
+  target: 'es2022',
+  rolldownOptions: { input: { main: 'index.html', bench: 'bench.html' } },
+};
+
 export default defineConfig(({ mode }) => ({
   // The library is served from wherever its host puts it: its files find each other by relative URLs.
   base: mode === 'lib' ? './' : '/',
@@ -106,8 +130,8 @@ export default defineConfig(({ mode }) => ({
   // Pre-bundling would move ORT's .mjs away from its .wasm files.
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   worker: { format: 'es', plugins: () => (mode === 'lib' ? [bundlerFriendlyUrls] : []) },
-  build: mode === 'lib' ? libraryBuild : { target: 'es2022' },
-  plugins: mode === 'lib' ? [bundlerFriendlyUrls] : [emitModelManifest, offlineApp],
+  build: mode === 'lib' ? libraryBuild : appBuild,
+  plugins: mode === 'lib' ? [bundlerFriendlyUrls] : [emitModelManifest, emitEmbedExample, offlineApp],
   // Lit's production build whatever NODE_ENV says (vitest sets it to 'test' for the builds its tests run).
   resolve: mode === 'lib' ? { conditions: ['module', 'browser', 'production'] } : {},
   experimental:

@@ -2,9 +2,10 @@
  * `<sd-turbo>` in headless Chromium on the generated tiny models: the app page, two elements on one page,
  * the embed example on the library build, a browser without WebGPU, and the resumable download flow.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { build, type ViteDevServer } from 'vite';
@@ -13,7 +14,7 @@ import { readPngText } from '../src/components/png-metadata.js';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
 import { launchChromium, openPage, startDevServer } from './support/browser.js';
 
-/** Outside the tree's tracked files; copy one to docs/screenshots/ to refresh the README's picture. */
+/** Outside the tree's tracked files; `npm run screenshots` makes the README's pictures in docs/screenshots/. */
 const SCREENSHOTS = 'test-results/screenshots';
 const element = 'sd-turbo';
 const part = (name: string) => `${element} [part~="${name}"]`;
@@ -73,14 +74,19 @@ const MIME_TYPES: Record<string, string> = {
 
 /**
  * A plain static file server (no Vite transforms), as a web host serves the library build: files from the
- * repository root, then from public/ (where the tiny models are), with the cross-origin isolation headers.
+ * root, then (unless `publicFallback` is false) from its public/ (where the tiny models are), with the
+ * cross-origin isolation headers.
  */
-async function startStaticServer(root: string): Promise<{ url: string; close(): Promise<void> }> {
+async function startStaticServer(
+  root: string,
+  { publicFallback = true } = {},
+): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer(async (request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
     response.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     response.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-    for (const candidate of [join(root, path), join(root, 'public', path)]) {
+    const folders = publicFallback ? [root, join(root, 'public')] : [root];
+    for (const candidate of folders.map((folder) => join(folder, path))) {
       try {
         const body = await readFile(candidate);
         response.setHeader('Content-Type', MIME_TYPES[extname(candidate)] ?? 'application/octet-stream');
@@ -138,6 +144,14 @@ describe('the app page with <sd-turbo>', () => {
     await expect.poll(() => textOf(page, part('result'))).toMatch(/\d+\.\d+ s per image/);
     expect(await textOf(page, part('image-seed'))).toBe(String(detail.seed));
     expect(await textOf(page, part('timings'))).toMatch(/Text encoder\s*[\d.]+ ms/);
+    // The stage timings are there on request, not under every image.
+    expect(await page.locator(part('timings')).isVisible()).toBe(false);
+    await page.getByText('Stage timings').click();
+    expect(await page.locator(part('timings')).isVisible()).toBe(true);
+    // Loading and its warm-up image are shown apart from the seconds per image.
+    expect(await textOf(page, part('load-note'))).toMatch(
+      /Loaded in [\d.]+ s, including a [\d.]+ s warm-up image/,
+    );
     const pixels = await shownPixels(page);
     expect(pixels.length).toBe(64 * 64 * 4);
     expect(new Set(pixels.filter((_, i) => i % 4 === 0)).size, logs.join('\n')).toBeGreaterThan(16);
@@ -146,8 +160,12 @@ describe('the app page with <sd-turbo>', () => {
 
   it('shows which part of a long prompt is cut off', async () => {
     await page.locator(part('prompt')).fill('a red lighthouse on a rocky coast, '.repeat(12));
-    await expect.poll(() => textOf(page, part('token-count'))).toContain('cut off');
+    await expect.poll(() => textOf(page, part('token-count'))).toMatch(/\d+ \/ 75 tokens \d+ tokens cut off/);
     expect(await textOf(page, part('dropped-text'))).toContain('lighthouse');
+    // A compact note: the dropped words are there on request, not struck through under the prompt.
+    expect(await page.locator(part('dropped-text')).isVisible()).toBe(false);
+    const generate = await page.locator(part('generate-button')).boundingBox();
+    expect(generate!.y + generate!.height).toBeLessThan(400);
     await page.locator(part('prompt')).fill('a watercolor fox in the snow');
   });
 
@@ -223,6 +241,51 @@ describe('the app page with <sd-turbo>', () => {
     expect((await image).prompt).toBe('a watercolor fox in the snow');
   });
 
+  it('makes one image on a double click of Generate, without cancelling it', async () => {
+    await page.evaluate(() => {
+      window.imagesSeen = 0;
+      document.querySelector('sd-turbo')!.addEventListener('sd-image', () => window.imagesSeen++);
+    });
+    const image = nextImage(page);
+    await page.locator(part('generate-button')).dblclick();
+    await image;
+    // Long enough for a second image to have been made, had the second click started one.
+    await page.waitForTimeout(1500);
+    expect(await page.evaluate(() => window.imagesSeen)).toBe(1);
+    expect(await textOf(page, part('status'))).toMatch(/^Image ready/);
+  });
+
+  it('shows the stage and elapsed time over the dimmed previous image, and Esc cancels', async () => {
+    const outcome = await page.evaluate(async () => {
+      const host = document.querySelector('sd-turbo')!;
+      const root = host.shadowRoot!;
+      let images = 0;
+      host.addEventListener('sd-image', () => images++);
+      host.steps = 4;
+      root.querySelector<HTMLButtonElement>('[part~="generate-button"]')!.click();
+      await host.updateComplete;
+      const busy = {
+        overlay: root.querySelector('[part~="busy"]')?.textContent?.replace(/\s+/g, ' ').trim(),
+        dimmed: root.querySelector('.stage.busy canvas.image') !== null,
+      };
+      root
+        .querySelector('#prompt')!
+        .dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, composed: true }));
+      while (host.busy) await new Promise((resolve) => requestAnimationFrame(resolve));
+      await host.updateComplete;
+      host.steps = 1;
+      return {
+        ...busy,
+        images,
+        status: root.querySelector('[part~="status"]')!.textContent,
+        toast: root.querySelector('[part~="toast"]')?.textContent,
+      };
+    });
+    expect(outcome.overlay).toMatch(/^(Loading the model|Generating · 4 steps) \d+\.\d s Esc cancels$/);
+    expect(outcome).toMatchObject({ dimmed: true, images: 0, status: 'Cancelled.', toast: 'Cancelled.' });
+    expect(await page.locator(part('toast')).last().isVisible()).toBe(true);
+  });
+
   it('keeps the main thread responsive while an image is made', async () => {
     const longestGapMs = await page.evaluate(async () => {
       const host = document.querySelector('sd-turbo')!;
@@ -293,13 +356,28 @@ describe('the app page with <sd-turbo>', () => {
     expect(await page.getByRole('status').count()).toBeGreaterThan(0);
   });
 
-  it('benchmarks N images after a warm-up with median, p90 and the per-stage breakdown', async () => {
+  it('fits a phone-width screen without horizontal scrolling', async () => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    const widths = await page.evaluate(() => {
+      const host = document.querySelector('sd-turbo')!;
+      return { host: host.getBoundingClientRect().width, page: document.documentElement.scrollWidth };
+    });
+    expect(widths.page).toBeLessThanOrEqual(360);
+    expect(widths.host).toBeLessThanOrEqual(360);
+    await page.setViewportSize({ width: 1100, height: 960 });
+  });
+
+  it('benchmarks N images after a warm-up on bench.html, with median, p90 and the per-stage breakdown', async () => {
+    // The same origin, so the model stored above is there; the product page has no Benchmark.
+    expect(await page.getByRole('button', { name: 'Run benchmark' }).count()).toBe(0);
+    await page.goto(`${baseUrl}/bench.html?model=tiny-fp32`);
+    await page.locator(part('stored-note')).waitFor({ timeout: 30_000 });
     await page.getByLabel('Images', { exact: true }).fill('2');
     await page.getByLabel('Warm-up', { exact: true }).fill('1');
     await page.getByRole('button', { name: 'Run benchmark' }).click();
     await page.locator('#benchmark-results table').waitFor({ timeout: 60_000 });
     expect(await textOf(page, '#benchmark-results caption')).toBe(
-      '2 images after 1 warm-up(s), 1 step(s), webgpu: seconds',
+      '2 images after 1 warm-up, 1 step, webgpu: seconds',
     );
     const rows = await page.$$eval('#benchmark-results tbody tr', (trs: HTMLTableRowElement[]) =>
       trs.map((tr) => Array.from(tr.cells, (td) => td.textContent)),
@@ -317,17 +395,8 @@ describe('the app page with <sd-turbo>', () => {
       expect(Number(min)).toBeLessThanOrEqual(Number(median));
       expect(Number(median)).toBeLessThanOrEqual(Number(p90));
     }
-  });
-
-  it('fits a phone-width screen without horizontal scrolling', async () => {
-    await page.setViewportSize({ width: 360, height: 740 });
-    const widths = await page.evaluate(() => {
-      const host = document.querySelector('sd-turbo')!;
-      return { host: host.getBoundingClientRect().width, page: document.documentElement.scrollWidth };
-    });
-    expect(widths.page).toBeLessThanOrEqual(360);
-    expect(widths.host).toBeLessThanOrEqual(360);
-    await page.setViewportSize({ width: 1100, height: 960 });
+    await page.goto(`${baseUrl}/?model=tiny-fp32`);
+    await page.locator(part('stored-note')).waitFor({ timeout: 30_000 });
   });
 
   it('switches the provider and deletes stored models from Settings', async () => {
@@ -375,6 +444,79 @@ describe('two elements on one page', () => {
   });
 });
 
+describe('inputs show what will be used', () => {
+  it('marks invalid steps, seed and provider attributes on their controls and refuses to use them', async () => {
+    const { context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
+    try {
+      await page.locator(part('first-run')).waitFor({ timeout: 30_000 });
+      await page.evaluate(() => {
+        const host = document.querySelector('sd-turbo')!;
+        host.setAttribute('steps', '9');
+        host.setAttribute('seed', '-1');
+        host.setAttribute('provider', 'webgl');
+      });
+      const steps = page.locator(`${element} #steps`);
+      await expect.poll(() => steps.getAttribute('aria-invalid')).toBe('true');
+      expect(await textOf(page, part('steps-error'))).toBe(
+        '"9" is not a number of steps: choose 1, 2, 3 or 4.',
+      );
+      expect(await steps.evaluate((select: HTMLSelectElement) => select.selectedOptions[0].text)).toBe(
+        '9 (not allowed)',
+      );
+      const seed = page.locator(`${element} #seed`);
+      expect(await seed.inputValue()).toBe('-1');
+      expect(await seed.getAttribute('aria-invalid')).toBe('true');
+      expect(await textOf(page, part('seed-error'))).toContain('"-1" is not a seed');
+      expect(await textOf(page, part('provider-error'))).toBe(
+        '"webgl" is not an execution provider: use auto, webgpu or wasm.',
+      );
+      expect(await page.locator(`${element} input[name="provider"]:checked`).count()).toBe(0);
+
+      const refused = await page.evaluate(() =>
+        document
+          .querySelector('sd-turbo')!
+          .generate()
+          .then(
+            () => 'made an image',
+            (error: { code?: string }) => error.code,
+          ),
+      );
+      expect(refused, logs.join('\n')).toBe('invalid-input');
+
+      // Picking 1 is a change, and clears the error; so do a valid seed and provider.
+      await steps.selectOption('1');
+      await expect.poll(() => page.locator(part('steps-error')).count()).toBe(0);
+      expect(await page.evaluate(() => document.querySelector('sd-turbo')!.steps)).toBe(1);
+      await seed.fill('42');
+      await seed.press('Tab');
+      await page.getByRole('radio', { name: 'wasm (CPU)' }).check();
+      expect(await page.locator(part('field-error')).count()).toBe(0);
+      expect(await page.evaluate(() => document.querySelector('sd-turbo')!.seed)).toBe(42);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('offers the test models only with test-models, and the app remembers the chosen model', async () => {
+    const { context, page } = await openPage(browser, `${baseUrl}/`);
+    try {
+      const options = page.locator(`${element} #model option`);
+      await expect.poll(() => options.count(), { timeout: 30_000 }).toBe(3);
+      await page.evaluate(() => (document.querySelector('sd-turbo')!.testModels = false));
+      // With the test models left out only SD-Turbo remains, and a picker of one is no picker.
+      await expect.poll(() => options.count()).toBe(0);
+      await page.evaluate(() => (document.querySelector('sd-turbo')!.testModels = true));
+      await page.locator(`${element} #model`).selectOption('tiny-fp16');
+      await page.reload();
+      await expect
+        .poll(() => page.evaluate(() => document.querySelector('sd-turbo')!.modelId))
+        .toBe('tiny-fp16');
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe('the embed example on the library build', () => {
   let staticServer: Awaited<ReturnType<typeof startStaticServer>>;
 
@@ -402,6 +544,53 @@ describe('the embed example on the library build', () => {
         'seed 7, 2 steps: a lighthouse at dawn',
       );
       expect(await textOf(page, part('image-seed'))).toBe('7');
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('the embed example in the build output', () => {
+  let site: string;
+  let staticServer: Awaited<ReturnType<typeof startStaticServer>>;
+
+  beforeAll(async () => {
+    // What `npm run build` makes, in a folder of its own: the app (with examples/) and the library in lib/.
+    site = await mkdtemp(join(tmpdir(), 'sd-turbo-site-'));
+    await build({ configFile: 'vite.config.ts', logLevel: 'error', build: { outDir: site } });
+    await build({
+      configFile: 'vite.config.ts',
+      mode: 'lib',
+      logLevel: 'error',
+      build: { outDir: join(site, 'lib') },
+    });
+    staticServer = await startStaticServer(site, { publicFallback: false });
+  }, 300_000);
+  afterAll(async () => {
+    await staticServer?.close();
+    if (site) await rm(site, { recursive: true, force: true });
+  });
+
+  it('works from any static server that serves the build output, and the app has bench.html', async () => {
+    const { context, page, logs } = await openPage(browser, `${staticServer.url}/examples/embed.html`);
+    try {
+      await page.waitForFunction(
+        () => document.querySelector('#last-image')?.textContent === 'ready',
+        undefined,
+        {
+          timeout: 60_000,
+        },
+      );
+      await page.locator(part('generate-button')).click();
+      await page.waitForFunction(() =>
+        document.querySelector('#last-image')?.textContent?.startsWith('seed'),
+      );
+      expect(await textOf(page, '#last-image'), logs.join('\n')).toBe(
+        'seed 7, 2 steps: a lighthouse at dawn',
+      );
+      const bench = await fetch(`${staticServer.url}/bench.html`);
+      expect(bench.status).toBe(200);
+      expect(await bench.text()).toContain('Run benchmark');
     } finally {
       await context.close();
     }
@@ -484,6 +673,33 @@ describe('the first-run download', () => {
         fetched.filter((path) => path.endsWith('/text_encoder/model.onnx')),
         logs.join('\n'),
       ).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+  it('says Paused with no stale rate, resumes, and asks before deleting a partial download', async () => {
+    const { context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
+    await context.route('**/models/tiny-fp32/unet/model.onnx', () => undefined);
+    try {
+      await page.locator(part('download-button')).click();
+      await expect
+        .poll(() => textOf(page, part('progress-text')), { timeout: 60_000 })
+        .toMatch(/6\.4 MB of 6\.6 MB/);
+      await page.locator(part('pause-button')).click();
+      await expect.poll(() => textOf(page, part('first-run'))).toContain('Download paused');
+      expect(await textOf(page, part('progress-text')), logs.join('\n')).toBe('Paused · 6.4 MB of 6.6 MB');
+      expect(await textOf(page, part('download-button'))).toBe('Resume download');
+
+      await page.locator(part('cancel-download-button')).click();
+      expect(await textOf(page, part('confirm-delete'))).toContain('Delete the 6.4 MB downloaded so far?');
+      await page.locator(part('keep-download-button')).click();
+      expect(await page.locator(part('confirm-delete')).count()).toBe(0);
+      expect(await textOf(page, part('first-run'))).toContain('6.4 MB of 6.6 MB are already stored');
+
+      await page.locator(part('cancel-download-button')).click();
+      await page.locator(part('confirm-delete-button')).click();
+      await expect.poll(() => textOf(page, part('first-run'))).toMatch(/^Download the model \(6\.6 MB\)/);
+      expect(await page.locator(part('resume-note')).count()).toBe(0);
     } finally {
       await context.close();
     }
@@ -610,6 +826,7 @@ describe('download failures in the element', () => {
 
 declare global {
   interface Window {
+    imagesSeen: number;
     progressEvents: { phase: string; bytesDone: number; bytesTotal: number; files: number }[];
     componentTest: {
       ready: string[];

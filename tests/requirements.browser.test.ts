@@ -99,6 +99,9 @@ describe('SD-Turbo on a device without shader-f16', () => {
 
       await page.locator(part('prompt')).press('Enter');
       expect(await focusedPart(page)).toBe('prompt');
+      // The benchmark has its own page, with the same element.
+      await page.goto(`${baseUrl}/bench.html`);
+      await page.locator(part('unsupported')).waitFor({ timeout: 30_000 });
       await page.getByRole('button', { name: 'Run benchmark' }).click();
       await expect.poll(() => textOf(page, '#benchmark-status')).toContain('Benchmark stopped');
       expect(await textOf(page, '#benchmark-status')).toContain('cannot run on this device');
@@ -171,6 +174,8 @@ describe('consent to download (tiny-fp32, nothing stored)', () => {
       expect(await page.locator(part('prompt')).inputValue()).toBe('a red boatx');
       await page.locator(part('generate-button')).click();
       expect(await focusedPart(page)).toBe('generate-button');
+      await page.goto(`${baseUrl}/bench.html?model=tiny-fp32`);
+      await page.locator(part('download-button')).waitFor({ timeout: 30_000 });
       await page.getByRole('button', { name: 'Run benchmark' }).click();
       await expect.poll(() => textOf(page, '#benchmark-status')).toContain('not downloaded yet');
       expect(await textOf(page, part('first-run'))).toContain('Download the model');

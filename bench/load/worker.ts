@@ -11,7 +11,15 @@ import {
   getModelStorageStatus,
   loadModelFile,
 } from '../../src/pipeline/download/index.js';
-import { TextToImagePipeline, getModel, loadManifest, preloadTokenizer } from '../../src/pipeline/index.js';
+import {
+  TextToImagePipeline,
+  checkRequirements,
+  getModel,
+  loadManifest,
+  preloadTokenizer,
+  probeDevice,
+  requirementError,
+} from '../../src/pipeline/index.js';
 import { PHASE_MARK, type LoadBenchConfig, type LoadPageOutcome, type LoadPhase } from './protocol.js';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -46,6 +54,9 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
 async function measure(config: LoadBenchConfig, outcome: LoadPageOutcome): Promise<void> {
   const store = new IdbChunkStore();
   const model = getModel(await loadManifest(config.manifestUrl), config.modelId);
+  // As the app: a model this device cannot run is refused before a byte of it is fetched.
+  const refusal = requirementError(checkRequirements(model, await probeDevice()), config.provider);
+  if (refusal) throw refusal;
   const storedBefore = (await getModelStorageStatus(model, store)).bytesStored;
 
   mark('download');

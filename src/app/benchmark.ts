@@ -1,8 +1,9 @@
 /**
- * The app's Benchmark action: N images after W warm-ups through the element's public generate(), then
+ * The benchmark page's action: N images after W warm-ups through the element's public generate(), then
  * median, p90 and min seconds per image with the per-stage breakdown.
  */
 import type { SdImageDetail, SdTurboElement } from '../components/index.js';
+import { plural } from '../components/input-checks.js';
 import { summarize, type Summary } from './benchmark-stats.js';
 
 type Stage = { label: string; ms: (timings: SdImageDetail['timings']) => number };
@@ -67,7 +68,7 @@ function cell(tag: 'td' | 'th', text: string): HTMLTableCellElement {
 export function renderReport(report: BenchmarkReport): HTMLTableElement {
   const table = document.createElement('table');
   const caption = table.createCaption();
-  caption.textContent = `${report.images} images after ${report.warmups} warm-up(s), ${report.steps} step(s), ${report.provider}: seconds`;
+  caption.textContent = `${plural(report.images, 'image')} after ${plural(report.warmups, 'warm-up')}, ${plural(report.steps, 'step')}, ${report.provider}: seconds`;
   const head = table.createTHead().insertRow();
   for (const title of ['Stage', 'Median', 'p90', 'Min']) head.append(cell('th', title));
   const body = table.createTBody();

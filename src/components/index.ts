@@ -1,7 +1,16 @@
 /**
- * The components' public face. Importing it defines `<sd-turbo>` (once, even if two bundles load it).
+ * The components' public face. Importing it defines `<sd-turbo>` and its parts (once, even if two
+ * bundles load it).
  */
+import { DownloadProgressView } from './download-progress.js';
+import { FirstRunPanel } from './first-run-panel.js';
+import { GalleryView } from './gallery-view.js';
+import { ProblemPanel } from './problem-panel.js';
+import { PromptBar } from './prompt-bar.js';
+import { ResultView } from './result-view.js';
 import { SdTurboElement } from './sd-turbo.js';
+import { SettingsPanel } from './settings-panel.js';
+import { ToastStack } from './toast-stack.js';
 
 export { SdTurboElement, randomSeed, type GenerateOptions, type SdErrorCode } from './sd-turbo.js';
 export type {
@@ -13,4 +22,18 @@ export type {
 } from './events.js';
 export { addPngText, readPngText } from './png-metadata.js';
 
-if (!customElements.get('sd-turbo')) customElements.define('sd-turbo', SdTurboElement);
+/** The parts first, so `<sd-turbo>`'s first render finds them defined. */
+const ELEMENTS: [string, CustomElementConstructor][] = [
+  ['sd-prompt-bar', PromptBar],
+  ['sd-download-progress', DownloadProgressView],
+  ['sd-first-run-panel', FirstRunPanel],
+  ['sd-result-view', ResultView],
+  ['sd-gallery-view', GalleryView],
+  ['sd-settings-panel', SettingsPanel],
+  ['sd-problem-panel', ProblemPanel],
+  ['sd-toast-stack', ToastStack],
+  ['sd-turbo', SdTurboElement],
+];
+for (const [name, element] of ELEMENTS) {
+  if (!customElements.get(name)) customElements.define(name, element);
+}

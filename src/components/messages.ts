@@ -93,3 +93,9 @@ export function describeError(code: SdErrorCode, resumable?: boolean): UserMessa
   }
   return { code, ...guidance };
 }
+
+/** The code of a thrown error: the pipeline's, or one a plain object carries, else 'unknown'. */
+export function errorCode(error: unknown): SdErrorCode {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code in GUIDANCE ? (code as SdErrorCode) : 'unknown';
+}

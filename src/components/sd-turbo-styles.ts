@@ -1,11 +1,12 @@
 import { css } from 'lit';
+import { partStyles } from './sd-turbo-part-styles.js';
 
 /**
  * Theming: every colour, the radius, the gap and the font come from `--sd-*` custom properties, and the
  * main pieces are exposed as ::part()s. The layout follows the element's own width (container queries),
  * not the viewport's, so it fits a sidebar as well as a full page.
  */
-export const sdTurboStyles = css`
+const baseStyles = css`
   :host {
     --_accent: var(--sd-accent, #4f46e5);
     --_on-accent: var(--sd-on-accent, #fff);
@@ -26,6 +27,18 @@ export const sdTurboStyles = css`
     background: var(--_bg);
     font: var(--sd-font, 15px/1.45 system-ui, sans-serif);
   }
+  @media (prefers-color-scheme: dark) {
+    :host {
+      --_accent: var(--sd-accent, #818cf8);
+      --_on-accent: var(--sd-on-accent, #0b0d12);
+      --_bg: var(--sd-background, #0f1115);
+      --_fg: var(--sd-foreground, #e6e8eb);
+      --_muted: var(--sd-muted, #9aa4b2);
+      --_surface: var(--sd-surface, #181b22);
+      --_border: var(--sd-border, #2e3440);
+      --_error: var(--sd-error, #f97066);
+    }
+  }
   :host([hidden]) {
     display: none;
   }
@@ -34,19 +47,39 @@ export const sdTurboStyles = css`
   *::after {
     box-sizing: inherit;
   }
+  sd-prompt-bar,
+  sd-first-run-panel,
+  sd-result-view,
+  sd-gallery-view,
+  sd-settings-panel,
+  sd-problem-panel,
+  sd-download-progress {
+    display: grid;
+    gap: var(--_gap);
+    min-width: 0;
+  }
+  sd-first-run-panel:empty,
+  sd-problem-panel:empty,
+  sd-gallery-view:empty {
+    display: none;
+  }
+  /* Prompt first and full width; below it one column, or the image beside a column of settings. */
   .layout {
     display: grid;
     gap: var(--_gap);
     grid-template-columns: minmax(0, 1fr);
+    margin-top: var(--_gap);
+  }
+  .main-column {
+    display: grid;
+    gap: var(--_gap);
+    min-width: 0;
+    align-content: start;
   }
   @container (min-width: 720px) {
     .layout {
-      grid-template-columns: minmax(280px, 2fr) minmax(0, 3fr);
+      grid-template-columns: minmax(0, 3fr) minmax(260px, 2fr);
       align-items: start;
-    }
-    .result-column {
-      grid-column: 2;
-      grid-row: 1 / span 3;
     }
   }
   section,
@@ -83,6 +116,12 @@ export const sdTurboStyles = css`
     width: 100%;
     min-height: 4.5em;
     resize: vertical;
+  }
+  /* 44 px targets: fingers, not pointers, set the size. */
+  button,
+  select,
+  input:not([type='radio']) {
+    min-height: 44px;
   }
   button {
     cursor: pointer;
@@ -123,10 +162,6 @@ export const sdTurboStyles = css`
   .seed input {
     width: 12ch;
   }
-  .dropped {
-    text-decoration: line-through;
-    color: var(--_error);
-  }
   .panel {
     border: 1px solid var(--_border);
     border-radius: var(--_radius);
@@ -155,6 +190,9 @@ export const sdTurboStyles = css`
     color: var(--_error);
   }
   .problem p {
+    color: var(--_fg);
+  }
+  .problem button:not(.primary) {
     color: var(--_fg);
   }
   .figure {
@@ -206,7 +244,7 @@ export const sdTurboStyles = css`
     margin: 0;
     padding: 0;
     display: grid;
-    grid-template-columns: repeat(auto-fill, minmax(64px, 1fr));
+    grid-template-columns: repeat(auto-fill, minmax(72px, 1fr));
     gap: 6px;
   }
   ul.gallery button {
@@ -239,6 +277,7 @@ export const sdTurboStyles = css`
   summary {
     cursor: pointer;
     font-weight: 600;
+    padding: 10px 0;
   }
   fieldset {
     border: 1px solid var(--_border);
@@ -257,3 +296,5 @@ export const sdTurboStyles = css`
     white-space: nowrap;
   }
 `;
+
+export const sdTurboStyles = [baseStyles, partStyles];

@@ -1,0 +1,116 @@
+/**
+ * Making images: one at a time, cancellable, with the stage and elapsed time of the run in progress, and
+ * the session's images (newest first). Only this controller asks the pipeline for images.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { PipelineError, type GeneratorClient } from '../../pipeline/index.js';
+import type { SdImageDetail } from '../events.js';
+import { toImageDetail } from '../image-detail.js';
+
+export interface ImageRequest {
+  prompt: string;
+  seed: number;
+  steps: number;
+}
+
+/** loading: waiting for the model to load · generating: the pipeline is making the image. */
+export type GeneratorStage = 'loading' | 'generating';
+
+export interface GalleryEntry {
+  id: number;
+  image: SdImageDetail;
+}
+
+const GALLERY_LIMIT = 24;
+/** How often the elapsed time on screen is refreshed. */
+const TICK_MS = 100;
+
+export class GeneratorController implements ReactiveController {
+  stage?: GeneratorStage;
+  /** The steps of the image being made. */
+  steps = 0;
+  gallery: GalleryEntry[] = [];
+  shownId?: number;
+  private running?: AbortController;
+  private startedAt = 0;
+  private ticker?: ReturnType<typeof setInterval>;
+  private nextImageId = 1;
+
+  constructor(private readonly host: ReactiveControllerHost) {
+    host.addController(this);
+  }
+
+  hostDisconnected(): void {
+    this.cancel();
+  }
+
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
+  get elapsedMs(): number {
+    return this.busy ? performance.now() - this.startedAt : 0;
+  }
+
+  get shown(): SdImageDetail | undefined {
+    return this.gallery.find((entry) => entry.id === this.shownId)?.image;
+  }
+
+  /**
+   * Makes one image once `prepare` (loading the model) is done. A run already in progress is an error, so
+   * a second click cannot silently replace the first; a later "latest wins" mode would cancel it here.
+   */
+  async generate(
+    request: ImageRequest,
+    prepare: (signal: AbortSignal) => Promise<GeneratorClient>,
+  ): Promise<SdImageDetail> {
+    if (this.running)
+      throw new PipelineError('busy', 'An image is already being made: wait for it, or cancel it.');
+    const controller = new AbortController();
+    this.start(controller, request.steps);
+    try {
+      const client = await prepare(controller.signal);
+      this.stage = 'generating';
+      this.host.requestUpdate();
+      const image = toImageDetail(await client.generate(request, { signal: controller.signal }));
+      this.addToGallery(image);
+      return image;
+    } finally {
+      this.stop();
+    }
+  }
+
+  cancel(): void {
+    this.running?.abort();
+  }
+
+  show(id: number): void {
+    this.shownId = id;
+    this.host.requestUpdate();
+  }
+
+  private start(controller: AbortController, steps: number): void {
+    this.running = controller;
+    this.stage = 'loading';
+    this.steps = steps;
+    this.startedAt = performance.now();
+    this.ticker = setInterval(() => this.host.requestUpdate(), TICK_MS);
+    this.host.requestUpdate();
+  }
+
+  private stop(): void {
+    clearInterval(this.ticker);
+    this.running = undefined;
+    this.stage = undefined;
+    this.host.requestUpdate();
+  }
+
+  private addToGallery(image: SdImageDetail): void {
+    const entry = { id: this.nextImageId++, image };
+    const kept = [entry, ...this.gallery];
+    // Older images give their GPU memory back; a listener that wants to keep one keeps its toBlob() PNG.
+    for (const evicted of kept.splice(GALLERY_LIMIT)) evicted.image.bitmap.close();
+    this.gallery = kept;
+    this.shownId = entry.id;
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * The model's state machine: what the manifest offers, what is stored, whether this device can run it,
+ * the first-run download (through DownloadController) and the load. Several elements on one page with the
+ * same manifest share one client, one download and one loaded model.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import {
+  GeneratorClient,
+  PipelineError,
+  canRun,
+  checkRequirements,
+  isAbortError,
+  requirementError,
+  type DeviceCapabilities,
+  type LoadedModel,
+  type Manifest,
+  type ModelEntry,
+  type ModelProgress,
+  type ProviderPreference,
+  type RequirementCheck,
+  type StoredModel,
+} from '../../pipeline/index.js';
+import { DownloadController } from './download-controller.js';
+
+/**
+ * starting: reading the manifest and what is stored · unsupported: this device cannot run the model on
+ * any provider · first-run: weights not (fully) stored · idle: stored, not loaded · downloading / paused /
+ * loading · ready: loaded.
+ */
+export type Phase =
+  'starting' | 'unsupported' | 'first-run' | 'idle' | 'downloading' | 'paused' | 'loading' | 'ready';
+
+/** What the controller needs from its element: the chosen model and provider, and a way to speak. */
+export interface ModelSettings {
+  manifestUrl(): string;
+  /** The `model` attribute when it names a model (not a manifest URL). */
+  requestedModel(): string | undefined;
+  provider(): ProviderPreference;
+  mirrorBaseUrl(): string | undefined;
+  autoload(): boolean;
+  report(error: unknown): void;
+  announce(text: string): void;
+  progress(progress: ModelProgress): void;
+  ready(loaded: LoadedModel): void;
+  deviceLost(error: Error | undefined): void;
+}
+
+export class ModelController implements ReactiveController {
+  phase: Phase = 'starting';
+  manifest?: Manifest;
+  stored: StoredModel[] = [];
+  /** This device's adapter and memory as the pipeline worker sees them; models are checked against them. */
+  device?: DeviceCapabilities;
+  loaded?: LoadedModel;
+  /** A note when 'auto' fell back to wasm. */
+  fallbackNote = '';
+  client?: GeneratorClient;
+  readonly download: DownloadController;
+  /** The client's load promise this model came from: another element's load replaces it. */
+  private loadedVia?: Promise<LoadedModel>;
+  private loadedProvider?: ProviderPreference;
+  private loading?: Promise<LoadedModel>;
+  private inspection = 0;
+
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private readonly settings: ModelSettings,
+  ) {
+    host.addController(this);
+    this.download = new DownloadController(host, settings);
+  }
+
+  hostConnected(): void {
+    this.attach();
+  }
+
+  hostDisconnected(): void {
+    this.detach();
+  }
+
+  get modelId(): string | undefined {
+    return this.settings.requestedModel() ?? this.manifest?.defaultModel;
+  }
+
+  get model(): ModelEntry | undefined {
+    return this.manifest?.models.find((model) => model.id === this.modelId);
+  }
+
+  get storedModel(): StoredModel | undefined {
+    return this.stored.find((model) => model.modelId === this.modelId);
+  }
+
+  get isLoading(): boolean {
+    return this.loading !== undefined;
+  }
+
+  /** The model's requirements against this device; undefined until both are known. */
+  requirementCheck(model = this.model): RequirementCheck | undefined {
+    return model && this.device && checkRequirements(model, this.device);
+  }
+
+  isLoadCurrent(): boolean {
+    return (
+      this.loaded !== undefined &&
+      this.client?.loadedModel === this.loadedVia &&
+      this.loadedProvider === this.settings.provider() &&
+      this.loaded.modelId === this.modelId
+    );
+  }
+
+  /** After the manifest URL, the model or the provider changed. */
+  settingsChanged(): void {
+    if (!this.client) return;
+    if (this.client.manifestUrl !== this.settings.manifestUrl()) this.attach();
+    else void this.inspect();
+    if (this.phase === 'ready' && !this.isLoadCurrent()) this.setPhase('idle');
+  }
+
+  attach(): void {
+    this.detach();
+    this.client = GeneratorClient.shared(this.settings.manifestUrl());
+    this.client.addEventListener('device-lost', this.onDeviceLost);
+    this.client.addEventListener('model-changed', this.onModelChanged);
+    this.loaded = undefined;
+    this.loadedVia = undefined;
+    void this.inspect();
+  }
+
+  private detach(): void {
+    this.client?.removeEventListener('device-lost', this.onDeviceLost);
+    this.client?.removeEventListener('model-changed', this.onModelChanged);
+    this.client = undefined;
+  }
+
+  /** Every element on the client hears this; the one whose generate() failed reports it once. */
+  private readonly onDeviceLost = (event: Event): void => {
+    this.loaded = undefined;
+    this.loadedVia = undefined;
+    if (this.phase === 'ready') this.setPhase('idle');
+    this.settings.deviceLost((event as CustomEvent<Error | undefined>).detail);
+  };
+
+  private readonly onModelChanged = (): void => {
+    if (this.phase === 'ready' && !this.isLoadCurrent()) this.setPhase('idle');
+  };
+
+  /** Reads the manifest and what is stored, to show the first-run panel or the "already stored" note. */
+  async inspect(): Promise<void> {
+    const inspection = ++this.inspection;
+    const client = this.client!;
+    try {
+      const [manifest, stored, device] = await Promise.all([
+        client.manifest(),
+        client.storedModels(),
+        client.deviceCapabilities(),
+      ]);
+      if (inspection !== this.inspection) return;
+      Object.assign(this, { manifest, stored, device });
+      if (this.modelId && !manifest.models.some((model) => model.id === this.modelId)) {
+        throw new PipelineError('manifest', `The manifest has no model "${this.modelId}".`);
+      }
+      if (!this.loading) this.setPhase(this.isLoadCurrent() ? 'ready' : this.storedPhase());
+      if (this.settings.autoload() && this.phase !== 'ready') await this.load();
+    } catch (error) {
+      if (inspection === this.inspection && !isAbortError(error)) this.settings.report(error);
+    }
+  }
+
+  storedPhase(): Phase {
+    const check = this.requirementCheck();
+    if (check && !canRun(check, 'auto')) return 'unsupported';
+    return this.storedModel?.complete ? 'idle' : 'first-run';
+  }
+
+  /** Downloads the weights if they are not stored yet (with progress), then loads them. */
+  load(): Promise<LoadedModel> {
+    this.loading ??= this.runLoad().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  /** Loads stored weights (joining a load in flight); only a Download click or load() may download. */
+  async ensureLoaded(signal: AbortSignal): Promise<void> {
+    if (this.isLoadCurrent()) return;
+    await this.refuseUnrunnable();
+    if (!this.loading && !(await this.isStored(this.modelId!))) {
+      throw new PipelineError(
+        'not-loaded',
+        'The model is not downloaded yet: press Download in the panel (or call load()) first.',
+      );
+    }
+    const aborted = new Promise<never>((_, reject) =>
+      signal.addEventListener('abort', () => reject(new DOMException('Cancelled.', 'AbortError')), {
+        once: true,
+      }),
+    );
+    aborted.catch(() => undefined);
+    // The load is shared with other elements, so cancelling only stops this element waiting for it.
+    await Promise.race([this.load(), aborted]);
+  }
+
+  private async runLoad(): Promise<LoadedModel> {
+    const client = this.client!;
+    try {
+      this.manifest ??= await client.manifest();
+      const modelId = this.modelId!;
+      await this.refuseUnrunnable();
+      if (!(await this.isStored(modelId))) await this.downloadWeights(client, modelId);
+      this.setPhase('loading');
+      this.settings.announce('Loading the model…');
+      const provider = this.settings.provider();
+      const loading = client.load(modelId, {
+        provider,
+        mirrorBaseUrl: this.settings.mirrorBaseUrl(),
+        onProgress: (progress) => this.download.onProgress(progress),
+      });
+      const loaded = await loading;
+      Object.assign(this, { loaded, loadedVia: loading, loadedProvider: provider });
+      this.fallbackNote = loaded.provider.fellBack
+        ? `${loaded.provider.reason} Running on wasm (CPU) instead.`
+        : '';
+      this.setPhase('ready');
+      this.settings.ready(loaded);
+      void this.refreshStored();
+      return loaded;
+    } catch (error) {
+      if (this.phase === 'loading') this.setPhase(this.storedPhase());
+      if (!isAbortError(error)) this.settings.report(error);
+      throw error;
+    }
+  }
+
+  private async downloadWeights(client: GeneratorClient, modelId: string): Promise<void> {
+    this.setPhase('downloading');
+    try {
+      await this.download.download(client, modelId, this.settings.mirrorBaseUrl());
+    } catch (error) {
+      this.setPhase(isAbortError(error) ? 'paused' : 'first-run');
+      void this.refreshStored();
+      throw error;
+    }
+  }
+
+  /** Pauses the download in flight; what is stored stays. */
+  pause(): void {
+    if (this.phase === 'downloading' && this.modelId && this.client) {
+      this.download.pause(this.client, this.modelId);
+    }
+  }
+
+  async deletePartial(): Promise<void> {
+    const modelId = this.modelId;
+    if (!modelId || !this.client) return;
+    this.download.pause(this.client, modelId);
+    await this.loading?.catch(() => undefined);
+    await this.download.deletePartial(this.client, modelId);
+    await this.refreshStored();
+    this.setPhase('first-run');
+  }
+
+  async deleteStored(modelId: string): Promise<void> {
+    await this.client?.deleteModel(modelId);
+    await this.refreshStored();
+    if (modelId === this.modelId && this.phase === 'idle') this.setPhase('first-run');
+    this.settings.announce(`Deleted the stored ${modelId} model.`);
+  }
+
+  /** Throws, before any download, when this device cannot run the model with the chosen provider. */
+  private async refuseUnrunnable(): Promise<void> {
+    this.manifest ??= await this.client!.manifest();
+    this.device ??= await this.client!.deviceCapabilities();
+    const check = this.requirementCheck();
+    const refusal = check && requirementError(check, this.settings.provider());
+    if (refusal) throw refusal;
+  }
+
+  private async isStored(modelId: string): Promise<boolean> {
+    await this.refreshStored();
+    return this.stored.find((model) => model.modelId === modelId)?.complete ?? false;
+  }
+
+  async refreshStored(): Promise<void> {
+    if (!this.client) return;
+    this.stored = await this.client.storedModels();
+    this.host.requestUpdate();
+  }
+
+  private setPhase(phase: Phase): void {
+    this.phase = phase;
+    this.host.requestUpdate();
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * What the element's inputs mean, and why a value cannot be used. A value that cannot be used is shown on
+ * its control with the reason, never silently replaced by another one.
+ */
+import type { ProviderPreference } from '../pipeline/index.js';
+
+export const MAX_SEED = 0xffffffff;
+export const STEP_CHOICES = [1, 2, 3, 4] as const;
+export const PROVIDERS: readonly ProviderPreference[] = ['auto', 'webgpu', 'wasm'];
+
+/** The seed a text stands for: null for empty (a random seed per image), undefined when it is no seed. */
+export function parseSeed(text: string | null): number | null | undefined {
+  if (text === null || text.trim() === '') return null;
+  const seed = Number(text);
+  return Number.isInteger(seed) && seed >= 0 && seed <= MAX_SEED ? seed : undefined;
+}
+
+export function seedProblem(text: string): string | undefined {
+  return parseSeed(text) === undefined
+    ? `"${text}" is not a seed: use a whole number from 0 to ${MAX_SEED}, or leave it empty for a random one.`
+    : undefined;
+}
+
+export function stepsProblem(steps: number): string | undefined {
+  return (STEP_CHOICES as readonly number[]).includes(steps)
+    ? undefined
+    : `"${String(steps)}" is not a number of steps: choose 1, 2, 3 or 4.`;
+}
+
+export function isProvider(value: string): value is ProviderPreference {
+  return (PROVIDERS as readonly string[]).includes(value);
+}
+
+export function providerProblem(value: string): string | undefined {
+  return isProvider(value) ? undefined : `"${value}" is not an execution provider: use auto, webgpu or wasm.`;
+}
+
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,121 @@
+/**
+ * The shown image with its headline seconds per image, what to do with it, and the stage timings behind a
+ * disclosure. While a run is in progress the previous image stays, dimmed, under the stage and the time.
+ */
+import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { property, query } from 'lit/decorators.js';
+import type { GeneratorStage } from './controllers/generator-controller.js';
+import type { SdImageDetail } from './events.js';
+import { formatMilliseconds, formatSeconds } from './format.js';
+import { drawBitmap } from './image-detail.js';
+import { plural } from './input-checks.js';
+import { LightElement } from './light-element.js';
+
+export interface ResultActions {
+  downloadPng(image: SdImageDetail): void;
+  copyImage(image: SdImageDetail): void;
+  reuseSeed(seed: number): void;
+}
+
+const STAGE_LABELS: Record<GeneratorStage, string> = {
+  loading: 'Loading the model',
+  generating: 'Generating',
+};
+
+export class ResultView extends LightElement {
+  @property({ attribute: false }) actions?: ResultActions;
+  @property({ attribute: false }) image?: SdImageDetail;
+  @property({ attribute: false }) stage?: GeneratorStage;
+  @property({ attribute: false }) steps = 0;
+  @property({ attribute: false }) elapsedMs = 0;
+
+  @query('canvas.image') private canvas?: HTMLCanvasElement;
+  private drawn?: SdImageDetail;
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has('image') && this.canvas && this.image && this.drawn !== this.image) {
+      drawBitmap(this.canvas, this.image.bitmap);
+      this.drawn = this.image;
+    }
+  }
+
+  protected override render(): TemplateResult {
+    const busy = this.stage !== undefined;
+    return html`
+      <div class="stage ${busy ? 'busy' : ''}" aria-busy=${busy ? 'true' : 'false'}>
+        ${this.image ? this.renderImage(this.image) : this.renderPlaceholder(busy)}
+        ${busy ? this.renderBusy() : nothing}
+      </div>
+      ${this.image ? this.renderDetails(this.image) : nothing}
+    `;
+  }
+
+  private renderPlaceholder(busy: boolean): TemplateResult {
+    return html`<div class="placeholder" part="placeholder">
+      ${busy ? '' : 'Your image will appear here.'}
+    </div>`;
+  }
+
+  private renderImage(image: SdImageDetail): TemplateResult {
+    return html`<canvas
+      class="image ${image.width < 256 ? 'small' : ''}"
+      part="image"
+      role="img"
+      tabindex="0"
+      aria-label=${`Generated image for "${image.prompt}", seed ${image.seed}`}
+    ></canvas>`;
+  }
+
+  /** The live region already says that a run started; this is the picture of it. */
+  private renderBusy(): TemplateResult {
+    const stage = this.stage ?? 'generating';
+    return html`<div class="busy-overlay" part="busy">
+      <span class="spinner" aria-hidden="true"></span>
+      <strong part="busy-stage"
+        >${STAGE_LABELS[stage]}${stage === 'generating' ? ` · ${plural(this.steps, 'step')}` : ''}</strong
+      >
+      <span part="elapsed">${(this.elapsedMs / 1000).toFixed(1)} s</span>
+      <span class="hint">Esc cancels</span>
+    </div>`;
+  }
+
+  private renderDetails(image: SdImageDetail): TemplateResult {
+    const timings = image.timings;
+    const unetTotal = timings.unetMs.reduce((sum, ms) => sum + ms, 0);
+    return html`
+      <figure class="figure" part="result">
+        <figcaption>
+          <span class="headline" part="seconds-per-image">${formatSeconds(timings.totalMs)} per image</span>
+          · seed <output part="image-seed">${image.seed}</output> · ${plural(image.steps, 'step')} ·
+          ${image.provider === 'webgpu' ? 'WebGPU' : 'wasm (CPU)'}
+        </figcaption>
+        <div class="row">
+          <button type="button" part="download-png-button" @click=${() => this.actions?.downloadPng(image)}>
+            Download PNG
+          </button>
+          <button type="button" part="copy-button" @click=${() => this.actions?.copyImage(image)}>
+            Copy image
+          </button>
+          <button type="button" part="reuse-seed-button" @click=${() => this.actions?.reuseSeed(image.seed)}>
+            Reuse seed ${image.seed}
+          </button>
+        </div>
+        <details part="timings-disclosure">
+          <summary>Stage timings</summary>
+          <dl class="timings" part="timings">
+            <dt>Tokenizer</dt>
+            <dd>${formatMilliseconds(timings.tokenizeMs)}</dd>
+            <dt>Text encoder</dt>
+            <dd>${formatMilliseconds(timings.textEncoderMs)}</dd>
+            <dt>UNet (${plural(timings.unetMs.length, 'step')})</dt>
+            <dd>${formatMilliseconds(unetTotal)}</dd>
+            <dt>VAE decoder</dt>
+            <dd>${formatMilliseconds(timings.vaeMs)}</dd>
+            <dt>Pipeline overhead</dt>
+            <dd>${formatMilliseconds(timings.overheadMs)}</dd>
+          </dl>
+        </details>
+      </figure>
+    `;
+  }
+}
