@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { defineConfig, type BuildEnvironmentOptions, type Plugin } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 
 // Cross-origin isolation lets onnxruntime-web use wasm threads (SharedArrayBuffer).
 const crossOriginIsolation = {
@@ -62,6 +63,42 @@ const emitModelManifest: Plugin = {
 };
 
 /**
+ * Offline and installable: a web app manifest and a Workbox service worker that precaches the app shell
+ * (HTML, JS, CSS, ORT's .mjs/.wasm, the CLIP vocabulary, model-manifest.json). Model weights are left out
+ * on purpose: the downloader keeps them in IndexedDB, and a second copy in Cache Storage would double the
+ * largest thing the app stores. `registerType: 'prompt'`: a new app shell waits until the page asks for
+ * it (src/pipeline/app-shell.ts announces it), so an update never reloads a page mid-generation. The
+ * plugin's own script registers the worker in the built index.html; the dev server runs none.
+ */
+const offlineApp = VitePWA({
+  registerType: 'prompt',
+  injectRegister: 'script-defer',
+  manifest: {
+    name: 'SD-Turbo in your browser',
+    short_name: 'SD-Turbo',
+    description: 'Stable Diffusion Turbo, entirely in the browser on WebGPU.',
+    start_url: '/',
+    scope: '/',
+    display: 'standalone',
+    background_color: '#ffffff',
+    theme_color: '#1f2328',
+    icons: [{ src: '/favicon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+  },
+  workbox: {
+    globPatterns: ['**/*.{html,js,mjs,css,wasm,json,txt,gz,svg,webmanifest}'],
+    // Weights (the tiny models under public/models, and any .onnx) stay with the downloader.
+    globIgnores: ['models/**', '**/*.onnx'],
+    // ORT's wasm binaries are about 25 MB each.
+    maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
+    navigateFallback: '/index.html',
+    navigateFallbackDenylist: [/^\/models\//, /\.onnx$/],
+    // Nothing cached at run time: model files are fetched by the downloader (Range requests) and stored by it.
+    runtimeCaching: [],
+    cleanupOutdatedCaches: true,
+  },
+});
+
+/**
  * examples/embed.html, as dist/examples/embed.html: there the library is `../lib/` rather than
  * `../dist/lib/`, so the built site serves a working example from any static server (the tiny model it
  * uses is in dist/models/, copied from public/).
@@ -94,7 +131,7 @@ export default defineConfig(({ mode }) => ({
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   worker: { format: 'es', plugins: () => (mode === 'lib' ? [bundlerFriendlyUrls] : []) },
   build: mode === 'lib' ? libraryBuild : appBuild,
-  plugins: mode === 'lib' ? [bundlerFriendlyUrls] : [emitModelManifest, emitEmbedExample],
+  plugins: mode === 'lib' ? [bundlerFriendlyUrls] : [emitModelManifest, emitEmbedExample, offlineApp],
   // Lit's production build whatever NODE_ENV says (vitest sets it to 'test' for the builds its tests run).
   resolve: mode === 'lib' ? { conditions: ['module', 'browser', 'production'] } : {},
   experimental:

@@ -91,7 +91,7 @@ async function load(config: BenchConfig, variant: Variant): Promise<TextToImageP
     provider: config.provider,
     residency: variant.residency,
     enableGraphCapture: config.enableGraphCapture,
-    loadStage: async (stage: StageName) => {
+    loadStage: async (stage) => {
       const reading = performance.now();
       const bytes = await loadModelFile(model, stage, store);
       readWeightsMs += performance.now() - reading;

@@ -30,6 +30,7 @@ import {
   runNodeProvider,
   type ProviderRow,
 } from './provider-comparison.js';
+import { REALTIME_USAGE, runRealtimeBench } from './realtime/run.js';
 import { formatBench, summarizeBench } from './report.js';
 
 const USAGE = `usage: npm run bench -- [options]
@@ -71,6 +72,8 @@ const USAGE = `usage: npm run bench -- [options]
                           (a folder made by npm run models:pull, e.g. /weights/sd-turbo/)
   --timeout <s>           give up on one page after this long (default 1800)
   --json <file>           also write every figure and every image's record as JSON
+  --realtime              instead: images per second and edit-to-image latency while a prompt is
+                          typed (npm run bench -- --realtime --help)
 `;
 
 class UsageError extends Error {}
@@ -344,6 +347,14 @@ async function checkModelId(options: Options): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--realtime')) {
+    try {
+      return await runRealtimeBench(argv);
+    } catch (error) {
+      process.stderr.write(`bench --realtime: ${(error as Error).message}\n${REALTIME_USAGE}`);
+      return 2;
+    }
+  }
   let options: Options | undefined;
   try {
     options = parseOptions(argv);

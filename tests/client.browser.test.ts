@@ -82,6 +82,23 @@ describe('GeneratorClient: worker, IndexedDB store and pipeline together', () =>
     expect(count).toMatchObject({ ok: true, value: { tokenCount: 5, maxTokens: 75, truncated: false } });
   });
 
+  it('does image to image in the worker from a bitmap, a PNG Blob or ImageData', async () => {
+    const result = await page.evaluate(() => window.clientTest.generateFromPicture('a photo of a cat', 42));
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    if (!result.ok) return;
+    const { fromBitmap, fromBlob, fromImageData, callersBitmapWidth, notAPicture } = result.value;
+    expect(fromBitmap.timings.unetMs).toHaveLength(1);
+    expect(fromBitmap).toMatchObject({ strength: 0.5, steps: 2, readbacks: 1 });
+    // The same pixels however they travel (PNG is lossless).
+    expect(fromBlob.checksum).toBe(fromBitmap.checksum);
+    expect(fromImageData.checksum).toBe(fromBitmap.checksum);
+    // The client transfers a copy: the caller's bitmap stays open.
+    expect(callersBitmapWidth).toBe(64);
+    expect(notAPicture).toMatchObject({ ok: false, code: 'invalid-input' });
+    const fromText = await page.evaluate(() => window.clientTest.generate('a photo of a cat', 42));
+    expect(fromText.ok && fromText.value.checksum).not.toBe(fromBitmap.checksum);
+  });
+
   it('recovers from a lost GPU device by loading again in a fresh worker', async () => {
     const lose = await page.evaluate(() => window.clientTest.loseDevice());
     expect(lose.ok).toBe(true);

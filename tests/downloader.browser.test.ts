@@ -11,10 +11,11 @@ import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyModels, REPO_ROOT, sha256Hex, TINY_MODELS_DIR } from '../scripts/tiny-models/index.js';
 import {
-  STAGE_NAMES,
+  modelStageNames,
+  stageFile,
   type Manifest,
   type ModelEntry,
-  type StageName,
+  type ModelStageName,
 } from '../src/pipeline/manifest-types.js';
 import { launchChromium, openPage, startDevServer } from './support/browser.js';
 import { RangeServer, type RequestLog } from './support/range-server.js';
@@ -35,7 +36,7 @@ let browser: Browser;
 let page: Page;
 let logs: string[];
 let model: ModelEntry;
-const sources = {} as Record<StageName, Uint8Array>;
+const sources = {} as Record<ModelStageName, Uint8Array>;
 let settings: DownloadSettings;
 
 /** The manifest's tiny-fp32 entry, its files served from the Range server under `tiny-fp32/`. */
@@ -44,8 +45,8 @@ async function serveTinyModel(): Promise<void> {
   const entry = manifest.models.find((candidate) => candidate.id === MODEL_ID);
   if (!entry) throw new Error(`model-manifest.json has no ${MODEL_ID}`);
   model = { ...entry, baseUrl: files.url(`${MODEL_ID}/`) };
-  for (const stage of STAGE_NAMES) {
-    const path = model.stages[stage].file.path;
+  for (const stage of modelStageNames(model)) {
+    const path = stageFile(model, stage).path;
     sources[stage] = new Uint8Array(await readFile(join(TINY_MODELS_DIR, MODEL_ID, path)));
     files.setFile(`${MODEL_ID}/${path}`, sources[stage]);
   }
@@ -58,8 +59,8 @@ async function serveTinyModel(): Promise<void> {
   };
 }
 
-function servedPath(stage: StageName): string {
-  return `${MODEL_ID}/${model.stages[stage].file.path}`;
+function servedPath(stage: ModelStageName): string {
+  return `${MODEL_ID}/${stageFile(model, stage).path}`;
 }
 
 /** The [start, end) asked for by a request's Range header. */
@@ -102,7 +103,7 @@ describe('SHA-256 in Chromium', () => {
 
 describe('downloader in Chromium: resume across a page reload, then load and generate', () => {
   it('completes after a reload halfway without fetching finished chunks again, and the bytes match', async () => {
-    const totalBytes = STAGE_NAMES.reduce((sum, stage) => sum + sources[stage].byteLength, 0);
+    const totalBytes = modelStageNames(model).reduce((sum, stage) => sum + sources[stage].byteLength, 0);
     const textEncoderChunks = Math.ceil(sources.textEncoder.byteLength / CHUNK);
     expect(textEncoderChunks).toBeGreaterThanOrEqual(20);
     files.responseDelayMs = RESPONSE_DELAY_MS;
@@ -132,7 +133,10 @@ describe('downloader in Chromium: resume across a page reload, then load and gen
     expect(doneBefore.length).toBeLessThan(textEncoderChunks);
     expect(stored.value.textEncoder?.chunkSize).toBe(CHUNK);
     const requestsBeforeReload = files.requests.length;
-    const sentBeforeReload = STAGE_NAMES.reduce((sum, stage) => sum + files.bytesSent(servedPath(stage)), 0);
+    const sentBeforeReload = modelStageNames(model).reduce(
+      (sum, stage) => sum + files.bytesSent(servedPath(stage)),
+      0,
+    );
 
     // Second visit: the same download runs to its end.
     const second = await page.evaluate((s) => window.downloadTest.run(s), settings);
@@ -150,8 +154,8 @@ describe('downloader in Chromium: resume across a page reload, then load and gen
     expect(chunkRequestsAfter.length).toBe(textEncoderChunks - doneBefore.length);
 
     // Bytes sent in all: every file once, plus at most the chunks in flight at the reload, plus probes.
-    const sent = STAGE_NAMES.reduce((sum, stage) => sum + files.bytesSent(servedPath(stage)), 0);
-    const probesAtMost = 2 * STAGE_NAMES.length * PROBE_BYTES;
+    const sent = modelStageNames(model).reduce((sum, stage) => sum + files.bytesSent(servedPath(stage)), 0);
+    const probesAtMost = 2 * modelStageNames(model).length * PROBE_BYTES;
     expect(sent).toBeGreaterThanOrEqual(totalBytes);
     expect(sent).toBeLessThanOrEqual(totalBytes + CONCURRENCY * CHUNK + probesAtMost);
     expect(sentBeforeReload).toBeLessThan(totalBytes);
@@ -168,13 +172,13 @@ describe('downloader in Chromium: resume across a page reload, then load and gen
     const hashes = await page.evaluate((s) => window.downloadTest.storedHashes(s), settings);
     expect(hashes.ok, JSON.stringify(hashes)).toBe(true);
     if (!hashes.ok) return;
-    for (const stage of STAGE_NAMES) {
+    for (const stage of modelStageNames(model)) {
       expect(hashes.value[stage]).toEqual({
         sha256: sha256Hex(sources[stage]),
         bytes: sources[stage].byteLength,
         verified: true,
       });
-      expect(hashes.value[stage]?.sha256).toBe(model.stages[stage].file.sha256);
+      expect(hashes.value[stage]?.sha256).toBe(stageFile(model, stage).sha256);
     }
   });
 
@@ -199,7 +203,7 @@ describe('downloader in Chromium: resume across a page reload, then load and gen
 
   it('records the digest of a file the manifest has no hash for, and refuses it as corrupt once a stored byte changes', async () => {
     const unhashed: ModelEntry = { ...model, id: 'tiny-unhashed', stages: structuredClone(model.stages) };
-    for (const stage of STAGE_NAMES) delete unhashed.stages[stage].file.sha256;
+    for (const stage of modelStageNames(unhashed)) delete stageFile(unhashed, stage).sha256;
     files.setJson('unhashed.json', { version: 1, defaultModel: unhashed.id, models: [unhashed] });
     const unhashedSettings = { ...settings, manifestUrl: files.url('unhashed.json'), modelId: unhashed.id };
     const run = await page.evaluate((s) => window.downloadTest.run(s), unhashedSettings);

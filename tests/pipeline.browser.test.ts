@@ -22,6 +22,24 @@ function generate(modelId: string, req: typeof request, options?: Parameters<Pip
   ] as const) as Promise<GenerateOutput>;
 }
 
+type PictureSpec = Parameters<PipelineTest['generateFromPicture']>[2];
+const picture: PictureSpec = { width: 64, height: 64, pattern: 0, as: 'pixels' };
+const imageRequest = { prompt: 'a photo of a cat', seed: 42, steps: 2, strength: 0.5 };
+
+function generateFromPicture(
+  modelId: string,
+  req: Parameters<PipelineTest['generateFromPicture']>[1],
+  source: PictureSpec,
+  options?: Parameters<PipelineTest['generate']>[2],
+) {
+  return page.evaluate(([id, r, p, o]) => window.pipelineTest.generateFromPicture(id, r, p, o), [
+    modelId,
+    req,
+    source,
+    options,
+  ] as const) as Promise<GenerateOutput>;
+}
+
 function pixelDifference(a: number[], b: number[]) {
   expect(a.length).toBe(b.length);
   let max = 0;
@@ -183,5 +201,120 @@ describe('text-to-image pipeline in Chromium', () => {
     expect(result.busyOutcome).toMatchObject({ ok: false, code: 'busy' });
     const after = await generate('tiny-fp32', request);
     expect(after.pixels!.length).toBe(after.width * after.height * 4);
+  });
+});
+
+describe('image-to-image pipeline in Chromium', () => {
+  it('strength 0.5 with 2 steps runs one UNet step on WebGPU, with one read-back, unlike text to image', async () => {
+    const fromImage = await generateFromPicture('tiny-fp32', imageRequest, picture);
+    expect(fromImage.timings.unetMs).toHaveLength(1);
+    expect(fromImage.timings.vaeEncoderMs).toBeGreaterThan(0);
+    expect(fromImage.strength).toBe(0.5);
+    expect(fromImage.readbacks).toBe(1);
+    const again = await generateFromPicture('tiny-fp32', imageRequest, picture);
+    expect(again.pixels).toEqual(fromImage.pixels);
+    // The encoder session's first run allocates ORT's intermediate buffers; later images allocate none.
+    expect(again.gpuBuffersCreated).toBe(0);
+    expect(again.readbacks).toBe(1);
+    const fromText = await generate('tiny-fp32', { ...request, steps: 2 });
+    expect(fromText.timings.unetMs).toHaveLength(2);
+    expect(pixelDifference(fromImage.pixels!, fromText.pixels!).differingShare).toBeGreaterThan(0.3);
+  });
+
+  it('depends on the picture and on the strength', async () => {
+    const base = await generateFromPicture('tiny-fp32', imageRequest, picture);
+    const otherPicture = await generateFromPicture('tiny-fp32', imageRequest, { ...picture, pattern: 1 });
+    expect(pixelDifference(base.pixels!, otherPicture.pixels!).differingShare).toBeGreaterThan(0.3);
+    const fullStrength = await generateFromPicture('tiny-fp32', { ...imageRequest, strength: 1 }, picture);
+    expect(fullStrength.timings.unetMs).toHaveLength(2);
+    expect(pixelDifference(base.pixels!, fullStrength.pixels!).differingShare).toBeGreaterThan(0.3);
+  });
+
+  it('gives the same image on wasm and through the CPU as GPU-resident on WebGPU', async () => {
+    const gpu = await generateFromPicture('tiny-fp32', imageRequest, picture);
+    const wasm = await generateFromPicture('tiny-fp32', imageRequest, picture, { provider: 'wasm' });
+    expect(wasm.timings.unetMs).toHaveLength(1);
+    const cpu = await generateFromPicture('tiny-fp32', imageRequest, picture, {
+      provider: 'webgpu',
+      residency: 'cpu',
+    });
+    for (const other of [wasm, cpu]) {
+      const diff = pixelDifference(gpu.pixels!, other.pixels!);
+      expect(diff.max).toBeLessThanOrEqual(2);
+      expect(diff.differingShare).toBeLessThan(0.02);
+    }
+    const wasmText = await generate('tiny-fp32', { ...request, steps: 2 }, { provider: 'wasm' });
+    expect(pixelDifference(wasm.pixels!, wasmText.pixels!).differingShare).toBeGreaterThan(0.3);
+  });
+
+  it('runs the FP16 encoder on wasm', async () => {
+    const half = await generateFromPicture('tiny-fp16', imageRequest, picture, { provider: 'wasm' });
+    const full = await generateFromPicture('tiny-fp32', imageRequest, picture, { provider: 'wasm' });
+    expect(half.timings.unetMs).toHaveLength(1);
+    const meanAbs =
+      half.pixels!.reduce((sum, v, i) => sum + Math.abs(v - full.pixels![i]), 0) / half.pixels!.length;
+    expect(meanAbs).toBeLessThan(4);
+  });
+
+  it('crops and resizes an ImageBitmap or pixels of another size to the model', async () => {
+    const wide = { width: 160, height: 96, pattern: 0 };
+    const bitmap = await generateFromPicture('tiny-fp32', imageRequest, { ...wide, as: 'bitmap' });
+    const pixels = await generateFromPicture('tiny-fp32', imageRequest, { ...wide, as: 'pixels' });
+    expect(bitmap.pixels).toHaveLength(64 * 64 * 4);
+    // Two resamplers (the browser's and the area average) of the same crop: close, not identical.
+    const meanAbs =
+      bitmap.pixels!.reduce((sum, v, i) => sum + Math.abs(v - pixels.pixels![i]), 0) / bitmap.pixels!.length;
+    expect(meanAbs).toBeLessThan(6);
+  });
+
+  it('rejects bad strength and steps combinations and bad pictures with clear messages', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ...imageRequest, strength: 0.4 }, 'Strength 0.4 with 2 step(s) runs no step'],
+      [{ ...imageRequest, steps: 1, strength: 0.5 }, 'use strength >= 1 or more steps'],
+      [{ ...imageRequest, steps: 4, strength: 0.2 }, 'use strength >= 0.25 or more steps'],
+      [{ ...imageRequest, strength: 0 }, 'Strength must be a number in (0, 1], got 0'],
+      [{ ...imageRequest, strength: 1.5 }, 'Strength must be a number in (0, 1], got 1.5'],
+      [{ ...imageRequest, strength: '0.5' }, 'Strength must be a number in (0, 1]'],
+    ];
+    for (const [req, message] of cases) {
+      const outcome = await page.evaluate(
+        ([r, p]) => window.pipelineTest.generateFromPictureError('tiny-fp32', r, p),
+        [req, picture] as const,
+      );
+      expect(outcome.code, JSON.stringify(req)).toBe('invalid-input');
+      expect(outcome.message).toContain(message);
+    }
+    const strengthWithoutImage = await page.evaluate(() =>
+      window.pipelineTest.generateError('tiny-fp32', { prompt: 'x', seed: 1, strength: 0.5 }),
+    );
+    expect(strengthWithoutImage).toMatchObject({ code: 'invalid-input' });
+    expect(strengthWithoutImage.message).toContain('Strength applies to image to image only');
+    const shortData = await page.evaluate(() =>
+      window.pipelineTest.generateFromPictureError(
+        'tiny-fp32',
+        { prompt: 'x', seed: 1 },
+        { data: 100, width: 8, height: 8 },
+      ),
+    );
+    expect(shortData).toMatchObject({ code: 'invalid-input' });
+    expect(shortData.message).toContain('must be 256 RGBA bytes (8x8x4), got 100');
+    const after = await generateFromPicture('tiny-fp32', imageRequest, picture);
+    expect(after.timings.unetMs).toHaveLength(1);
+  });
+
+  it('refuses image to image on a model without a VAE encoder', async () => {
+    const outcome = await page.evaluate(
+      ([p]) =>
+        window.pipelineTest.generateFromPictureError('tiny-fp32', { prompt: 'x', seed: 1 }, p, {
+          withoutEncoder: true,
+        }),
+      [picture] as const,
+    );
+    expect(outcome).toMatchObject({ ok: false, name: 'NoImageEncoderError', code: 'invalid-input' });
+    expect(outcome.message).toContain('"tiny-fp32" cannot do image to image');
+    const textStillWorks = await page.evaluate(() =>
+      window.pipelineTest.describe('tiny-fp32', { withoutEncoder: true }),
+    );
+    expect(textStillWorks.residency).toBe('gpu');
   });
 });

@@ -3,6 +3,7 @@ import {
   EulerTrailingScheduler,
   Xoshiro128StarStar,
   gaussianNoise,
+  imageToImageStepCount,
   randomSeed,
   trailingTimesteps,
   trainingSigmas,
@@ -121,6 +122,35 @@ describe('img2img strength', () => {
       'strength 0.5 with 1 step(s) leaves no timestep to run; use strength >= 1 or more steps',
     );
     expect(() => schedulerWith(4, 0.2)).toThrow(RangeError);
+  });
+
+  it.each([
+    [2, 0.5, 1],
+    [2, 1, 2],
+    [4, 0.3, 1],
+    [4, 0.74, 2],
+    [3, 0.67, 2],
+  ])('n=%i, s=%f runs %i UNet step(s)', (steps, strength, expected) => {
+    expect(imageToImageStepCount(steps, strength)).toBe(expected);
+    expect(schedulerWith(steps, strength).stepCount).toBe(expected);
+  });
+
+  it('needs steps * strength >= 1', () => {
+    expect(() => imageToImageStepCount(2, 0.49)).toThrow(
+      'strength 0.49 with 2 step(s) leaves no timestep to run; use strength >= 0.5 or more steps',
+    );
+    expect(() => imageToImageStepCount(5, 0.5)).toThrow('steps must be an integer from 1 to 4, got 5');
+  });
+
+  it('starts from the encoded latent times 0.18215 plus noise at sigma_499', () => {
+    const scheduler = schedulerWith(2, 0.5);
+    const encoded = new Float32Array([1, -2, 0]);
+    const noise = new Float32Array([0.5, 0, -1]);
+    const start = scheduler.imageLatents(encoded, noise, 0.18215);
+    // By hand: 1 * 0.18215 + 0.5 * 1.612886194 = 0.98859310; -2 * 0.18215 = -0.3643; -1.612886194.
+    expect(start[0]).toBeCloseTo(0.9885931, 6);
+    expect(start[1]).toBeCloseTo(-0.3643, 6);
+    expect(start[2]).toBeCloseTo(-1.6128862, 6);
   });
 
   it.each([0, -0.5, 1.01, Number.NaN])('rejects strength %f', (strength) => {

@@ -85,6 +85,7 @@ function pixelDifference(a: number[], b: number[]) {
 
 describe('narrow stand-in models (SD-Turbo topology, 512x512) in Chromium', () => {
   let webgpuPixels: number[];
+  let wasmPixels: number[] | undefined;
 
   it(
     'standin-narrow-fp32 makes a 512x512 image on WebGPU with 1 read-back and no GPU buffers per image',
@@ -110,6 +111,7 @@ describe('narrow stand-in models (SD-Turbo topology, 512x512) in Chromium', () =
       expect(info.provider.provider).toBe('wasm');
       const result = await generate('standin-narrow-fp32', { provider: 'wasm' });
       const pixels = expectImage(result);
+      wasmPixels = pixels;
       // No GPU at all on wasm: nothing to read back, nothing allocated.
       expect(result.readbacks).toBe(0);
       expect(result.gpuBuffersCreated).toBe(0);
@@ -135,5 +137,27 @@ describe('narrow stand-in models (SD-Turbo topology, 512x512) in Chromium', () =
       expect(meanAbs).toBeLessThan(4);
     },
     WASM_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'standin-narrow-fp32 does image to image on wasm through its VAE encoder: one UNet step, unlike text to image',
+    async () => {
+      const picture = { width: 640, height: 480, pattern: 0, as: 'pixels' as const };
+      const imageRequest = { ...request, steps: 2, strength: 0.5 };
+      const result = (await page.evaluate(
+        ([r, p]) =>
+          window.pipelineTest.generateFromPicture('standin-narrow-fp32', r, p, { provider: 'wasm' }),
+        [imageRequest, picture] as const,
+      )) as GenerateOutput;
+      console.log(`standin-narrow-fp32 image to image on wasm: ${JSON.stringify(result.timings)}`);
+      const pixels = expectImage(result);
+      expect(result.timings.unetMs).toHaveLength(1);
+      expect(result.timings.vaeEncoderMs).toBeGreaterThan(0);
+      // Run on its own (-t), the text-to-image wasm image is made here.
+      wasmPixels ??= expectImage(await generate('standin-narrow-fp32', { provider: 'wasm' }));
+      expect(pixelDifference(wasmPixels, pixels).differingShare).toBeGreaterThan(0.3);
+    },
+    // Run alone it also makes the text-to-image image (and loads the wasm sessions): about 110 s measured.
+    3 * WASM_TEST_TIMEOUT_MS,
   );
 });

@@ -10,14 +10,19 @@ import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromFloat16Bits, toFloat16Bits } from '../src/pipeline/float16';
 import { getModel, parseManifest } from '../src/pipeline/manifest';
-import type { ModelEntry, StageName, TensorElementType, TensorSpec } from '../src/pipeline/manifest-types';
-import { STAGE_NAMES } from '../src/pipeline/manifest-types';
+import type {
+  ModelEntry,
+  ModelStageName,
+  TensorElementType,
+  TensorSpec,
+} from '../src/pipeline/manifest-types';
 import {
   REPO_ROOT,
   STAGE_PATHS,
   TINY_DIMS,
   TINY_MODEL_SETS,
   TINY_MODELS_DIR,
+  TINY_STAGE_NAMES,
   ensureTinyModels,
   sha256Hex,
 } from '../scripts/tiny-models/index';
@@ -28,6 +33,7 @@ ort.env.wasm.numThreads = 1;
 
 const { sequenceLength, hiddenSize, latentChannels, latentSize, imageSize, imageChannels } = TINY_DIMS;
 const LATENT_DIMS = [1, latentChannels, latentSize, latentSize];
+const IMAGE_DIMS = [1, imageChannels, imageSize, imageSize];
 const HIDDEN_DIMS = [1, sequenceLength, hiddenSize];
 /** Start, a few words, the highest id (end of text), then padding: exercises both ends of the Gather. */
 const TOKEN_IDS = Int32Array.from(
@@ -35,7 +41,7 @@ const TOKEN_IDS = Int32Array.from(
   (_, i) => [49406, 320, 1929, 3309, 49407][i] ?? 0,
 );
 
-type Sessions = Record<StageName, ort.InferenceSession>;
+type Sessions = Record<ModelStageName, ort.InferenceSession>;
 
 let manifest: ReturnType<typeof parseManifest>;
 
@@ -45,10 +51,12 @@ beforeAll(async () => {
 });
 
 describe('generated files', () => {
-  it.each(TINY_MODEL_SETS.flatMap((set) => STAGE_NAMES.map((stage) => [set.id, stage] as const)))(
+  it.each(TINY_MODEL_SETS.flatMap((set) => TINY_STAGE_NAMES.map((stage) => [set.id, stage] as const)))(
     '%s %s has the size and SHA-256 recorded in model-manifest.json',
     async (setId, stage) => {
-      const file = getModel(manifest, setId).stages[stage].file;
+      const file = getModel(manifest, setId).stages[stage]?.file;
+      expect(file, `${setId} has no ${stage} in model-manifest.json`).toBeDefined();
+      if (!file) return;
       const bytes = await readFile(join(TINY_MODELS_DIR, setId, STAGE_PATHS[stage]));
       expect(file.path).toBe(STAGE_PATHS[stage]);
       expect({ bytes: bytes.length, sha256: sha256Hex(bytes) }).toEqual({
@@ -79,8 +87,10 @@ describe.each(TINY_MODEL_SETS)('$id', (set) => {
     sessions = await createSessions(model);
   });
 
-  it.each(STAGE_NAMES)("%s inputs and outputs have the manifest's names and element types", (stage) => {
-    const { inputs, outputs } = model.stages[stage];
+  it.each(TINY_STAGE_NAMES)("%s inputs and outputs have the manifest's names and element types", (stage) => {
+    const spec = model.stages[stage];
+    if (!spec) throw new Error(`${model.id} has no ${stage}`);
+    const { inputs, outputs } = spec;
     const session = sessions[stage];
     expect(describeValues(session.inputMetadata)).toEqual(describeSpecs(Object.values(inputs)));
     expect(describeValues(session.outputMetadata)).toEqual(describeSpecs(Object.values(outputs)));
@@ -125,6 +135,19 @@ describe.each(TINY_MODEL_SETS)('$id', (set) => {
     expect(Math.max(...image.values.map(Math.abs))).toBeLessThanOrEqual(1);
     expect(image.values.filter((v) => Math.abs(v) > 0.98).length / image.values.length).toBeLessThan(0.1);
   });
+
+  it('vae encoder: [1, 4, 8, 8] latent, finite, varied, different per image', async () => {
+    const image = gaussian(6, IMAGE_DIMS).map((v) => Math.tanh(v));
+    const latent = await encodeImage(sessions, model, image);
+    expect(latent.dims).toEqual(LATENT_DIMS);
+    expectVaried(latent.values, 0.1, 10);
+    const flipped = await encodeImage(
+      sessions,
+      model,
+      image.map((v) => -v),
+    );
+    expect(relativeRmsDifference(flipped.values, latent.values)).toBeGreaterThan(0.01);
+  });
 });
 
 /**
@@ -162,6 +185,13 @@ describe('tiny-fp16 agrees with tiny-fp32', () => {
     expect(relativeRmsDifference(half.values, reference.values)).toBeLessThan(TOLERANCE);
   });
 
+  it('vae encoder', async () => {
+    const image = roundToFloat16(gaussian(7, IMAGE_DIMS).map((v) => Math.tanh(v)));
+    const reference = await encodeImage(fp32.sessions, fp32.model, image);
+    const half = await encodeImage(fp16.sessions, fp16.model, image);
+    expect(relativeRmsDifference(half.values, reference.values)).toBeLessThan(TOLERANCE);
+  });
+
   it('vae decoder', async () => {
     const latent = roundToFloat16(gaussian(5, LATENT_DIMS).map((v) => v / fp32.model.vaeScalingFactor));
     const reference = await decode(fp32.sessions, fp32.model, latent);
@@ -176,8 +206,10 @@ interface Output {
 }
 
 async function createSessions(model: ModelEntry): Promise<Sessions> {
-  const create = async (stage: StageName) => {
-    const { file, session } = model.stages[stage];
+  const create = async (stage: ModelStageName) => {
+    const spec = model.stages[stage];
+    if (!spec) throw new Error(`${model.id} has no ${stage}`);
+    const { file, session } = spec;
     const bytes = await readFile(join(TINY_MODELS_DIR, model.id, file.path));
     return ort.InferenceSession.create(bytes, { freeDimensionOverrides: session?.freeDimensionOverrides });
   };
@@ -185,6 +217,7 @@ async function createSessions(model: ModelEntry): Promise<Sessions> {
     textEncoder: await create('textEncoder'),
     unet: await create('unet'),
     vaeDecoder: await create('vaeDecoder'),
+    vaeEncoder: await create('vaeEncoder'),
   };
 }
 
@@ -220,6 +253,15 @@ async function decode(sessions: Sessions, model: ModelEntry, latent: Float32Arra
     [inputs.latentSample.name]: floatTensor(inputs.latentSample.type, latent, LATENT_DIMS),
   });
   return readOutput(result[outputs.sample.name]);
+}
+
+async function encodeImage(sessions: Sessions, model: ModelEntry, image: Float32Array): Promise<Output> {
+  const spec = model.stages.vaeEncoder;
+  if (!spec) throw new Error(`${model.id} has no VAE encoder`);
+  const result = await sessions.vaeEncoder.run({
+    [spec.inputs.sample.name]: floatTensor(spec.inputs.sample.type, image, IMAGE_DIMS),
+  });
+  return readOutput(result[spec.outputs.latentSample.name]);
 }
 
 function floatTensor(type: TensorElementType, values: Float32Array, dims: number[]): ort.Tensor {

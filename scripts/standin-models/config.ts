@@ -42,10 +42,22 @@ export interface VaeDecoderArchitecture {
   groups: number;
 }
 
+export interface VaeEncoderArchitecture {
+  latentChannels: number;
+  imageChannels: number;
+  /** Output channels of each down block (128, 256, 512, 512 for SD), from 512x512 down to 64x64. */
+  blockChannels: number[];
+  /** ResNets per down block (2 for SD). */
+  layersPerBlock: number;
+  groups: number;
+}
+
 export interface StandinArchitecture {
   textEncoder: TextEncoderArchitecture;
   unet: UnetArchitecture;
   vaeDecoder: VaeDecoderArchitecture;
+  /** Image to image only: SD's VAE encoder. */
+  vaeEncoder: VaeEncoderArchitecture;
   latentSize: number;
   imageSize: number;
 }
@@ -78,6 +90,13 @@ export const SD_TURBO_ARCHITECTURE: StandinArchitecture = {
     layersPerBlock: 2,
     groups: 32,
   },
+  vaeEncoder: {
+    latentChannels: 4,
+    imageChannels: 3,
+    blockChannels: [128, 256, 512, 512],
+    layersPerBlock: 2,
+    groups: 32,
+  },
   latentSize: 64,
   imageSize: 512,
 };
@@ -97,6 +116,7 @@ export const SD_TURBO_SAME_BYTES_FP32_ARCHITECTURE: StandinArchitecture = {
     contextWidth: 704,
   },
   vaeDecoder: { ...SD_TURBO_ARCHITECTURE.vaeDecoder, blockChannels: [128, 192, 352, 352] },
+  vaeEncoder: { ...SD_TURBO_ARCHITECTURE.vaeEncoder, blockChannels: [128, 192, 352, 352] },
   latentSize: 64,
   imageSize: 512,
 };
@@ -129,6 +149,14 @@ export const NARROW_ARCHITECTURE: StandinArchitecture = {
     // tiled conv and transpose kernels cost about a millisecond per workgroup there.
     blockChannels: [4, 4, 8, 8],
     layersPerBlock: 0,
+    groups: 2,
+  },
+  vaeEncoder: {
+    latentChannels: 4,
+    imageChannels: 3,
+    // As the narrow decoder: one ResNet per down block (the real has two), no channel change at 512x512.
+    blockChannels: [4, 4, 8, 8],
+    layersPerBlock: 1,
     groups: 2,
   },
   latentSize: 64,
@@ -181,7 +209,12 @@ export const STANDIN_MODEL_SETS: readonly StandinModelSet[] = [
 ];
 
 /** One PRNG seed per stage, so changing one stage's layout leaves the other stages' files unchanged. */
-export const STANDIN_SEEDS = { textEncoder: 0x5d7e, unet: 0x5d0e, vaeDecoder: 0x5dae } as const;
+export const STANDIN_SEEDS = {
+  textEncoder: 0x5d7e,
+  unet: 0x5d0e,
+  vaeDecoder: 0x5dae,
+  vaeEncoder: 0x5dae0,
+} as const;
 
 /** Recorded in each file's ModelProto.producer_name. */
 export const STANDIN_PRODUCER = 'sd-turbo-web scripts/make-standin-models.ts';

@@ -6,7 +6,12 @@
  */
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { STAGE_NAMES, type ModelEntry, type StageName } from '../../src/pipeline/manifest-types.js';
+import {
+  STAGE_NAMES,
+  type ModelEntry,
+  type ModelStageName,
+  type VaeEncoderStage,
+} from '../../src/pipeline/manifest-types.js';
 import type { ModelParts } from '../onnx-builder/onnx-graph.js';
 import { fileDigest, replaceModelFile, type WriteProgress } from '../onnx-builder/model-writer.js';
 import { REPO_ROOT, STAGE_PATHS } from '../tiny-models/index.js';
@@ -14,6 +19,7 @@ import { STANDIN_MODEL_SETS, type StandinArchitecture, type StandinModelSet } fr
 import { buildTextEncoder } from './text-encoder.js';
 import { buildUnet } from './unet.js';
 import { buildVaeDecoder } from './vae-decoder.js';
+import { buildVaeEncoder } from './vae-encoder.js';
 
 export {
   NARROW_ARCHITECTURE,
@@ -28,15 +34,19 @@ export const STANDIN_MANIFEST_NAME = 'standin-manifest.json';
 const REFERENCE_MODEL_ID = 'sd-turbo';
 const DEFAULT_MODEL_ID = 'standin-narrow-fp32';
 
-export const STANDIN_STAGE_BUILDERS: Record<StageName, (set: StandinModelSet) => ModelParts> = {
+export const STANDIN_STAGE_BUILDERS: Record<ModelStageName, (set: StandinModelSet) => ModelParts> = {
   textEncoder: buildTextEncoder,
   unet: buildUnet,
   vaeDecoder: buildVaeDecoder,
+  vaeEncoder: buildVaeEncoder,
 };
+
+/** Every stand-in set has a VAE encoder too, so image to image runs on the real topology. */
+export const STANDIN_STAGE_NAMES: readonly ModelStageName[] = [...STAGE_NAMES, 'vaeEncoder'];
 
 export interface StandinFile {
   setId: StandinModelSet['id'];
-  stage: StageName;
+  stage: ModelStageName;
   /** Relative to the models folder, e.g. 'standin-narrow-fp32/unet/model.onnx'. */
   path: string;
   bytes: number;
@@ -60,7 +70,7 @@ export async function writeStandinModels(options: WriteOptions = {}): Promise<St
   const { sets = NARROW_SETS, modelsDir = STANDIN_MODELS_DIR, onProgress } = options;
   const files: StandinFile[] = [];
   for (const set of sets) {
-    for (const stage of STAGE_NAMES) {
+    for (const stage of STANDIN_STAGE_NAMES) {
       const path = `${set.id}/${STAGE_PATHS[stage]}`;
       const target = join(modelsDir, path);
       await mkdir(dirname(target), { recursive: true });
@@ -89,7 +99,7 @@ async function writeManifest(modelsDir: string, written: StandinFile[]): Promise
   const models: ModelEntry[] = [];
   for (const set of STANDIN_MODEL_SETS) {
     const digests = await Promise.all(
-      STAGE_NAMES.map(async (stage) => {
+      STANDIN_STAGE_NAMES.map(async (stage) => {
         const path = `${set.id}/${STAGE_PATHS[stage]}`;
         const fresh = written.find((file) => file.path === path);
         if (fresh) return { bytes: fresh.bytes, sha256: fresh.sha256 };
@@ -110,12 +120,22 @@ function manifestEntry(
   digests: { bytes: number; sha256: string }[],
 ): ModelEntry {
   const { textEncoder, unet, latentSize, imageSize } = set.architecture;
-  const stages = Object.fromEntries(
-    STAGE_NAMES.map((stage, index) => [
-      stage,
-      { ...reference.stages[stage], file: { path: STAGE_PATHS[stage], ...digests[index] } },
-    ]),
-  ) as ModelEntry['stages'];
+  const file = (stage: ModelStageName) => ({
+    path: STAGE_PATHS[stage],
+    ...digests[STANDIN_STAGE_NAMES.indexOf(stage)],
+  });
+  const vaeEncoder: VaeEncoderStage = {
+    file: file('vaeEncoder'),
+    inputs: { sample: { name: 'sample', type: 'float32' } },
+    outputs: { latentSample: { name: 'latent_sample', type: 'float32' } },
+    session: { freeDimensionOverrides: { batch_size: 1, height: imageSize, width: imageSize } },
+  };
+  const stages: ModelEntry['stages'] = {
+    textEncoder: { ...reference.stages.textEncoder, file: file('textEncoder') },
+    unet: { ...reference.stages.unet, file: file('unet') },
+    vaeDecoder: { ...reference.stages.vaeDecoder, file: file('vaeDecoder') },
+    vaeEncoder,
+  };
   return {
     id: set.id,
     name: set.name,
@@ -189,8 +209,10 @@ async function previousFiles(manifestPath: string): Promise<Map<string, { bytes:
     throw error;
   }
   for (const model of models) {
-    for (const stage of STAGE_NAMES) {
-      const { path, bytes, sha256 } = model.stages[stage].file;
+    for (const stage of STANDIN_STAGE_NAMES) {
+      const spec = model.stages[stage];
+      if (!spec) continue;
+      const { path, bytes, sha256 } = spec.file;
       if (bytes !== undefined && sha256 !== undefined)
         files.set(`${model.baseUrl}${path}`, { bytes, sha256 });
     }

@@ -39,4 +39,4 @@ export const TINY_MODEL_SETS: readonly TinyModelSet[] = [
 ];
 
 /** One PRNG seed per stage, so changing one stage's layout leaves the other stages' files unchanged. */
-export const SEEDS = { textEncoder: 0x7e47, unet: 0x0e7, vaeDecoder: 0x7ae } as const;
+export const SEEDS = { textEncoder: 0x7e47, unet: 0x0e7, vaeDecoder: 0x7ae, vaeEncoder: 0x7ae0 } as const;

@@ -7,11 +7,12 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { STAGE_NAMES, type StageName } from '../../src/pipeline/manifest-types.js';
+import { STAGE_NAMES, type ModelStageName } from '../../src/pipeline/manifest-types.js';
 import { TINY_MODEL_SETS, type TinyModelSet } from './config.js';
 import { buildTextEncoder } from './text-encoder.js';
 import { buildUnet } from './unet.js';
 import { buildVaeDecoder } from './vae-decoder.js';
+import { buildVaeEncoder } from './vae-encoder.js';
 
 export { TINY_DIMS, TINY_MODEL_SETS, type TinyModelSet } from './config.js';
 
@@ -19,21 +20,26 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const TINY_MODELS_DIR = join(REPO_ROOT, 'public', 'models');
 
 /** Each stage's file, relative to its set's folder (and to the manifest entry's baseUrl). */
-export const STAGE_PATHS: Record<StageName, string> = {
+export const STAGE_PATHS: Record<ModelStageName, string> = {
   textEncoder: 'text_encoder/model.onnx',
   unet: 'unet/model.onnx',
   vaeDecoder: 'vae_decoder/model.onnx',
+  vaeEncoder: 'vae_encoder/model.onnx',
 };
 
-const STAGE_BUILDERS: Record<StageName, (set: TinyModelSet) => Uint8Array> = {
+/** Both tiny sets have every stage, the optional VAE encoder included (image to image). */
+export const TINY_STAGE_NAMES: readonly ModelStageName[] = [...STAGE_NAMES, 'vaeEncoder'];
+
+const STAGE_BUILDERS: Record<ModelStageName, (set: TinyModelSet) => Uint8Array> = {
   textEncoder: buildTextEncoder,
   unet: buildUnet,
   vaeDecoder: buildVaeDecoder,
+  vaeEncoder: buildVaeEncoder,
 };
 
 export interface TinyModelFile {
   setId: TinyModelSet['id'];
-  stage: StageName;
+  stage: ModelStageName;
   /** Relative to the models folder, e.g. 'tiny-fp32/unet/model.onnx'. */
   path: string;
   bytes: Uint8Array;
@@ -43,7 +49,7 @@ export interface TinyModelFile {
 /** Builds all tiny model files in memory (about a second). */
 export function buildTinyModels(): TinyModelFile[] {
   return TINY_MODEL_SETS.flatMap((set) =>
-    STAGE_NAMES.map((stage) => {
+    TINY_STAGE_NAMES.map((stage) => {
       const bytes = STAGE_BUILDERS[stage](set);
       return {
         setId: set.id,

@@ -25,7 +25,13 @@ import {
 import { PipelineError } from '../pipeline/errors.js';
 import type { ProviderChoice } from '../pipeline/execution-provider.js';
 import { getModel, loadManifest, parseManifest, resolveFileUrl } from '../pipeline/manifest.js';
-import type { Manifest, ModelEntry, ModelFile, StageName } from '../pipeline/manifest-types.js';
+import {
+  stageFile,
+  type Manifest,
+  type ModelEntry,
+  type ModelFile,
+  type ModelStageName,
+} from '../pipeline/manifest-types.js';
 import type { OrtRuntime } from '../pipeline/ort-runtime.js';
 import { TextToImagePipeline, type GenerateResult } from '../pipeline/pipeline.js';
 import type { StageLoader } from '../pipeline/stage-sessions.js';
@@ -141,8 +147,8 @@ async function prepareStageLoader(
   manifestUrl: string,
   options: NodeLoadOptions,
 ): Promise<StageLoader> {
-  const urls = (stage: StageName) =>
-    resolveFileUrl(model, model.stages[stage].file, manifestUrl, options.mirrorBaseUrl);
+  const urls = (stage: ModelStageName) =>
+    resolveFileUrl(model, stageFile(model, stage), manifestUrl, options.mirrorBaseUrl);
   if (new URL(urls('unet')).protocol === 'file:') {
     return (stage, file) => readLocalFile(file, urls(stage), manifestUrl);
   }

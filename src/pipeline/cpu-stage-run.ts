@@ -1,8 +1,9 @@
 import type * as ort from 'onnxruntime-web/webgpu';
-import { PipelineError } from './errors.js';
+import { NoImageEncoderError, PipelineError } from './errors.js';
 import type { ModelEntry } from './manifest-types.js';
 import type { OrtRuntime } from './ort-runtime.js';
 import { latentsToPixels } from './pixels.js';
+import { pixelsToImageSample } from './source-image.js';
 import { floatData, readFloats, scalarData, type StageRun } from './stage-run.js';
 import type { StageSessions } from './stage-sessions.js';
 
@@ -14,6 +15,7 @@ export class CpuStageRun implements StageRun {
   private noisePred: Float32Array = new Float32Array(0);
   private vaeInput: Float32Array = new Float32Array(0);
   private image?: ort.Tensor;
+  private encodedLatent: Float32Array = new Float32Array(0);
 
   constructor(
     private readonly model: ModelEntry,
@@ -30,6 +32,37 @@ export class CpuStageRun implements StageRun {
 
   startLatents(noise: Float32Array, initSigma: number, inputScale: number): void {
     this.x = noise.map((value) => value * initSigma);
+    this.unetInput = this.x.map((value) => value * inputScale);
+  }
+
+  async encodeImage(pixels: Uint8ClampedArray): Promise<void> {
+    const spec = this.model.stages.vaeEncoder;
+    const session = this.sessions.vaeEncoder;
+    if (!spec || !session) {
+      throw new NoImageEncoderError(this.model.id);
+    }
+    const { width, height } = this.model.image;
+    const sample = pixelsToImageSample(pixels, width, height);
+    const feeds = {
+      [spec.inputs.sample.name]: new this.runtime.Tensor(
+        spec.inputs.sample.type,
+        floatData(spec.inputs.sample.type, sample),
+        [1, 3, height, width],
+      ),
+    };
+    this.encodedLatent = await readFloats((await session.run(feeds))[spec.outputs.latentSample.name]);
+  }
+
+  startLatentsFromImage(
+    noise: Float32Array,
+    initSigma: number,
+    inputScale: number,
+    latentScale: number,
+  ): void {
+    if (this.encodedLatent.length !== noise.length) {
+      throw new PipelineError('not-loaded', 'The VAE encoder has not run for this image.');
+    }
+    this.x = noise.map((value, i) => this.encodedLatent[i] * latentScale + value * initSigma);
     this.unetInput = this.x.map((value) => value * inputScale);
   }
 
@@ -87,5 +120,6 @@ export class CpuStageRun implements StageRun {
   dispose(): void {
     this.hidden = undefined;
     this.image = undefined;
+    this.encodedLatent = new Float32Array(0);
   }
 }

@@ -43,3 +43,18 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 export function isAbortError(error: unknown): boolean {
   return error instanceof DOMException && error.name === 'AbortError';
 }
+
+/**
+ * Image to image was asked of a model whose manifest entry has no VAE encoder. Its code stays
+ * 'invalid-input' (what the caller must change is the request or the model); the class tells it apart.
+ */
+export class NoImageEncoderError extends PipelineError {
+  override name = 'NoImageEncoderError';
+  constructor(readonly modelId: string) {
+    super(
+      'invalid-input',
+      `The model "${modelId}" cannot do image to image: its manifest entry has no vaeEncoder stage. ` +
+        'Choose a model with a VAE encoder (README "Image to image") or leave out sourceImage.',
+    );
+  }
+}

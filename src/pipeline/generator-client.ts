@@ -30,6 +30,18 @@ export interface RequestOptions {
   onProgress?: (progress: ModelProgress) => void;
 }
 
+/** What `GeneratorClient.generate` takes: GenerateRequest's fields that can cross to the worker. */
+export interface ClientGenerateRequest {
+  prompt: string;
+  seed: number;
+  /** Default 1 for text to image, 2 for image to image. */
+  steps?: number;
+  /** Image to image: the picture to start from (cropped to the model's aspect ratio, resized). */
+  sourceImage?: ImageBitmap | ImageData | Blob;
+  /** Image to image: in (0, 1], default 0.5; steps * strength must be at least 1. */
+  strength?: number;
+}
+
 export interface DownloadOptions extends RequestOptions {
   /** The provider the weights are for: a model this device cannot run with it is refused first. */
   provider?: ProviderPreference;
@@ -42,7 +54,12 @@ export interface LoadOptions extends DownloadOptions {
 
 function reviveError(error: SerializedError): Error {
   if (error.name === 'AbortError') return abortError(error.message);
-  if (error.code) return new PipelineError(error.code, error.message, { resumable: error.resumable });
+  if (error.code) {
+    const revived = new PipelineError(error.code, error.message, { resumable: error.resumable });
+    // Keeps subclasses recognisable by name across the worker boundary (e.g. NoImageEncoderError).
+    revived.name = error.name;
+    return revived;
+  }
   const revived = new Error(error.message);
   revived.name = error.name;
   return revived;
@@ -168,14 +185,20 @@ export class GeneratorClient extends EventTarget {
     return promise;
   }
 
-  generate(
-    request: { prompt: string; seed: number; steps: number },
-    options: RequestOptions = {},
-  ): Promise<ImageResult> {
-    if (!this.loading) {
-      return Promise.reject(new PipelineError('not-loaded', 'No model is loaded: call load() first.'));
-    }
-    return this.request({ kind: 'generate', ...request }, options);
+  /**
+   * One image. With `sourceImage`, image to image (see GenerateRequest): an ImageBitmap is copied and the
+   * copy transferred (the caller's stays usable, e.g. for the next edit), ImageData becomes a bitmap, and a
+   * Blob (PNG, JPEG, WebP...) is decoded in the worker.
+   */
+  async generate(request: ClientGenerateRequest, options: RequestOptions = {}): Promise<ImageResult> {
+    if (!this.loading) throw new PipelineError('not-loaded', 'No model is loaded: call load() first.');
+    const { sourceImage, ...rest } = request;
+    if (sourceImage === undefined) return this.request({ kind: 'generate', ...rest }, options);
+    const sent = sourceImage instanceof Blob ? sourceImage : await createImageBitmap(sourceImage);
+    return this.request(
+      { kind: 'generate', ...rest, sourceImage: sent },
+      { ...options, transfer: sent instanceof Blob ? [] : [sent] },
+    );
   }
 
   tokenize(prompt: string, maxLength = 77): Promise<TokenCount> {
@@ -246,10 +269,13 @@ export class GeneratorClient extends EventTarget {
 
   private request<K extends WorkerRequest['kind']>(
     body: Extract<WorkerRequest, { kind: K }>,
-    options: RequestOptions = {},
+    options: RequestOptions & { transfer?: Transferable[] } = {},
   ): Promise<WorkerResults[K]> {
-    const { signal, onProgress } = options;
-    if (signal?.aborted) return Promise.reject(abortError());
+    const { signal, onProgress, transfer = [] } = options;
+    if (signal?.aborted) {
+      for (const item of transfer) if (item instanceof ImageBitmap) item.close();
+      return Promise.reject(abortError());
+    }
     const worker = this.ensureWorker();
     const id = this.nextId++;
     return new Promise<WorkerResults[K]>((resolve, reject) => {
@@ -268,7 +294,7 @@ export class GeneratorClient extends EventTarget {
         },
         onProgress,
       });
-      worker.postMessage({ ...body, id } as RequestMessage);
+      worker.postMessage({ ...body, id } as RequestMessage, transfer);
     });
   }
 }

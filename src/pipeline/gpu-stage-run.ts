@@ -1,6 +1,12 @@
 import type * as ort from 'onnxruntime-web/webgpu';
-import { PipelineError } from './errors.js';
-import { LatentKernels, paddedRowBytes, type GpuFloatType, type LatentTypes } from './latent-kernels.js';
+import { NoImageEncoderError, PipelineError } from './errors.js';
+import {
+  LatentKernels,
+  paddedRowBytes,
+  type GpuFloatType,
+  type ImageEncoderBuffers,
+  type LatentTypes,
+} from './latent-kernels.js';
 import type { ModelEntry, TensorElementType } from './manifest-types.js';
 import type { OrtRuntime } from './ort-runtime.js';
 import { bytesPerElement, scalarData, type StageRun } from './stage-run.js';
@@ -21,6 +27,8 @@ export class GpuStageRun implements StageRun {
     vaeInput: ort.Tensor;
     image: ort.Tensor;
   };
+  /** VAE encoder input and output, for models that do image to image. */
+  private readonly encoderTensors?: { sample: ort.Tensor; latent: ort.Tensor; sourcePixels: GPUBuffer };
   private readonly noise: GPUBuffer;
   private readonly pixels: GPUBuffer;
   private readonly readback: GPUBuffer;
@@ -43,6 +51,8 @@ export class GpuStageRun implements StageRun {
       noisePred: stages.unet.outputs.noisePred.type as GpuFloatType,
       vaeInput: stages.vaeDecoder.inputs.latentSample.type as GpuFloatType,
       image: stages.vaeDecoder.outputs.sample.type as GpuFloatType,
+      encoderSample: stages.vaeEncoder?.inputs.sample.type as GpuFloatType | undefined,
+      encoderLatent: stages.vaeEncoder?.outputs.latentSample.type as GpuFloatType | undefined,
     };
     const image = model.image;
 
@@ -83,10 +93,32 @@ export class GpuStageRun implements StageRun {
       vaeInput: tensor(vaeInput, types.vaeInput, latentShape),
       image: tensor(imageBuffer, types.image, imageShape),
     };
+    let encoder: ImageEncoderBuffers | undefined;
+    if (stages.vaeEncoder && sessions.vaeEncoder && types.encoderSample && types.encoderLatent) {
+      encoder = {
+        sourcePixels: ioBuffer('int32', image.width * image.height, 'source-pixels'),
+        sample: ioBuffer(types.encoderSample, 3 * image.width * image.height, 'encoder-sample'),
+        latent: ioBuffer(types.encoderLatent, latentElements, 'encoder-latent'),
+      };
+      this.encoderTensors = {
+        sample: tensor(encoder.sample, types.encoderSample, imageShape),
+        latent: tensor(encoder.latent, types.encoderLatent, latentShape),
+        sourcePixels: encoder.sourcePixels,
+      };
+    }
     this.kernels = new LatentKernels(
       device,
       types,
-      { noise: this.noise, x, unetInput, noisePred, vaeInput, image: imageBuffer, pixels: this.pixels },
+      {
+        noise: this.noise,
+        x,
+        unetInput,
+        noisePred,
+        vaeInput,
+        image: imageBuffer,
+        pixels: this.pixels,
+        encoder,
+      },
       latentElements,
       image,
     );
@@ -124,6 +156,37 @@ export class GpuStageRun implements StageRun {
   startLatents(noise: Float32Array, initSigma: number, inputScale: number): void {
     this.device.queue.writeBuffer(this.noise, 0, noise.buffer, noise.byteOffset, noise.byteLength);
     this.kernels.startLatents(initSigma, inputScale);
+  }
+
+  async encodeImage(pixels: Uint8ClampedArray): Promise<void> {
+    const spec = this.model.stages.vaeEncoder;
+    const session = this.sessions.vaeEncoder;
+    if (!this.encoderTensors || !spec || !session) {
+      throw new NoImageEncoderError(this.model.id);
+    }
+    // The one upload of the picture: packed RGBA8, unpacked to [-1, 1] NCHW by a WGSL pass.
+    this.device.queue.writeBuffer(
+      this.encoderTensors.sourcePixels,
+      0,
+      pixels.buffer,
+      pixels.byteOffset,
+      pixels.byteLength,
+    );
+    this.kernels.pixelsToImageSample();
+    await session.run(
+      { [spec.inputs.sample.name]: this.encoderTensors.sample },
+      { [spec.outputs.latentSample.name]: this.encoderTensors.latent },
+    );
+  }
+
+  startLatentsFromImage(
+    noise: Float32Array,
+    initSigma: number,
+    inputScale: number,
+    latentScale: number,
+  ): void {
+    this.device.queue.writeBuffer(this.noise, 0, noise.buffer, noise.byteOffset, noise.byteLength);
+    this.kernels.startLatentsFromImage(initSigma, inputScale, latentScale);
   }
 
   async runUnet(timestep: number): Promise<void> {
@@ -214,6 +277,8 @@ export class GpuStageRun implements StageRun {
 
   dispose(): void {
     for (const tensor of Object.values(this.tensors)) tensor.dispose();
+    this.encoderTensors?.sample.dispose();
+    this.encoderTensors?.latent.dispose();
     for (const buffer of this.buffers) buffer.destroy();
     this.canvasContext?.context.unconfigure();
   }

@@ -1,5 +1,13 @@
 /** The pipeline's public face: what components and embedding pages may use. */
-export { TextToImagePipeline, MAX_PROMPT_CHARACTERS, MAX_STEPS } from './pipeline.js';
+export {
+  TextToImagePipeline,
+  MAX_PROMPT_CHARACTERS,
+  MAX_STEPS,
+  DEFAULT_IMAGE_TO_IMAGE_STEPS,
+  DEFAULT_IMAGE_TO_IMAGE_STRENGTH,
+} from './pipeline.js';
+export { coverCrop, resampleCover } from './source-image.js';
+export type { CropRect, RgbaPixels, SourceImage } from './source-image.js';
 export type {
   GenerateRequest,
   GenerateResult,
@@ -7,7 +15,7 @@ export type {
   StageTimings,
   TensorResidency,
 } from './pipeline.js';
-export { PipelineError, isAbortError } from './errors.js';
+export { NoImageEncoderError, PipelineError, isAbortError } from './errors.js';
 export type { PipelineErrorCode } from './errors.js';
 export { chooseExecutionProvider } from './execution-provider.js';
 export {
@@ -32,11 +40,35 @@ export { probeWebNn, WEBNN_DEVICE_TYPES } from './webnn.js';
 export type { WebNnCapabilities, WebNnDeviceType } from './webnn.js';
 export { getModel, loadManifest, parseManifest, resolveFileUrl, ManifestError } from './manifest.js';
 export type * from './manifest-types.js';
+export { modelStageNames, stageFile } from './manifest-types.js';
 export { encodePrompt, preloadTokenizer, tokenizePrompt } from './tokenizer.js';
 export type { PromptEncodingOptions, TokenizedPrompt } from './tokenizer.js';
 export { latentsToPixels } from './pixels.js';
 export { GeneratorClient } from './generator-client.js';
-export type { DownloadOptions, LoadOptions, RequestOptions } from './generator-client.js';
+export { AppShellUpdates } from './app-shell.js';
+export { GalleryQuotaError, GalleryStore } from './gallery-store.js';
+export type {
+  GalleryEntry,
+  GalleryItem,
+  GalleryPut,
+  GallerySettings,
+  GalleryStoreOptions,
+  StorageEstimator,
+} from './gallery-store.js';
+export { LatestRequestScheduler, summarize as summarizeLatencies } from './realtime-generator.js';
+export type {
+  ImageGenerator,
+  LatencySummary,
+  RealtimeImage,
+  RealtimeOptions,
+  RealtimeStats,
+} from './realtime-generator.js';
+export type {
+  ClientGenerateRequest,
+  DownloadOptions,
+  LoadOptions,
+  RequestOptions,
+} from './generator-client.js';
 export type {
   ImageResult,
   LoadedModel,
@@ -44,6 +76,7 @@ export type {
   ModelSource,
   StoredModel,
   TokenCount,
+  WorkerSourceImage,
 } from './worker-protocol.js';
 export {
   IdbChunkStore,

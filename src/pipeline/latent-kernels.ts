@@ -15,6 +15,9 @@ export interface LatentTypes {
   noisePred: GpuFloatType;
   vaeInput: GpuFloatType;
   image: GpuFloatType;
+  /** The VAE encoder's input and output, for models that do image to image. */
+  encoderSample?: GpuFloatType;
+  encoderLatent?: GpuFloatType;
 }
 
 const WORKGROUP_SIZE = 64;
@@ -57,6 +60,44 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   x[2u * pair] = value.x;
   x[2u * pair + 1u] = value.y;
   store2_modelInput(pair, value * params.y);
+}`;
+}
+
+/** img2img start: x = latent * params.z + noise * params.x; modelInput = x * params.y. By pairs. */
+function startFromImageShader(latent: GpuFloatType, modelInput: GpuFloatType, pairs: number): string {
+  return `@group(0) @binding(0) var<uniform> params: vec4<f32>;
+@group(0) @binding(1) var<storage, read> noise: array<f32>;
+${floatBinding(2, 'latent', latent, 'read')}
+@group(0) @binding(3) var<storage, read_write> x: array<f32>;
+${floatBinding(4, 'modelInput', modelInput, 'read_write')}
+@compute @workgroup_size(${WORKGROUP_SIZE})
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+  let pair = id.x;
+  if (pair >= ${pairs}u) { return; }
+  let encoded = vec2<f32>(load_latent(2u * pair), load_latent(2u * pair + 1u));
+  let value = encoded * params.z + vec2<f32>(noise[2u * pair], noise[2u * pair + 1u]) * params.x;
+  x[2u * pair] = value.x;
+  x[2u * pair + 1u] = value.y;
+  store2_modelInput(pair, value * params.y);
+}`;
+}
+
+/**
+ * Packed RGBA8 (R in the low byte) to the VAE encoder's NCHW input in [-1, 1]; alpha is dropped. One
+ * invocation per pair of pixels: a plane has W*H values, an even count, so a pair never straddles planes.
+ */
+function imageSampleShader(type: GpuFloatType, plane: number): string {
+  return `@group(0) @binding(0) var<storage, read> pixels: array<u32>;
+${floatBinding(1, 'sample', type, 'read_write')}
+@compute @workgroup_size(${WORKGROUP_SIZE})
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+  let pair = id.x;
+  if (pair >= ${plane / 2}u) { return; }
+  let a = unpack4x8unorm(pixels[2u * pair]).xyz * 2.0 - 1.0;
+  let b = unpack4x8unorm(pixels[2u * pair + 1u]).xyz * 2.0 - 1.0;
+  store2_sample(pair, vec2<f32>(a.x, b.x));
+  store2_sample(${plane / 2}u + pair, vec2<f32>(a.y, b.y));
+  store2_sample(${plane}u + pair, vec2<f32>(a.z, b.z));
 }`;
 }
 
@@ -103,6 +144,17 @@ export interface LatentBuffers {
   vaeInput: GPUBuffer;
   image: GPUBuffer;
   pixels: GPUBuffer;
+  /** Only for models with a VAE encoder (image to image). */
+  encoder?: ImageEncoderBuffers;
+}
+
+export interface ImageEncoderBuffers {
+  /** The source picture at the model's size, packed RGBA8. */
+  sourcePixels: GPUBuffer;
+  /** VAE encoder input [1, 3, H, W]. */
+  sample: GPUBuffer;
+  /** VAE encoder output [1, 4, h, w], unscaled. */
+  latent: GPUBuffer;
 }
 
 interface BoundPass {
@@ -144,6 +196,7 @@ export class LatentKernels {
   private readonly stepToUnet: BoundPass;
   private readonly stepToVae: BoundPass;
   private readonly toPixels: BoundPass;
+  private readonly imagePasses?: { toSample: BoundPass; start: BoundPass };
   private readonly uniformData = new Float32Array(4);
 
   constructor(
@@ -192,6 +245,40 @@ export class LatentKernels {
       [buffers.image, buffers.pixels],
       image.width * image.height,
     );
+    if (buffers.encoder) {
+      const { sourcePixels, sample, latent } = buffers.encoder;
+      const plane = image.width * image.height;
+      if (plane % 2 !== 0) throw new RangeError(`the image must have an even pixel count, got ${plane}`);
+      this.imagePasses = {
+        toSample: bindPass(
+          device,
+          imageSampleShader(types.encoderSample ?? 'float32', plane),
+          'image-sample',
+          [sourcePixels, sample],
+          plane / 2,
+        ),
+        start: bindPass(
+          device,
+          startFromImageShader(types.encoderLatent ?? 'float32', types.unetInput, pairs),
+          'start-from-image',
+          [noise, latent, x, unetInput],
+          pairs,
+          uniform('start-from-image'),
+        ),
+      };
+    }
+  }
+
+  /** Source pixels (already uploaded) to the VAE encoder's input. */
+  pixelsToImageSample(): void {
+    if (!this.imagePasses) throw new Error('these kernels were made without VAE encoder buffers');
+    this.dispatch(this.imagePasses.toSample, 0, 0);
+  }
+
+  /** img2img: x = encoded latent * latentScale + noise * initSigma; UNet input = x * inputScale. */
+  startLatentsFromImage(initSigma: number, inputScale: number, latentScale: number): void {
+    if (!this.imagePasses) throw new Error('these kernels were made without VAE encoder buffers');
+    this.dispatch(this.imagePasses.start, initSigma, inputScale, latentScale);
   }
 
   /** x = noise * initSigma; UNet input = x * inputScale. */
@@ -208,9 +295,10 @@ export class LatentKernels {
     this.encode(encoder, this.toPixels);
   }
 
-  private dispatch(pass: BoundPass, a: number, b: number): void {
+  private dispatch(pass: BoundPass, a: number, b: number, c = 0): void {
     this.uniformData[0] = a;
     this.uniformData[1] = b;
+    this.uniformData[2] = c;
     if (pass.uniforms) this.device.queue.writeBuffer(pass.uniforms, 0, this.uniformData);
     const encoder = this.device.createCommandEncoder();
     this.encode(encoder, pass);

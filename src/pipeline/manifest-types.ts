@@ -42,6 +42,17 @@ export interface UnetStage {
   session?: StageSessionOptions;
 }
 
+/**
+ * Optional: image to image needs it. Image [1, 3, H, W] in [-1, 1] -> latent [1, 4, H/8, W/8] (the
+ * distribution's mean, unscaled: the pipeline multiplies by `vaeScalingFactor`).
+ */
+export interface VaeEncoderStage {
+  file: ModelFile;
+  inputs: { sample: TensorSpec };
+  outputs: { latentSample: TensorSpec };
+  session?: StageSessionOptions;
+}
+
 export interface VaeDecoderStage {
   file: ModelFile;
   inputs: { latentSample: TensorSpec };
@@ -98,7 +109,13 @@ export interface ModelEntry {
   vaeScalingFactor: number;
   /** What a device needs to run the model: README "Model requirements" derives each entry's values. */
   requires: ModelRequirements;
-  stages: { textEncoder: TextEncoderStage; unet: UnetStage; vaeDecoder: VaeDecoderStage };
+  stages: {
+    textEncoder: TextEncoderStage;
+    unet: UnetStage;
+    vaeDecoder: VaeDecoderStage;
+    /** Present only in models that can do image to image. */
+    vaeEncoder?: VaeEncoderStage;
+  };
   license?: string;
 }
 
@@ -108,5 +125,20 @@ export interface Manifest {
   models: ModelEntry[];
 }
 
-export type StageName = keyof ModelEntry['stages'];
+/** Any stage a model may have, the optional VAE encoder included. */
+export type ModelStageName = keyof ModelEntry['stages'];
+/** The stages every model has (text to image). */
+export type StageName = Exclude<ModelStageName, 'vaeEncoder'>;
 export const STAGE_NAMES: readonly StageName[] = ['textEncoder', 'unet', 'vaeDecoder'];
+
+/** Every stage this model has, in load order: the required three, then the optional VAE encoder. */
+export function modelStageNames(model: ModelEntry): ModelStageName[] {
+  return model.stages.vaeEncoder ? [...STAGE_NAMES, 'vaeEncoder'] : [...STAGE_NAMES];
+}
+
+/** The file of one of the model's stages; throws for an optional stage the model lacks. */
+export function stageFile(model: ModelEntry, stage: ModelStageName): ModelFile {
+  const spec = model.stages[stage];
+  if (!spec) throw new RangeError(`model ${model.id} has no ${stage} stage`);
+  return spec.file;
+}

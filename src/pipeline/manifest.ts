@@ -205,7 +205,7 @@ function parseSize<Key extends string>(field: Field, keys: readonly Key[]): Reco
 }
 
 function parseStages(field: Field): ModelEntry['stages'] {
-  field.allowOnly(['textEncoder', 'unet', 'vaeDecoder']);
+  field.allowOnly(['textEncoder', 'unet', 'vaeDecoder', 'vaeEncoder']);
   const textEncoder = field.get('textEncoder');
   const unet = field.get('unet');
   const vaeDecoder = field.get('vaeDecoder');
@@ -230,6 +230,14 @@ function parseStages(field: Field): ModelEntry['stages'] {
       outputs: { sample: parseTensor(vaeDecoder.get('outputs').get('sample'), FLOAT_TYPES) },
     },
   };
+  const vaeEncoder = field.get('vaeEncoder');
+  if (vaeEncoder.isPresent()) {
+    stages.vaeEncoder = {
+      ...parseStageCommon(vaeEncoder, ['sample'], ['latentSample']),
+      inputs: { sample: parseTensor(vaeEncoder.get('inputs').get('sample'), FLOAT_TYPES) },
+      outputs: { latentSample: parseTensor(vaeEncoder.get('outputs').get('latentSample'), FLOAT_TYPES) },
+    };
+  }
   // The text encoder's output tensor is handed to the UNet as is (it stays on the GPU): no cast between.
   const hiddenType = stages.textEncoder.outputs.hiddenStates.type;
   if (stages.unet.inputs.encoderHiddenStates.type !== hiddenType) {

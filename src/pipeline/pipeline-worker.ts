@@ -17,11 +17,11 @@ import {
   requirementError,
   type DeviceCapabilities,
 } from './device-requirements.js';
-import { isAbortError } from './errors.js';
+import { isAbortError, PipelineError } from './errors.js';
 import type { ProviderPreference } from './execution-provider.js';
 import { getModel, loadManifest } from './manifest.js';
 import type { Manifest, ModelEntry } from './manifest-types.js';
-import { TextToImagePipeline } from './pipeline.js';
+import { TextToImagePipeline, type GenerateResult } from './pipeline.js';
 import { preloadTokenizer, tokenizePrompt } from './tokenizer.js';
 import type {
   ImageResult,
@@ -149,23 +149,48 @@ async function generate(
   signal: AbortSignal,
 ): Promise<ImageResult> {
   const current = loaded;
-  if (!current) throw new Error('No model is loaded: call load() first.');
+  if (!current) {
+    if (!(request.sourceImage instanceof Blob)) request.sourceImage?.close();
+    throw new Error('No model is loaded: call load() first.');
+  }
   const { pipeline, info } = current;
   const drawOnGpu = pipeline.canDrawToCanvas;
   if (drawOnGpu) outputCanvas ??= new OffscreenCanvas(info.width, info.height);
-  const result = await pipeline.generate({
-    prompt: request.prompt,
-    seed: request.seed,
-    steps: request.steps,
-    signal,
-    canvas: drawOnGpu ? outputCanvas : undefined,
-  });
+  const sourceImage =
+    request.sourceImage instanceof Blob ? await decodePicture(request.sourceImage) : request.sourceImage;
+  let result: GenerateResult;
+  try {
+    result = await pipeline.generate({
+      prompt: request.prompt,
+      seed: request.seed,
+      steps: request.steps,
+      signal,
+      canvas: drawOnGpu ? outputCanvas : undefined,
+      ...(sourceImage === undefined ? {} : { sourceImage }),
+      ...(request.strength === undefined ? {} : { strength: request.strength }),
+    });
+  } finally {
+    // The bitmap was transferred (or decoded) for this image alone.
+    sourceImage?.close();
+  }
   const { pixels, ...figures } = result;
   const bitmap =
     drawOnGpu && outputCanvas
       ? outputCanvas.transferToImageBitmap()
       : await pixelsToBitmap(pixels as Uint8ClampedArray<ArrayBuffer>, result.width, result.height);
   return { ...figures, bitmap, modelId: info.modelId, provider: info.provider.provider };
+}
+
+async function decodePicture(blob: Blob): Promise<ImageBitmap> {
+  try {
+    return await createImageBitmap(blob);
+  } catch (error) {
+    throw new PipelineError(
+      'invalid-input',
+      `The source image (${blob.type || 'unknown type'}, ${blob.size} bytes) could not be decoded as a picture.`,
+      { cause: error },
+    );
+  }
 }
 
 function enqueueGeneration(

@@ -1,6 +1,6 @@
 import { EulerTrailingScheduler, gaussianNoise } from '../scheduler/index.js';
 import { CpuStageRun } from './cpu-stage-run.js';
-import { PipelineError, throwIfAborted } from './errors.js';
+import { NoImageEncoderError, PipelineError, throwIfAborted } from './errors.js';
 import {
   chooseExecutionProvider,
   type ProviderChoice,
@@ -12,6 +12,7 @@ import type { ModelEntry } from './manifest-types.js';
 import type { OrtRuntime } from './ort-runtime.js';
 import { ortWebRuntime } from './ort-web-runtime.js';
 import type { WebNnDeviceType } from './webnn.js';
+import { sourcePixels, type SourceImage } from './source-image.js';
 import type { StageRun } from './stage-run.js';
 import {
   createStageSessions,
@@ -51,7 +52,22 @@ export interface GenerateRequest {
   signal?: AbortSignal;
   /** Draw into this canvas on the GPU (no read-back) instead of returning pixels. WebGPU + gpu residency only. */
   canvas?: HTMLCanvasElement | OffscreenCanvas;
+  /**
+   * Image to image: the picture to start from, center-cropped to the model's aspect ratio and resized to
+   * its image size. Needs a model with a VAE encoder (`pipeline.canDoImageToImage`).
+   */
+  sourceImage?: SourceImage;
+  /**
+   * Image to image only: how much of the schedule to run, in (0, 1]; 1 ignores the picture's content almost
+   * entirely, small values keep it. floor(steps * strength) UNet steps run, so steps * strength must be >= 1.
+   * Default 0.5 (with the default 2 steps: one UNet step, at timestep 499).
+   */
+  strength?: number;
 }
+
+/** Image to image defaults: SD-Turbo's model card uses 2 steps at strength 0.5 (one UNet step). */
+export const DEFAULT_IMAGE_TO_IMAGE_STEPS = 2;
+export const DEFAULT_IMAGE_TO_IMAGE_STRENGTH = 0.5;
 
 export interface StageTimings {
   totalMs: number;
@@ -59,8 +75,10 @@ export interface StageTimings {
   textEncoderMs: number;
   unetMs: number[];
   vaeMs: number;
+  /** Image to image only: resizing the source picture, its upload and the VAE encoder. */
+  vaeEncoderMs?: number;
   pixelsMs: number;
-  /** Total minus the three model stages: tokenizing, noise, scheduler math, pixels, and waiting. */
+  /** Total minus the model stages: tokenizing, noise, scheduler math, pixels, and waiting. */
   overheadMs: number;
 }
 
@@ -71,7 +89,10 @@ export interface GenerateResult {
   height: number;
   prompt: string;
   seed: number;
+  /** Steps of the full schedule asked for; image to image runs floor(steps * strength) of them. */
   steps: number;
+  /** Image to image only: the strength used. */
+  strength?: number;
   /** True when the prompt was longer than the text encoder takes and was cut. */
   truncated: boolean;
   timings: StageTimings;
@@ -84,7 +105,13 @@ export interface GenerateResult {
   uploadStagingBuffers: number;
 }
 
-function validateRequest(request: GenerateRequest): number {
+interface ValidatedRequest {
+  steps: number;
+  /** Present for image to image. */
+  strength?: number;
+}
+
+function validateRequest(request: GenerateRequest): ValidatedRequest {
   if (typeof request.prompt !== 'string') {
     throw new PipelineError('invalid-input', `The prompt must be a string, got ${typeof request.prompt}.`);
   }
@@ -102,14 +129,35 @@ function validateRequest(request: GenerateRequest): number {
       `The seed must be an integer from 0 to 4294967295, got ${String(seed)}.`,
     );
   }
-  const steps = request.steps ?? 1;
+  const imageToImage = request.sourceImage !== undefined;
+  const steps = request.steps ?? (imageToImage ? DEFAULT_IMAGE_TO_IMAGE_STEPS : 1);
   if (!Number.isInteger(steps) || steps < 1 || steps > MAX_STEPS) {
     throw new PipelineError(
       'invalid-input',
       `Steps must be an integer from 1 to ${MAX_STEPS}, got ${String(steps)}.`,
     );
   }
-  return steps;
+  if (!imageToImage) {
+    if (request.strength !== undefined) {
+      throw new PipelineError(
+        'invalid-input',
+        'Strength applies to image to image only: give a sourceImage or leave out strength.',
+      );
+    }
+    return { steps };
+  }
+  const strength = request.strength ?? DEFAULT_IMAGE_TO_IMAGE_STRENGTH;
+  if (typeof strength !== 'number' || !(strength > 0 && strength <= 1)) {
+    throw new PipelineError('invalid-input', `Strength must be a number in (0, 1], got ${String(strength)}.`);
+  }
+  if (Math.floor(steps * strength) < 1) {
+    throw new PipelineError(
+      'invalid-input',
+      `Strength ${strength} with ${steps} step(s) runs no step: image to image runs floor(steps x strength) ` +
+        `UNet steps, so steps x strength must be at least 1 (use strength >= ${1 / steps} or more steps).`,
+    );
+  }
+  return { steps, strength };
 }
 
 /**
@@ -197,10 +245,18 @@ export class TextToImagePipeline {
     return performance.now() - started;
   }
 
+  /** Whether the model has a VAE encoder, so `generate({ sourceImage })` works. */
+  get canDoImageToImage(): boolean {
+    return this.model.stages.vaeEncoder !== undefined;
+  }
+
   async generate(request: GenerateRequest): Promise<GenerateResult> {
-    const steps = validateRequest(request);
+    const validated = validateRequest(request);
     if (this.disposed)
       throw new PipelineError('not-loaded', 'This pipeline was disposed; load the model again.');
+    if (validated.strength !== undefined && !this.canDoImageToImage) {
+      throw new NoImageEncoderError(this.model.id);
+    }
     this.throwIfDeviceLost();
     if (request.canvas && !this.canDrawToCanvas) {
       throw new PipelineError(
@@ -212,7 +268,7 @@ export class TextToImagePipeline {
       throw new PipelineError('busy', 'An image is already being generated; wait for it or cancel it.');
     this.busy = true;
     try {
-      return await this.generateOnce(request, steps);
+      return await this.generateOnce(request, validated);
     } catch (error) {
       this.throwIfDeviceLost(error);
       throw error;
@@ -230,7 +286,8 @@ export class TextToImagePipeline {
     );
   }
 
-  private async generateOnce(request: GenerateRequest, steps: number): Promise<GenerateResult> {
+  private async generateOnce(request: GenerateRequest, validated: ValidatedRequest): Promise<GenerateResult> {
+    const { steps, strength } = validated;
     const { signal } = request;
     const before = this.activity ? { ...this.activity } : undefined;
     const started = performance.now();
@@ -249,22 +306,36 @@ export class TextToImagePipeline {
     const textEncoderMs = elapsedSince(mark);
 
     const scheduler = new EulerTrailingScheduler();
-    scheduler.setTimesteps(steps);
+    scheduler.setTimesteps(steps, strength === undefined ? {} : { strength });
     const { channels, height, width } = this.model.latent;
-    this.run.startLatents(
-      gaussianNoise(request.seed, channels * height * width),
-      scheduler.initNoiseSigma,
-      scheduler.inputScale(0),
-    );
+    const noise = gaussianNoise(request.seed, channels * height * width);
+    let vaeEncoderMs: number | undefined;
+    if (request.sourceImage !== undefined) {
+      throwIfAborted(signal);
+      mark = performance.now();
+      const { width: imageWidth, height: imageHeight } = this.model.image;
+      await this.run.encodeImage(sourcePixels(request.sourceImage, imageWidth, imageHeight));
+      await this.run.settle();
+      vaeEncoderMs = elapsedSince(mark);
+      this.run.startLatentsFromImage(
+        noise,
+        scheduler.initNoiseSigma,
+        scheduler.inputScale(0),
+        this.model.vaeScalingFactor,
+      );
+    } else {
+      this.run.startLatents(noise, scheduler.initNoiseSigma, scheduler.inputScale(0));
+    }
 
     const unetMs: number[] = [];
-    for (let index = 0; index < steps; index++) {
+    const unetSteps = scheduler.stepCount;
+    for (let index = 0; index < unetSteps; index++) {
       throwIfAborted(signal);
       mark = performance.now();
       await this.run.runUnet(scheduler.timesteps[index]);
       await this.run.settle();
       unetMs.push(elapsedSince(mark));
-      const last = index === steps - 1;
+      const last = index === unetSteps - 1;
       const outputScale = last ? 1 / this.model.vaeScalingFactor : scheduler.inputScale(index + 1);
       this.run.step(scheduler.stepCoefficient(index), outputScale, last ? 'vae' : 'unet');
     }
@@ -281,7 +352,7 @@ export class TextToImagePipeline {
     const pixelsMs = elapsedSince(mark);
 
     const totalMs = elapsedSince(started);
-    const stagesMs = textEncoderMs + unetMs.reduce((sum, ms) => sum + ms, 0) + vaeMs;
+    const stagesMs = textEncoderMs + unetMs.reduce((sum, ms) => sum + ms, 0) + vaeMs + (vaeEncoderMs ?? 0);
     const after = this.activity;
     return {
       pixels,
@@ -290,6 +361,7 @@ export class TextToImagePipeline {
       prompt: request.prompt,
       seed: request.seed,
       steps,
+      ...(strength === undefined ? {} : { strength }),
       truncated: tokens.truncated,
       timings: {
         totalMs,
@@ -297,6 +369,7 @@ export class TextToImagePipeline {
         textEncoderMs,
         unetMs,
         vaeMs,
+        ...(vaeEncoderMs === undefined ? {} : { vaeEncoderMs }),
         pixelsMs,
         overheadMs: totalMs - stagesMs,
       },

@@ -9,6 +9,15 @@ import type { TensorElementType } from './manifest-types.js';
 export interface StageRun {
   encodeText(ids: Int32Array): Promise<void>;
   startLatents(noise: Float32Array, initSigma: number, inputScale: number): void;
+  /** Image to image: the source picture, RGBA8 at the model's image size, through the VAE encoder. */
+  encodeImage(pixels: Uint8ClampedArray): Promise<void>;
+  /** Image to image: x = encoded latent * latentScale + noise * initSigma (after `encodeImage`). */
+  startLatentsFromImage(
+    noise: Float32Array,
+    initSigma: number,
+    inputScale: number,
+    latentScale: number,
+  ): void;
   runUnet(timestep: number): Promise<void>;
   step(coefficient: number, outputScale: number, target: 'unet' | 'vae'): void;
   decode(): Promise<void>;

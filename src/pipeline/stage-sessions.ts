@@ -1,19 +1,21 @@
 import type * as ort from 'onnxruntime-web/webgpu';
 import { PipelineError } from './errors.js';
 import type { ExecutionProvider } from './execution-provider.js';
-import type { ModelEntry, ModelFile, StageName, TensorSpec } from './manifest-types.js';
+import type { ModelEntry, ModelFile, ModelStageName, TensorSpec } from './manifest-types.js';
 import { OnnxFormatError, externalizeInitializers, type ExternalizedModel } from './onnx-external-data.js';
 import type { OrtRuntime } from './ort-runtime.js';
 import type { WebNnDeviceType } from './webnn.js';
 
 /** A stage's `.onnx` file as stored: one protobuf with its weights embedded. */
 export type StageSource = Uint8Array;
-export type StageLoader = (stage: StageName, file: ModelFile) => Promise<StageSource>;
+export type StageLoader = (stage: ModelStageName, file: ModelFile) => Promise<StageSource>;
 
 export interface StageSessions {
   textEncoder: ort.InferenceSession;
   unet: ort.InferenceSession;
   vaeDecoder: ort.InferenceSession;
+  /** Only for models with a VAE encoder (image to image). */
+  vaeEncoder?: ort.InferenceSession;
 }
 
 export interface SessionSettings {
@@ -29,10 +31,10 @@ export interface SessionSettings {
 
 function sessionOptions(
   model: ModelEntry,
-  stage: StageName,
+  stage: ModelStageName,
   settings: SessionSettings,
 ): ort.InferenceSession.SessionOptions {
-  const stageOptions = model.stages[stage].session ?? {};
+  const stageOptions = model.stages[stage]?.session ?? {};
   return {
     // ORT's WebNN EP needs static shapes: the manifest's freeDimensionOverrides fix every symbolic one.
     executionProviders: [
@@ -52,7 +54,7 @@ function sessionOptions(
 
 /** The manifest and the graph must agree on every name and element type the pipeline relies on. */
 function checkSpecs(
-  stage: StageName,
+  stage: ModelStageName,
   direction: 'input' | 'output',
   specs: Record<string, TensorSpec>,
   metadata: readonly ort.InferenceSession.ValueMetadata[],
@@ -76,7 +78,7 @@ function checkSpecs(
 }
 
 /** The graph apart from its weights, so that ORT never copies the whole file into its wasm heap. */
-function splitWeights(stage: StageName, file: ModelFile, source: StageSource): ExternalizedModel {
+function splitWeights(stage: ModelStageName, file: ModelFile, source: StageSource): ExternalizedModel {
   try {
     return externalizeInitializers(source, `${stage}.weights`);
   } catch (error) {
@@ -92,11 +94,12 @@ function splitWeights(stage: StageName, file: ModelFile, source: StageSource): E
 
 async function createStageSession(
   model: ModelEntry,
-  stage: StageName,
+  stage: ModelStageName,
   loadStage: StageLoader,
   settings: SessionSettings,
 ): Promise<ort.InferenceSession> {
   const spec = model.stages[stage];
+  if (!spec) throw new PipelineError('model-io-mismatch', `The model ${model.id} has no ${stage} stage.`);
   const { graph, externalData } = splitWeights(stage, spec.file, await loadStage(stage, spec.file));
   let session: ort.InferenceSession;
   try {
@@ -115,7 +118,7 @@ async function createStageSession(
   return session;
 }
 
-/** One stage after another: three sessions at once would hold three models' load-time copies in memory. */
+/** One stage after another: all sessions at once would hold every model's load-time copy in memory. */
 export async function createStageSessions(
   model: ModelEntry,
   loadStage: StageLoader,
@@ -128,7 +131,10 @@ export async function createStageSessions(
     const unet = await createStageSession(model, 'unet', loadStage, settings);
     created.push(unet);
     const vaeDecoder = await createStageSession(model, 'vaeDecoder', loadStage, settings);
-    return { textEncoder, unet, vaeDecoder };
+    created.push(vaeDecoder);
+    if (!model.stages.vaeEncoder) return { textEncoder, unet, vaeDecoder };
+    const vaeEncoder = await createStageSession(model, 'vaeEncoder', loadStage, settings);
+    return { textEncoder, unet, vaeDecoder, vaeEncoder };
   } catch (error) {
     await Promise.all(created.map((session) => session.release()));
     throw error;
@@ -136,5 +142,9 @@ export async function createStageSessions(
 }
 
 export async function releaseStageSessions(sessions: StageSessions): Promise<void> {
-  await Promise.all([sessions.textEncoder.release(), sessions.unet.release(), sessions.vaeDecoder.release()]);
+  await Promise.all(
+    [sessions.textEncoder, sessions.unet, sessions.vaeDecoder, sessions.vaeEncoder].map((session) =>
+      session?.release(),
+    ),
+  );
 }

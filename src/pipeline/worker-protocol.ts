@@ -54,6 +54,9 @@ export type ImageResult = Omit<GenerateResult, 'pixels'> & {
   provider: ProviderChoice['provider'];
 };
 
+/** A source picture as it crosses to the worker: a transferred ImageBitmap, or a Blob (PNG, JPEG...). */
+export type WorkerSourceImage = ImageBitmap | Blob;
+
 export interface ModelSource {
   manifestUrl: string;
   modelId: string;
@@ -64,7 +67,15 @@ export interface ModelSource {
 export type WorkerRequest =
   | { kind: 'download'; source: ModelSource; provider: ProviderPreference }
   | { kind: 'load'; source: ModelSource; provider: ProviderPreference; residency?: TensorResidency }
-  | { kind: 'generate'; prompt: string; seed: number; steps: number }
+  | {
+      kind: 'generate';
+      prompt: string;
+      seed: number;
+      steps?: number;
+      /** Image to image: a bitmap (transferred) or an encoded picture the worker decodes. */
+      sourceImage?: WorkerSourceImage;
+      strength?: number;
+    }
   | { kind: 'tokenize'; prompt: string; maxLength: number }
   | { kind: 'device-capabilities' }
   | { kind: 'stored-models'; manifestUrl: string }

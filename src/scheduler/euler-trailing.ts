@@ -73,20 +73,30 @@ function assertStepCount(steps: number): void {
   }
 }
 
-/** Number of leading timesteps img2img skips: diffusers' `n - floor(n * strength)`. */
-function skippedStepCount(steps: number, strength: number | undefined): number {
-  if (strength === undefined) return 0;
+/**
+ * How many UNet steps image to image runs: diffusers' `floor(steps * strength)`, the trailing end of the
+ * `steps`-step schedule. Throws a RangeError when strength is outside (0, 1] or leaves no step to run
+ * (steps * strength < 1).
+ */
+export function imageToImageStepCount(steps: number, strength: number): number {
+  assertStepCount(steps);
   if (!(strength > 0 && strength <= 1)) {
     throw new RangeError(`strength must be in (0, 1], got ${strength}`);
   }
-  const skipped = steps - Math.floor(steps * strength);
-  if (skipped >= steps) {
+  const kept = Math.floor(steps * strength);
+  if (kept < 1) {
     throw new RangeError(
       `strength ${strength} with ${steps} step(s) leaves no timestep to run; ` +
         `use strength >= ${1 / steps} or more steps`,
     );
   }
-  return skipped;
+  return kept;
+}
+
+/** Number of leading timesteps img2img skips: diffusers' `n - floor(n * strength)`. */
+function skippedStepCount(steps: number, strength: number | undefined): number {
+  if (strength === undefined) return 0;
+  return steps - imageToImageStepCount(steps, strength);
 }
 
 export class EulerTrailingScheduler {
@@ -159,6 +169,14 @@ export class EulerTrailingScheduler {
   /** img2img starting point: the encoded image's latent plus noise at the first kept step's level. */
   noisedLatents(latent: Float32Array, noise: Float32Array): Float32Array<ArrayBuffer> {
     return addScaled(latent, 'latent', noise, 'noise', this.initNoiseSigma);
+  }
+
+  /**
+   * img2img starting point straight from the VAE encoder's output: encoded * scalingFactor (0.18215 for
+   * SD 2.x, the latent space the UNet was trained in) + noise * sigma of the first kept step.
+   */
+  imageLatents(encoded: Float32Array, noise: Float32Array, scalingFactor: number): Float32Array<ArrayBuffer> {
+    return this.noisedLatents(scaled(encoded, scalingFactor), noise);
   }
 
   private sigmaOfStep(stepIndex: number): number {

@@ -1,6 +1,7 @@
 export {
   EulerTrailingScheduler,
   MAX_STEPS,
+  imageToImageStepCount,
   trailingTimesteps,
   trainingSigmas,
   type EulerTrailingSchedulerConfig,

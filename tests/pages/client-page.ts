@@ -14,7 +14,32 @@ function describeImage(image: ImageResult) {
   return { ...image, bitmap: undefined, checksum };
 }
 
+/** A 64x64 test picture as ImageData; the same one every call. */
+function testPicture(): ImageData {
+  const picture = new ImageData(64, 64);
+  for (let i = 0; i < 64 * 64; i++) {
+    picture.data.set([(i % 64) * 4, Math.floor(i / 64) * 4, 128, 255], i * 4);
+  }
+  return picture;
+}
+
 const clientTest = {
+  /** Image to image with the picture sent as a bitmap, as a PNG Blob and as ImageData. */
+  generateFromPicture: (prompt: string, seed: number) =>
+    outcome(async () => {
+      const bitmap = await createImageBitmap(testPicture());
+      const request = { prompt, seed, steps: 2, strength: 0.5 };
+      const fromBitmap = describeImage(await client.generate({ ...request, sourceImage: bitmap }));
+      const canvas = new OffscreenCanvas(64, 64);
+      canvas.getContext('2d')!.putImageData(testPicture(), 0, 0);
+      const png = await canvas.convertToBlob({ type: 'image/png' });
+      const fromBlob = describeImage(await client.generate({ ...request, sourceImage: png }));
+      const fromImageData = describeImage(await client.generate({ ...request, sourceImage: testPicture() }));
+      const notAPicture = await outcome(() =>
+        client.generate({ ...request, sourceImage: new Blob(['not an image'], { type: 'image/png' }) }),
+      );
+      return { fromBitmap, fromBlob, fromImageData, callersBitmapWidth: bitmap.width, notAPicture };
+    }),
   load: (modelId: string, provider: 'auto' | 'webgpu' | 'wasm' = 'auto') =>
     outcome(async () => {
       const phases: ModelProgress['phase'][] = [];

@@ -13,6 +13,7 @@ import {
   type DownloadEvent,
   type DownloadProgress,
   type ModelEntry,
+  type ModelStageName,
   type StageName,
 } from '../../src/pipeline/index.js';
 import { readStoredFile } from '../../src/pipeline/download/index.js';
@@ -94,9 +95,11 @@ const downloadTest = {
   stored: (settings: Pick<DownloadSettings, 'manifestUrl' | 'modelId'>) =>
     outcome(async () => {
       const model = await modelOf(settings);
-      const files: Partial<Record<StageName, { doneChunks: number[]; chunkSize: number; size: number }>> = {};
+      const files: Partial<
+        Record<ModelStageName, { doneChunks: number[]; chunkSize: number; size: number }>
+      > = {};
       for (const [stage, { file }] of Object.entries(model.stages) as [
-        StageName,
+        ModelStageName,
         { file: { path: string } },
       ][]) {
         const record = await store.getRecord({ modelId: model.id, path: file.path });
@@ -109,9 +112,10 @@ const downloadTest = {
   storedHashes: (settings: Pick<DownloadSettings, 'manifestUrl' | 'modelId'>) =>
     outcome(async () => {
       const model = await modelOf(settings);
-      const hashes: Partial<Record<StageName, { sha256: string; bytes: number; verified: boolean }>> = {};
+      const hashes: Partial<Record<ModelStageName, { sha256: string; bytes: number; verified: boolean }>> =
+        {};
       for (const [stage, { file }] of Object.entries(model.stages) as [
-        StageName,
+        ModelStageName,
         { file: { path: string } },
       ][]) {
         const id = { modelId: model.id, path: file.path };

@@ -10,6 +10,8 @@ import {
   resolveFileUrl,
   type GenerateRequest,
   type PipelineOptions,
+  type RgbaPixels,
+  type SourceImage,
 } from '../../src/pipeline/index.js';
 import { outcome } from './outcome.js';
 
@@ -23,16 +25,51 @@ interface LoadOptions {
   provider?: PipelineOptions['provider'];
   residency?: PipelineOptions['residency'];
   webnnDeviceType?: PipelineOptions['webnnDeviceType'];
+  /** Load the model as if its manifest entry had no VAE encoder (a text-to-image-only model). */
+  withoutEncoder?: boolean;
+}
+
+/** A test picture made in the page (Playwright cannot pass pixels or bitmaps in). */
+interface PictureSpec {
+  width: number;
+  height: number;
+  /** Selects one of a few different deterministic patterns. */
+  pattern: number;
+  as: 'pixels' | 'bitmap';
+}
+
+function testPixels({ width, height, pattern }: PictureSpec): RgbaPixels {
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      data[i] = pattern === 0 ? (x * 255) / width : ((x ^ y) * 37) & 255;
+      data[i + 1] = pattern === 0 ? (y * 255) / height : 255 - (x * 255) / width;
+      data[i + 2] = pattern === 0 ? 128 : ((x + y) * 8) & 255;
+      data[i + 3] = 255;
+    }
+  }
+  return { data, width, height };
+}
+
+async function testPicture(spec: PictureSpec): Promise<SourceImage> {
+  const pixels = testPixels(spec);
+  if (spec.as === 'pixels') return pixels;
+  return createImageBitmap(
+    new ImageData(pixels.data as Uint8ClampedArray<ArrayBuffer>, pixels.width, pixels.height),
+  );
 }
 
 async function load(modelId: string, options: LoadOptions = {}) {
-  const key = `${modelId}/${options.provider ?? 'auto'}/${options.residency ?? 'gpu'}/${options.webnnDeviceType ?? ''}`;
+  const key = `${modelId}/${options.provider ?? 'auto'}/${options.residency ?? 'gpu'}/${options.webnnDeviceType ?? ''}/${options.withoutEncoder ?? false}`;
   const existing = pipelines.get(key);
   if (existing) return existing;
   const manifest = await loadManifest(manifestUrl);
   const model = getModel(manifest, modelId);
+  if (options.withoutEncoder) delete model.stages.vaeEncoder;
   const pipeline = await TextToImagePipeline.create(model, {
-    ...options,
+    provider: options.provider,
+    residency: options.residency,
     loadStage: async (_stage, file) => {
       const response = await fetch(resolveFileUrl(model, file, manifestUrl));
       return new Uint8Array(await response.arrayBuffer());
@@ -55,6 +92,31 @@ const pipelineTest = {
     const pipeline = await load(modelId, options);
     const result = await pipeline.generate(request);
     return { ...result, pixels: result.pixels ? Array.from(result.pixels) : undefined };
+  },
+  async generateFromPicture(
+    modelId: string,
+    request: Omit<GenerateRequest, 'signal' | 'canvas' | 'sourceImage'>,
+    picture: PictureSpec,
+    options?: LoadOptions,
+  ) {
+    const pipeline = await load(modelId, options);
+    const result = await pipeline.generate({ ...request, sourceImage: await testPicture(picture) });
+    return { ...result, pixels: result.pixels ? Array.from(result.pixels) : undefined };
+  },
+  async generateFromPictureError(
+    modelId: string,
+    request: Record<string, unknown>,
+    picture: PictureSpec | { data: number; width: number; height: number },
+    options?: LoadOptions,
+  ) {
+    const pipeline = await load(modelId, options);
+    const sourceImage =
+      'as' in picture
+        ? await testPicture(picture)
+        : { data: new Uint8ClampedArray(picture.data), width: picture.width, height: picture.height };
+    return outcome(async () => {
+      await pipeline.generate({ ...(request as unknown as GenerateRequest), sourceImage });
+    });
   },
   async generateToCanvas(modelId: string, request: Omit<GenerateRequest, 'signal' | 'canvas'>) {
     const pipeline = await load(modelId);

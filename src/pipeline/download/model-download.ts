@@ -3,7 +3,17 @@
  * nothing here knows of ORT or of what the files contain.
  */
 import { resolveFileUrl } from '../manifest.js';
-import { STAGE_NAMES, type ModelEntry, type ModelFile, type StageName } from '../manifest-types.js';
+import {
+  modelStageNames,
+  stageFile,
+  type ModelEntry,
+  type ModelFile,
+  type ModelStageName,
+  type StageName,
+} from '../manifest-types.js';
+
+/** The stored record of each of a model's files, the optional VAE encoder's where the model has one. */
+export type ModelFileRecords = Record<StageName, FileRecord> & { vaeEncoder?: FileRecord };
 import { isUsable, storedBytes, type ChunkStore, type FileRecord } from './chunk-store.js';
 import {
   ChunkedDownloader,
@@ -41,10 +51,7 @@ export interface DownloadModelOptions extends Omit<ChunkedDownloaderOptions, 'pr
  * and recorded where it does not, fetching only what is missing. One download per model runs at a time
  * across tabs: a second caller waits (reporting the other's progress) and then finds the files stored.
  */
-export function downloadModel(
-  model: ModelEntry,
-  options: DownloadModelOptions,
-): Promise<Record<StageName, FileRecord>> {
+export function downloadModel(model: ModelEntry, options: DownloadModelOptions): Promise<ModelFileRecords> {
   return withDownloadLock(
     options.locks ?? defaultLockManager(),
     model.id,
@@ -61,7 +68,7 @@ async function downloadHoldingLock(
   model: ModelEntry,
   options: DownloadModelOptions,
   channel: ProgressChannel,
-): Promise<Record<StageName, FileRecord>> {
+): Promise<ModelFileRecords> {
   const storage = options.storage === null ? undefined : (options.storage ?? defaultStorageManager());
   const progress = new ProgressTracker(model.id, {
     onProgress: (snapshot) => {
@@ -79,21 +86,21 @@ async function downloadHoldingLock(
     const persisted = await requestPersistence(storage);
     if (persisted !== undefined) options.onEvent?.({ type: 'storage-persisted', persisted });
   }
-  const records = {} as Record<StageName, FileRecord>;
+  const records = {} as ModelFileRecords;
   for (const { stage, target } of files) records[stage] = await downloader.download(target);
   progress.report(true);
   return records;
 }
 
 interface ModelFileTarget {
-  stage: StageName;
+  stage: ModelStageName;
   file: ModelFile;
   target: DownloadTarget;
 }
 
 function modelFiles(model: ModelEntry, options: DownloadModelOptions): ModelFileTarget[] {
-  return STAGE_NAMES.map((stage) => {
-    const { file } = model.stages[stage];
+  return modelStageNames(model).map((stage) => {
+    const file = stageFile(model, stage);
     const url = resolveFileUrl(model, file, options.manifestUrl, options.mirrorBaseUrl);
     return {
       stage,
@@ -132,17 +139,21 @@ async function bytesStillNeeded(
 }
 
 /** One stage's file, ready for `ort.InferenceSession.create(bytes)`, checked against its digest as it is read. */
-export function loadModelFile(model: ModelEntry, stage: StageName, store: ChunkStore): Promise<Uint8Array> {
-  return readStoredFile(store, { modelId: model.id, path: model.stages[stage].file.path });
+export function loadModelFile(
+  model: ModelEntry,
+  stage: ModelStageName,
+  store: ChunkStore,
+): Promise<Uint8Array> {
+  return readStoredFile(store, { modelId: model.id, path: stageFile(model, stage).path });
 }
 
-/** All three stages' files. They take the model's full size in memory at once: prefer loadModelFile one by one. */
+/** All stages' files. They take the model's full size in memory at once: prefer loadModelFile one by one. */
 export async function loadModelFiles(
   model: ModelEntry,
   store: ChunkStore,
-): Promise<Record<StageName, Uint8Array>> {
-  const files = {} as Record<StageName, Uint8Array>;
-  for (const stage of STAGE_NAMES) files[stage] = await loadModelFile(model, stage, store);
+): Promise<Record<StageName, Uint8Array> & { vaeEncoder?: Uint8Array }> {
+  const files = {} as Record<StageName, Uint8Array> & { vaeEncoder?: Uint8Array };
+  for (const stage of modelStageNames(model)) files[stage] = await loadModelFile(model, stage, store);
   return files;
 }
 
@@ -161,8 +172,8 @@ export async function getModelStorageStatus(
   store: ChunkStore,
 ): Promise<ModelStorageStatus> {
   const status: ModelStorageStatus = { modelId: model.id, bytesStored: 0, bytesTotal: 0, complete: true };
-  for (const stage of STAGE_NAMES) {
-    const { file } = model.stages[stage];
+  for (const stage of modelStageNames(model)) {
+    const file = stageFile(model, stage);
     const current = await currentRecord(store, model.id, file);
     status.bytesStored += current ? storedBytes(current) : 0;
     status.bytesTotal += current?.size ?? file.bytes ?? file.approxBytes ?? 0;
