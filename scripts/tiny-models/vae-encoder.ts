@@ -11,10 +11,12 @@ import { Prng } from '../onnx-builder/prng.js';
 
 export function buildVaeEncoder(set: TinyModelSet): Uint8Array {
   const { latentChannels, vaeChannels, vaeGroups: groups, imageChannels } = TINY_DIMS;
-  const graph = new GraphBuilder(set.floatType);
+  // The VAE's encoder and decoder share a precision, as in the exports (tiny-mixed: FP32 like its decoder).
+  const floatType = set.vaeFloatType ?? set.floatType;
+  const graph = new GraphBuilder(floatType);
   const layers = new Layers(graph, new Prng(SEEDS.vaeEncoder));
 
-  const image = graph.addInput('sample', set.floatType, ['batch_size', imageChannels, 'height', 'width']);
+  const image = graph.addInput('sample', floatType, ['batch_size', imageChannels, 'height', 'width']);
   // Narrow at full resolution, where the FLOPs are; wider once downsampled (64 -> 32 -> 16 -> 8).
   const widths = [vaeChannels / 2, vaeChannels / 2, vaeChannels, vaeChannels];
   let hidden = layers.conv('encoder.conv_in', image, imageChannels, widths[0]);
@@ -36,7 +38,7 @@ export function buildVaeEncoder(set: TinyModelSet): Uint8Array {
     graph.int64('latent_mean.ends', [1], [latentChannels]),
     graph.int64('latent_mean.axes', [1], [1]),
   ]);
-  graph.addOutput(mean, 'latent_sample', set.floatType, [
+  graph.addOutput(mean, 'latent_sample', floatType, [
     'batch_size',
     latentChannels,
     'height_latent',
