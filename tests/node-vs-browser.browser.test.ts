@@ -12,6 +12,7 @@ import { NodeTextToImage } from '../src/node/index.js';
 import { ensureStandinModels, STANDIN_MODELS_DIR } from '../scripts/standin-models/index.js';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
 import { launchChromium, openPage, startDevServer } from './support/browser.js';
+import { pixelDifference } from './support/pixels.js';
 
 let server: ViteDevServer;
 let browser: Browser;
@@ -19,18 +20,6 @@ let page: Page;
 let url: string;
 
 const request = { prompt: 'a photo of a cat', seed: 42, steps: 2 };
-
-function difference(a: ArrayLike<number>, b: ArrayLike<number>) {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  let differing = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (d > 0) differing++;
-    max = Math.max(max, d);
-  }
-  return { max, differingShare: differing / a.length };
-}
 
 beforeAll(async () => {
   await ensureTinyModels();
@@ -68,7 +57,7 @@ describe('Node and browser make the same image', () => {
         [request, provider] as const,
       );
       expect([browserImage.width, browserImage.height]).toEqual([image.width, image.height]);
-      const diff = difference(image.pixels, browserImage.pixels!);
+      const diff = pixelDifference(image.pixels, browserImage.pixels!);
       expect(diff.max, provider).toBeLessThanOrEqual(2);
       expect(diff.differingShare, provider).toBeLessThan(0.02);
     }
@@ -92,7 +81,7 @@ describe('Node and browser make the same image', () => {
       (r) => window.pipelineTest.generate('standin-narrow-fp32', r, { provider: 'wasm' }),
       request,
     );
-    const diff = difference(image.pixels, browserImage.pixels!);
+    const diff = pixelDifference(image.pixels, browserImage.pixels!);
     expect(diff.max).toBeLessThanOrEqual(2);
     expect(diff.differingShare).toBeLessThan(0.02);
   }, 300_000);

@@ -3,6 +3,7 @@ import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
 import { launchChromium, openPage, startDevServer } from './support/browser.js';
+import { pixelDifference } from './support/pixels.js';
 
 type PipelineTest = Window['pipelineTest'];
 type GenerateOutput = Awaited<ReturnType<PipelineTest['generate']>>;
@@ -38,18 +39,6 @@ function generateFromPicture(
     source,
     options,
   ] as const) as Promise<GenerateOutput>;
-}
-
-function pixelDifference(a: number[], b: number[]) {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  let differing = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (d > 0) differing++;
-    max = Math.max(max, d);
-  }
-  return { max, differingShare: differing / a.length };
 }
 
 beforeAll(async () => {

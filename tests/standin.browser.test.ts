@@ -8,6 +8,7 @@ import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureStandinModels } from '../scripts/standin-models/index.js';
 import { launchChromium, openPage, startDevServer } from './support/browser.js';
+import { pixelDifference } from './support/pixels.js';
 
 type PipelineTest = Window['pipelineTest'];
 type GenerateOutput = Awaited<ReturnType<PipelineTest['generate']>>;
@@ -69,18 +70,6 @@ function expectImage(result: GenerateOutput): number[] {
   expect(pixels.filter((_, i) => i % 4 === 3).every((alpha) => alpha === 255)).toBe(true);
   expect(new Set(pixels.filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(64);
   return pixels;
-}
-
-function pixelDifference(a: number[], b: number[]) {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  let differing = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (d > 0) differing++;
-    max = Math.max(max, d);
-  }
-  return { max, differingShare: differing / a.length };
 }
 
 describe('narrow stand-in models (SD-Turbo topology, 512x512) in Chromium', () => {

@@ -1,0 +1,14 @@
+import { expect } from 'vitest';
+
+/** How far two images' RGBA bytes are apart: the largest difference and the share of bytes that differ. */
+export function pixelDifference(a: ArrayLike<number>, b: ArrayLike<number>) {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  let differing = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (d > 0) differing++;
+    max = Math.max(max, d);
+  }
+  return { max, differingShare: differing / a.length };
+}
