@@ -46,7 +46,7 @@ beforeAll(async () => {
   const manifest = JSON.parse(await readFile('model-manifest.json', 'utf8')) as unknown;
   server.setJson('model-manifest.json', manifest);
   for (const modelId of ['tiny-fp32', 'tiny-fp16']) {
-    for (const stage of ['text_encoder', 'unet', 'vae_decoder']) {
+    for (const stage of ['text_encoder', 'unet', 'vae_decoder', 'vae_encoder']) {
       const path = `models/${modelId}/${stage}/model.onnx`;
       server.setFile(
         path,
