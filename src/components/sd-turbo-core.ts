@@ -69,6 +69,8 @@ export class SdTurboCore extends LitElement {
   @property({ reflect: true }) mirror = '';
   /** Offer the generated random-weight test models (ids `tiny-*`) in the model picker. */
   @property({ type: Boolean, reflect: true, attribute: 'test-models' }) testModels = false;
+  /** Real-time mode: every change of prompt, seed or steps makes a new image (the newest edit wins). */
+  @property({ type: Boolean, reflect: true }) realtime = false;
 
   /** The seed as given or typed; kept when it is not a seed, so the control shows it with its error. */
   @state() protected seedText = '';
@@ -156,7 +158,7 @@ export class SdTurboCore extends LitElement {
     }
   }
 
-  protected override updated(): void {
+  protected override updated(_changed: PropertyValues<this>): void {
     void this.countTokens();
   }
 
