@@ -113,4 +113,24 @@ export const partStyles = css`
     color: var(--_bg);
     box-shadow: 0 4px 16px rgb(0 0 0 / 0.25);
   }
+  /* Image to image: a dashed zone that lights up while a file is dragged over it. */
+  .drop-zone {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 8px;
+    padding: 8px;
+    border: 1px dashed var(--_border);
+    border-radius: var(--_radius);
+  }
+  .drop-zone.dragging {
+    border-color: var(--_accent);
+    outline: 2px solid var(--_accent);
+  }
+  canvas.source-preview {
+    width: 64px;
+    height: 64px;
+    object-fit: cover;
+    border-radius: var(--_radius);
+  }
 `;

@@ -3,50 +3,25 @@
  * the result with its busy state, the gallery and the settings are parts of their own (each a file), and
  * this class says what each action does.
  */
-import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { isAbortError, type ProviderPreference } from '../pipeline/index.js';
+import { html, nothing, type TemplateResult } from 'lit';
+import type { ProviderPreference } from '../pipeline/index.js';
 import type { Phase } from './controllers/model-controller.js';
-import { RealtimeController } from './controllers/realtime-controller.js';
 import type { FirstRunActions } from './first-run-panel.js';
-import { formatMilliseconds } from './format.js';
 import { copyImage, downloadPng } from './image-actions.js';
-import { toImageDetail } from './image-detail.js';
 import { isProvider, parseSeed } from './input-checks.js';
 import type { Remedy } from './messages.js';
 import type { ProblemActions } from './problem-panel.js';
 import type { PromptBarActions } from './prompt-bar.js';
 import type { ResultActions } from './result-view.js';
 import type { SettingsActions } from './settings-panel.js';
-import { SdTurboCore, randomSeed } from './sd-turbo-core.js';
+import { NEEDS_DOWNLOAD, SdTurboModes } from './sd-turbo-modes.js';
 
 export { randomSeed, type GenerateOptions, type SdErrorCode } from './sd-turbo-core.js';
 
-/** Phases in which a model must be downloaded first: Generate and Enter only point at the panel then. */
-const NEEDS_DOWNLOAD: readonly Phase[] = ['starting', 'unsupported', 'first-run', 'paused'];
 /** The generated random-weight models: offered in the picker only with `test-models`. */
 const isTestModel = (modelId: string): boolean => modelId.startsWith('tiny-');
-/** The settings whose change makes a new image in real-time mode. */
-const REALTIME_INPUTS = ['prompt', 'seed', 'steps', 'realtime'] as const;
 
-export class SdTurboElement extends SdTurboCore {
-  private readonly realtimeRuns = new RealtimeController(this, {
-    client: async () => {
-      // Real-time images are not cancelled one by one (the newest edit simply waits), so no signal.
-      await this.models.ensureLoaded(new AbortController().signal);
-      return this.models.client!;
-    },
-    image: (result) => {
-      const image = toImageDetail(result);
-      this.generator.add(image);
-      this.emit('sd-image', image);
-    },
-    error: (error) => {
-      if (!isAbortError(error)) this.report(error);
-    },
-  });
-  /** With no seed set, real-time images share one random seed, so an edit changes only what it says. */
-  private realtimeSeed = randomSeed();
-
+export class SdTurboElement extends SdTurboModes {
   constructor() {
     super();
     this.addEventListener('keydown', (event) => this.onKeydown(event as KeyboardEvent));
@@ -86,34 +61,13 @@ export class SdTurboElement extends SdTurboCore {
     realtimeChange: (on) => (this.realtime = on),
   };
 
-  protected override updated(changed: PropertyValues<this>): void {
-    super.updated(changed);
-    if (!this.realtime) {
-      if (changed.has('realtime')) this.realtimeRuns.stop();
-      return;
-    }
-    if (REALTIME_INPUTS.some((name) => changed.has(name))) this.requestRealtimeImage();
-  }
-
-  /** Silently skips what Generate would refuse: a half-typed seed is not worth an error per keystroke. */
-  private requestRealtimeImage(): void {
-    const problems = this.inputProblems;
-    const modelReady = !NEEDS_DOWNLOAD.includes(this.models.phase) && this.models.phase !== 'downloading';
-    if (!modelReady || problems.seed || problems.steps || problems.provider || !this.prompt.trim()) return;
-    this.realtimeRuns.request({
-      prompt: this.prompt,
-      seed: this.seed ?? this.realtimeSeed,
-      steps: this.steps,
-    });
-  }
-
   private startGenerating(): void {
     if (NEEDS_DOWNLOAD.includes(this.models.phase)) {
       this.pointAtFirstRun();
       return;
     }
     const problems = this.inputProblems;
-    if (problems.seed || problems.steps || problems.provider) {
+    if (Object.values(problems).some(Boolean)) {
       this.notify('Fix the setting marked in red first.');
       this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
       return;
@@ -176,7 +130,7 @@ export class SdTurboElement extends SdTurboCore {
 
   protected override render(): TemplateResult {
     return html`
-      ${this.renderPromptBar()}
+      ${this.renderPromptBar()} ${this.renderSourceImage()}
       <div class="layout">
         <div class="main-column">
           <sd-problem-panel .problem=${this.problem} .actions=${this.problemActions}></sd-problem-panel>
@@ -189,7 +143,7 @@ export class SdTurboElement extends SdTurboCore {
             .steps=${this.generator.steps}
             .elapsedMs=${this.generator.elapsedMs}
           ></sd-result-view>
-          ${this.realtime ? this.renderRealtimeStats() : nothing}
+          ${this.renderRealtimeStats()}
           <sd-gallery-view
             .entries=${this.generator.gallery}
             .shownId=${this.generator.shownId}
@@ -222,14 +176,6 @@ export class SdTurboElement extends SdTurboCore {
       .modelId=${this.modelId}
       .realtime=${this.realtime}
     ></sd-prompt-bar>`;
-  }
-
-  private renderRealtimeStats(): TemplateResult {
-    const { imagesPerSecond, lastLatencyMs } = this.realtimeRuns;
-    return html`<p class="hint" part="realtime-stats">
-      Real time: ${imagesPerSecond.toFixed(1)} images/s · last edit to image
-      ${lastLatencyMs === undefined ? '–' : formatMilliseconds(lastLatencyMs)}
-    </p>`;
   }
 
   private renderFirstRun(): TemplateResult {

@@ -11,6 +11,9 @@ export interface ImageRequest {
   prompt: string;
   seed: number;
   steps: number;
+  /** Image to image: the picture to start from, and how much of it is replaced (0–1). */
+  sourceImage?: ImageBitmap | Blob;
+  strength?: number;
 }
 
 /** loading: waiting for the model to load · generating: the pipeline is making the image. */
