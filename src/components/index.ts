@@ -9,6 +9,7 @@ import { ProblemPanel } from './problem-panel.js';
 import { PromptBar } from './prompt-bar.js';
 import { ResultView } from './result-view.js';
 import { SdTurboElement } from './sd-turbo.js';
+import { SavedGalleryView } from './saved-gallery-view.js';
 import { SettingsPanel } from './settings-panel.js';
 import { SourceImagePanel } from './source-image-panel.js';
 import { ToastStack } from './toast-stack.js';
@@ -31,6 +32,7 @@ const ELEMENTS: [string, CustomElementConstructor][] = [
   ['sd-first-run-panel', FirstRunPanel],
   ['sd-result-view', ResultView],
   ['sd-gallery-view', GalleryView],
+  ['sd-saved-gallery-view', SavedGalleryView],
   ['sd-settings-panel', SettingsPanel],
   ['sd-problem-panel', ProblemPanel],
   ['sd-toast-stack', ToastStack],

@@ -5,11 +5,15 @@
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { DEFAULT_IMAGE_TO_IMAGE_STEPS, isAbortError } from '../pipeline/index.js';
 import type { Phase } from './controllers/model-controller.js';
+import { GalleryController } from './controllers/gallery-controller.js';
 import { RealtimeController } from './controllers/realtime-controller.js';
+import type { SdImageDetail } from './events.js';
 import { formatMilliseconds } from './format.js';
-import { toImageDetail } from './image-detail.js';
+import { downloadBlob } from './image-actions.js';
+import { imageFileName, toImageDetail } from './image-detail.js';
 import { strengthProblem } from './input-checks.js';
-import { SdTurboCore, randomSeed } from './sd-turbo-core.js';
+import type { SavedGalleryActions } from './saved-gallery-view.js';
+import { SdTurboCore, randomSeed, type GenerateOptions } from './sd-turbo-core.js';
 import type { SourceImageActions } from './source-image-panel.js';
 
 /** Phases in which a model must be downloaded first: Generate and Enter only point at the panel then. */
@@ -35,10 +39,18 @@ export class SdTurboModes extends SdTurboCore {
   });
   /** With no seed set, real-time images share one random seed, so an edit changes only what it says. */
   private readonly realtimeSeed = randomSeed();
+  protected readonly savedImages = new GalleryController(this, (text) => this.notify(text));
 
   constructor() {
     super();
     this.addEventListener('paste', (event) => this.onPaste(event as ClipboardEvent));
+  }
+
+  /** Images made on request are saved; real-time previews (one per edit) are not. */
+  override async generate(options: GenerateOptions = {}): Promise<SdImageDetail> {
+    const image = await super.generate(options);
+    void this.savedImages.save(image);
+    return image;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -94,6 +106,32 @@ export class SdTurboModes extends SdTurboCore {
     remove: () => (this.sourceImage = undefined),
     strengthChange: (strength) => (this.strength = strength),
   };
+
+  private readonly savedActions: SavedGalleryActions = {
+    download: (entry) =>
+      void this.savedImages.get(entry.id).then((png) => {
+        if (png) downloadBlob(png, imageFileName(entry.settings.seed, entry.settings.prompt));
+      }),
+    useSettings: ({ settings }) => {
+      this.prompt = settings.prompt;
+      this.seed = settings.seed;
+      this.steps = settings.steps;
+      if (settings.strength !== undefined) this.strength = settings.strength;
+      this.notify(`Prompt, seed ${settings.seed} and ${settings.steps} step(s) are set.`);
+    },
+    delete: (entry) => void this.savedImages.delete(entry.id),
+    clearAll: () => void this.savedImages.clear(),
+    freeAndSave: () => void this.savedImages.freeAndSave(),
+    dismissQuestion: () => this.savedImages.dismiss(),
+  };
+
+  protected renderSavedGallery(): TemplateResult {
+    return html`<sd-saved-gallery-view
+      .actions=${this.savedActions}
+      .entries=${this.savedImages.saved}
+      .question=${this.savedImages.question}
+    ></sd-saved-gallery-view>`;
+  }
 
   protected renderSourceImage(): TemplateResult | typeof nothing {
     if (!this.canUseSourceImage) return nothing;

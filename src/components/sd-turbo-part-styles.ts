@@ -133,4 +133,24 @@ export const partStyles = css`
     object-fit: cover;
     border-radius: var(--_radius);
   }
+  /* Saved images: a wrapping list, each thumbnail with its own actions under it. */
+  ul.saved-gallery {
+    list-style: none;
+    margin: 0 0 8px;
+    padding: 0;
+    display: flex;
+    flex-wrap: wrap;
+    gap: var(--_gap);
+  }
+  ul.saved-gallery li {
+    display: grid;
+    gap: 4px;
+    width: 128px;
+  }
+  ul.saved-gallery img {
+    width: 96px;
+    height: 96px;
+    object-fit: cover;
+    border-radius: var(--_radius);
+  }
 `;

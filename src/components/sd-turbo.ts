@@ -149,6 +149,7 @@ export class SdTurboElement extends SdTurboModes {
             .shownId=${this.generator.shownId}
             .show=${(id: number) => this.generator.show(id)}
           ></sd-gallery-view>
+          ${this.renderSavedGallery()}
         </div>
         ${this.renderSettings()}
       </div>
