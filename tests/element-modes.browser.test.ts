@@ -212,3 +212,98 @@ describe('image to image controls', () => {
     }
   });
 });
+
+describe('the saved gallery on the app page', () => {
+  let context: BrowserContext;
+  let page: Page;
+  let logs: string[];
+  const savedPrompts = () =>
+    page
+      .locator(part('saved-image'))
+      .evaluateAll((items) => items.map((item) => item.getAttribute('data-prompt')));
+
+  /** Generates with Enter and waits until the gallery lists `count` saved images. */
+  async function generate(prompt: string, seed: number): Promise<void> {
+    await page.locator(part('prompt')).fill(prompt);
+    await page.locator(part('seed-input')).fill(String(seed));
+    await page.locator(part('seed-input')).press('Tab');
+    const image = nextImage(page);
+    await page.locator(part('generate-button')).click();
+    expect((await image).prompt, logs.join('\n')).toBe(prompt);
+  }
+
+  /** Storage as full as GalleryStore's headroom: every save is short by its own size. */
+  const fillStorage = () =>
+    page.evaluate(() => {
+      const headroom = 5 * 1024 * 1024;
+      navigator.storage.estimate = async () => ({ quota: 1e9, usage: 1e9 - headroom });
+    });
+  const emptyStorage = () =>
+    page.evaluate(() => {
+      navigator.storage.estimate = async () => ({ quota: 1e9, usage: 0 });
+    });
+
+  beforeAll(async () => {
+    ({ context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`));
+  });
+  afterAll(() => context?.close());
+
+  it('keeps images made with Generate across a reload, newest first', async () => {
+    await downloadModel(page);
+    await generate('first saved', 1);
+    await expect.poll(savedPrompts, { timeout: 30_000 }).toEqual(['first saved']);
+    await generate('second saved', 2);
+    await expect.poll(savedPrompts, { timeout: 30_000 }).toEqual(['second saved', 'first saved']);
+
+    await page.reload();
+    await expect.poll(savedPrompts, { timeout: 30_000 }).toEqual(['second saved', 'first saved']);
+    const thumbnailWidth = await page
+      .locator(`${part('saved-image')} img`)
+      .first()
+      .evaluate((img) => (img as HTMLImageElement).naturalWidth);
+    expect(thumbnailWidth).toBeGreaterThan(0);
+  });
+
+  it('asks before deleting the oldest images when storage is short, and deletes nothing on "Don\'t save"', async () => {
+    await fillStorage();
+    await generate('third', 3);
+    await expect.poll(() => page.locator(part('quota-question')).count(), { timeout: 30_000 }).toBe(1);
+    expect(await savedPrompts()).toEqual(['second saved', 'first saved']);
+    await page.locator(part('dont-save-button')).click();
+    expect(await page.locator(part('quota-question')).count()).toBe(0);
+    expect(await savedPrompts()).toEqual(['second saved', 'first saved']);
+
+    await generate('fourth', 4);
+    await expect.poll(() => page.locator(part('quota-question')).count(), { timeout: 30_000 }).toBe(1);
+    const offer = await textOf(page, part('free-and-save-button'));
+    const oldestToDelete = Number(/Delete the (\d) oldest/.exec(offer)?.[1]);
+    expect([1, 2]).toContain(oldestToDelete);
+    await emptyStorage();
+    await page.locator(part('free-and-save-button')).click();
+    const kept = ['second saved', 'first saved'].slice(0, 2 - oldestToDelete);
+    await expect.poll(savedPrompts, { timeout: 30_000 }).toEqual(['fourth', ...kept]);
+  });
+
+  it('downloads a saved PNG, brings back its settings, deletes one and clears all', async () => {
+    await page.locator(part('prompt')).fill('something else');
+    const download = page.waitForEvent('download');
+    await page.locator(part('saved-download-button')).first().click();
+    expect((await download).suggestedFilename()).toBe('sd-turbo_4_fourth.png');
+
+    await page.locator(part('use-settings-button')).first().click();
+    expect(await page.locator(part('prompt')).inputValue()).toBe('fourth');
+    expect(await page.locator(part('seed-input')).inputValue()).toBe('4');
+
+    const before = (await savedPrompts()).length;
+    await page.locator(part('saved-delete-button')).first().click();
+    await expect.poll(async () => (await savedPrompts()).length).toBe(before - 1);
+    await generate('fifth', 5);
+    await expect.poll(async () => (await savedPrompts())[0], { timeout: 30_000 }).toBe('fifth');
+    await page.locator(part('clear-gallery-button')).click();
+    await expect.poll(() => page.locator(part('saved-gallery')).count()).toBe(0);
+    await page.reload();
+    await page.waitForSelector(part('prompt'));
+    await page.waitForTimeout(500);
+    expect(await page.locator(part('saved-image')).count()).toBe(0);
+  });
+});
