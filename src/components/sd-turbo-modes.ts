@@ -109,9 +109,10 @@ export class SdTurboModes extends SdTurboCore {
 
   private readonly savedActions: SavedGalleryActions = {
     download: (entry) =>
-      void this.savedImages.get(entry.id).then((png) => {
-        if (png) downloadBlob(png, imageFileName(entry.settings.seed, entry.settings.prompt));
-      }),
+      void this.savedImages.get(entry.id).then(
+        (png) => png && downloadBlob(png, imageFileName(entry.settings.seed, entry.settings.prompt)),
+        (error: Error) => this.notify(`Could not read the saved image: ${error.message}`),
+      ),
     useSettings: ({ settings }) => {
       this.prompt = settings.prompt;
       this.seed = settings.seed;

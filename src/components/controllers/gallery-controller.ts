@@ -46,7 +46,7 @@ export class GalleryController implements ReactiveController {
   }
 
   hostConnected(): void {
-    void this.refresh();
+    void this.attempt('list the saved images', () => this.refresh());
   }
 
   async save(image: SdImageDetail): Promise<void> {
@@ -66,8 +66,10 @@ export class GalleryController implements ReactiveController {
     const count = this.question?.oldestToDelete ?? 0;
     this.dismiss();
     if (!waiting) return;
-    await this.store.deleteOldest(count);
-    await this.put(waiting);
+    await this.attempt('save this image', async () => {
+      await this.store.deleteOldest(count);
+      await this.put(waiting);
+    });
   }
 
   dismiss(): void {
@@ -81,13 +83,26 @@ export class GalleryController implements ReactiveController {
   }
 
   async delete(id: string): Promise<void> {
-    await this.store.delete(id);
-    await this.refresh();
+    await this.attempt('delete the image', async () => {
+      await this.store.delete(id);
+      await this.refresh();
+    });
   }
 
   async clear(): Promise<void> {
-    await this.store.clear();
-    await this.refresh();
+    await this.attempt('clear the saved images', async () => {
+      await this.store.clear();
+      await this.refresh();
+    });
+  }
+
+  /** Storage can fail (private browsing, a blocked database): the user hears why, the page goes on. */
+  private async attempt(what: string, action: () => Promise<void>): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      this.notify(`Could not ${what}: ${(error as Error).message}`);
+    }
   }
 
   private async put(item: GalleryPut): Promise<void> {
