@@ -46,6 +46,11 @@ export class SdTurboModes extends SdTurboCore {
     this.addEventListener('paste', (event) => this.onPaste(event as ClipboardEvent));
   }
 
+  /** True while any image is being made or waits: on request (`busy`) or in real-time mode. */
+  get generating(): boolean {
+    return this.busy || this.realtimeRuns.busy;
+  }
+
   /** Images made on request are saved; real-time previews (one per edit) are not. */
   override async generate(options: GenerateOptions = {}): Promise<SdImageDetail> {
     const image = await super.generate(options);

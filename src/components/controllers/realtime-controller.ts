@@ -34,6 +34,11 @@ export class RealtimeController implements ReactiveController {
     host.addController(this);
   }
 
+  /** Whether a real-time image is being made or waits. */
+  get busy(): boolean {
+    return this.scheduler?.busy ?? false;
+  }
+
   hostDisconnected(): void {
     this.stop();
   }
