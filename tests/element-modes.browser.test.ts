@@ -179,6 +179,21 @@ describe('image to image on the app page', () => {
     expect(imageToImagePixels).not.toEqual(textToImagePixels);
   });
 
+  it('fits a phone-width screen with the source image, its strength and the saved images shown', async () => {
+    await expect.poll(() => page.locator(part('saved-image')).count(), { timeout: 30_000 }).toBe(2);
+    await page.setViewportSize({ width: 360, height: 740 });
+    try {
+      const widths = await page.evaluate(() => ({
+        host: document.querySelector('sd-turbo')!.getBoundingClientRect().width,
+        page: document.documentElement.scrollWidth,
+      }));
+      expect(widths.page).toBeLessThanOrEqual(360);
+      expect(widths.host).toBeLessThanOrEqual(360);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 720 });
+    }
+  });
+
   it('marks steps × strength under 1 on the strength control and refuses to generate', async () => {
     await page.locator(part('steps-select')).selectOption('1');
     expect(await textOf(page, part('strength-error'))).toContain('runs no step');
