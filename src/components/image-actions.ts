@@ -2,10 +2,14 @@
 import type { SdImageDetail } from './events.js';
 
 export async function downloadPng(image: SdImageDetail): Promise<void> {
-  const url = URL.createObjectURL(await image.toBlob());
+  downloadBlob(await image.toBlob(), image.fileName);
+}
+
+export function downloadBlob(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
-  link.download = image.fileName;
+  link.download = fileName;
   link.click();
   // The click has started the download by the next task; the URL is no longer needed then.
   setTimeout(() => URL.revokeObjectURL(url));

@@ -9,7 +9,9 @@ import { ProblemPanel } from './problem-panel.js';
 import { PromptBar } from './prompt-bar.js';
 import { ResultView } from './result-view.js';
 import { SdTurboElement } from './sd-turbo.js';
+import { SavedGalleryView } from './saved-gallery-view.js';
 import { SettingsPanel } from './settings-panel.js';
+import { SourceImagePanel } from './source-image-panel.js';
 import { ToastStack } from './toast-stack.js';
 
 export { SdTurboElement, randomSeed, type GenerateOptions, type SdErrorCode } from './sd-turbo.js';
@@ -25,10 +27,12 @@ export { addPngText, readPngText } from './png-metadata.js';
 /** The parts first, so `<sd-turbo>`'s first render finds them defined. */
 const ELEMENTS: [string, CustomElementConstructor][] = [
   ['sd-prompt-bar', PromptBar],
+  ['sd-source-image-panel', SourceImagePanel],
   ['sd-download-progress', DownloadProgressView],
   ['sd-first-run-panel', FirstRunPanel],
   ['sd-result-view', ResultView],
   ['sd-gallery-view', GalleryView],
+  ['sd-saved-gallery-view', SavedGalleryView],
   ['sd-settings-panel', SettingsPanel],
   ['sd-problem-panel', ProblemPanel],
   ['sd-toast-stack', ToastStack],

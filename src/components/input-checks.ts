@@ -38,3 +38,14 @@ export function providerProblem(value: string): string | undefined {
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
+
+/** Image to image runs floor(steps × strength) UNet steps, so a product under 1 would run none. */
+export function strengthProblem(strength: number, steps: number): string | undefined {
+  if (!(Number.isFinite(strength) && strength > 0 && strength <= 1)) {
+    return `"${String(strength)}" is not a strength: use a number above 0 and at most 1.`;
+  }
+  return Math.floor(steps * strength) < 1
+    ? `Strength ${strength} with ${plural(steps, 'step')} runs no step: steps × strength must be at least 1 ` +
+        `(raise the strength to ${Math.min(1, 1 / steps).toFixed(2)} or add steps).`
+    : undefined;
+}

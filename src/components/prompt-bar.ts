@@ -12,6 +12,7 @@ export interface PromptBarActions {
   randomSeed(): void;
   stepsChange(steps: number): void;
   modelChange(modelId: string): void;
+  realtimeChange(on: boolean): void;
 }
 
 export class PromptBar extends LightElement {
@@ -27,6 +28,7 @@ export class PromptBar extends LightElement {
   @property({ attribute: false }) stepsError?: string;
   @property({ attribute: false }) models: ModelEntry[] = [];
   @property({ attribute: false }) modelId?: string;
+  @property({ attribute: false }) realtime = false;
 
   protected override render(): TemplateResult {
     return html`
@@ -53,6 +55,15 @@ export class PromptBar extends LightElement {
             ${this.busy ? 'Cancel' : 'Generate'}
           </button>
           ${this.renderSeed()} ${this.renderSteps()} ${this.renderModelPicker()}
+          <label class="choice" part="realtime">
+            <input
+              type="checkbox"
+              part="realtime-toggle"
+              .checked=${this.realtime}
+              @change=${(event: Event) => this.actions?.realtimeChange((event.target as HTMLInputElement).checked)}
+            />
+            Real time
+          </label>
         </div>
         ${this.renderFieldError('seed-error', this.seedError)}
         ${this.renderFieldError('steps-error', this.stepsError)}

@@ -6,6 +6,7 @@
 import { LitElement, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import {
+  DEFAULT_IMAGE_TO_IMAGE_STRENGTH,
   PipelineError,
   isAbortError,
   type LoadedModel,
@@ -17,7 +18,7 @@ import { ModelController } from './controllers/model-controller.js';
 import { guidanceFor } from './error-guidance.js';
 import type { SdImageDetail, SdTurboEventMap } from './events.js';
 import { formatSeconds } from './format.js';
-import { parseSeed, providerProblem, seedProblem, stepsProblem } from './input-checks.js';
+import { parseSeed, providerProblem, seedProblem, stepsProblem, strengthProblem } from './input-checks.js';
 import { DEVICE_LOST_ADVICE, describeError, type UserMessage } from './messages.js';
 import type { Problem } from './problem-panel.js';
 import { sdTurboStyles } from './sd-turbo-styles.js';
@@ -31,6 +32,8 @@ export interface GenerateOptions {
   /** uint32; a random one when neither this nor the `seed` property is set. */
   seed?: number;
   steps?: number;
+  sourceImage?: ImageBitmap | Blob;
+  strength?: number;
 }
 
 const DEFAULT_MANIFEST = 'model-manifest.json';
@@ -69,6 +72,12 @@ export class SdTurboCore extends LitElement {
   @property({ reflect: true }) mirror = '';
   /** Offer the generated random-weight test models (ids `tiny-*`) in the model picker. */
   @property({ type: Boolean, reflect: true, attribute: 'test-models' }) testModels = false;
+  /** Real-time mode: every change of prompt, seed or steps makes a new image (the newest edit wins). */
+  @property({ type: Boolean, reflect: true }) realtime = false;
+  /** Image to image: the picture to start from; ignored by a model without a VAE encoder. */
+  @property({ attribute: false }) sourceImage?: ImageBitmap | Blob;
+  /** Image to image: how much of the source is replaced, above 0 to 1; steps × strength must be ≥ 1. */
+  @property({ type: Number, reflect: true }) strength = DEFAULT_IMAGE_TO_IMAGE_STRENGTH;
 
   /** The seed as given or typed; kept when it is not a seed, so the control shows it with its error. */
   @state() protected seedText = '';
@@ -130,11 +139,18 @@ export class SdTurboCore extends LitElement {
     return this.generator.busy;
   }
 
-  /** Why the current seed, steps or provider cannot be used, per control; empty when all can. */
-  protected get inputProblems(): { seed?: string; steps?: string; provider?: string } {
+  /** Whether the model in use has a VAE encoder, so it can start from a source image. */
+  get canUseSourceImage(): boolean {
+    return this.models.model?.stages.vaeEncoder !== undefined;
+  }
+
+  /** Why the current seed, steps, strength or provider cannot be used, per control; empty when all can. */
+  protected get inputProblems(): { seed?: string; steps?: string; strength?: string; provider?: string } {
+    const imageToImage = this.sourceImage !== undefined && this.canUseSourceImage;
     return {
       seed: this.seedText === '' ? undefined : seedProblem(this.seedText),
       steps: stepsProblem(this.steps),
+      strength: imageToImage ? strengthProblem(this.strength, this.steps) : undefined,
       provider: providerProblem(this.provider),
     };
   }
@@ -156,7 +172,7 @@ export class SdTurboCore extends LitElement {
     }
   }
 
-  protected override updated(): void {
+  protected override updated(_changed: PropertyValues<this>): void {
     void this.countTokens();
   }
 
@@ -174,15 +190,20 @@ export class SdTurboCore extends LitElement {
   /** Makes one image; resolves with the `sd-image` detail, rejects with an AbortError on cancel(). */
   async generate(options: GenerateOptions = {}): Promise<SdImageDetail> {
     const problems = this.inputProblems;
+    const steps = options.steps ?? this.steps;
+    const sourceImage = this.canUseSourceImage ? (options.sourceImage ?? this.sourceImage) : undefined;
+    const strength = options.strength ?? this.strength;
     const refusal =
       (options.seed === undefined ? problems.seed : undefined) ??
       (options.steps === undefined ? problems.steps : stepsProblem(options.steps)) ??
+      (sourceImage ? strengthProblem(strength, steps) : undefined) ??
       problems.provider;
     if (refusal) throw this.refuse(refusal);
     const request = {
       prompt: options.prompt ?? this.prompt,
       seed: options.seed ?? this.seed ?? randomSeed(),
-      steps: options.steps ?? this.steps,
+      steps,
+      ...(sourceImage ? { sourceImage, strength } : {}),
     };
     try {
       const image = await this.generator.generate(request, async (signal) => {

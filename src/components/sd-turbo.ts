@@ -14,16 +14,14 @@ import type { ProblemActions } from './problem-panel.js';
 import type { PromptBarActions } from './prompt-bar.js';
 import type { ResultActions } from './result-view.js';
 import type { SettingsActions } from './settings-panel.js';
-import { SdTurboCore } from './sd-turbo-core.js';
+import { NEEDS_DOWNLOAD, SdTurboModes } from './sd-turbo-modes.js';
 
 export { randomSeed, type GenerateOptions, type SdErrorCode } from './sd-turbo-core.js';
 
-/** Phases in which a model must be downloaded first: Generate and Enter only point at the panel then. */
-const NEEDS_DOWNLOAD: readonly Phase[] = ['starting', 'unsupported', 'first-run', 'paused'];
 /** The generated random-weight models: offered in the picker only with `test-models`. */
 const isTestModel = (modelId: string): boolean => modelId.startsWith('tiny-');
 
-export class SdTurboElement extends SdTurboCore {
+export class SdTurboElement extends SdTurboModes {
   constructor() {
     super();
     this.addEventListener('keydown', (event) => this.onKeydown(event as KeyboardEvent));
@@ -60,6 +58,7 @@ export class SdTurboElement extends SdTurboCore {
     },
     stepsChange: (steps) => (this.steps = steps),
     modelChange: (modelId) => (this.model = modelId),
+    realtimeChange: (on) => (this.realtime = on),
   };
 
   private startGenerating(): void {
@@ -68,7 +67,7 @@ export class SdTurboElement extends SdTurboCore {
       return;
     }
     const problems = this.inputProblems;
-    if (problems.seed || problems.steps || problems.provider) {
+    if (Object.values(problems).some(Boolean)) {
       this.notify('Fix the setting marked in red first.');
       this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
       return;
@@ -131,7 +130,7 @@ export class SdTurboElement extends SdTurboCore {
 
   protected override render(): TemplateResult {
     return html`
-      ${this.renderPromptBar()}
+      ${this.renderPromptBar()} ${this.renderSourceImage()}
       <div class="layout">
         <div class="main-column">
           <sd-problem-panel .problem=${this.problem} .actions=${this.problemActions}></sd-problem-panel>
@@ -144,11 +143,13 @@ export class SdTurboElement extends SdTurboCore {
             .steps=${this.generator.steps}
             .elapsedMs=${this.generator.elapsedMs}
           ></sd-result-view>
+          ${this.renderRealtimeStats()}
           <sd-gallery-view
             .entries=${this.generator.gallery}
             .shownId=${this.generator.shownId}
             .show=${(id: number) => this.generator.show(id)}
           ></sd-gallery-view>
+          ${this.renderSavedGallery()}
         </div>
         ${this.renderSettings()}
       </div>
@@ -174,6 +175,7 @@ export class SdTurboElement extends SdTurboCore {
       .stepsError=${problems.steps}
       .models=${models}
       .modelId=${this.modelId}
+      .realtime=${this.realtime}
     ></sd-prompt-bar>`;
   }
 

@@ -11,6 +11,9 @@ export interface ImageRequest {
   prompt: string;
   seed: number;
   steps: number;
+  /** Image to image: the picture to start from, and how much of it is replaced (0–1). */
+  sourceImage?: ImageBitmap | Blob;
+  strength?: number;
 }
 
 /** loading: waiting for the model to load · generating: the pipeline is making the image. */
@@ -73,7 +76,7 @@ export class GeneratorController implements ReactiveController {
       this.stage = 'generating';
       this.host.requestUpdate();
       const image = toImageDetail(await client.generate(request, { signal: controller.signal }));
-      this.addToGallery(image);
+      this.add(image);
       return image;
     } finally {
       this.stop();
@@ -105,12 +108,14 @@ export class GeneratorController implements ReactiveController {
     this.host.requestUpdate();
   }
 
-  private addToGallery(image: SdImageDetail): void {
+  /** Shows an image and puts it first in the gallery; real-time mode adds its images here too. */
+  add(image: SdImageDetail): void {
     const entry = { id: this.nextImageId++, image };
     const kept = [entry, ...this.gallery];
     // Older images give their GPU memory back; a listener that wants to keep one keeps its toBlob() PNG.
     for (const evicted of kept.splice(GALLERY_LIMIT)) evicted.image.bitmap.close();
     this.gallery = kept;
     this.shownId = entry.id;
+    this.host.requestUpdate();
   }
 }

@@ -1,0 +1,324 @@
+/**
+ * `<sd-turbo>`'s modes on the app page with tiny-fp32: real time (typing makes images through the
+ * latest-wins scheduler, so a burst of keystrokes yields few images, never one for older text after newer
+ * text) and image to image (a source picture through the file input, hidden for models without an encoder).
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTinyModels } from '../scripts/tiny-models/index.js';
+import { launchChromium, openPage, startDevServer } from './support/browser.js';
+
+const part = (name: string) => `sd-turbo [part~="${name}"]`;
+
+let server: ViteDevServer;
+let baseUrl: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  await ensureTinyModels();
+  ({ server, url: baseUrl } = await startDevServer());
+  browser = await launchChromium({ webgpu: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Downloads the model from the first-run panel and waits until the panel is gone. */
+async function downloadModel(page: Page): Promise<void> {
+  await page.locator(part('download-button')).click({ timeout: 30_000 });
+  await page.waitForSelector(part('first-run'), { state: 'detached', timeout: 60_000 });
+}
+
+/** Starts recording the prompt of every `sd-image`, in the order the element emits them. */
+async function recordImagePrompts(page: Page): Promise<() => Promise<string[]>> {
+  await page.evaluate(() => {
+    const prompts: string[] = [];
+    (window as unknown as { imagePrompts: string[] }).imagePrompts = prompts;
+    document.addEventListener('sd-image', (event) => prompts.push((event as CustomEvent).detail.prompt));
+  });
+  return () => page.evaluate(() => [...(window as unknown as { imagePrompts: string[] }).imagePrompts]);
+}
+
+async function textOf(page: Page, selector: string): Promise<string> {
+  return ((await page.locator(selector).textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}
+
+/** Resolves with the element's next `sd-image`: its prompt, seed and the UNet steps that ran. */
+function nextImage(page: Page) {
+  return page.evaluate(
+    () =>
+      new Promise<{ prompt: string; seed: number; steps: number; unetSteps: number }>((resolve) =>
+        document.addEventListener(
+          'sd-image',
+          (event) => {
+            const { prompt, seed, steps, timings } = (event as CustomEvent).detail;
+            resolve({ prompt, seed, steps, unetSteps: timings.unetMs.length });
+          },
+          { once: true },
+        ),
+      ),
+  );
+}
+
+/** The shown image's RGBA pixels, read from the element's canvas. */
+function shownPixels(page: Page): Promise<number[]> {
+  return page.evaluate(() => {
+    const canvas = document
+      .querySelector('sd-turbo')!
+      .shadowRoot!.querySelector<HTMLCanvasElement>('canvas.image')!;
+    return Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data);
+  });
+}
+
+/** A 64 × 64 PNG with a red and a blue half, encoded by the page's own canvas. */
+async function twoColourPng(page: Page): Promise<Buffer> {
+  const bytes = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(64, 64);
+    const context = canvas.getContext('2d')!;
+    context.fillStyle = '#e02020';
+    context.fillRect(0, 0, 32, 64);
+    context.fillStyle = '#2040e0';
+    context.fillRect(32, 0, 32, 64);
+    const blob = await canvas.convertToBlob({ type: 'image/png' });
+    return Array.from(new Uint8Array(await blob.arrayBuffer()));
+  });
+  return Buffer.from(bytes);
+}
+
+describe('real-time mode on the app page', () => {
+  let context: BrowserContext;
+  let page: Page;
+  let logs: string[];
+
+  beforeAll(async () => {
+    ({ context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`));
+  });
+  afterAll(() => context?.close());
+
+  it('makes fewer images than keystrokes, ends on the final prompt, and never shows older text after newer', async () => {
+    await downloadModel(page);
+    await page.locator(part('prompt')).fill('');
+    await page.locator(part('realtime-toggle')).check();
+    expect(await page.locator('sd-turbo').getAttribute('realtime')).toBe('');
+    const imagePrompts = await recordImagePrompts(page);
+
+    const finalPrompt = 'a red fox in the sno';
+    expect(finalPrompt).toHaveLength(20);
+    await page.locator(part('prompt')).pressSequentially(finalPrompt, { delay: 15 });
+
+    await expect.poll(async () => (await imagePrompts()).at(-1), { timeout: 60_000 }).toBe(finalPrompt);
+    // Nothing waits behind the final prompt: no later image may arrive and replace it.
+    await page.waitForTimeout(500);
+    const prompts = await imagePrompts();
+    expect(prompts.at(-1), logs.join('\n')).toBe(finalPrompt);
+    expect(prompts.length).toBeGreaterThanOrEqual(1);
+    expect(prompts.length).toBeLessThanOrEqual(20);
+    expect(prompts.length).toBeLessThan(finalPrompt.length);
+    for (const [index, prompt] of prompts.entries()) {
+      expect(finalPrompt.startsWith(prompt)).toBe(true);
+      if (index > 0) expect(prompt.length).toBeGreaterThan(prompts[index - 1].length);
+    }
+    expect(await page.locator(part('image')).getAttribute('aria-label')).toContain(`"${finalPrompt}"`);
+    const stats = (await page.locator(part('realtime-stats')).textContent())?.replace(/\s+/g, ' ');
+    expect(stats).toMatch(/\d+\.\d images\/s · last edit to image \d/);
+    expect(stats).not.toContain('0.0 images/s');
+  });
+
+  it('makes a new image for a changed seed, and none once real-time mode is off', async () => {
+    const imagePrompts = await recordImagePrompts(page);
+    await page.locator(part('seed-input')).fill('1234');
+    await page.locator(part('seed-input')).press('Tab');
+    await expect.poll(async () => (await imagePrompts()).length, { timeout: 30_000 }).toBe(1);
+    expect(await textOf(page, part('image-seed'))).toBe('1234');
+
+    await page.locator(part('realtime-toggle')).uncheck();
+    expect(await page.locator('sd-turbo').getAttribute('realtime')).toBeNull();
+    await page.locator(part('prompt')).pressSequentially('w');
+    await page.waitForTimeout(1000);
+    expect(await imagePrompts()).toHaveLength(1);
+    expect(await page.locator(part('realtime-stats')).count()).toBe(0);
+  });
+});
+
+describe('image to image on the app page', () => {
+  let context: BrowserContext;
+  let page: Page;
+  let logs: string[];
+
+  beforeAll(async () => {
+    ({ context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`));
+  });
+  afterAll(() => context?.close());
+
+  it('starts from a chosen PNG at strength 0.5 with 2 steps: one UNet step, and other pixels than text to image', async () => {
+    await downloadModel(page);
+    await page.locator(part('prompt')).fill('a lighthouse at dawn');
+    await page.locator(part('seed-input')).fill('777');
+    await page.locator(part('seed-input')).press('Tab');
+    await page.locator(part('steps-select')).selectOption('2');
+
+    const textToImage = nextImage(page);
+    await page.locator(part('generate-button')).click();
+    expect(await textToImage).toMatchObject({ seed: 777, steps: 2, unetSteps: 2 });
+    const textToImagePixels = await shownPixels(page);
+
+    await page
+      .locator(part('source-image-input'))
+      .setInputFiles({ name: 'halves.png', mimeType: 'image/png', buffer: await twoColourPng(page) });
+    await page.waitForSelector(part('source-preview'));
+    expect(await textOf(page, part('strength-value'))).toBe('0.50');
+    const imageToImage = nextImage(page);
+    await page.locator(part('generate-button')).click();
+    expect(await imageToImage, logs.join('\n')).toMatchObject({ seed: 777, steps: 2, unetSteps: 1 });
+    expect(await textOf(page, part('timings'))).toContain('UNet (1 step)');
+    const imageToImagePixels = await shownPixels(page);
+    expect(imageToImagePixels).toHaveLength(textToImagePixels.length);
+    expect(imageToImagePixels).not.toEqual(textToImagePixels);
+  });
+
+  it('fits a phone-width screen with the source image, its strength and the saved images shown', async () => {
+    await expect.poll(() => page.locator(part('saved-image')).count(), { timeout: 30_000 }).toBe(2);
+    await page.setViewportSize({ width: 360, height: 740 });
+    try {
+      const widths = await page.evaluate(() => ({
+        host: document.querySelector('sd-turbo')!.getBoundingClientRect().width,
+        page: document.documentElement.scrollWidth,
+      }));
+      expect(widths.page).toBeLessThanOrEqual(360);
+      expect(widths.host).toBeLessThanOrEqual(360);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 720 });
+    }
+  });
+
+  it('marks steps × strength under 1 on the strength control and refuses to generate', async () => {
+    await page.locator(part('steps-select')).selectOption('1');
+    expect(await textOf(page, part('strength-error'))).toContain('runs no step');
+    expect(await page.locator(part('strength-input')).getAttribute('aria-invalid')).toBe('true');
+    await page.locator(part('prompt')).press('Enter');
+    await expect.poll(() => textOf(page, 'sd-turbo [part~="status"]')).toContain('Fix the setting');
+    const focused = () =>
+      page.evaluate(() => document.querySelector('sd-turbo')!.shadowRoot!.activeElement?.id);
+    expect(await focused()).toBe('strength');
+    expect(await textOf(page, part('generate-button'))).toBe('Generate');
+    // Raising the strength to 1 makes one step enough again; the error goes.
+    await page.locator(part('strength-input')).press('End');
+    expect(await textOf(page, part('strength-value'))).toBe('1.00');
+    expect(await page.locator(part('strength-error')).count()).toBe(0);
+    await page.locator(part('remove-source-button')).click();
+    expect(await page.locator(part('strength-input')).count()).toBe(0);
+  });
+});
+
+describe('image to image controls', () => {
+  it('are shown for tiny-fp32 (VAE encoder) and hidden for sd-turbo (none), switched in the model picker', async () => {
+    const { context, page } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
+    try {
+      await page.waitForSelector(part('source-image-input'), { state: 'attached', timeout: 30_000 });
+      await page.locator('sd-turbo #model').selectOption('sd-turbo');
+      await expect.poll(() => page.locator(part('source-image')).count()).toBe(0);
+      await page.locator('sd-turbo #model').selectOption('tiny-fp32');
+      await expect.poll(() => page.locator(part('source-image')).count()).toBe(1);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('the saved gallery on the app page', () => {
+  let context: BrowserContext;
+  let page: Page;
+  let logs: string[];
+  const savedPrompts = () =>
+    page
+      .locator(part('saved-image'))
+      .evaluateAll((items) => items.map((item) => item.getAttribute('data-prompt')));
+
+  /** Generates with Enter and waits until the gallery lists `count` saved images. */
+  async function generate(prompt: string, seed: number): Promise<void> {
+    await page.locator(part('prompt')).fill(prompt);
+    await page.locator(part('seed-input')).fill(String(seed));
+    await page.locator(part('seed-input')).press('Tab');
+    const image = nextImage(page);
+    await page.locator(part('generate-button')).click();
+    expect((await image).prompt, logs.join('\n')).toBe(prompt);
+  }
+
+  /** Storage as full as GalleryStore's headroom: every save is short by its own size. */
+  const fillStorage = () =>
+    page.evaluate(() => {
+      const headroom = 5 * 1024 * 1024;
+      navigator.storage.estimate = async () => ({ quota: 1e9, usage: 1e9 - headroom });
+    });
+  const emptyStorage = () =>
+    page.evaluate(() => {
+      navigator.storage.estimate = async () => ({ quota: 1e9, usage: 0 });
+    });
+
+  beforeAll(async () => {
+    ({ context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`));
+  });
+  afterAll(() => context?.close());
+
+  it('keeps images made with Generate across a reload, newest first', async () => {
+    await downloadModel(page);
+    await generate('first saved', 1);
+    await expect.poll(savedPrompts, { timeout: 30_000 }).toEqual(['first saved']);
+    await generate('second saved', 2);
+    await expect.poll(savedPrompts, { timeout: 30_000 }).toEqual(['second saved', 'first saved']);
+
+    await page.reload();
+    await expect.poll(savedPrompts, { timeout: 30_000 }).toEqual(['second saved', 'first saved']);
+    const thumbnailWidth = await page
+      .locator(`${part('saved-image')} img`)
+      .first()
+      .evaluate((img) => (img as HTMLImageElement).naturalWidth);
+    expect(thumbnailWidth).toBeGreaterThan(0);
+  });
+
+  it('asks before deleting the oldest images when storage is short, and deletes nothing on "Don\'t save"', async () => {
+    await fillStorage();
+    await generate('third', 3);
+    await expect.poll(() => page.locator(part('quota-question')).count(), { timeout: 30_000 }).toBe(1);
+    expect(await savedPrompts()).toEqual(['second saved', 'first saved']);
+    await page.locator(part('dont-save-button')).click();
+    expect(await page.locator(part('quota-question')).count()).toBe(0);
+    expect(await savedPrompts()).toEqual(['second saved', 'first saved']);
+
+    await generate('fourth', 4);
+    await expect.poll(() => page.locator(part('quota-question')).count(), { timeout: 30_000 }).toBe(1);
+    const offer = await textOf(page, part('free-and-save-button'));
+    const oldestToDelete = Number(/Delete the (\d) oldest/.exec(offer)?.[1]);
+    expect([1, 2]).toContain(oldestToDelete);
+    await emptyStorage();
+    await page.locator(part('free-and-save-button')).click();
+    const kept = ['second saved', 'first saved'].slice(0, 2 - oldestToDelete);
+    await expect.poll(savedPrompts, { timeout: 30_000 }).toEqual(['fourth', ...kept]);
+  });
+
+  it('downloads a saved PNG, brings back its settings, deletes one and clears all', async () => {
+    await page.locator(part('prompt')).fill('something else');
+    const download = page.waitForEvent('download');
+    await page.locator(part('saved-download-button')).first().click();
+    expect((await download).suggestedFilename()).toBe('sd-turbo_4_fourth.png');
+
+    await page.locator(part('use-settings-button')).first().click();
+    expect(await page.locator(part('prompt')).inputValue()).toBe('fourth');
+    expect(await page.locator(part('seed-input')).inputValue()).toBe('4');
+
+    const before = (await savedPrompts()).length;
+    await page.locator(part('saved-delete-button')).first().click();
+    await expect.poll(async () => (await savedPrompts()).length).toBe(before - 1);
+    await generate('fifth', 5);
+    await expect.poll(async () => (await savedPrompts())[0], { timeout: 30_000 }).toBe('fifth');
+    await page.locator(part('clear-gallery-button')).click();
+    await expect.poll(() => page.locator(part('saved-gallery')).count()).toBe(0);
+    await page.reload();
+    await page.waitForSelector(part('prompt'));
+    await page.waitForTimeout(500);
+    expect(await page.locator(part('saved-image')).count()).toBe(0);
+  });
+});
