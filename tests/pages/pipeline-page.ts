@@ -70,6 +70,7 @@ async function load(modelId: string, options: LoadOptions = {}) {
   const pipeline = await TextToImagePipeline.create(model, {
     provider: options.provider,
     residency: options.residency,
+    webnnDeviceType: options.webnnDeviceType,
     loadStage: async (_stage, file) => {
       const response = await fetch(resolveFileUrl(model, file, manifestUrl));
       return new Uint8Array(await response.arrayBuffer());
