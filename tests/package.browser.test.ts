@@ -23,7 +23,7 @@ const run = promisify(execFile);
 let workDir: string;
 let tarball: string;
 let browser: Browser;
-let server: Server;
+let server: Server | undefined;
 let origin: string;
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -36,7 +36,7 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /** Files from `root` only, with the headers a cross-origin-isolated page needs, as any static host. */
 async function serveStatic(root: string): Promise<void> {
-  server = createServer(async (request, response) => {
+  const staticServer = createServer(async (request, response) => {
     const requested = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
     const path = requested.endsWith('/') ? `${requested}index.html` : requested;
     response.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
@@ -50,8 +50,9 @@ async function serveStatic(root: string): Promise<void> {
       response.end();
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = staticServer;
+  await new Promise<void>((resolve) => staticServer.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(staticServer.address() as AddressInfo).port}`;
 }
 
 const CONSUMER_PAGE = `<!doctype html>
@@ -94,7 +95,10 @@ beforeAll(async () => {
     cwd: REPO_ROOT,
     maxBuffer: 64 * 1024 * 1024,
   });
-  const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as {
+  // prepack's build log comes first on stdout and may itself hold '[', so the report starts at a line of its own.
+  const reportStart = stdout.search(/^\[\s*$/m);
+  if (reportStart < 0) throw new Error(`npm pack --json printed no report:\n${stdout}`);
+  const [packed] = JSON.parse(stdout.slice(reportStart)) as {
     filename: string;
     files: { path: string }[];
   }[];
@@ -117,7 +121,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
+  const openServer = server;
+  if (openServer) await new Promise((resolve) => openServer.close(resolve));
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
