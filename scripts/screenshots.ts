@@ -1,8 +1,12 @@
 /**
  * `npm run screenshots`: the app at 1280 and 360 px, idle, busy, with images and with an error, in light
- * and dark, as docs/screenshots/app-<state>-<width>-<scheme>.png, plus the README's hero.png. It runs the
- * dev server and headless Chromium on the tiny test model, whose random weights draw noise: the pictures
- * show the app around the image, not the model.
+ * and dark, as docs/screenshots/app-<state>-<width>-<scheme>.png, plus the README's hero.png, and the
+ * features at 1280 px in light: real-time mode, image to image and the saved gallery
+ * (feature-<name>.png). It runs the dev server and headless Chromium on the tiny test model, whose random
+ * weights draw noise: the pictures show the app around the image, not the model.
+ *
+ * `npm run screenshots -- feature-realtime feature-image-to-image` makes only the shots named (an app
+ * state such as `busy` names all four of its shots).
  */
 import { mkdir } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -16,6 +20,11 @@ const PROMPT = 'a lighthouse on a rocky coast at dawn, watercolor';
 const part = (name: string) => `sd-turbo [part~="${name}"]`;
 
 type Shot = (state: string) => Promise<void>;
+
+/** The shots asked for on the command line; all when none are. */
+const ONLY = process.argv.slice(2);
+const wanted = (...names: string[]): boolean =>
+  ONLY.length === 0 || names.some((name) => ONLY.includes(name));
 
 async function newPage(browser: Browser, width: number, scheme: string): Promise<[BrowserContext, Page]> {
   const context = await browser.newContext({
@@ -68,22 +77,129 @@ async function errorPath(page: Page, baseUrl: string, shot: Shot): Promise<void>
   await shot('error');
 }
 
+/** Downloads and loads the tiny model from the first-run panel. */
+async function readyApp(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(`${baseUrl}/?model=tiny-fp32`);
+  await page.locator(part('download-button')).click();
+  await page.locator(part('first-run')).waitFor({ state: 'detached', timeout: 120_000 });
+  // Loaded and warmed up: real time's images/s and latency are then those of making images, not loading.
+  await page.locator(part('load-note')).waitFor({ state: 'attached', timeout: 120_000 });
+}
+
+/** Real time ticked and a prompt typed key by key: the last image, images/s and the latency under it. */
+async function realtimeShot(page: Page): Promise<void> {
+  await page.locator(part('realtime-toggle')).check();
+  await page.locator(part('prompt')).fill('');
+  await page.locator(part('prompt')).pressSequentially(PROMPT, { delay: 40 });
+  await page.waitForFunction(
+    (prompt) =>
+      document
+        .querySelector('sd-turbo')!
+        .shadowRoot!.querySelector('[part~="image"]')
+        ?.getAttribute('aria-label')
+        ?.includes(`"${prompt}"`),
+    PROMPT,
+    { timeout: 120_000 },
+  );
+  await page.waitForFunction(() => !document.querySelector('sd-turbo')!.generating);
+}
+
+/** A picture drawn in the page (sky, sun, sea) as a PNG, as a person would choose one. */
+async function sourcePicture(page: Page): Promise<Buffer> {
+  const bytes = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(256, 256);
+    const context = canvas.getContext('2d')!;
+    const sky = context.createLinearGradient(0, 0, 0, 160);
+    sky.addColorStop(0, '#1d3b8a');
+    sky.addColorStop(1, '#f4a259');
+    context.fillStyle = sky;
+    context.fillRect(0, 0, 256, 160);
+    context.fillStyle = '#ffd166';
+    context.beginPath();
+    context.arc(170, 150, 36, 0, Math.PI * 2);
+    context.fill();
+    context.fillStyle = '#0b6e8a';
+    context.fillRect(0, 160, 256, 96);
+    context.fillStyle = '#3d2c1e';
+    context.fillRect(60, 70, 22, 110);
+    const png = await canvas.convertToBlob({ type: 'image/png' });
+    return Array.from(new Uint8Array(await png.arrayBuffer()));
+  });
+  return Buffer.from(bytes);
+}
+
+/** Image to image: the source picture on its panel with the strength, and the image made from it. */
+async function imageToImageShot(page: Page): Promise<void> {
+  await page.locator(part('prompt')).fill(PROMPT);
+  await page.evaluate(() => document.querySelector('sd-turbo')!.setAttribute('seed', '21'));
+  await page
+    .locator(part('source-image-input'))
+    .setInputFiles({ name: 'coast.png', mimeType: 'image/png', buffer: await sourcePicture(page) });
+  await page.locator(part('source-preview')).waitFor();
+  const image = nextImage(page);
+  await page.locator(part('generate-button')).click();
+  await image;
+  await page.getByText('Stage timings').click();
+}
+
+/** Four images made with Generate, listed under "Saved in this browser". */
+async function savedGalleryShot(page: Page): Promise<void> {
+  await page.locator(part('prompt')).fill(PROMPT);
+  for (const seed of [31, 32, 33, 34]) {
+    const image = nextImage(page);
+    await page.evaluate((s) => document.querySelector('sd-turbo')!.setAttribute('seed', String(s)), seed);
+    await page.locator(part('generate-button')).click();
+    await image;
+  }
+  await page.waitForFunction(
+    () =>
+      document.querySelector('sd-turbo')!.shadowRoot!.querySelectorAll('[part~="saved-image"]').length === 4,
+  );
+  await page.locator(part('saved-gallery')).scrollIntoViewIfNeeded();
+}
+
+const FEATURES: [string, (page: Page) => Promise<void>][] = [
+  ['feature-realtime', realtimeShot],
+  ['feature-image-to-image', imageToImageShot],
+  ['feature-saved-gallery', savedGalleryShot],
+];
+
+async function featureShots(browser: Browser, baseUrl: string): Promise<void> {
+  for (const [name, show] of FEATURES) {
+    if (!wanted(name)) continue;
+    const [context, page] = await newPage(browser, 1280, 'light');
+    await readyApp(page, baseUrl);
+    await show(page);
+    // The toasts fade on their own; the shot is of the app, not of a passing note.
+    await page.waitForTimeout(4500);
+    await page.screenshot({ path: `${OUT}/${name}.png`, fullPage: true });
+    console.log(name);
+    await context.close();
+  }
+}
+
 async function main(): Promise<void> {
   await ensureTinyModels();
   await mkdir(OUT, { recursive: true });
   const { server, url } = await startDevServer();
   const browser = await launchChromium({ webgpu: true });
   try {
+    await featureShots(browser, url);
     for (const width of WIDTHS) {
       for (const scheme of SCHEMES) {
         for (const path of [happyPath, errorPath]) {
+          const states = path === happyPath ? ['idle', 'image', 'busy', 'hero'] : ['error'];
+          if (!wanted(...states)) continue;
           const [context, page] = await newPage(browser, width, scheme);
           const shot: Shot = async (state) => {
-            await page.screenshot({ path: `${OUT}/app-${state}-${width}-${scheme}.png`, fullPage: true });
-            if (state === 'image' && width === 1280 && scheme === 'light') {
-              await page.screenshot({ path: `${OUT}/hero.png`, fullPage: true });
+            if (wanted(state)) {
+              await page.screenshot({ path: `${OUT}/app-${state}-${width}-${scheme}.png`, fullPage: true });
+              console.log(`${state} ${width} ${scheme}`);
             }
-            console.log(`${state} ${width} ${scheme}`);
+            if (state === 'image' && width === 1280 && scheme === 'light' && wanted('hero')) {
+              await page.screenshot({ path: `${OUT}/hero.png`, fullPage: true });
+              console.log('hero');
+            }
           };
           await path(page, url, shot);
           await context.close();

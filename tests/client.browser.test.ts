@@ -88,7 +88,8 @@ describe('GeneratorClient: worker, IndexedDB store and pipeline together', () =>
     if (!result.ok) return;
     const { fromBitmap, fromBlob, fromImageData, callersBitmapWidth, notAPicture } = result.value;
     expect(fromBitmap.timings.unetMs).toHaveLength(1);
-    expect(fromBitmap).toMatchObject({ strength: 0.5, steps: 2, readbacks: 1 });
+    // The first image to image after load: the warm-up ran the VAE encoder too, so it creates no GPU buffer.
+    expect(fromBitmap).toMatchObject({ strength: 0.5, steps: 2, readbacks: 1, gpuBuffersCreated: 0 });
     // The same pixels however they travel (PNG is lossless).
     expect(fromBlob.checksum).toBe(fromBitmap.checksum);
     expect(fromImageData.checksum).toBe(fromBitmap.checksum);
@@ -97,6 +98,37 @@ describe('GeneratorClient: worker, IndexedDB store and pipeline together', () =>
     expect(notAPicture).toMatchObject({ ok: false, code: 'invalid-input' });
     const fromText = await page.evaluate(() => window.clientTest.generate('a photo of a cat', 42));
     expect(fromText.ok && fromText.value.checksum).not.toBe(fromBitmap.checksum);
+  });
+
+  it('reports each stage as it starts: text encoder, UNet step k of N in order, VAE decoder', async () => {
+    const four = await page.evaluate(() =>
+      window.clientTest.generateWithProgress({ prompt: 'a photo of a cat', seed: 3, steps: 4 }),
+    );
+    expect(four.ok, JSON.stringify(four)).toBe(true);
+    if (!four.ok) return;
+    const common = { modelId: 'tiny-fp32', phase: 'generating', steps: 4 };
+    expect(four.value.progress).toEqual([
+      { ...common, stage: 'text-encoder', step: 0 },
+      { ...common, stage: 'unet', step: 1 },
+      { ...common, stage: 'unet', step: 2 },
+      { ...common, stage: 'unet', step: 3 },
+      { ...common, stage: 'unet', step: 4 },
+      { ...common, stage: 'vae-decoder', step: 4 },
+    ]);
+    expect(four.value.image.timings.unetMs).toHaveLength(4);
+    // Image to image at 4 steps x 0.5: the VAE encoder, then the 2 UNet steps that run.
+    const fromPicture = await page.evaluate(() =>
+      window.clientTest.generateWithProgress({ prompt: 'a cat', seed: 3, steps: 4, strength: 0.5 }),
+    );
+    expect(
+      fromPicture.ok && fromPicture.value.progress.map(({ stage, step, steps }) => [stage, step, steps]),
+    ).toEqual([
+      ['text-encoder', 0, 2],
+      ['vae-encoder', 0, 2],
+      ['unet', 1, 2],
+      ['unet', 2, 2],
+      ['vae-decoder', 2, 2],
+    ]);
   });
 
   it('recovers from a lost GPU device by loading again in a fresh worker', async () => {

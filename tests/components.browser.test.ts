@@ -399,7 +399,7 @@ describe('the app page with <sd-turbo>', () => {
     await page.locator(part('stored-note')).waitFor({ timeout: 30_000 });
   });
 
-  it('switches the provider and deletes stored models from Settings', async () => {
+  it('switches the provider, and deletes a stored model from Settings after asking', async () => {
     await page.getByText('Settings', { exact: true }).click();
     await page.getByRole('radio', { name: 'wasm (CPU)' }).check();
     const image = nextImage(page);
@@ -408,8 +408,34 @@ describe('the app page with <sd-turbo>', () => {
     expect(await textOf(page, part('result'))).toContain('wasm (CPU)');
     const stored = page.locator(part('stored-models'));
     expect(await textOf(page, part('stored-models'))).toMatch(/Tiny test model \(FP32[^)]*\) 6\.6 MB Delete/);
-    await page.getByRole('button', { name: 'Delete tiny-fp32 (6.6 MB)' }).click();
+    const name = /Tiny test model \(FP32[^)]*\)/.exec(await textOf(page, part('stored-models')))![0];
+    const deleteButton = page.getByRole('button', { name: 'Delete tiny-fp32 (6.6 MB)' });
+    const question = part('confirm-delete-model');
+    // A complete model is deleted only after a question that says what a later use would download again.
+    await deleteButton.click();
+    expect(await textOf(page, question)).toBe(
+      `Delete ${name} from this browser? Using it again means downloading 6.6 MB again. Delete 6.6 MB Keep it`,
+    );
+    expect(await page.locator(question).getAttribute('role')).toBe('alertdialog');
+    await page.locator(part('confirm-delete-model-cancel-button')).click();
+    expect(await page.locator(question).count()).toBe(0);
+    await deleteButton.click();
+    await page.keyboard.press('Escape');
+    expect(await page.locator(question).count()).toBe(0);
+    await page.reload();
+    await page.locator(part('stored-note')).waitFor({ timeout: 30_000 });
+    expect(await textOf(page, part('stored-models'))).toMatch(/Tiny test model \(FP32[^)]*\) 6\.6 MB Delete/);
+
+    await page.getByText('Settings', { exact: true }).click();
+    await deleteButton.click();
+    await page.locator(part('confirm-delete-model-button')).click();
     await expect.poll(() => stored.textContent()).toContain('None yet.');
+    // Gone from storage, not only from the table: after a reload the first-run panel offers the download.
+    await page.reload();
+    await expect
+      .poll(() => textOf(page, part('first-run')), { timeout: 30_000 })
+      .toMatch(/Download the model \(6\.\d MB\)/);
+    expect(await textOf(page, part('stored-models'))).toContain('None yet.');
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * `<sd-turbo>`'s modes on the app page with tiny-fp32: real time (typing makes images through the
  * latest-wins scheduler, so a burst of keystrokes yields few images, never one for older text after newer
- * text) and image to image (a source picture through the file input, hidden for models without an encoder).
+ * text), image to image (a source picture through the file input, a drop or a paste; hidden for models
+ * without an encoder), progress while an image is made, and the saved gallery.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
@@ -46,16 +47,26 @@ async function textOf(page: Page, selector: string): Promise<string> {
   return ((await page.locator(selector).textContent()) ?? '').replace(/\s+/g, ' ').trim();
 }
 
-/** Resolves with the element's next `sd-image`: its prompt, seed and the UNet steps that ran. */
-function nextImage(page: Page) {
+interface ImageSummary {
+  prompt: string;
+  seed: number;
+  steps: number;
+  unetSteps: number;
+  /** Whether the VAE encoder ran: image to image. */
+  encoded: boolean;
+}
+
+/** Resolves with the element's next `sd-image`: its prompt, seed and the stages that ran. */
+function nextImage(page: Page): Promise<ImageSummary> {
   return page.evaluate(
     () =>
-      new Promise<{ prompt: string; seed: number; steps: number; unetSteps: number }>((resolve) =>
+      new Promise<ImageSummary>((resolve) =>
         document.addEventListener(
           'sd-image',
           (event) => {
             const { prompt, seed, steps, timings } = (event as CustomEvent).detail;
-            resolve({ prompt, seed, steps, unetSteps: timings.unetMs.length });
+            const encoded = typeof timings.vaeEncoderMs === 'number';
+            resolve({ prompt, seed, steps, unetSteps: timings.unetMs.length, encoded });
           },
           { once: true },
         ),
@@ -213,6 +224,188 @@ describe('image to image on the app page', () => {
   });
 });
 
+/**
+ * Hands the element a File made in the page, as a person would: a real `drop` on the panel's drop zone
+ * (after the `dragover` that allows it) or a `paste` in the prompt, each with a DataTransfer holding the
+ * file. 'png' is a 48 × 32 picture, red on the left half and blue on the right; 'text' is a text file.
+ */
+function sendFile(page: Page, how: 'drop' | 'paste', what: 'png' | 'text') {
+  return page.evaluate(
+    async ({ how, what }) => {
+      let file: File;
+      if (what === 'png') {
+        const canvas = new OffscreenCanvas(48, 32);
+        const context = canvas.getContext('2d')!;
+        context.fillStyle = '#e02020';
+        context.fillRect(0, 0, 24, 32);
+        context.fillStyle = '#2040e0';
+        context.fillRect(24, 0, 24, 32);
+        const png = await canvas.convertToBlob({ type: 'image/png' });
+        file = new File([png], 'halves.png', { type: 'image/png' });
+      } else {
+        file = new File(['not a picture'], 'notes.txt', { type: 'text/plain' });
+      }
+      const data = new DataTransfer();
+      data.items.add(file);
+      const root = document.querySelector('sd-turbo')!.shadowRoot!;
+      const init = { bubbles: true, cancelable: true, composed: true };
+      if (how === 'paste') {
+        const paste = new ClipboardEvent('paste', { ...init, clipboardData: data });
+        root.querySelector('#prompt')!.dispatchEvent(paste);
+        return { allowed: true, handled: paste.defaultPrevented };
+      }
+      const zone = root.querySelector('[part~="drop-zone"]')!;
+      const over = new DragEvent('dragover', { ...init, dataTransfer: data });
+      zone.dispatchEvent(over);
+      const drop = new DragEvent('drop', { ...init, dataTransfer: data });
+      zone.dispatchEvent(drop);
+      return { allowed: over.defaultPrevented, handled: drop.defaultPrevented };
+    },
+    { how, what },
+  );
+}
+
+/** The element's `sourceImage` as far as a test can see it, and the panel's preview with two of its pixels. */
+function sourceState(page: Page) {
+  return page.evaluate(() => {
+    const host = document.querySelector('sd-turbo')!;
+    const source = host.sourceImage;
+    const preview = host.shadowRoot!.querySelector<HTMLCanvasElement>('canvas.source-preview');
+    const pixel = (x: number, y: number) =>
+      Array.from(preview!.getContext('2d')!.getImageData(x, y, 1, 1).data);
+    return {
+      source: source instanceof File ? { name: source.name, type: source.type, size: source.size } : source,
+      preview: preview && {
+        width: preview.width,
+        height: preview.height,
+        left: pixel(4, 16),
+        right: pixel(44, 16),
+      },
+    };
+  });
+}
+
+describe('a source image dropped or pasted, and progress while an image is made', () => {
+  let context: BrowserContext;
+  let page: Page;
+  let logs: string[];
+  let fromDrop: number[];
+
+  beforeAll(async () => {
+    ({ context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`));
+  });
+  afterAll(() => context?.close());
+
+  /** Generates with the Generate button and returns the image's summary and pixels. */
+  async function generateShown(): Promise<[ImageSummary, number[]]> {
+    const image = nextImage(page);
+    await page.locator(part('generate-button')).click();
+    const summary = await image;
+    return [summary, await shownPixels(page)];
+  }
+
+  it('takes a PNG dropped on the panel: preview, sourceImage, and image to image with one UNet step', async () => {
+    await downloadModel(page);
+    await page.locator(part('prompt')).fill('a lighthouse at dawn');
+    await page.locator(part('seed-input')).fill('777');
+    await page.locator(part('seed-input')).press('Tab');
+    expect(await page.locator(part('steps-select')).inputValue()).toBe('1');
+
+    expect(await sendFile(page, 'drop', 'png')).toEqual({ allowed: true, handled: true });
+    await expect.poll(async () => (await sourceState(page)).preview?.width).toBe(48);
+    const shown = await sourceState(page);
+    expect(shown.source).toMatchObject({ name: 'halves.png', type: 'image/png' });
+    expect(shown.preview).toMatchObject({ width: 48, height: 32 });
+    expect(shown.preview!.left).toEqual([224, 32, 32, 255]);
+    expect(shown.preview!.right).toEqual([32, 64, 224, 255]);
+    // At strength 0.5 one step would run no UNet step: the steps went to 2, and the user was told.
+    expect(await page.locator(part('steps-select')).inputValue()).toBe('2');
+    expect(await textOf(page, part('status'))).toContain('Steps set to 2');
+
+    let summary: ImageSummary;
+    [summary, fromDrop] = await generateShown();
+    expect(summary, logs.join('\n')).toMatchObject({ seed: 777, steps: 2, unetSteps: 1, encoded: true });
+  });
+
+  it('takes a pasted PNG the same way, and makes the same pixels from it', async () => {
+    await page.locator(part('remove-source-button')).click();
+    expect((await sourceState(page)).source).toBeUndefined();
+    expect(await sendFile(page, 'paste', 'png')).toEqual({ allowed: true, handled: true });
+    await expect.poll(async () => (await sourceState(page)).preview?.width).toBe(48);
+    expect((await sourceState(page)).source).toMatchObject({ name: 'halves.png', type: 'image/png' });
+    const [summary, fromPaste] = await generateShown();
+    expect(summary).toMatchObject({ seed: 777, steps: 2, unetSteps: 1, encoded: true });
+    expect(fromPaste).toHaveLength(64 * 64 * 4);
+    expect(fromPaste).toEqual(fromDrop);
+  });
+
+  it('refuses a dropped text file with a message naming it, and drops the previous source', async () => {
+    expect(await sendFile(page, 'drop', 'text')).toEqual({ allowed: true, handled: true });
+    await expect
+      .poll(() => textOf(page, part('source-error')))
+      .toBe(
+        '"notes.txt" is not a picture (text/plain): use a PNG, JPEG, WebP or GIF image. ' +
+          'The previous source image was removed.',
+      );
+    expect(await page.locator(part('source-error')).getAttribute('role')).toBe('alert');
+    expect(await page.locator(part('source-image-input')).getAttribute('aria-invalid')).toBe('true');
+    expect(await sourceState(page)).toEqual({ source: undefined, preview: null });
+    expect(await page.locator(part('strength-input')).count()).toBe(0);
+    // Generate now makes text to image: no VAE encoder, both steps.
+    const [summary] = await generateShown();
+    expect(summary).toMatchObject({ seed: 777, steps: 2, unetSteps: 2, encoded: false });
+    // A picture dropped next clears the message.
+    await sendFile(page, 'drop', 'png');
+    await expect.poll(() => page.locator(part('source-error')).count()).toBe(0);
+    await page.locator(part('remove-source-button')).click();
+  });
+
+  it('shows "step k of 4" in the busy overlay and fires sd-progress for steps 1 to 4 in order', async () => {
+    await page.locator(part('steps-select')).selectOption('4');
+    await page.evaluate(() => {
+      const host = document.querySelector('sd-turbo')!;
+      const seen: { stage: string; step: number; steps: number; overlay: string; bubbles: boolean }[] = [];
+      (window as unknown as { progressSeen: typeof seen }).progressSeen = seen;
+      document.addEventListener('sd-progress', (event) => {
+        const { detail, bubbles, composed } = event as CustomEvent;
+        if (detail.phase !== 'generating') return;
+        void host.updateComplete.then(() => {
+          const overlay = host.shadowRoot!.querySelector('[part~="busy-stage"]')?.textContent ?? '';
+          seen.push({
+            ...detail,
+            overlay: overlay.replace(/\s+/g, ' ').trim(),
+            bubbles: bubbles && composed,
+          });
+        });
+      });
+    });
+    const [summary] = await generateShown();
+    expect(summary).toMatchObject({ steps: 4, unetSteps: 4, encoded: false });
+    const seen = await page.evaluate(
+      () => (window as unknown as { progressSeen: Record<string, unknown>[] }).progressSeen,
+    );
+    expect(seen.map(({ stage, step, steps }) => [stage, step, steps])).toEqual([
+      ['text-encoder', 0, 4],
+      ['unet', 1, 4],
+      ['unet', 2, 4],
+      ['unet', 3, 4],
+      ['unet', 4, 4],
+      ['vae-decoder', 4, 4],
+    ]);
+    expect(seen.map(({ overlay }) => overlay)).toEqual([
+      'Generating · reading the prompt',
+      'Generating · step 1 of 4',
+      'Generating · step 2 of 4',
+      'Generating · step 3 of 4',
+      'Generating · step 4 of 4',
+      'Generating · decoding the image',
+    ]);
+    expect(seen.every((event) => event.bubbles && event.modelId === 'tiny-fp32')).toBe(true);
+    // Once the image is shown the overlay is gone.
+    expect(await page.locator(part('busy')).count()).toBe(0);
+  });
+});
+
 describe('image to image controls', () => {
   it('are shown for tiny-fp32 (VAE encoder) and hidden for sd-turbo (none), switched in the model picker', async () => {
     const { context, page } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
@@ -299,7 +492,7 @@ describe('the saved gallery on the app page', () => {
     await expect.poll(savedPrompts, { timeout: 30_000 }).toEqual(['fourth', ...kept]);
   });
 
-  it('downloads a saved PNG, brings back its settings, deletes one and clears all', async () => {
+  it('downloads a saved PNG, brings back its settings and deletes one', async () => {
     await page.locator(part('prompt')).fill('something else');
     const download = page.waitForEvent('download');
     await page.locator(part('saved-download-button')).first().click();
@@ -314,7 +507,36 @@ describe('the saved gallery on the app page', () => {
     await expect.poll(async () => (await savedPrompts()).length).toBe(before - 1);
     await generate('fifth', 5);
     await expect.poll(async () => (await savedPrompts())[0], { timeout: 30_000 }).toBe('fifth');
+  });
+
+  it('asks before clearing all, saying how many go: Cancel and Escape keep them, Delete deletes them', async () => {
+    const count = (await savedPrompts()).length;
+    expect(count).toBeGreaterThanOrEqual(2);
+    const question = `Delete all ${count} saved images from this browser? This cannot be undone.`;
+    const focusedPart = () =>
+      page.evaluate(
+        () => document.querySelector('sd-turbo')!.shadowRoot!.activeElement?.getAttribute('part') ?? '',
+      );
+
     await page.locator(part('clear-gallery-button')).click();
+    expect(await textOf(page, part('confirm-clear'))).toBe(`${question} Delete ${count} saved images Cancel`);
+    expect(await page.locator(part('confirm-clear')).getAttribute('role')).toBe('alertdialog');
+    // The safe answer has focus: a stray Enter keeps the images.
+    expect(await focusedPart()).toBe('confirm-clear-cancel-button');
+    await page.locator(part('confirm-clear-cancel-button')).click();
+    expect(await page.locator(part('confirm-clear')).count()).toBe(0);
+    expect(await savedPrompts()).toHaveLength(count);
+    expect(await focusedPart()).toBe('clear-gallery-button');
+
+    await page.locator(part('clear-gallery-button')).click();
+    await page.keyboard.press('Escape');
+    expect(await page.locator(part('confirm-clear')).count()).toBe(0);
+    expect(await savedPrompts()).toHaveLength(count);
+    await page.reload();
+    await expect.poll(async () => (await savedPrompts()).length, { timeout: 30_000 }).toBe(count);
+
+    await page.locator(part('clear-gallery-button')).click();
+    await page.locator(part('confirm-clear-button')).click();
     await expect.poll(() => page.locator(part('saved-gallery')).count()).toBe(0);
     await page.reload();
     await page.waitForSelector(part('prompt'));

@@ -1,5 +1,11 @@
 /** The element's events and their details. All bubble and cross shadow roots (composed). */
-import type { LoadedModel, ModelProgress, ProviderChoice, StageTimings } from '../pipeline/index.js';
+import type {
+  ImageProgress,
+  LoadedModel,
+  ModelProgress,
+  ProviderChoice,
+  StageTimings,
+} from '../pipeline/index.js';
 import type { SdErrorCode } from './messages.js';
 
 /** `sd-image`: one finished image. The pixels stay on the GPU until `toBlob()` asks for a PNG. */
@@ -23,8 +29,12 @@ export interface SdImageDetail {
   timings: StageTimings;
 }
 
-/** `sd-progress`: download and load progress for the whole model and per file. */
-export type SdProgressDetail = ModelProgress;
+/**
+ * `sd-progress`: download and load progress for the whole model and per file, or (`phase: 'generating'`)
+ * the stage of the image being made on request: `stage` 'text-encoder', 'vae-encoder', 'unet' (step
+ * `step` of `steps`) or 'vae-decoder', each as it starts.
+ */
+export type SdProgressDetail = ModelProgress | ImageProgress;
 
 /** `sd-ready`: the model is loaded; `provider.fellBack` and `provider.reason` say why wasm was used. */
 export type SdReadyDetail = LoadedModel;

@@ -4,6 +4,7 @@
  */
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query } from 'lit/decorators.js';
+import type { GenerationStage, ImageProgress } from '../pipeline/index.js';
 import type { GeneratorStage } from './controllers/generator-controller.js';
 import type { SdImageDetail } from './events.js';
 import { formatMilliseconds, formatSeconds } from './format.js';
@@ -22,11 +23,25 @@ const STAGE_LABELS: Record<GeneratorStage, string> = {
   generating: 'Generating',
 };
 
+/** What the pipeline is doing now; the UNet says which of its steps. */
+const PROGRESS_LABELS: Record<Exclude<GenerationStage, 'unet'>, string> = {
+  'text-encoder': 'reading the prompt',
+  'vae-encoder': 'encoding the source image',
+  'vae-decoder': 'decoding the image',
+};
+
+function progressLabel(progress: ImageProgress): string {
+  if (progress.stage === 'unet') return `step ${progress.step} of ${progress.steps}`;
+  return PROGRESS_LABELS[progress.stage];
+}
+
 export class ResultView extends LightElement {
   @property({ attribute: false }) actions?: ResultActions;
   @property({ attribute: false }) image?: SdImageDetail;
   @property({ attribute: false }) stage?: GeneratorStage;
   @property({ attribute: false }) steps = 0;
+  /** The stage of the image being made, once its first stage has started. */
+  @property({ attribute: false }) progress?: ImageProgress;
   @property({ attribute: false }) elapsedMs = 0;
 
   @query('canvas.image') private canvas?: HTMLCanvasElement;
@@ -69,11 +84,13 @@ export class ResultView extends LightElement {
   /** The live region already says that a run started; this is the picture of it. */
   private renderBusy(): TemplateResult {
     const stage = this.stage ?? 'generating';
+    let detail = '';
+    if (stage === 'generating') {
+      detail = ` · ${this.progress ? progressLabel(this.progress) : plural(this.steps, 'step')}`;
+    }
     return html`<div class="busy-overlay" part="busy">
       <span class="spinner" aria-hidden="true"></span>
-      <strong part="busy-stage"
-        >${STAGE_LABELS[stage]}${stage === 'generating' ? ` · ${plural(this.steps, 'step')}` : ''}</strong
-      >
+      <strong part="busy-stage">${STAGE_LABELS[stage]}${detail}</strong>
       <span part="elapsed">${(this.elapsedMs / 1000).toFixed(1)} s</span>
       <span class="hint">Esc cancels</span>
     </div>`;

@@ -1,11 +1,14 @@
 /**
  * The images kept in this browser (GalleryStore), newest first: download, "use these settings", delete,
- * clear all, and the question asked before the oldest images are deleted to make room.
+ * clear all (after a question saying how many go), and the question asked before the oldest images are
+ * deleted to make room.
  */
 import { html, nothing, type TemplateResult } from 'lit';
-import { property } from 'lit/decorators.js';
+import { property, state } from 'lit/decorators.js';
 import type { GalleryEntry } from '../pipeline/index.js';
+import { focusCancel, renderConfirmQuestion } from './confirm-question.js';
 import type { QuotaQuestion } from './controllers/gallery-controller.js';
+import { plural } from './input-checks.js';
 import { LightElement } from './light-element.js';
 
 export interface SavedGalleryActions {
@@ -21,6 +24,8 @@ export class SavedGalleryView extends LightElement {
   @property({ attribute: false }) actions?: SavedGalleryActions;
   @property({ attribute: false }) entries: GalleryEntry[] = [];
   @property({ attribute: false }) question?: QuotaQuestion;
+  /** Clear all was pressed: the question is shown until the user answers it. */
+  @state() private confirmingClear = false;
   /** Object URLs of the thumbnails shown, by entry id; revoked when their entry goes. */
   private readonly thumbnailUrls = new Map<string, string>();
 
@@ -55,15 +60,40 @@ export class SavedGalleryView extends LightElement {
         <ul class="saved-gallery">
           ${this.entries.map((entry) => this.renderEntry(entry))}
         </ul>
-        ${
-          this.entries.length > 0
-            ? html`<button type="button" part="clear-gallery-button" @click=${() => this.actions?.clearAll()}>
-                Clear all
-              </button>`
-            : nothing
-        }
+        ${this.entries.length > 0 ? this.renderClearAll() : nothing}
       </section>
     `;
+  }
+
+  private renderClearAll(): TemplateResult {
+    if (!this.confirmingClear) {
+      return html`<button type="button" part="clear-gallery-button" @click=${() => this.askToClear()}>
+        Clear all
+      </button>`;
+    }
+    const images = plural(this.entries.length, 'saved image');
+    return renderConfirmQuestion({
+      part: 'confirm-clear',
+      message: `Delete ${this.entries.length === 1 ? 'the' : 'all'} ${images} from this browser? This cannot be undone.`,
+      confirmLabel: `Delete ${images}`,
+      cancelLabel: 'Cancel',
+      confirm: () => {
+        this.confirmingClear = false;
+        this.actions?.clearAll();
+      },
+      cancel: () => void this.answerNo(),
+    });
+  }
+
+  private askToClear(): void {
+    this.confirmingClear = true;
+    void focusCancel(this, 'confirm-clear');
+  }
+
+  private async answerNo(): Promise<void> {
+    this.confirmingClear = false;
+    await this.updateComplete;
+    this.querySelector<HTMLElement>('[part~="clear-gallery-button"]')?.focus();
   }
 
   /** Never deletes on its own: the user chooses between freeing room and not saving this image. */

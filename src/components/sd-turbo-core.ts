@@ -100,7 +100,7 @@ export class SdTurboCore extends LitElement {
     ready: (loaded) => this.onReady(loaded),
     deviceLost: (error) => this.onDeviceLost(error),
   });
-  protected readonly generator = new GeneratorController(this);
+  protected readonly generator = new GeneratorController(this, (step) => this.emit('sd-progress', step));
   /** Errors already shown, so one failure seen by both load() and generate() is reported once. */
   protected readonly reported = new WeakSet<object>();
   private countedKey?: string;

@@ -3,6 +3,7 @@
  * newest edit wins) and image to image (a source picture and a strength, for models with a VAE encoder).
  */
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { state } from 'lit/decorators.js';
 import { DEFAULT_IMAGE_TO_IMAGE_STEPS, isAbortError } from '../pipeline/index.js';
 import type { Phase } from './controllers/model-controller.js';
 import { GalleryController } from './controllers/gallery-controller.js';
@@ -40,6 +41,8 @@ export class SdTurboModes extends SdTurboCore {
   /** With no seed set, real-time images share one random seed, so an edit changes only what it says. */
   private readonly realtimeSeed = randomSeed();
   protected readonly savedImages = new GalleryController(this, (text) => this.notify(text));
+  /** Why the last file chosen, dropped or pasted cannot be a source image; shown on the panel. */
+  @state() protected sourceError?: string;
 
   constructor() {
     super();
@@ -96,9 +99,18 @@ export class SdTurboModes extends SdTurboCore {
    */
   private chooseSourceImage(image: Blob): void {
     if (!image.type.startsWith('image/')) {
-      this.notify('That file is not an image: choose a PNG, JPEG or WebP picture.');
+      // The new file was meant to replace the source: keeping the old one would make images from a picture
+      // the user has just put aside.
+      const replaced = this.sourceImage ? ' The previous source image was removed.' : '';
+      const name = image instanceof File && image.name ? `"${image.name}"` : 'That file';
+      this.sourceImage = undefined;
+      this.sourceError =
+        `${name} is not a picture (${image.type || 'unknown type'}): use a PNG, JPEG, WebP or GIF ` +
+        `image.${replaced}`;
+      this.notify(this.sourceError);
       return;
     }
+    this.sourceError = undefined;
     this.sourceImage = image;
     if (strengthProblem(this.strength, this.steps) && this.steps < DEFAULT_IMAGE_TO_IMAGE_STEPS) {
       this.steps = DEFAULT_IMAGE_TO_IMAGE_STEPS;
@@ -108,7 +120,10 @@ export class SdTurboModes extends SdTurboCore {
 
   private readonly sourceActions: SourceImageActions = {
     choose: (image) => this.chooseSourceImage(image),
-    remove: () => (this.sourceImage = undefined),
+    remove: () => {
+      this.sourceImage = undefined;
+      this.sourceError = undefined;
+    },
     strengthChange: (strength) => (this.strength = strength),
   };
 
@@ -144,6 +159,7 @@ export class SdTurboModes extends SdTurboCore {
     return html`<sd-source-image-panel
       .actions=${this.sourceActions}
       .image=${this.sourceImage}
+      .error=${this.sourceError}
       .strength=${this.strength}
       .strengthError=${this.inputProblems.strength}
     ></sd-source-image-panel>`;

@@ -141,6 +141,7 @@ export class SdTurboElement extends SdTurboModes {
             .image=${this.generator.shown}
             .stage=${this.generator.stage}
             .steps=${this.generator.steps}
+            .progress=${this.generator.progress}
             .elapsedMs=${this.generator.elapsedMs}
           ></sd-result-view>
           ${this.renderRealtimeStats()}

@@ -1,7 +1,11 @@
-/** Settings: the execution provider, how the model was loaded, and the models stored in this browser. */
+/**
+ * Settings: the execution provider, how the model was loaded, and the models stored in this browser. A
+ * complete model is deleted only after a question that says how much would have to be downloaded again.
+ */
 import { html, nothing, type TemplateResult } from 'lit';
-import { property } from 'lit/decorators.js';
+import { property, state } from 'lit/decorators.js';
 import type { LoadedModel, ProviderPreference, StoredModel } from '../pipeline/index.js';
+import { focusCancel, renderConfirmQuestion } from './confirm-question.js';
 import { formatBytes, formatSeconds } from './format.js';
 import { LightElement } from './light-element.js';
 
@@ -25,6 +29,8 @@ export class SettingsPanel extends LightElement {
   @property({ attribute: false }) stored: StoredModel[] = [];
   @property({ attribute: false }) modelNames = new Map<string, string>();
   @property({ attribute: false }) busy = false;
+  /** The complete model whose Delete was pressed: the question waits for an answer. */
+  @state() private confirmingDelete?: StoredModel;
 
   protected override render(): TemplateResult {
     return html`
@@ -75,26 +81,61 @@ export class SettingsPanel extends LightElement {
   private renderStored(): TemplateResult {
     const stored = this.stored.filter((model) => model.bytesStored > 0);
     return html`<table part="stored-models">
-      <caption class="hint">
-        Models stored in this browser
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Model</th>
-          <th scope="col">Size</th>
-          <th scope="col"><span class="visually-hidden">Actions</span></th>
-        </tr>
-      </thead>
-      <tbody>
-        ${
-          stored.length === 0
-            ? html`<tr>
-                <td colspan="3">None yet.</td>
-              </tr>`
-            : stored.map((model) => this.renderStoredRow(model))
-        }
-      </tbody>
-    </table>`;
+        <caption class="hint">
+          Models stored in this browser
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Model</th>
+            <th scope="col">Size</th>
+            <th scope="col"><span class="visually-hidden">Actions</span></th>
+          </tr>
+        </thead>
+        <tbody>
+          ${
+            stored.length === 0
+              ? html`<tr>
+                  <td colspan="3">None yet.</td>
+                </tr>`
+              : stored.map((model) => this.renderStoredRow(model))
+          }
+        </tbody>
+      </table>
+      ${this.confirmingDelete ? this.renderDeleteQuestion(this.confirmingDelete) : nothing}`;
+  }
+
+  private renderDeleteQuestion(model: StoredModel): TemplateResult {
+    const name = this.modelNames.get(model.modelId) ?? model.modelId;
+    const size = formatBytes(model.bytesTotal);
+    return renderConfirmQuestion({
+      part: 'confirm-delete-model',
+      message: `Delete ${name} from this browser? Using it again means downloading ${size} again.`,
+      confirmLabel: `Delete ${size}`,
+      cancelLabel: 'Keep it',
+      confirmDisabled: this.busy,
+      confirm: () => {
+        this.confirmingDelete = undefined;
+        this.actions?.deleteStored(model.modelId);
+      },
+      cancel: () => void this.keep(model),
+    });
+  }
+
+  /** No: the question goes and focus returns to the Delete button that asked it. */
+  private async keep(model: StoredModel): Promise<void> {
+    this.confirmingDelete = undefined;
+    await this.updateComplete;
+    this.querySelector<HTMLElement>(`[part~="delete-button"][data-model="${model.modelId}"]`)?.focus();
+  }
+
+  /** A partial download is deleted at once (Resume is the way to keep it); a complete one is asked about. */
+  private onDelete(model: StoredModel): void {
+    if (!model.complete) {
+      this.actions?.deleteStored(model.modelId);
+      return;
+    }
+    this.confirmingDelete = model;
+    void focusCancel(this, 'confirm-delete-model');
   }
 
   private renderStoredRow(model: StoredModel): TemplateResult {
@@ -108,9 +149,10 @@ export class SettingsPanel extends LightElement {
         <button
           type="button"
           part="delete-button"
+          data-model=${model.modelId}
           aria-label=${`Delete ${model.modelId} (${formatBytes(model.bytesStored)})`}
           ?disabled=${this.busy}
-          @click=${() => this.actions?.deleteStored(model.modelId)}
+          @click=${() => this.onDelete(model)}
         >
           Delete
         </button>

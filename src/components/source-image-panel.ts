@@ -17,6 +17,8 @@ export interface SourceImageActions {
 export class SourceImagePanel extends LightElement {
   @property({ attribute: false }) actions?: SourceImageActions;
   @property({ attribute: false }) image?: ImageBitmap | Blob;
+  /** Why the last file chosen or dropped was refused. */
+  @property({ attribute: false }) error?: string;
   @property({ attribute: false }) strength = 0.5;
   @property({ attribute: false }) strengthError?: string;
   @state() private dragging = false;
@@ -50,6 +52,8 @@ export class SourceImagePanel extends LightElement {
             part="source-image-input"
             type="file"
             accept="image/*"
+            aria-invalid=${this.error ? 'true' : 'false'}
+            aria-describedby=${this.error ? 'source-error' : nothing}
             @change=${(event: Event) => this.onFileChosen(event.target as HTMLInputElement)}
           />
           <span class="hint">or drop or paste one here.</span>
@@ -61,6 +65,13 @@ export class SourceImagePanel extends LightElement {
               : nothing
           }
         </div>
+        ${
+          this.error
+            ? html`<p class="field-error" id="source-error" part="field-error source-error" role="alert">
+                ${this.error}
+              </p>`
+            : nothing
+        }
         ${this.image ? this.renderStrength() : nothing}
       </section>
     `;

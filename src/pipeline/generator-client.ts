@@ -6,6 +6,7 @@ import { getModel, loadManifest } from './manifest.js';
 import type { Manifest } from './manifest-types.js';
 import type { TensorResidency } from './pipeline.js';
 import type {
+  ImageProgress,
   ImageResult,
   LoadedModel,
   ModelProgress,
@@ -23,11 +24,15 @@ interface Pending {
   resolve(value: unknown): void;
   reject(error: unknown): void;
   onProgress?: (progress: ModelProgress) => void;
+  onImageProgress?: (progress: ImageProgress) => void;
 }
 
 export interface RequestOptions {
   signal?: AbortSignal;
+  /** Download and load progress (download, load). */
   onProgress?: (progress: ModelProgress) => void;
+  /** generate: each stage of the image as it starts (text encoder, UNet step k of N, VAE decoder). */
+  onImageProgress?: (progress: ImageProgress) => void;
 }
 
 /** What `GeneratorClient.generate` takes: GenerateRequest's fields that can cross to the worker. */
@@ -253,6 +258,10 @@ export class GeneratorClient extends EventTarget {
       pending.onProgress?.(message.progress);
       return;
     }
+    if (message.type === 'image-progress') {
+      pending.onImageProgress?.(message.progress);
+      return;
+    }
     this.pending.delete(message.id);
     if (message.type === 'result') {
       pending.resolve(message.value);
@@ -271,7 +280,7 @@ export class GeneratorClient extends EventTarget {
     body: Extract<WorkerRequest, { kind: K }>,
     options: RequestOptions & { transfer?: Transferable[] } = {},
   ): Promise<WorkerResults[K]> {
-    const { signal, onProgress, transfer = [] } = options;
+    const { signal, onProgress, onImageProgress, transfer = [] } = options;
     if (signal?.aborted) {
       for (const item of transfer) if (item instanceof ImageBitmap) item.close();
       return Promise.reject(abortError());
@@ -293,6 +302,7 @@ export class GeneratorClient extends EventTarget {
           reject(error);
         },
         onProgress,
+        onImageProgress,
       });
       worker.postMessage({ ...body, id } as RequestMessage, transfer);
     });

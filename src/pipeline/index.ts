@@ -11,6 +11,8 @@ export type { CropRect, RgbaPixels, SourceImage } from './source-image.js';
 export type {
   GenerateRequest,
   GenerateResult,
+  GenerationProgress,
+  GenerationStage,
   PipelineOptions,
   StageTimings,
   TensorResidency,
@@ -70,6 +72,7 @@ export type {
   RequestOptions,
 } from './generator-client.js';
 export type {
+  ImageProgress,
   ImageResult,
   LoadedModel,
   ModelProgress,

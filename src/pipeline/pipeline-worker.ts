@@ -24,6 +24,7 @@ import type { Manifest, ModelEntry } from './manifest-types.js';
 import { TextToImagePipeline, type GenerateResult } from './pipeline.js';
 import { preloadTokenizer, tokenizePrompt } from './tokenizer.js';
 import type {
+  ImageProgress,
   ImageResult,
   LoadedModel,
   ModelProgress,
@@ -48,6 +49,7 @@ let outputCanvas: OffscreenCanvas | undefined;
 let device: Promise<DeviceCapabilities> | undefined;
 
 type Reporter = (progress: ModelProgress) => void;
+type ImageReporter = (progress: ImageProgress) => void;
 
 function manifestFor(url: string): Promise<Manifest> {
   let manifest = manifests.get(url);
@@ -147,6 +149,7 @@ async function pixelsToBitmap(pixels: Uint8ClampedArray<ArrayBuffer>, width: num
 async function generate(
   request: Extract<RequestMessage, { kind: 'generate' }>,
   signal: AbortSignal,
+  reportImage: ImageReporter,
 ): Promise<ImageResult> {
   const current = loaded;
   if (!current) {
@@ -166,6 +169,7 @@ async function generate(
       steps: request.steps,
       signal,
       canvas: drawOnGpu ? outputCanvas : undefined,
+      onProgress: (progress) => reportImage({ ...progress, modelId: info.modelId, phase: 'generating' }),
       ...(sourceImage === undefined ? {} : { sourceImage }),
       ...(request.strength === undefined ? {} : { strength: request.strength }),
     });
@@ -196,8 +200,9 @@ async function decodePicture(blob: Blob): Promise<ImageBitmap> {
 function enqueueGeneration(
   request: Extract<RequestMessage, { kind: 'generate' }>,
   signal: AbortSignal,
+  reportImage: ImageReporter,
 ): Promise<ImageResult> {
-  const turn = generationQueue.then(() => generate(request, signal));
+  const turn = generationQueue.then(() => generate(request, signal, reportImage));
   generationQueue = turn.catch(() => undefined);
   return turn;
 }
@@ -217,6 +222,7 @@ async function dispatch(
   request: RequestMessage,
   signal: AbortSignal,
   report: Reporter,
+  reportImage: ImageReporter,
 ): Promise<WorkerResults[keyof WorkerResults]> {
   switch (request.kind) {
     case 'download':
@@ -224,7 +230,7 @@ async function dispatch(
     case 'load':
       return load(request, signal, report);
     case 'generate':
-      return enqueueGeneration(request, signal);
+      return enqueueGeneration(request, signal, reportImage);
     case 'tokenize': {
       const { tokenCount, maxTokens, truncated, keptText, droppedText } = await tokenizePrompt(
         request.prompt,
@@ -272,7 +278,8 @@ self.addEventListener('message', (event: MessageEvent<RequestMessage>) => {
   const controller = new AbortController();
   running.set(request.id, controller);
   const report: Reporter = (progress) => post({ id: request.id, type: 'progress', progress });
-  dispatch(request, controller.signal, report)
+  const reportImage: ImageReporter = (progress) => post({ id: request.id, type: 'image-progress', progress });
+  dispatch(request, controller.signal, report, reportImage)
     .then((value) => {
       const transfer = value && typeof value === 'object' && 'bitmap' in value ? [value.bitmap] : [];
       post({ id: request.id, type: 'result', value }, transfer);

@@ -63,6 +63,23 @@ export interface GenerateRequest {
    * Default 0.5 (with the default 2 steps: one UNet step, at timestep 499).
    */
   strength?: number;
+  /** Called as each stage starts, so a UI can say "step k of N" while the image is made. */
+  onProgress?: (progress: GenerationProgress) => void;
+}
+
+/** The stages of one image, in the order they run (the VAE encoder only for image to image). */
+export type GenerationStage = 'text-encoder' | 'vae-encoder' | 'unet' | 'vae-decoder';
+
+/** The stage that has just started. */
+export interface GenerationProgress {
+  stage: GenerationStage;
+  /**
+   * The UNet step now running, 1 to `steps`; 0 before the UNet (text encoder, VAE encoder), and `steps`
+   * once every step has run (VAE decoder).
+   */
+  step: number;
+  /** UNet steps this image runs: `steps`, or floor(steps x strength) for image to image. */
+  steps: number;
 }
 
 /** Image to image defaults: SD-Turbo's model card uses 2 steps at strength 0.5 (one UNet step). */
@@ -242,7 +259,25 @@ export class TextToImagePipeline {
   async warmUp(): Promise<number> {
     const started = performance.now();
     await this.generate({ prompt: '', seed: 0, steps: 1 });
+    if (this.canDoImageToImage) await this.warmUpImageEncoder();
     return performance.now() - started;
+  }
+
+  /**
+   * Text to image never runs the VAE encoder: without this, the first image to image would still pay for
+   * its shaders and buffers. A grey picture is enough; the latents it makes are never used.
+   */
+  private async warmUpImageEncoder(): Promise<void> {
+    if (this.busy)
+      throw new PipelineError('busy', 'An image is already being generated; wait for it or cancel it.');
+    const { width, height } = this.model.image;
+    this.busy = true;
+    try {
+      await this.run.encodeImage(new Uint8ClampedArray(width * height * 4).fill(128));
+      await this.run.settle();
+    } finally {
+      this.busy = false;
+    }
   }
 
   /** Whether the model has a VAE encoder, so `generate({ sourceImage })` works. */
@@ -292,6 +327,11 @@ export class TextToImagePipeline {
     const before = this.activity ? { ...this.activity } : undefined;
     const started = performance.now();
     const elapsedSince = (mark: number) => performance.now() - mark;
+    const scheduler = new EulerTrailingScheduler();
+    scheduler.setTimesteps(steps, strength === undefined ? {} : { strength });
+    const unetSteps = scheduler.stepCount;
+    const report = (stage: GenerationStage, step: number) =>
+      request.onProgress?.({ stage, step, steps: unetSteps });
 
     throwIfAborted(signal);
     let mark = performance.now();
@@ -300,18 +340,18 @@ export class TextToImagePipeline {
     const tokenizeMs = elapsedSince(mark);
 
     throwIfAborted(signal);
+    report('text-encoder', 0);
     mark = performance.now();
     await this.run.encodeText(tokens.ids);
     await this.run.settle();
     const textEncoderMs = elapsedSince(mark);
 
-    const scheduler = new EulerTrailingScheduler();
-    scheduler.setTimesteps(steps, strength === undefined ? {} : { strength });
     const { channels, height, width } = this.model.latent;
     const noise = gaussianNoise(request.seed, channels * height * width);
     let vaeEncoderMs: number | undefined;
     if (request.sourceImage !== undefined) {
       throwIfAborted(signal);
+      report('vae-encoder', 0);
       mark = performance.now();
       const { width: imageWidth, height: imageHeight } = this.model.image;
       await this.run.encodeImage(sourcePixels(request.sourceImage, imageWidth, imageHeight));
@@ -328,9 +368,9 @@ export class TextToImagePipeline {
     }
 
     const unetMs: number[] = [];
-    const unetSteps = scheduler.stepCount;
     for (let index = 0; index < unetSteps; index++) {
       throwIfAborted(signal);
+      report('unet', index + 1);
       mark = performance.now();
       await this.run.runUnet(scheduler.timesteps[index]);
       await this.run.settle();
@@ -341,6 +381,7 @@ export class TextToImagePipeline {
     }
 
     throwIfAborted(signal);
+    report('vae-decoder', unetSteps);
     mark = performance.now();
     await this.run.decode();
     await this.run.settle();

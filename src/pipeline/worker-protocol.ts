@@ -6,7 +6,7 @@ import type { DeviceCapabilities } from './device-requirements.js';
 import type { DownloadProgress } from './download/index.js';
 import type { PipelineErrorCode } from './errors.js';
 import type { ProviderChoice, ProviderPreference } from './execution-provider.js';
-import type { GenerateResult, TensorResidency } from './pipeline.js';
+import type { GenerateResult, GenerationProgress, TensorResidency } from './pipeline.js';
 
 /** Download (and then loading) progress for a whole model, suitable for progress bars. */
 export type ModelProgress = Omit<DownloadProgress, 'phase'> & {
@@ -18,6 +18,9 @@ export type ModelProgress = Omit<DownloadProgress, 'phase'> & {
    */
   storagePersisted?: boolean;
 };
+
+/** The image being made: the stage that has just started ('unet': step `step` of `steps`). */
+export type ImageProgress = GenerationProgress & { modelId: string; phase: 'generating' };
 
 export interface StoredModel {
   modelId: string;
@@ -108,4 +111,5 @@ export interface SerializedError {
 export type ResponseMessage =
   | { id: number; type: 'result'; value: WorkerResults[keyof WorkerResults] }
   | { id: number; type: 'error'; error: SerializedError }
-  | { id: number; type: 'progress'; progress: ModelProgress };
+  | { id: number; type: 'progress'; progress: ModelProgress }
+  | { id: number; type: 'image-progress'; progress: ImageProgress };

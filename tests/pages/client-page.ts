@@ -1,5 +1,10 @@
 /** Test page: the GeneratorClient (worker, IndexedDB store, pipeline) as `window.clientTest`. */
-import { GeneratorClient, type ImageResult, type ModelProgress } from '../../src/pipeline/index.js';
+import {
+  GeneratorClient,
+  type ImageProgress,
+  type ImageResult,
+  type ModelProgress,
+} from '../../src/pipeline/index.js';
 import { outcome } from './outcome.js';
 
 const client = GeneratorClient.shared('/model-manifest.json');
@@ -48,6 +53,17 @@ const clientTest = {
     }),
   generate: (prompt: string, seed: number) =>
     outcome(async () => describeImage(await client.generate({ prompt, seed, steps: 1 }))),
+  /** One image with every stage the worker reports as it starts. */
+  generateWithProgress: (request: { prompt: string; seed: number; steps: number; strength?: number }) =>
+    outcome(async () => {
+      const progress: ImageProgress[] = [];
+      const sourceImage = request.strength === undefined ? undefined : testPicture();
+      const image = await client.generate(
+        { ...request, sourceImage },
+        { onImageProgress: (stage) => progress.push(stage) },
+      );
+      return { image: describeImage(image), progress };
+    }),
   generateTwoAtOnce: () =>
     outcome(async () => {
       const [a, b] = await Promise.all([

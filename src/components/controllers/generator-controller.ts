@@ -3,7 +3,7 @@
  * the session's images (newest first). Only this controller asks the pipeline for images.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { PipelineError, type GeneratorClient } from '../../pipeline/index.js';
+import { PipelineError, type GeneratorClient, type ImageProgress } from '../../pipeline/index.js';
 import type { SdImageDetail } from '../events.js';
 import { toImageDetail } from '../image-detail.js';
 
@@ -32,6 +32,8 @@ export class GeneratorController implements ReactiveController {
   stage?: GeneratorStage;
   /** The steps of the image being made. */
   steps = 0;
+  /** The stage of the image being made that started last; undefined until its first stage starts. */
+  progress?: ImageProgress;
   gallery: GalleryEntry[] = [];
   shownId?: number;
   private running?: AbortController;
@@ -39,7 +41,11 @@ export class GeneratorController implements ReactiveController {
   private ticker?: ReturnType<typeof setInterval>;
   private nextImageId = 1;
 
-  constructor(private readonly host: ReactiveControllerHost) {
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    /** Told each stage of an image as it starts (the element fires it as `sd-progress`). */
+    private readonly onProgress?: (progress: ImageProgress) => void,
+  ) {
     host.addController(this);
   }
 
@@ -75,7 +81,15 @@ export class GeneratorController implements ReactiveController {
       const client = await prepare(controller.signal);
       this.stage = 'generating';
       this.host.requestUpdate();
-      const image = toImageDetail(await client.generate(request, { signal: controller.signal }));
+      const onImageProgress = (progress: ImageProgress) => {
+        if (this.running !== controller) return;
+        this.progress = progress;
+        this.host.requestUpdate();
+        this.onProgress?.(progress);
+      };
+      const image = toImageDetail(
+        await client.generate(request, { signal: controller.signal, onImageProgress }),
+      );
       this.add(image);
       return image;
     } finally {
@@ -105,6 +119,7 @@ export class GeneratorController implements ReactiveController {
     clearInterval(this.ticker);
     this.running = undefined;
     this.stage = undefined;
+    this.progress = undefined;
     this.host.requestUpdate();
   }
 
