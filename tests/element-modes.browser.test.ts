@@ -192,6 +192,12 @@ describe('image to image on the app page', () => {
 
   it('fits a phone-width screen with the source image, its strength and the saved images shown', async () => {
     await expect.poll(() => page.locator(part('saved-image')).count(), { timeout: 30_000 }).toBe(2);
+    const box = async (name: string) => (await page.locator(part(name)).first().boundingBox())!;
+    // Wide: what is known about the image beside it, not under it; the strength beside the drop zone.
+    expect((await box('result')).x).toBeGreaterThanOrEqual(
+      (await box('image')).x + (await box('image')).width,
+    );
+    expect((await box('strength')).x).toBeGreaterThan((await box('drop-zone')).x);
     await page.setViewportSize({ width: 360, height: 740 });
     try {
       const widths = await page.evaluate(() => ({
@@ -200,6 +206,18 @@ describe('image to image on the app page', () => {
       }));
       expect(widths.page).toBeLessThanOrEqual(360);
       expect(widths.host).toBeLessThanOrEqual(360);
+      // One column: the image, then its details; the saved cards two to a row, each within the screen.
+      expect((await box('result')).y).toBeGreaterThanOrEqual(
+        (await box('image')).y + (await box('image')).height,
+      );
+      const cards = await page
+        .locator(part('saved-image'))
+        .evaluateAll((items) =>
+          items.map((item) => item.getBoundingClientRect()).map(({ x, y, right }) => ({ x, y, right })),
+        );
+      expect(cards[1]!.y).toBe(cards[0]!.y);
+      expect(cards[1]!.x).toBeGreaterThan(cards[0]!.right);
+      expect(cards[1]!.right).toBeLessThanOrEqual(360);
     } finally {
       await page.setViewportSize({ width: 1280, height: 720 });
     }
@@ -490,6 +508,34 @@ describe('the saved gallery on the app page', () => {
     await page.locator(part('free-and-save-button')).click();
     const kept = ['second saved', 'first saved'].slice(0, 2 - oldestToDelete);
     await expect.poll(savedPrompts, { timeout: 30_000 }).toEqual(['fourth', ...kept]);
+  });
+
+  it('shows each saved image as a card: a one-line caption with the whole prompt as its tooltip, named actions', async () => {
+    const card = page.locator(part('saved-image')).first();
+    expect(await textOf(page, `${part('saved-image')} >> nth=0 >> [part~="saved-caption"]`)).toBe(
+      'seed 4 · 1 step · fourth',
+    );
+    expect(await card.locator('[part~="saved-caption"]').getAttribute('title')).toBe(
+      'fourth\nseed 4 · 1 step',
+    );
+    for (const name of [
+      'Download fourth, seed 4',
+      'Use these settings: fourth, seed 4',
+      'Delete fourth, seed 4',
+    ]) {
+      expect(await card.getByRole('button', { name, exact: true }).count()).toBe(1);
+    }
+    // The actions share one row under the caption, and Clear all shares the header line with the count.
+    const tops = await card
+      .locator('button')
+      .evaluateAll((buttons) => buttons.map((button) => Math.round(button.getBoundingClientRect().top)));
+    expect(new Set(tops).size).toBe(1);
+    const title = (await page
+      .getByRole('heading', { name: /^Saved in this browser \(\d+\)$/ })
+      .boundingBox())!;
+    const clear = (await page.locator(part('clear-gallery-button')).boundingBox())!;
+    expect(Math.abs(clear.y + clear.height / 2 - (title.y + title.height / 2))).toBeLessThan(4);
+    expect(clear.x).toBeGreaterThan(title.x + title.width);
   });
 
   it('downloads a saved PNG, brings back its settings and deletes one', async () => {

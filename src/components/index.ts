@@ -7,6 +7,7 @@ import { FirstRunPanel } from './first-run-panel.js';
 import { GalleryView } from './gallery-view.js';
 import { ProblemPanel } from './problem-panel.js';
 import { PromptBar } from './prompt-bar.js';
+import { ResultDetails } from './result-details.js';
 import { ResultView } from './result-view.js';
 import { SdTurboElement } from './sd-turbo.js';
 import { SavedGalleryView } from './saved-gallery-view.js';
@@ -31,6 +32,7 @@ const ELEMENTS: [string, CustomElementConstructor][] = [
   ['sd-download-progress', DownloadProgressView],
   ['sd-first-run-panel', FirstRunPanel],
   ['sd-result-view', ResultView],
+  ['sd-result-details', ResultDetails],
   ['sd-gallery-view', GalleryView],
   ['sd-saved-gallery-view', SavedGalleryView],
   ['sd-settings-panel', SettingsPanel],

@@ -1,22 +1,15 @@
 /**
- * The shown image with its headline seconds per image, what to do with it, and the stage timings behind a
- * disclosure. While a run is in progress the previous image stays, dimmed, under the stage and the time.
+ * The shown image (its details and actions are `sd-result-details`). While a run is in progress the
+ * previous image stays, dimmed, under the stage and the time.
  */
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query } from 'lit/decorators.js';
 import type { GenerationStage, ImageProgress } from '../pipeline/index.js';
 import type { GeneratorStage } from './controllers/generator-controller.js';
 import type { SdImageDetail } from './events.js';
-import { formatMilliseconds, formatSeconds } from './format.js';
 import { drawBitmap } from './image-detail.js';
 import { plural } from './input-checks.js';
 import { LightElement } from './light-element.js';
-
-export interface ResultActions {
-  downloadPng(image: SdImageDetail): void;
-  copyImage(image: SdImageDetail): void;
-  reuseSeed(seed: number): void;
-}
 
 const STAGE_LABELS: Record<GeneratorStage, string> = {
   loading: 'Loading the model',
@@ -36,7 +29,6 @@ function progressLabel(progress: ImageProgress): string {
 }
 
 export class ResultView extends LightElement {
-  @property({ attribute: false }) actions?: ResultActions;
   @property({ attribute: false }) image?: SdImageDetail;
   @property({ attribute: false }) stage?: GeneratorStage;
   @property({ attribute: false }) steps = 0;
@@ -61,7 +53,6 @@ export class ResultView extends LightElement {
         ${this.image ? this.renderImage(this.image) : this.renderPlaceholder(busy)}
         ${busy ? this.renderBusy() : nothing}
       </div>
-      ${this.image ? this.renderDetails(this.image) : nothing}
     `;
   }
 
@@ -94,45 +85,5 @@ export class ResultView extends LightElement {
       <span part="elapsed">${(this.elapsedMs / 1000).toFixed(1)} s</span>
       <span class="hint">Esc cancels</span>
     </div>`;
-  }
-
-  private renderDetails(image: SdImageDetail): TemplateResult {
-    const timings = image.timings;
-    const unetTotal = timings.unetMs.reduce((sum, ms) => sum + ms, 0);
-    return html`
-      <figure class="figure" part="result">
-        <figcaption>
-          <span class="headline" part="seconds-per-image">${formatSeconds(timings.totalMs)} per image</span>
-          · seed <output part="image-seed">${image.seed}</output> · ${plural(image.steps, 'step')} ·
-          ${image.provider === 'webgpu' ? 'WebGPU' : 'wasm (CPU)'}
-        </figcaption>
-        <div class="row">
-          <button type="button" part="download-png-button" @click=${() => this.actions?.downloadPng(image)}>
-            Download PNG
-          </button>
-          <button type="button" part="copy-button" @click=${() => this.actions?.copyImage(image)}>
-            Copy image
-          </button>
-          <button type="button" part="reuse-seed-button" @click=${() => this.actions?.reuseSeed(image.seed)}>
-            Reuse seed ${image.seed}
-          </button>
-        </div>
-        <details part="timings-disclosure">
-          <summary>Stage timings</summary>
-          <dl class="timings" part="timings">
-            <dt>Tokenizer</dt>
-            <dd>${formatMilliseconds(timings.tokenizeMs)}</dd>
-            <dt>Text encoder</dt>
-            <dd>${formatMilliseconds(timings.textEncoderMs)}</dd>
-            <dt>UNet (${plural(timings.unetMs.length, 'step')})</dt>
-            <dd>${formatMilliseconds(unetTotal)}</dd>
-            <dt>VAE decoder</dt>
-            <dd>${formatMilliseconds(timings.vaeMs)}</dd>
-            <dt>Pipeline overhead</dt>
-            <dd>${formatMilliseconds(timings.overheadMs)}</dd>
-          </dl>
-        </details>
-      </figure>
-    `;
   }
 }

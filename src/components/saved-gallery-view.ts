@@ -1,15 +1,21 @@
 /**
- * The images kept in this browser (GalleryStore), newest first: download, "use these settings", delete,
- * clear all (after a question saying how many go), and the question asked before the oldest images are
- * deleted to make room.
+ * The images kept in this browser (GalleryStore), newest first, as a grid of cards: the thumbnail, a
+ * one-line caption (seed · steps · prompt, the whole prompt in its tooltip) and small icon buttons to
+ * download, "use these settings" and delete. Clear all sits on the header line beside the count and asks
+ * first, saying how many go; the question asked before the oldest images are deleted to make room sits
+ * under the header.
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import type { GalleryEntry } from '../pipeline/index.js';
 import { focusCancel, renderConfirmQuestion } from './confirm-question.js';
 import type { QuotaQuestion } from './controllers/gallery-controller.js';
+import { icon } from './icons.js';
 import { plural } from './input-checks.js';
 import { LightElement } from './light-element.js';
+
+/** Images narrower than a card are drawn with crisp pixels, not blurred. */
+const THUMBNAIL_CSS_PX = 160;
 
 export interface SavedGalleryActions {
   download(entry: GalleryEntry): void;
@@ -35,6 +41,11 @@ export class SavedGalleryView extends LightElement {
     this.thumbnailUrls.clear();
   }
 
+  /** A question about images that are all gone already (deleted one by one) is not asked again later. */
+  protected override willUpdate(): void {
+    if (this.entries.length === 0) this.confirmingClear = false;
+  }
+
   private thumbnailUrl(entry: GalleryEntry): string {
     let url = this.thumbnailUrls.get(entry.id);
     if (!url) this.thumbnailUrls.set(entry.id, (url = URL.createObjectURL(entry.thumbnail)));
@@ -53,24 +64,34 @@ export class SavedGalleryView extends LightElement {
   protected override render(): TemplateResult | typeof nothing {
     this.forgetGone();
     if (this.entries.length === 0 && !this.question) return nothing;
+    const confirming = this.confirmingClear;
     return html`
       <section part="saved-gallery" aria-labelledby="saved-gallery-title">
-        <h3 id="saved-gallery-title" class="hint">Saved in this browser (${this.entries.length})</h3>
+        <div class="section-header" part="saved-gallery-header">
+          <h3 id="saved-gallery-title" class="hint">Saved in this browser (${this.entries.length})</h3>
+          ${this.entries.length > 0 && !confirming ? this.renderClearAll() : nothing}
+        </div>
+        ${confirming ? this.renderClearQuestion() : nothing}
         ${this.question ? this.renderQuestion(this.question) : nothing}
         <ul class="saved-gallery">
           ${this.entries.map((entry) => this.renderEntry(entry))}
         </ul>
-        ${this.entries.length > 0 ? this.renderClearAll() : nothing}
       </section>
     `;
   }
 
   private renderClearAll(): TemplateResult {
-    if (!this.confirmingClear) {
-      return html`<button type="button" part="clear-gallery-button" @click=${() => this.askToClear()}>
-        Clear all
-      </button>`;
-    }
+    return html`<button
+      type="button"
+      class="small"
+      part="clear-gallery-button"
+      @click=${() => this.askToClear()}
+    >
+      Clear all
+    </button>`;
+  }
+
+  private renderClearQuestion(): TemplateResult {
     const images = plural(this.entries.length, 'saved image');
     return renderConfirmQuestion({
       part: 'confirm-clear',
@@ -115,25 +136,53 @@ export class SavedGalleryView extends LightElement {
   }
 
   private renderEntry(entry: GalleryEntry): TemplateResult {
-    const { prompt, seed, steps } = entry.settings;
+    const { prompt, seed, steps, width } = entry.settings;
     const label = `${prompt || 'empty prompt'}, seed ${seed}`;
-    return html`<li part="saved-image" data-prompt=${prompt}>
-      <img src=${this.thumbnailUrl(entry)} alt=${label} width="96" height="96" />
-      <span class="hint">seed ${seed} · ${steps} step${steps === 1 ? '' : 's'}</span>
-      <button type="button" part="saved-download-button" @click=${() => this.actions?.download(entry)}>
-        Download
-      </button>
-      <button type="button" part="use-settings-button" @click=${() => this.actions?.useSettings(entry)}>
-        Use these settings
-      </button>
-      <button
-        type="button"
-        part="saved-delete-button"
-        aria-label=${`Delete ${label}`}
-        @click=${() => this.actions?.delete(entry)}
-      >
-        Delete
-      </button>
+    const meta = `seed ${seed} · ${plural(steps, 'step')}`;
+    return html`<li class="saved-card" part="saved-image" data-prompt=${prompt}>
+      <img
+        class=${width < THUMBNAIL_CSS_PX ? 'small' : ''}
+        part="saved-thumbnail"
+        src=${this.thumbnailUrl(entry)}
+        alt=${label}
+        width="192"
+        height="192"
+      />
+      <p class="saved-caption" part="saved-caption" title=${`${prompt || 'Empty prompt'}\n${meta}`}>
+        ${meta} · <span class="saved-prompt">${prompt || 'empty prompt'}</span>
+      </p>
+      <div class="saved-actions" part="saved-actions">
+        <button
+          type="button"
+          class="icon-button"
+          part="saved-download-button"
+          title="Download PNG"
+          aria-label=${`Download ${label}`}
+          @click=${() => this.actions?.download(entry)}
+        >
+          ${icon('download')}
+        </button>
+        <button
+          type="button"
+          class="icon-button"
+          part="use-settings-button"
+          title="Use these settings (prompt, seed, steps)"
+          aria-label=${`Use these settings: ${label}`}
+          @click=${() => this.actions?.useSettings(entry)}
+        >
+          ${icon('settings')}
+        </button>
+        <button
+          type="button"
+          class="icon-button"
+          part="saved-delete-button"
+          title="Delete"
+          aria-label=${`Delete ${label}`}
+          @click=${() => this.actions?.delete(entry)}
+        >
+          ${icon('trash')}
+        </button>
+      </div>
     </li>`;
   }
 }

@@ -124,18 +124,6 @@ export const partStyles = css`
   sd-saved-gallery-view:empty {
     display: none;
   }
-  /* One column as wide as the element: the file input's and the slider's own widths must not widen it. */
-  section[part~='source-image'] {
-    display: grid;
-    gap: 8px;
-    grid-template-columns: minmax(0, 1fr);
-  }
-  .drop-zone,
-  .drop-zone input[type='file'],
-  input#strength {
-    min-width: 0;
-    max-width: 100%;
-  }
   /* Image to image: a dashed zone that lights up while a file is dragged over it. */
   .drop-zone {
     display: flex;
@@ -153,26 +141,6 @@ export const partStyles = css`
   canvas.source-preview {
     width: 64px;
     height: 64px;
-    object-fit: cover;
-    border-radius: var(--_radius);
-  }
-  /* Saved images: a wrapping list, each thumbnail with its own actions under it. */
-  ul.saved-gallery {
-    list-style: none;
-    margin: 0 0 8px;
-    padding: 0;
-    display: flex;
-    flex-wrap: wrap;
-    gap: var(--_gap);
-  }
-  ul.saved-gallery li {
-    display: grid;
-    gap: 4px;
-    width: 128px;
-  }
-  ul.saved-gallery img {
-    width: 96px;
-    height: 96px;
     object-fit: cover;
     border-radius: var(--_radius);
   }

@@ -1,4 +1,5 @@
 import { css } from 'lit';
+import { layoutStyles } from './sd-turbo-layout-styles.js';
 import { partStyles } from './sd-turbo-part-styles.js';
 
 /**
@@ -50,6 +51,7 @@ const baseStyles = css`
   sd-prompt-bar,
   sd-first-run-panel,
   sd-result-view,
+  sd-result-details,
   sd-gallery-view,
   sd-settings-panel,
   sd-problem-panel,
@@ -60,27 +62,9 @@ const baseStyles = css`
   }
   sd-first-run-panel:empty,
   sd-problem-panel:empty,
+  sd-result-details:empty,
   sd-gallery-view:empty {
     display: none;
-  }
-  /* Prompt first and full width; below it one column, or the image beside a column of settings. */
-  .layout {
-    display: grid;
-    gap: var(--_gap);
-    grid-template-columns: minmax(0, 1fr);
-    margin-top: var(--_gap);
-  }
-  .main-column {
-    display: grid;
-    gap: var(--_gap);
-    min-width: 0;
-    align-content: start;
-  }
-  @container (min-width: 720px) {
-    .layout {
-      grid-template-columns: minmax(0, 3fr) minmax(260px, 2fr);
-      align-items: start;
-    }
   }
   section,
   details {
@@ -297,4 +281,4 @@ const baseStyles = css`
   }
 `;
 
-export const sdTurboStyles = [baseStyles, partStyles];
+export const sdTurboStyles = [baseStyles, partStyles, layoutStyles];

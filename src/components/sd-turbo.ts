@@ -12,7 +12,7 @@ import { isProvider, parseSeed } from './input-checks.js';
 import type { Remedy } from './messages.js';
 import type { ProblemActions } from './problem-panel.js';
 import type { PromptBarActions } from './prompt-bar.js';
-import type { ResultActions } from './result-view.js';
+import type { ResultActions } from './result-details.js';
 import type { SettingsActions } from './settings-panel.js';
 import { NEEDS_DOWNLOAD, SdTurboModes } from './sd-turbo-modes.js';
 
@@ -132,27 +132,32 @@ export class SdTurboElement extends SdTurboModes {
     return html`
       ${this.renderPromptBar()} ${this.renderSourceImage()}
       <div class="layout">
-        <div class="main-column">
+        <div class="top-column">
           <sd-problem-panel .problem=${this.problem} .actions=${this.problemActions}></sd-problem-panel>
           ${this.notice ? html`<p class="hint" part="notice" role="note">${this.notice}</p>` : nothing}
           ${this.renderFirstRun()}
-          <sd-result-view
+        </div>
+        <sd-result-view
+          .image=${this.generator.shown}
+          .stage=${this.generator.stage}
+          .steps=${this.generator.steps}
+          .progress=${this.generator.progress}
+          .elapsedMs=${this.generator.elapsedMs}
+        ></sd-result-view>
+        <div class="side-column">
+          <sd-result-details
             .actions=${this.resultActions}
             .image=${this.generator.shown}
-            .stage=${this.generator.stage}
-            .steps=${this.generator.steps}
-            .progress=${this.generator.progress}
-            .elapsedMs=${this.generator.elapsedMs}
-          ></sd-result-view>
+          ></sd-result-details>
           ${this.renderRealtimeStats()}
           <sd-gallery-view
             .entries=${this.generator.gallery}
             .shownId=${this.generator.shownId}
             .show=${(id: number) => this.generator.show(id)}
           ></sd-gallery-view>
-          ${this.renderSavedGallery()}
+          ${this.renderSettings()}
         </div>
-        ${this.renderSettings()}
+        ${this.renderSavedGallery()}
       </div>
       <sd-toast-stack></sd-toast-stack>
       <p class="visually-hidden" role="status" aria-live="polite" part="status">${this.announcement}</p>
@@ -200,7 +205,6 @@ export class SdTurboElement extends SdTurboModes {
   private renderSettings(): TemplateResult {
     const names = new Map(this.models.manifest?.models.map((model) => [model.id, model.name]));
     return html`<sd-settings-panel
-      class="side-column"
       .actions=${this.settingsActions}
       .provider=${this.provider}
       .providerError=${this.inputProblems.provider}
