@@ -128,6 +128,16 @@ describe('<sd-turbo provider="webnn">', () => {
         ),
     );
     expect(code).toBe('invalid-input');
+
+    // With another provider the device type is not checked (WebNN would use its default, gpu), and WebNN
+    // is first asked about when Settings opens: in this browser (no WebNN flag) navigator.ml is missing.
+    await page.evaluate(() => document.querySelector('sd-turbo')!.setAttribute('provider', 'auto'));
+    await expect.poll(() => page.locator(part('provider-error')).count()).toBe(0);
+    await page.getByText('Settings', { exact: true }).click();
+    await expect
+      .poll(() => textOf(page, part('webnn-status')))
+      .toMatch(/^WebNN \(gpu\) is not available here: navigator\.ml is missing/);
+    expect(await page.getByRole('radio', { name: /^WebNN/ }).isDisabled()).toBe(true);
     await context.close();
   });
 });

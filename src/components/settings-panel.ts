@@ -91,8 +91,8 @@ export class SettingsPanel extends LightElement {
     const status = !webnn
       ? `Checking whether WebNN gives a ${type} context…`
       : webnn.available
-        ? `WebNN gives a ${type} context here.`
-        : `WebNN (${type}) is not available here: ${webnn.error}`;
+        ? `WebNN gives a ${webnn.deviceType} context here.`
+        : `WebNN (${webnn.deviceType}) is not available here: ${webnn.error}`;
     return html`
       <div class="field">
         <label for="webnn-device-type">WebNN device</label>
