@@ -105,6 +105,12 @@ export class SdTurboElement extends SdTurboModes {
 
   private readonly settingsActions: SettingsActions = {
     providerChange: (provider: ProviderPreference) => (this.provider = provider),
+    webnnDeviceTypeChange: (deviceType) => {
+      this.webnnDeviceType = deviceType;
+      this.models.probeWebNn().catch(() => undefined);
+    },
+    // WebNN is asked about only now (or with provider="webnn"): it creates an MLContext where it exists.
+    opened: () => this.models.webnn.status ?? this.models.probeWebNn().catch(() => undefined),
     deleteStored: (modelId) =>
       void this.models.deleteStored(modelId).then(() => this.notify(`Deleted the stored ${modelId} model.`)),
   };
@@ -204,6 +210,8 @@ export class SdTurboElement extends SdTurboModes {
       .actions=${this.settingsActions}
       .provider=${this.provider}
       .providerError=${this.inputProblems.provider}
+      .webnnDeviceType=${this.webnnDeviceType}
+      .webnn=${this.models.webnn.status}
       .loaded=${this.models.loaded}
       .stored=${this.models.stored}
       .modelNames=${names}

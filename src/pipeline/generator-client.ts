@@ -5,6 +5,7 @@ import type { ProviderPreference } from './execution-provider.js';
 import { getModel, loadManifest } from './manifest.js';
 import type { Manifest } from './manifest-types.js';
 import type { TensorResidency } from './pipeline.js';
+import type { WebNnDeviceType } from './webnn.js';
 import type {
   ImageProgress,
   ImageResult,
@@ -50,6 +51,8 @@ export interface ClientGenerateRequest {
 export interface DownloadOptions extends RequestOptions {
   /** The provider the weights are for: a model this device cannot run with it is refused first. */
   provider?: ProviderPreference;
+  /** For provider 'webnn': the MLContext device type (default 'gpu'). */
+  webnnDeviceType?: WebNnDeviceType;
   mirrorBaseUrl?: string;
 }
 
@@ -130,14 +133,23 @@ export class GeneratorClient extends EventTarget {
     return this.request({ kind: 'stored-models', manifestUrl: this.manifestUrl });
   }
 
-  /** What this device's WebGPU adapter and memory offer, as the worker sees them. */
-  deviceCapabilities(): Promise<DeviceCapabilities> {
-    return this.request({ kind: 'device-capabilities' });
+  /**
+   * What this device's WebGPU adapter and memory offer, as the worker sees them; with a WebNN device type,
+   * also whether `navigator.ml.createContext` gives one there (`webnn`, with the browser's error if not).
+   */
+  deviceCapabilities(options: { webnnDeviceType?: WebNnDeviceType } = {}): Promise<DeviceCapabilities> {
+    return this.request({ kind: 'device-capabilities', webnnDeviceType: options.webnnDeviceType });
   }
 
-  /** Whether this device can run the model, per provider, with the reasons when not; downloads nothing. */
-  async checkRequirements(modelId: string): Promise<RequirementCheck> {
-    const [manifest, device] = await Promise.all([this.manifest(), this.deviceCapabilities()]);
+  /**
+   * Whether this device can run the model, per provider, with the reasons when not; downloads nothing.
+   * WebNN is checked for `webnnDeviceType` when one is given.
+   */
+  async checkRequirements(
+    modelId: string,
+    options: { webnnDeviceType?: WebNnDeviceType } = {},
+  ): Promise<RequirementCheck> {
+    const [manifest, device] = await Promise.all([this.manifest(), this.deviceCapabilities(options)]);
     return checkRequirements(getModel(manifest, modelId), device);
   }
 
@@ -159,6 +171,7 @@ export class GeneratorClient extends EventTarget {
         kind: 'download',
         source: this.source(modelId, options.mirrorBaseUrl),
         provider: options.provider ?? 'auto',
+        webnnDeviceType: options.webnnDeviceType,
       },
       { ...options, onProgress: reportingPersistence(options.onProgress) },
     );
@@ -171,13 +184,21 @@ export class GeneratorClient extends EventTarget {
    */
   load(modelId: string, options: LoadOptions = {}): Promise<LoadedModel> {
     const provider = options.provider ?? 'auto';
-    const key = JSON.stringify([modelId, provider, options.residency, options.mirrorBaseUrl]);
+    const webnnDeviceType = provider === 'webnn' ? (options.webnnDeviceType ?? 'gpu') : undefined;
+    const key = JSON.stringify([
+      modelId,
+      provider,
+      webnnDeviceType,
+      options.residency,
+      options.mirrorBaseUrl,
+    ]);
     if (this.loading?.key === key) return this.loading.promise;
     const promise = this.request<'load'>(
       {
         kind: 'load',
         source: this.source(modelId, options.mirrorBaseUrl),
         provider,
+        webnnDeviceType,
         residency: options.residency,
       },
       { ...options, onProgress: reportingPersistence(options.onProgress) },

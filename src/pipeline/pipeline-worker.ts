@@ -23,6 +23,7 @@ import { getModel, loadManifest } from './manifest.js';
 import type { Manifest, ModelEntry } from './manifest-types.js';
 import { TextToImagePipeline, type GenerateResult } from './pipeline.js';
 import { preloadTokenizer, tokenizePrompt } from './tokenizer.js';
+import { probeWebNn, type WebNnCapabilities, type WebNnDeviceType } from './webnn.js';
 import type {
   ImageProgress,
   ImageResult,
@@ -47,6 +48,8 @@ let generationQueue: Promise<unknown> = Promise.resolve();
 let outputCanvas: OffscreenCanvas | undefined;
 /** This worker's adapter does not change; a lost device means a fresh worker. */
 let device: Promise<DeviceCapabilities> | undefined;
+/** WebNN's answer per device type, asked on demand: creating an MLContext is not free where WebNN exists. */
+const webnnProbes = new Map<WebNnDeviceType, Promise<WebNnCapabilities>>();
 
 type Reporter = (progress: ModelProgress) => void;
 type ImageReporter = (progress: ImageProgress) => void;
@@ -65,25 +68,38 @@ async function modelFor(source: ModelSource): Promise<ModelEntry> {
   return getModel(await manifestFor(source.manifestUrl), source.modelId);
 }
 
-function deviceCapabilities(): Promise<DeviceCapabilities> {
+/** The adapter and memory, and with a device type WebNN's answer for it, probed here where ORT runs. */
+async function deviceCapabilities(webnnDeviceType?: WebNnDeviceType): Promise<DeviceCapabilities> {
   device ??= probeDevice();
-  return device;
+  if (!webnnDeviceType) return device;
+  let webnn = webnnProbes.get(webnnDeviceType);
+  if (!webnn) {
+    webnn = probeWebNn(webnnDeviceType);
+    webnnProbes.set(webnnDeviceType, webnn);
+  }
+  return { ...(await device), webnn: await webnn };
 }
 
 /** Refuses, before any request to the model's URLs, a model this device cannot run with `provider`. */
-async function refuseUnrunnable(model: ModelEntry, provider: ProviderPreference): Promise<void> {
-  const refusal = requirementError(checkRequirements(model, await deviceCapabilities()), provider);
+async function refuseUnrunnable(
+  model: ModelEntry,
+  provider: ProviderPreference,
+  webnnDeviceType: WebNnDeviceType = 'gpu',
+): Promise<void> {
+  const capabilities = await deviceCapabilities(provider === 'webnn' ? webnnDeviceType : undefined);
+  const refusal = requirementError(checkRequirements(model, capabilities), provider);
   if (refusal) throw refusal;
 }
 
 async function download(
   source: ModelSource,
   provider: ProviderPreference,
+  webnnDeviceType: WebNnDeviceType | undefined,
   signal: AbortSignal,
   report: Reporter,
 ): Promise<StoredModel> {
   const model = await modelFor(source);
-  await refuseUnrunnable(model, provider);
+  await refuseUnrunnable(model, provider, webnnDeviceType);
   // Retries and restarts arrive as the progress note.
   await downloadModel(model, {
     store,
@@ -100,10 +116,16 @@ async function load(
   signal: AbortSignal,
   report: Reporter,
 ): Promise<LoadedModel> {
-  const key = JSON.stringify([request.source, request.provider, request.residency]);
+  const { provider, webnnDeviceType } = request;
+  const key = JSON.stringify([
+    request.source,
+    provider,
+    provider === 'webnn' ? webnnDeviceType : '',
+    request.residency,
+  ]);
   if (loaded?.key === key) return loaded.info;
   const tokenizerReady = preloadTokenizer();
-  const stored = await download(request.source, request.provider, signal, report);
+  const stored = await download(request.source, provider, webnnDeviceType, signal, report);
   const model = await modelFor(request.source);
   await generationQueue;
   await loaded?.pipeline.dispose();
@@ -111,7 +133,8 @@ async function load(
   const started = performance.now();
   report({ ...emptyProgress(model.id, stored), phase: 'loading' });
   const pipeline = await TextToImagePipeline.create(model, {
-    provider: request.provider,
+    provider,
+    webnnDeviceType,
     residency: request.residency,
     loadStage: (stage) => loadModelFile(model, stage, store),
   });
@@ -226,7 +249,7 @@ async function dispatch(
 ): Promise<WorkerResults[keyof WorkerResults]> {
   switch (request.kind) {
     case 'download':
-      return download(request.source, request.provider, signal, report);
+      return download(request.source, request.provider, request.webnnDeviceType, signal, report);
     case 'load':
       return load(request, signal, report);
     case 'generate':
@@ -241,7 +264,7 @@ async function dispatch(
       return { tokenCount, maxTokens, truncated, keptText, droppedText };
     }
     case 'device-capabilities':
-      return deviceCapabilities();
+      return deviceCapabilities(request.webnnDeviceType);
     case 'stored-models':
       return storedModels(request.manifestUrl);
     case 'delete-model':

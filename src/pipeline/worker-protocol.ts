@@ -7,6 +7,7 @@ import type { DownloadProgress } from './download/index.js';
 import type { PipelineErrorCode } from './errors.js';
 import type { ProviderChoice, ProviderPreference } from './execution-provider.js';
 import type { GenerateResult, GenerationProgress, TensorResidency } from './pipeline.js';
+import type { WebNnDeviceType } from './webnn.js';
 
 /** Download (and then loading) progress for a whole model, suitable for progress bars. */
 export type ModelProgress = Omit<DownloadProgress, 'phase'> & {
@@ -68,8 +69,15 @@ export interface ModelSource {
 }
 
 export type WorkerRequest =
-  | { kind: 'download'; source: ModelSource; provider: ProviderPreference }
-  | { kind: 'load'; source: ModelSource; provider: ProviderPreference; residency?: TensorResidency }
+  | { kind: 'download'; source: ModelSource; provider: ProviderPreference; webnnDeviceType?: WebNnDeviceType }
+  | {
+      kind: 'load';
+      source: ModelSource;
+      provider: ProviderPreference;
+      /** For provider 'webnn' (default 'gpu'). */
+      webnnDeviceType?: WebNnDeviceType;
+      residency?: TensorResidency;
+    }
   | {
       kind: 'generate';
       prompt: string;
@@ -80,7 +88,8 @@ export type WorkerRequest =
       strength?: number;
     }
   | { kind: 'tokenize'; prompt: string; maxLength: number }
-  | { kind: 'device-capabilities' }
+  /** With a WebNN device type: whether WebNN gives a context for it too (`webnn`). */
+  | { kind: 'device-capabilities'; webnnDeviceType?: WebNnDeviceType }
   | { kind: 'stored-models'; manifestUrl: string }
   | { kind: 'delete-model'; source: ModelSource }
   | { kind: 'simulate-device-loss' }
