@@ -8,13 +8,7 @@ import {
   type FileRecord,
   type StoredFileId,
 } from './chunk-store.js';
-import {
-  abortError,
-  DownloadError,
-  formatBytes,
-  IntegrityError,
-  isAbortError,
-} from './errors.js';
+import { abortError, DownloadError, formatBytes, IntegrityError, isAbortError } from './errors.js';
 import type { DownloadEvent, RestartReason } from './events.js';
 import { InOrderFileHasher } from './file-hasher.js';
 import { openRange, type HttpContext, type OpenedRange } from './http.js';

@@ -78,11 +78,13 @@ export function stageNamedIn(fileName: string): ModelStageName | undefined {
 }
 
 function classify({ inputs, outputs }: OnnxSignature): Verdict {
-  if (inputs.some((input) => input.name === 'input_ids' || (isInteger(input) && rank(input) === 2))) {
-    return { stage: 'textEncoder', why: 'it takes token ids' };
-  }
+  if (inputs.some((input) => input.name === 'input_ids'))
+    return { stage: 'textEncoder', why: 'it takes "input_ids"' };
   if (inputs.length >= 2)
     return { stage: 'unet', why: `it takes ${inputs.length} inputs, as only a UNet does` };
+  if (inputs.length === 1 && isInteger(inputs[0]) && rank(inputs[0]) !== 4) {
+    return { stage: 'textEncoder', why: 'it takes token ids (integers)' };
+  }
   const output = outputs.find((each) => rank(each) === 4);
   if (inputs.length === 1 && rank(inputs[0]) === 4 && output) return classifyVae(inputs[0], output);
   return { why: `no SD-Turbo stage takes ${describeTensors(inputs)} and gives ${describeTensors(outputs)}` };

@@ -167,8 +167,9 @@ function tensorProblem(
 ): string | undefined {
   const expected = role.dims.map((dimension) => sizes[dimension].value);
   const reasons: string[] = [];
-  if (!role.types.includes(tensor.type))
-    reasons.push(`its type must be ${joinAnd(role.types).replace(/ and /, ' or ')}`);
+  if (!role.types.includes(tensor.type)) {
+    reasons.push(`the pipeline cannot ${direction === 'inputs' ? 'feed' : 'read'} ${tensor.type}`);
+  }
   const shape = tensor.shape;
   if (shape && shape.length !== expected.length) {
     reasons.push(`it has ${shape.length} dimensions, not ${expected.length}`);
