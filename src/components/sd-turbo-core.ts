@@ -42,7 +42,7 @@ export function randomSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0];
 }
 
-function isManifestUrl(value: string): boolean {
+export function isManifestUrl(value: string): boolean {
   return /\.json([?#].*)?$/i.test(value);
 }
 

@@ -1,9 +1,21 @@
-/** Settings: the execution provider, how the model was loaded, and the models stored in this browser. */
+/**
+ * Settings: the execution provider, how the model was loaded, the models stored in this browser, and
+ * Your own files (model files from this device).
+ */
 import { html, nothing, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
-import type { LoadedModel, ProviderPreference, StoredModel } from '../pipeline/index.js';
+import type { LoadedModel, ModelProgress, ProviderPreference, StoredModel } from '../pipeline/index.js';
 import { formatBytes, formatSeconds } from './format.js';
 import { LightElement } from './light-element.js';
+import type { LocalFilesActions } from './local-files-panel.js';
+
+/** What Settings shows of Your own files (see local-files-panel.ts). */
+export interface LocalFilesView {
+  actions: LocalFilesActions;
+  storing: boolean;
+  progress?: ModelProgress;
+  notes: readonly string[];
+}
 
 export interface SettingsActions {
   providerChange(provider: ProviderPreference): void;
@@ -25,6 +37,7 @@ export class SettingsPanel extends LightElement {
   @property({ attribute: false }) stored: StoredModel[] = [];
   @property({ attribute: false }) modelNames = new Map<string, string>();
   @property({ attribute: false }) busy = false;
+  @property({ attribute: false }) localFiles?: LocalFilesView;
 
   protected override render(): TemplateResult {
     return html`
@@ -58,6 +71,12 @@ export class SettingsPanel extends LightElement {
             : nothing
         }
         ${this.renderLoaded()} ${this.renderStored()}
+        <sd-local-files-panel
+          .actions=${this.localFiles?.actions}
+          .storing=${this.localFiles?.storing ?? false}
+          .progress=${this.localFiles?.progress}
+          .notes=${this.localFiles?.notes ?? []}
+        ></sd-local-files-panel>
       </details>
     `;
   }
