@@ -227,8 +227,71 @@ describe('your own files in the app', () => {
     );
   });
 
-  it('deletes the local model like other models: gone from the list and from storage', async () => {
+  it('takes a whole folder through the folder input, named after it, with its VAE encoder', async () => {
     await page.locator(part('dismiss-button')).click();
+    // webkitRelativePath gives tiny-fp32/<stage>/model.onnx: four files called model.onnx, told apart by path.
+    await page.locator(part('local-folder-input')).setInputFiles(join(TINY_MODELS_DIR, 'tiny-fp32'));
+    await expect
+      .poll(() => textOf(page, 'sd-turbo #model option:checked'), { timeout: 30_000 })
+      .toBe('tiny-fp32 (your files)');
+    const folderId = await currentModel(page);
+    expect(folderId).not.toBe(localId);
+    expect((await storedState(page, folderId)).records.map((record) => record.path)).toEqual([
+      'text_encoder/model.onnx',
+      'unet/model.onnx',
+      'vae_decoder/model.onnx',
+      'vae_encoder/model.onnx',
+    ]);
+    // A VAE encoder among the files: image to image is offered.
+    expect(await page.evaluate(() => document.querySelector('sd-turbo')!.canUseSourceImage)).toBe(true);
+    await page.locator(`sd-turbo [aria-label^="Delete ${folderId} "]`).click();
+    await expect.poll(() => page.locator(`sd-turbo #model option[value="${folderId}"]`).count()).toBe(0);
+  });
+
+  it('walks the folder that showDirectoryPicker gives, where the browser has it', async () => {
+    // A stand-in for Chromium's picker (a native dialog headless Chromium cannot show): the same handles.
+    await page.evaluate(async () => {
+      const file = async (stage: string) => {
+        const bytes = await (await fetch(`/models/tiny-fp32/${stage}/model.onnx`)).arrayBuffer();
+        return { kind: 'file', name: 'model.onnx', getFile: async () => new File([bytes], 'model.onnx') };
+      };
+      const folder = (name: string, entries: unknown[]) => ({
+        kind: 'directory',
+        name,
+        async *values() {
+          yield* entries;
+        },
+      });
+      const notes = {
+        kind: 'file',
+        name: 'README.md',
+        getFile: async () => new File(['# notes'], 'README.md'),
+      };
+      const root = folder('my-sd-turbo', [
+        notes,
+        folder('unet', [await file('unet')]),
+        folder('text_encoder', [await file('text_encoder')]),
+        folder('vae_decoder', [await file('vae_decoder')]),
+      ]);
+      (window as unknown as { showDirectoryPicker: () => Promise<unknown> }).showDirectoryPicker = async () =>
+        root;
+    });
+    await page.locator(part('local-folder-button')).click();
+    await expect
+      .poll(() => textOf(page, 'sd-turbo #model option:checked'), { timeout: 30_000 })
+      .toBe('my-sd-turbo (your files)');
+    const pickedId = await currentModel(page);
+    expect((await storedState(page, pickedId)).entryHashes).toEqual({
+      textEncoder: sha256Hex(tiny.textEncoder.buffer),
+      unet: sha256Hex(tiny.unet.buffer),
+      vaeDecoder: sha256Hex(tiny.vaeDecoder.buffer),
+    });
+    await page.locator(`sd-turbo [aria-label^="Delete ${pickedId} "]`).click();
+    await expect.poll(() => page.locator(`sd-turbo #model option[value="${pickedId}"]`).count()).toBe(0);
+    await page.locator('sd-turbo #model').selectOption(localId);
+  });
+
+  it('deletes the local model like other models: gone from the list and from storage', async () => {
     await page.locator(`sd-turbo [aria-label^="Delete ${localId} "]`).click();
     await expect.poll(() => currentModel(page)).toBe('');
     await expect.poll(() => page.locator(`sd-turbo #model option[value="${localId}"]`).count()).toBe(0);

@@ -4,12 +4,7 @@
  * this class says what each action does.
  */
 import { html, nothing, type TemplateResult } from 'lit';
-import {
-  LocalFilesError,
-  isLocalModelId,
-  type LocalModelImport,
-  type ProviderPreference,
-} from '../pipeline/index.js';
+import { isLocalModelId, type LocalModelImport, type ProviderPreference } from '../pipeline/index.js';
 import { LocalFilesController } from './controllers/local-files-controller.js';
 import type { Phase } from './controllers/model-controller.js';
 import { localFilesGuidance } from './error-guidance.js';
@@ -138,13 +133,7 @@ export class SdTurboElement extends SdTurboModes {
 
   private readonly localFilesView = (): LocalFilesView => ({
     actions: {
-      choose: (files, imageSize) => {
-        if (files.length > 0) void this.localFiles.store(files, imageSize);
-        else
-          this.localFiles.fail(
-            new LocalFilesError(['No .onnx files were chosen: choose the model files, or their folder.']),
-          );
-      },
+      choose: (files, imageSize) => void this.localFiles.store(files, imageSize),
       failed: (error) => this.localFiles.fail(error),
     },
     storing: this.localFiles.storing,

@@ -4,6 +4,7 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import {
+  LocalFilesError,
   isAbortError,
   type GeneratorClient,
   type LocalModelFile,
@@ -42,6 +43,12 @@ export class LocalFilesController implements ReactiveController {
   async store(files: LocalModelFile[], imageSize: number): Promise<void> {
     const client = this.element.client();
     if (!client || this.storing) return;
+    if (files.length === 0) {
+      this.fail(
+        new LocalFilesError(['No .onnx files were chosen: choose the model files, or their folder.']),
+      );
+      return;
+    }
     this.abort = new AbortController();
     this.update({ storing: true, progress: undefined, notes: [] });
     this.element.announce(`Checking ${files.length} files…`);
