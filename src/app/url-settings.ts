@@ -25,6 +25,8 @@ export function rememberModel(generator: SdTurboElement): void {
     if (remembered) generator.model = remembered;
   }
   new MutationObserver(() => {
+    // No model (a deleted model of your own files was in use): the manifest's default next time.
     if (generator.model) localStorage.setItem(REMEMBERED_MODEL, generator.model);
+    else localStorage.removeItem(REMEMBERED_MODEL);
   }).observe(generator, { attributes: true, attributeFilter: ['model'] });
 }

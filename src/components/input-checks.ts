@@ -2,7 +2,13 @@
  * What the element's inputs mean, and why a value cannot be used. A value that cannot be used is shown on
  * its control with the reason, never silently replaced by another one.
  */
-import { WEBNN_DEVICE_TYPES, type ProviderPreference, type WebNnDeviceType } from '../pipeline/index.js';
+import {
+  MAX_IMAGE_SIZE,
+  MIN_IMAGE_SIZE,
+  WEBNN_DEVICE_TYPES,
+  type ProviderPreference,
+  type WebNnDeviceType,
+} from '../pipeline/index.js';
 
 export const MAX_SEED = 0xffffffff;
 export const STEP_CHOICES = [1, 2, 3, 4] as const;
@@ -93,4 +99,11 @@ export function strengthProblem(strength: number, steps: number): string | undef
     ? `Strength ${strength} with ${plural(steps, 'step')} runs no step: steps × strength must be at least 1 ` +
         `(raise the strength to ${Math.min(1, 1 / steps).toFixed(2)} or add steps).`
     : undefined;
+}
+
+/** Your own files: the image side for files that leave it open; the UNet halves the latent three times. */
+export function imageSizeProblem(size: number): string | undefined {
+  return Number.isInteger(size) && size % 64 === 0 && size >= MIN_IMAGE_SIZE && size <= MAX_IMAGE_SIZE
+    ? undefined
+    : `"${String(size)}" is not an image size: use a multiple of 64 from ${MIN_IMAGE_SIZE} to ${MAX_IMAGE_SIZE}.`;
 }

@@ -1,12 +1,14 @@
 /**
- * Settings: the execution provider, how the model was loaded, and the models stored in this browser. A
- * complete model is deleted only after a question that says how much would have to be downloaded again.
+ * Settings: the execution provider, how the model was loaded, the models stored in this browser, and
+ * Your own files (model files from this device). A complete model is deleted only after a question that
+ * says how much would have to be downloaded again.
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import {
   WEBNN_DEVICE_TYPES,
   type LoadedModel,
+  type ModelProgress,
   type ProviderPreference,
   type StoredModel,
   type WebNnCapabilities,
@@ -16,6 +18,15 @@ import { focusCancel, renderConfirmQuestion } from './confirm-question.js';
 import { formatBytes, formatSeconds } from './format.js';
 import { isWebNnDeviceType } from './input-checks.js';
 import { LightElement } from './light-element.js';
+import type { LocalFilesActions } from './local-files-panel.js';
+
+/** What Settings shows of Your own files (see local-files-panel.ts). */
+export interface LocalFilesView {
+  actions: LocalFilesActions;
+  storing: boolean;
+  progress?: ModelProgress;
+  notes: readonly string[];
+}
 
 export interface SettingsActions {
   providerChange(provider: ProviderPreference): void;
@@ -46,6 +57,7 @@ export class SettingsPanel extends LightElement {
   @property({ attribute: false }) busy = false;
   /** The complete model whose Delete was pressed: the question waits for an answer. */
   @state() private confirmingDelete?: StoredModel;
+  @property({ attribute: false }) localFiles?: LocalFilesView;
 
   protected override render(): TemplateResult {
     return html`
@@ -86,6 +98,12 @@ export class SettingsPanel extends LightElement {
             : nothing
         }
         ${this.renderLoaded()} ${this.renderStored()}
+        <sd-local-files-panel
+          .actions=${this.localFiles?.actions}
+          .storing=${this.localFiles?.storing ?? false}
+          .progress=${this.localFiles?.progress}
+          .notes=${this.localFiles?.notes ?? []}
+        ></sd-local-files-panel>
       </details>
     `;
   }

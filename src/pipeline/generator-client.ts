@@ -1,7 +1,13 @@
 import { checkRequirements, type DeviceCapabilities, type RequirementCheck } from './device-requirements.js';
-import { requestPersistence } from './download/quota.js';
+import { persistStorage, reportingPersistence, reviveError } from './client-support.js';
 import { abortError, PipelineError } from './errors.js';
 import type { ProviderPreference } from './execution-provider.js';
+import {
+  LocalModelRegistry,
+  withLocalModels,
+  type LocalModelFile,
+  type LocalModelImport,
+} from './local-files/index.js';
 import { getModel, loadManifest } from './manifest.js';
 import type { Manifest } from './manifest-types.js';
 import type { TensorResidency } from './pipeline.js';
@@ -14,7 +20,6 @@ import type {
   ModelSource,
   RequestMessage,
   ResponseMessage,
-  SerializedError,
   StoredModel,
   TokenCount,
   WorkerRequest,
@@ -60,36 +65,9 @@ export interface LoadOptions extends DownloadOptions {
   residency?: TensorResidency;
 }
 
-function reviveError(error: SerializedError): Error {
-  if (error.name === 'AbortError') return abortError(error.message);
-  if (error.code) {
-    const revived = new PipelineError(error.code, error.message, { resumable: error.resumable });
-    // Keeps subclasses recognisable by name across the worker boundary (e.g. NoImageEncoderError).
-    revived.name = error.name;
-    return revived;
-  }
-  const revived = new Error(error.message);
-  revived.name = error.name;
-  return revived;
-}
-
 const clients = new Map<string, GeneratorClient>();
-/** One persist() request per page; persist() exists on the page's navigator.storage, not in Workers. */
-let persistence: Promise<boolean | undefined> | undefined;
-
-function persistStorage(): Promise<boolean | undefined> {
-  persistence ??= requestPersistence(globalThis.navigator?.storage).catch(() => undefined);
-  return persistence;
-}
-
-/** Asks for persistent storage now, and adds the answer to the progress reports that follow it. */
-function reportingPersistence(onProgress: RequestOptions['onProgress']): RequestOptions['onProgress'] {
-  let persisted: boolean | undefined;
-  void persistStorage().then((answer) => (persisted = answer));
-  if (!onProgress) return undefined;
-  return (progress) =>
-    onProgress(persisted === undefined ? progress : { ...progress, storagePersisted: persisted });
-}
+/** The entries of local models, read on the page (the worker reads the same database). */
+const localModels = new LocalModelRegistry();
 
 /**
  * The page's handle on the pipeline Worker. One per manifest URL per page, so several `<sd-turbo>`
@@ -116,12 +94,15 @@ export class GeneratorClient extends EventTarget {
     return client;
   }
 
-  manifest(): Promise<Manifest> {
+  /** The manifest's models, then the models made of the user's own files (see importLocalModel). */
+  async manifest(): Promise<Manifest> {
     this.manifestPromise ??= loadManifest(this.manifestUrl).catch((error: unknown) => {
       this.manifestPromise = undefined;
       throw error;
     });
-    return this.manifestPromise;
+    // Without IndexedDB (some private modes) there are no local models, and the manifest still works.
+    const local = await localModels.list().catch(() => []);
+    return withLocalModels(await this.manifestPromise, local);
   }
 
   /** The model that is loaded, or being loaded, in the worker. */
@@ -224,6 +205,23 @@ export class GeneratorClient extends EventTarget {
     return this.request(
       { kind: 'generate', ...rest, sourceImage: sent },
       { ...options, transfer: sent instanceof Blob ? [] : [sent] },
+    );
+  }
+
+  /**
+   * Checks the user's own SD-Turbo ONNX files as one model (reading each file's graph, not its weights)
+   * and stores them with the downloaded weights; the model is then in manifest() as `local-…`. Rejects
+   * with a LocalFilesError (code 'model-io-mismatch') naming each file, input or output that does not
+   * fit, or a QuotaError (code 'quota').
+   */
+  importLocalModel(
+    files: LocalModelFile[],
+    options: RequestOptions & { imageSize?: number; name?: string } = {},
+  ): Promise<LocalModelImport> {
+    const { imageSize, name } = options;
+    return this.request(
+      { kind: 'import-local-model', files, imageSize, name },
+      { ...options, onProgress: reportingPersistence(options.onProgress) },
     );
   }
 

@@ -4,13 +4,7 @@
  * stays free while weights load and images are made. Speaks worker-protocol.ts.
  */
 import * as ort from 'onnxruntime-web/webgpu';
-import {
-  IdbChunkStore,
-  deleteStoredModel,
-  downloadModel,
-  getModelStorageStatus,
-  loadModelFile,
-} from './download/index.js';
+import { IdbChunkStore, downloadModel, getModelStorageStatus, loadModelFile } from './download/index.js';
 import {
   checkRequirements,
   probeDevice,
@@ -19,8 +13,9 @@ import {
 } from './device-requirements.js';
 import { isAbortError, PipelineError } from './errors.js';
 import type { ProviderPreference } from './execution-provider.js';
-import { getModel, loadManifest } from './manifest.js';
-import type { Manifest, ModelEntry } from './manifest-types.js';
+import { importLocalModel, isLocalModelId, LocalModelRegistry } from './local-files/index.js';
+import type { ModelEntry } from './manifest-types.js';
+import { ModelCatalog } from './model-catalog.js';
 import { TextToImagePipeline, type GenerateResult } from './pipeline.js';
 import { preloadTokenizer, tokenizePrompt } from './tokenizer.js';
 import { probeWebNn, type WebNnCapabilities, type WebNnDeviceType } from './webnn.js';
@@ -40,7 +35,8 @@ import type {
 declare const self: DedicatedWorkerGlobalScope;
 
 const store = new IdbChunkStore();
-const manifests = new Map<string, Promise<Manifest>>();
+const registry = new LocalModelRegistry();
+const catalog = new ModelCatalog(store, registry);
 const running = new Map<number, AbortController>();
 let loaded: { key: string; pipeline: TextToImagePipeline; info: LoadedModel } | undefined;
 /** Images are made one at a time; requests from several elements wait their turn. */
@@ -54,18 +50,8 @@ const webnnProbes = new Map<WebNnDeviceType, Promise<WebNnCapabilities>>();
 type Reporter = (progress: ModelProgress) => void;
 type ImageReporter = (progress: ImageProgress) => void;
 
-function manifestFor(url: string): Promise<Manifest> {
-  let manifest = manifests.get(url);
-  if (!manifest) {
-    manifest = loadManifest(url);
-    manifests.set(url, manifest);
-    manifest.catch(() => manifests.delete(url));
-  }
-  return manifest;
-}
-
-async function modelFor(source: ModelSource): Promise<ModelEntry> {
-  return getModel(await manifestFor(source.manifestUrl), source.modelId);
+function modelFor(source: ModelSource): Promise<ModelEntry> {
+  return catalog.model(source);
 }
 
 /** The adapter and memory, and with a device type WebNN's answer for it, probed here where ORT runs. */
@@ -100,6 +86,7 @@ async function download(
 ): Promise<StoredModel> {
   const model = await modelFor(source);
   await refuseUnrunnable(model, provider, webnnDeviceType);
+  if (isLocalModelId(model.id)) return catalog.localModelStored(model);
   // Retries and restarts arrive as the progress note.
   await downloadModel(model, {
     store,
@@ -230,11 +217,6 @@ function enqueueGeneration(
   return turn;
 }
 
-async function storedModels(manifestUrl: string): Promise<StoredModel[]> {
-  const manifest = await manifestFor(manifestUrl);
-  return Promise.all(manifest.models.map((model) => getModelStorageStatus(model, store)));
-}
-
 async function simulateDeviceLoss(): Promise<null> {
   if (loaded?.info.provider.provider !== 'webgpu') throw new Error('No WebGPU model is loaded.');
   (await ort.env.webgpu.device).destroy();
@@ -266,10 +248,14 @@ async function dispatch(
     case 'device-capabilities':
       return deviceCapabilities(request.webnnDeviceType);
     case 'stored-models':
-      return storedModels(request.manifestUrl);
+      return catalog.stored(request.manifestUrl);
     case 'delete-model':
-      await deleteStoredModel(store, request.source.modelId);
+      await catalog.delete(request.source.modelId);
       return null;
+    case 'import-local-model': {
+      const { files, imageSize, name } = request;
+      return importLocalModel(files, { store, registry, imageSize, name, signal, onProgress: report });
+    }
     case 'simulate-device-loss':
       return simulateDeviceLoss();
     case 'cancel':

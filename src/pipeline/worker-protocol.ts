@@ -6,6 +6,7 @@ import type { DeviceCapabilities } from './device-requirements.js';
 import type { DownloadProgress } from './download/index.js';
 import type { PipelineErrorCode } from './errors.js';
 import type { ProviderChoice, ProviderPreference } from './execution-provider.js';
+import type { LocalModelFile, LocalModelImport } from './local-files/index.js';
 import type { GenerateResult, GenerationProgress, TensorResidency } from './pipeline.js';
 import type { WebNnDeviceType } from './webnn.js';
 
@@ -92,6 +93,8 @@ export type WorkerRequest =
   | { kind: 'device-capabilities'; webnnDeviceType?: WebNnDeviceType }
   | { kind: 'stored-models'; manifestUrl: string }
   | { kind: 'delete-model'; source: ModelSource }
+  /** The user's own ONNX files (Blobs: the worker reads them, the page never does). */
+  | { kind: 'import-local-model'; files: LocalModelFile[]; imageSize?: number; name?: string }
   | { kind: 'simulate-device-loss' }
   | { kind: 'cancel'; target: number };
 
@@ -103,6 +106,7 @@ export interface WorkerResults {
   'device-capabilities': DeviceCapabilities;
   'stored-models': StoredModel[];
   'delete-model': null;
+  'import-local-model': LocalModelImport;
   'simulate-device-loss': null;
   cancel: null;
 }
