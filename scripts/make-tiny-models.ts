@@ -26,7 +26,7 @@ async function main(args: string[]): Promise<void> {
     throw new Error(`unknown argument ${unknown[0]}; usage: make-tiny-models [--update-manifest]`);
   const files = await writeTinyModels();
   for (const file of files)
-    console.log(`${file.path.padEnd(34)} ${String(file.bytes.length).padStart(9)}  ${file.sha256}`);
+    console.log(`${file.path.padEnd(40)} ${String(file.bytes.length).padStart(9)}  ${file.sha256}`);
   console.log(`tiny models are in ${TINY_MODELS_DIR}`);
   if (args.includes('--update-manifest')) {
     await recordInManifest(files);

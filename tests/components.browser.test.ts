@@ -495,7 +495,7 @@ describe('inputs show what will be used', () => {
       expect(await seed.getAttribute('aria-invalid')).toBe('true');
       expect(await textOf(page, part('seed-error'))).toContain('"-1" is not a seed');
       expect(await textOf(page, part('provider-error'))).toBe(
-        '"webgl" is not an execution provider: use auto, webgpu or wasm.',
+        '"webgl" is not an execution provider: use auto, webgpu, wasm or webnn.',
       );
       expect(await page.locator(`${element} input[name="provider"]:checked`).count()).toBe(0);
 

@@ -1,6 +1,10 @@
-/** The element's input checks agree with the pipeline on which strengths run at least one UNet step. */
+/**
+ * The element's input checks agree with the pipeline on which strengths run at least one UNet step, and
+ * on the providers and WebNN device types it takes.
+ */
 import { describe, expect, it } from 'vitest';
-import { strengthProblem } from '../src/components/input-checks.js';
+import { inputProblems, providerProblem, strengthProblem } from '../src/components/input-checks.js';
+import { WEBNN_DEVICE_TYPES } from '../src/pipeline/index.js';
 
 describe('strengthProblem', () => {
   it('accepts steps × strength of at least 1, as the pipeline does (floor of the product)', () => {
@@ -19,5 +23,24 @@ describe('strengthProblem', () => {
     for (const strength of [0, -0.1, 1.5, Number.NaN]) {
       expect(strengthProblem(strength, 4)).toMatch(/is not a strength/);
     }
+  });
+});
+
+describe('provider and WebNN device type', () => {
+  it('takes every provider preference the pipeline has, WebNN included', () => {
+    for (const provider of ['auto', 'webgpu', 'wasm', 'webnn'])
+      expect(providerProblem(provider)).toBeUndefined();
+    expect(providerProblem('webgl')).toBe(
+      '"webgl" is not an execution provider: use auto, webgpu, wasm or webnn.',
+    );
+  });
+
+  it("checks webnn-device-type against webnn.ts's device types, only where WebNN is the provider", () => {
+    for (const type of WEBNN_DEVICE_TYPES)
+      expect(inputProblems('', 1, undefined, 'webnn', type).provider).toBeUndefined();
+    expect(inputProblems('', 1, undefined, 'webnn', 'tpu').provider).toBe(
+      '"tpu" is not a WebNN device type: use gpu, cpu or npu.',
+    );
+    expect(inputProblems('', 1, undefined, 'wasm', 'tpu').provider).toBeUndefined();
   });
 });

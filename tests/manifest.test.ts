@@ -29,6 +29,7 @@ describe('model-manifest.json', () => {
       'tiny-fp32',
       'tiny-fp16',
       'tiny-mixed',
+      'tiny-webnn-fp32',
       'sd-turbo-webnn',
     ]);
   });
@@ -62,6 +63,25 @@ describe('model-manifest.json', () => {
       expect(file.sha256).toBeUndefined();
       expect(file.approxBytes).toBeGreaterThan(0);
     }
+  });
+
+  it("has an FP32 form of sd-turbo-webnn's IO that SwiftShader can run: the same names, FP32 floats", () => {
+    const webnn = getModel(manifest, 'sd-turbo-webnn').stages;
+    const fp32 = getModel(manifest, 'tiny-webnn-fp32');
+    const { textEncoder, unet, vaeDecoder } = fp32.stages;
+    expect(fp32.requires.webgpu && fp32.requires.webgpu.shaderF16).toBe(false);
+    expect(textEncoder.inputs).toEqual(webnn.textEncoder.inputs); // int32 input_ids
+    expect(unet.inputs.timestep).toEqual({ name: 'timestep', type: 'float32' }); // float, not int64
+    expect(unet.outputs.noisePred.name).toBe(webnn.unet.outputs.noisePred.name);
+    expect(vaeDecoder.inputs).toEqual(webnn.vaeDecoder.inputs);
+    expect(vaeDecoder.outputs).toEqual(webnn.vaeDecoder.outputs);
+    // Static shapes: nothing to override; graph optimizations off, as the export's manifest entry has them.
+    for (const stage of [textEncoder, unet, vaeDecoder])
+      expect(stage.session?.freeDimensionOverrides).toBeUndefined();
+    expect(textEncoder.session?.graphOptimizationLevel).toBe(
+      webnn.textEncoder.session?.graphOptimizationLevel,
+    );
+    expect(unet.session?.graphOptimizationLevel).toBe(webnn.unet.session?.graphOptimizationLevel);
   });
 
   it('has a tiny stand-in with the same mixed IO', () => {
@@ -186,7 +206,7 @@ describe('parseManifest rejects', () => {
     [
       'a defaultModel that is not in models',
       (json) => (json.defaultModel = 'sd-xl'),
-      'defaultModel "sd-xl" is not the id of a model (known: sd-turbo, tiny-fp32, tiny-fp16, tiny-mixed, sd-turbo-webnn)',
+      'defaultModel "sd-xl" is not the id of a model (known: sd-turbo, tiny-fp32, tiny-fp16, tiny-mixed, tiny-webnn-fp32, sd-turbo-webnn)',
     ],
     [
       'a zero size',
@@ -360,7 +380,7 @@ describe('getModel', () => {
   it('lists the known ids for an unknown one', () => {
     expect(() => getModel(manifest, 'sdxl-turbo')).toThrow(
       new ManifestError(
-        'Unknown model "sdxl-turbo"; the manifest has: sd-turbo, tiny-fp32, tiny-fp16, tiny-mixed, sd-turbo-webnn.',
+        'Unknown model "sdxl-turbo"; the manifest has: sd-turbo, tiny-fp32, tiny-fp16, tiny-mixed, tiny-webnn-fp32, sd-turbo-webnn.',
       ),
     );
   });

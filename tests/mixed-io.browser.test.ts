@@ -1,23 +1,28 @@
 /**
  * Mixed-IO exports (microsoft/sd-turbo-webnn: FP16-IO text encoder and UNet, FP32-IO VAE): the GPU
  * path's passes convert between stage types on the GPU, FP16 included without shader-f16, and the
- * tiny-mixed stand-in runs end to end on wasm. FP16 models cannot run on this SwiftShader adapter, so
- * the WebGPU side is checked pass by pass; the FP32 pipeline keeps its single read-back.
+ * tiny-mixed stand-in runs end to end on wasm. FP16 IO cannot run on this SwiftShader adapter, not even
+ * around FP32 compute (ORT runs the edge Casts on WebGPU, which refuses them), so the WebGPU side is
+ * checked pass by pass, and the export's IO contract in an FP32 form (tiny-webnn-fp32: static shapes,
+ * int32 ids, float timestep) runs GPU-resident end to end.
  */
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GraphBuilder } from '../scripts/onnx-builder/onnx-graph.js';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
 import { fromFloat16Bits, toFloat16Bits } from '../src/pipeline/float16.js';
 import type { LatentTypes } from '../src/pipeline/latent-kernels.js';
 import { latentsToPixels } from '../src/pipeline/pixels.js';
 import type { KernelCase } from './pages/kernels-page.js';
 import { launchChromium, openPage, startDevServer } from './support/browser.js';
+import { pixelDifference } from './support/pixels.js';
 
 let server: ViteDevServer;
 let browser: Browser;
 let kernelsPage: Page;
 let pipelinePage: Page;
+let pipelineLogs: string[];
 
 beforeAll(async () => {
   await ensureTinyModels();
@@ -25,7 +30,7 @@ beforeAll(async () => {
   ({ server, url } = await startDevServer());
   browser = await launchChromium({ webgpu: true });
   ({ page: kernelsPage } = await openPage(browser, `${url}/tests/pages/kernels.html`));
-  ({ page: pipelinePage } = await openPage(browser, `${url}/tests/pages/pipeline.html`));
+  ({ page: pipelinePage, logs: pipelineLogs } = await openPage(browser, `${url}/tests/pages/pipeline.html`));
   await kernelsPage.waitForSelector('body[data-ready="true"]', { state: 'attached' });
   await pipelinePage.waitForSelector('body[data-ready="true"]');
 });
@@ -127,5 +132,59 @@ describe('tiny-mixed (FP16 text encoder and UNet, FP32 VAE)', () => {
   it('keeps one read-back per image for the FP32 set on WebGPU', async () => {
     const image = await generate('tiny-fp32', undefined);
     expect(image.readbacks).toBe(1);
+  });
+});
+
+describe('FP16 IO around FP32 compute (Cast nodes at the edges) on WebGPU without shader-f16', () => {
+  it('is placed wholly on the WebGPU EP (no CPU fallback) and refused there at run', async () => {
+    const graph = new GraphBuilder('float32');
+    const x = graph.addInput('x', 'float16', [1, 4, 8, 8]);
+    const doubled = graph.node('Mul', [graph.cast(x, 'float32'), graph.scalar('two', 2)]);
+    graph.addOutput(graph.cast(doubled, 'float16'), 'y', 'float16', [1, 4, 8, 8]);
+    const bytes = Array.from(graph.encode('fp16_io', 'FP16 IO, FP32 compute'));
+    const logStart = pipelineLogs.length;
+    const outcome = await pipelinePage.evaluate((b) => window.pipelineTest.runFloat16IoGraph(b), bytes);
+    const logs = pipelineLogs.slice(logStart).join('\n');
+    expect(logs).toContain('All nodes placed on [WebGpuExecutionProvider]. Number of nodes: 3');
+    expect(outcome.ok).toBe(false);
+    expect(outcome.message).toContain('Program Cast requires f16 but the device does not support it');
+  });
+});
+
+describe("tiny-webnn-fp32 (sd-turbo-webnn's IO contract in FP32: static shapes, int32 ids, float timestep)", () => {
+  type PipelineTest = Window['pipelineTest'];
+  const request = { prompt: 'a photo of a cat', seed: 42, steps: 2 };
+  const generate = (modelId: string, options: Parameters<PipelineTest['generate']>[2]) =>
+    pipelinePage.evaluate(([id, r, o]) => window.pipelineTest.generate(id, r, o), [
+      modelId,
+      request,
+      options,
+    ] as const);
+  let webgpuPixels: number[];
+
+  it('runs GPU-resident on WebGPU: 1 read-back and no new GPU buffers per image after warm-up', async () => {
+    const info = await pipelinePage.evaluate(() => window.pipelineTest.describe('tiny-webnn-fp32'));
+    expect(info.provider.provider, pipelineLogs.join('\n')).toBe('webgpu');
+    expect(info.residency).toBe('gpu');
+    await generate('tiny-webnn-fp32', undefined); // warm-up: shader compilation, first-run allocations
+    const image = await generate('tiny-webnn-fp32', undefined);
+    expect(image.readbacks).toBe(1);
+    expect(image.readbackBytes).toBe(64 * 64 * 4);
+    expect(image.gpuBuffersCreated).toBe(0);
+    // The float timestep is a CPU tensor, uploaded once per step.
+    expect(image.uploadStagingBuffers).toBeLessThanOrEqual(request.steps);
+    webgpuPixels = image.pixels!;
+    expect(new Set(webgpuPixels.filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(16);
+  });
+
+  it("agrees with wasm within the WebGPU/wasm tolerance, and computes tiny-fp32's image", async () => {
+    const wasm = await generate('tiny-webnn-fp32', { provider: 'wasm' });
+    expect(wasm.readbacks).toBe(0);
+    const diff = pixelDifference(webgpuPixels, wasm.pixels!);
+    expect(diff.max).toBeLessThanOrEqual(2);
+    expect(diff.differingShare).toBeLessThan(0.02);
+    // Same weights as tiny-fp32: only the IO contract differs, and it changes no pixel.
+    const fp32 = await generate('tiny-fp32', { provider: 'wasm' });
+    expect(wasm.pixels).toEqual(fp32.pixels);
   });
 });

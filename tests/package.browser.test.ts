@@ -3,6 +3,10 @@
  * the tarball into a fresh folder, imported as `sd-turbo-web` by a page that Vite builds, served by a plain
  * static server, and generating an image in Chromium. Nothing of the repository is visible to that page
  * but the tarball and the tiny model files it is given.
+ *
+ * The same consumer also runs a Node script that imports `sd-turbo-web/node` and writes a PNG, with
+ * onnxruntime-node (the package's optional peer dependency) installed beside it from this repository's
+ * node_modules, and type-checks a TypeScript file against the package's declarations.
  */
 import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -15,13 +19,17 @@ import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readPngText } from '../src/components/png-metadata.js';
+import { NodeTextToImage } from '../src/node/index.js';
 import { REPO_ROOT, TINY_MODELS_DIR, ensureTinyModels } from '../scripts/tiny-models/index.js';
 import { launchChromium, openPage } from './support/browser.js';
+import { decodeRgbaPng } from './support/png-decode.js';
 
 const run = promisify(execFile);
 
 let workDir: string;
 let tarball: string;
+let consumer: string;
 let browser: Browser;
 let server: Server | undefined;
 let origin: string;
@@ -65,6 +73,34 @@ const CONSUMER_PAGE = `<!doctype html>
 </html>
 `;
 
+/** A Node program of the consumer's: one image from the packed `sd-turbo-web/node`, written as a file. */
+const CONSUMER_NODE_SCRIPT = `import { writeFile } from 'node:fs/promises';
+import { generateImage } from 'sd-turbo-web/node';
+
+const image = await generateImage({
+  prompt: 'a red kite',
+  seed: 11,
+  model: 'tiny-fp32',
+  manifest: 'public/models/manifest.json',
+});
+await writeFile(image.fileName, image.png);
+console.log(JSON.stringify({ fileName: image.fileName, provider: image.provider, modelId: image.modelId }));
+`;
+
+/** The same from TypeScript, checked against the package's declarations (strict, no DOM, skipLibCheck off). */
+const CONSUMER_TYPESCRIPT = `import { writeFile } from 'node:fs/promises';
+import { generateImage, NodeTextToImage, PipelineError, type DownloadProgress, type NodeImage } from 'sd-turbo-web/node';
+
+const onProgress = (progress: DownloadProgress): void => console.log(progress.bytesDone / progress.bytesTotal);
+const image: NodeImage = await generateImage({ prompt: 'a red kite', seed: 11, model: 'tiny-fp32', onProgress });
+const seconds: number = image.timings.totalMs / 1000;
+await writeFile(image.fileName, image.png);
+const generator = await NodeTextToImage.load({ model: 'tiny-fp32', provider: 'cpu' });
+const next: Uint8ClampedArray = (await generator.generate({ prompt: 'again', steps: 2 })).pixels;
+await generator.dispose();
+console.log(seconds, next.length, new PipelineError('invalid-input', 'x').code);
+`;
+
 const CONSUMER_SCRIPT = `import 'sd-turbo-web';
 window.firstImage = new Promise((resolve) => {
   document.addEventListener('sd-image', (event) => {
@@ -104,13 +140,21 @@ beforeAll(async () => {
   }[];
   tarball = join(workDir, packed.filename);
 
-  const consumer = join(workDir, 'consumer');
+  consumer = join(workDir, 'consumer');
   await mkdir(consumer);
   await writeFile(
     join(consumer, 'package.json'),
     JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
   );
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: consumer });
+  // onnxruntime-node from this repository's node_modules: npm links the folder, and its own dependencies
+  // resolve beside it. --ignore-scripts: npm would run a linked folder's `prepare` (onnxruntime-node's
+  // builds its sources, which its package does not ship) and its install script (a CUDA download).
+  const onnxruntimeNode = join(REPO_ROOT, 'node_modules', 'onnxruntime-node');
+  await run(
+    'npm',
+    ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', tarball, onnxruntimeNode],
+    { cwd: consumer, env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } },
+  );
   await writeFile(join(consumer, 'index.html'), CONSUMER_PAGE);
   await writeFile(join(consumer, 'main.js'), CONSUMER_SCRIPT);
   await addTinyModel(join(consumer, 'public'));
@@ -137,6 +181,10 @@ describe('the packed npm package', () => {
       typeof target === 'string' ? [target] : [target.types, target.default],
     );
     for (const path of exported) expect(files).toContain(`package/${path.replace(/^\.\//, '')}`);
+    // The Node entry: its bundle, the CLIP vocabulary it reads beside it, and no onnxruntime (a peer).
+    expect(files).toContain('package/dist/node/index.js');
+    expect(files).toContain('package/dist/node/clip/bpe_simple_vocab_16e6.txt.gz');
+    expect(files.filter((file) => /^package\/dist\/node\/.*(\.wasm|\.node)$/.test(file))).toEqual([]);
     expect(files.some((file) => /^package\/dist\/lib\/pipeline-worker-.*\.js$/.test(file))).toBe(true);
     expect(files.some((file) => file.endsWith('.wasm'))).toBe(true);
     // Nothing of the repository beyond the library: no sources, tests or test models.
@@ -167,5 +215,58 @@ describe('the packed npm package', () => {
     } finally {
       await context.close();
     }
+  });
+
+  it('generates a PNG in Node from `sd-turbo-web/node`, the same pixels as the source entry', async () => {
+    await writeFile(join(consumer, 'generate.mjs'), CONSUMER_NODE_SCRIPT);
+    const { stdout } = await run(process.execPath, ['generate.mjs'], { cwd: consumer, timeout: 60_000 });
+    const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, string>;
+    expect(report).toEqual({
+      fileName: 'sd-turbo_11_a-red-kite.png',
+      provider: 'cpu',
+      modelId: 'tiny-fp32',
+    });
+    // The bundle runs the consumer's onnxruntime-node, not a copy of its own.
+    const bundle = await readFile(join(consumer, 'node_modules/sd-turbo-web/dist/node/index.js'), 'utf8');
+    expect(bundle).toMatch(/^import \* as \w+ from "onnxruntime-node";$/m);
+
+    const png = new Uint8Array(await readFile(join(consumer, report.fileName)));
+    expect(readPngText(png)).toEqual({
+      prompt: 'a red kite',
+      seed: '11',
+      steps: '1',
+      model: 'tiny-fp32',
+      Software: 'sd-turbo-web',
+    });
+    const { width, height, pixels } = decodeRgbaPng(png);
+    expect([width, height]).toEqual([64, 64]);
+    expect(new Set(pixels.filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(16);
+    expect(pixels.filter((_, i) => i % 4 === 3).every((alpha) => alpha === 255)).toBe(true);
+
+    // Bit for bit what the repository's own src/node makes from the same files on the same runtime.
+    const generator = await NodeTextToImage.load({
+      model: 'tiny-fp32',
+      manifest: join(consumer, 'public/models/manifest.json'),
+    });
+    const reference = await generator
+      .generate({ prompt: 'a red kite', seed: 11 })
+      .finally(() => generator.dispose());
+    expect(new Uint8Array(pixels)).toEqual(new Uint8Array(reference.pixels));
+  });
+
+  it("type-checks a TypeScript consumer against the package's declarations", async () => {
+    await writeFile(join(consumer, 'check.ts'), CONSUMER_TYPESCRIPT);
+    const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    // Only @types/node comes from the repository (a Node project has it); no DOM, WebGPU or ORT types.
+    const args = [
+      ...['--noEmit', '--strict', '--skipLibCheck', 'false', '--target', 'es2022', '--lib', 'es2022'],
+      ...['--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node'],
+      ...['--typeRoots', join(REPO_ROOT, 'node_modules', '@types'), 'check.ts'],
+    ];
+    const checked = await run(process.execPath, [tsc, ...args], { cwd: consumer }).then(
+      () => '',
+      (error: { stdout?: string }) => error.stdout ?? String(error),
+    );
+    expect(checked).toBe('');
   });
 });

@@ -96,6 +96,7 @@ describe('SD-Turbo on a device without shader-f16', () => {
         expect.stringContaining('Use Tiny test model (FP32'),
         expect.stringContaining('Use Tiny test model (FP16'),
         expect.stringContaining('Use Tiny test model (mixed IO'),
+        expect.stringContaining("Use Tiny test model (microsoft/sd-turbo-webnn's IO in FP32"),
       ]);
 
       await page.locator(part('prompt')).press('Enter');

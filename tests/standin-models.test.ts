@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { onnx as OnnxNamespace } from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getModel, parseManifest } from '../src/pipeline/manifest';
-import type { Manifest, ModelEntry, StageName } from '../src/pipeline/manifest-types';
+import type { Manifest, ModelEntry, StageName, TensorSpec } from '../src/pipeline/manifest-types';
 import { STAGE_NAMES } from '../src/pipeline/manifest-types';
 import { Layers } from '../scripts/onnx-builder/layers';
 import { fileDigest, plannedFileBytes, varint, writeModelFile } from '../scripts/onnx-builder/model-writer';
@@ -43,6 +43,7 @@ const ELEMENT_TYPE_NAMES: Record<number, string> = { 1: 'float32', 6: 'int32', 7
 let firstDir: string;
 let secondDir: string;
 let reference: ModelEntry;
+let webnnReference: ModelEntry;
 
 beforeAll(async () => {
   [firstDir, secondDir] = await Promise.all([
@@ -53,7 +54,27 @@ beforeAll(async () => {
   await writeStandinModels({ modelsDir: secondDir });
   const realManifest = JSON.parse(await readFile(join(REPO_ROOT, 'model-manifest.json'), 'utf8')) as unknown;
   reference = getModel(parseManifest(realManifest), 'sd-turbo');
+  webnnReference = getModel(parseManifest(realManifest), 'sd-turbo-webnn');
 });
+
+/**
+ * The IO and session options a set's stage copies: sd-turbo's, or for `io: 'webnn-fp32'`
+ * microsoft/sd-turbo-webnn's with FP32 in place of FP16 and no freeDimensionOverrides (static shapes).
+ */
+function expectedStage(set: StandinModelSet, stage: StageName) {
+  if (set.io !== 'webnn-fp32') return reference.stages[stage];
+  const spec = webnnReference.stages[stage];
+  const fp32 = (specs: object) =>
+    Object.fromEntries(
+      Object.entries(specs).map(([key, value]: [string, TensorSpec]) => [
+        key,
+        { ...value, type: value.type === 'float16' ? 'float32' : value.type },
+      ]),
+    );
+  const session = { ...spec.session };
+  delete session.freeDimensionOverrides;
+  return { inputs: fp32(spec.inputs), outputs: fp32(spec.outputs), session };
+}
 
 afterAll(async () => {
   await Promise.all([firstDir, secondDir].map((dir) => dir && rm(dir, { recursive: true, force: true })));
@@ -82,7 +103,11 @@ describe('narrow files and the generated manifest', () => {
 
   it('lists the narrow sets (not the absent full-size one) with exact sizes and hashes', async () => {
     expect(manifest.defaultModel).toBe('standin-narrow-fp32');
-    expect(manifest.models.map((model) => model.id)).toEqual(['standin-narrow-fp32', 'standin-narrow-fp16']);
+    expect(manifest.models.map((model) => model.id)).toEqual([
+      'standin-narrow-fp32',
+      'standin-narrow-fp16',
+      'standin-narrow-webnn-fp32',
+    ]);
     for (const model of manifest.models) {
       expect(model.baseUrl).toBe(`${model.id}/`);
       for (const stage of STAGE_NAMES) {
@@ -93,7 +118,7 @@ describe('narrow files and the generated manifest', () => {
     }
   });
 
-  it("copies sd-turbo's IO and session options, with the narrow text width and the real sizes", () => {
+  it("copies sd-turbo's (or sd-turbo-webnn's) IO and session options, with the narrow text width and the real sizes", () => {
     for (const model of manifest.models) {
       const set = standinSet(model.id);
       expect(model.weights).toBe(set.weights === 'float32' ? 'fp32' : 'fp16');
@@ -102,10 +127,11 @@ describe('narrow files and the generated manifest', () => {
       expect(model.image).toEqual(reference.image);
       for (const stage of STAGE_NAMES) {
         const { inputs, outputs, session } = model.stages[stage];
+        const expected = expectedStage(set, stage);
         expect({ inputs, outputs, session }).toEqual({
-          inputs: reference.stages[stage].inputs,
-          outputs: reference.stages[stage].outputs,
-          session: reference.stages[stage].session,
+          inputs: expected.inputs,
+          outputs: expected.outputs,
+          session: expected.session,
         });
       }
     }
@@ -135,7 +161,7 @@ describe('narrow files and the generated manifest', () => {
   });
 });
 
-describe.each(STANDIN_MODEL_SETS)("$id matches sd-turbo's inputs and outputs", (set) => {
+describe.each(STANDIN_MODEL_SETS)("$id matches its real export's inputs and outputs", (set) => {
   const graphs = {} as Record<StageName, OnnxNamespace.IGraphProto>;
 
   beforeAll(async () => {
@@ -143,7 +169,7 @@ describe.each(STANDIN_MODEL_SETS)("$id matches sd-turbo's inputs and outputs", (
   });
 
   it.each(STAGE_NAMES)('%s: names and element types as in model-manifest.json', (stage) => {
-    const { inputs, outputs } = reference.stages[stage];
+    const { inputs, outputs } = expectedStage(set, stage);
     const describeSpecs = (specs: Record<string, { name: string; type: string }>) =>
       Object.values(specs).map((spec) => `${spec.name}: ${spec.type}`);
     expect(describeValues(graphs[stage].input)).toEqual(describeSpecs(inputs));
@@ -155,7 +181,7 @@ describe.each(STANDIN_MODEL_SETS)("$id matches sd-turbo's inputs and outputs", (
       (graphs[stage].input ?? []).flatMap((value) => dimsOf(value).filter((d) => typeof d === 'string')),
     );
     expect([...symbolic].sort()).toEqual(
-      Object.keys(reference.stages[stage].session?.freeDimensionOverrides ?? {}).sort(),
+      Object.keys(expectedStage(set, stage).session?.freeDimensionOverrides ?? {}).sort(),
     );
   });
 
@@ -169,6 +195,19 @@ describe.each(STANDIN_MODEL_SETS)("$id matches sd-turbo's inputs and outputs", (
         ]),
       ),
     );
+    if (set.io === 'webnn-fp32') {
+      // microsoft/sd-turbo-webnn's graphs: every dimension fixed.
+      expect(shapes).toEqual({
+        input_ids: [1, 77],
+        last_hidden_state: [1, 77, width],
+        sample: [1, 3, 512, 512],
+        timestep: [1],
+        encoder_hidden_states: [1, 77, width],
+        out_sample: [1, 4, 64, 64],
+        latent_sample: [1, 4, 64, 64],
+      });
+      return;
+    }
     expect(shapes).toEqual({
       input_ids: ['batch_size', 77],
       last_hidden_state: ['batch_size', 77, width],

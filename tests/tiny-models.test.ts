@@ -26,6 +26,7 @@ import {
   ensureTinyModels,
   sha256Hex,
 } from '../scripts/tiny-models/index';
+import { onnx } from '../scripts/onnx-builder/onnx-graph';
 import { Prng } from '../scripts/onnx-builder/prng';
 
 // Two cores here: one wasm thread per session keeps the suite from thrashing.
@@ -94,6 +95,20 @@ describe.each(TINY_MODEL_SETS)('$id', (set) => {
     const session = sessions[stage];
     expect(describeValues(session.inputMetadata)).toEqual(describeSpecs(Object.values(inputs)));
     expect(describeValues(session.outputMetadata)).toEqual(describeSpecs(Object.values(outputs)));
+  });
+
+  it(`has ${set.staticShapes ? 'only fixed' : 'symbolic batch and size'} dimensions in its graph inputs and outputs`, async () => {
+    const symbolic: string[] = [];
+    for (const stage of TINY_STAGE_NAMES) {
+      const bytes = await readFile(join(TINY_MODELS_DIR, set.id, STAGE_PATHS[stage]));
+      const { graph } = onnx.ModelProto.decode(bytes);
+      for (const value of [...(graph?.input ?? []), ...(graph?.output ?? [])]) {
+        for (const dim of value.type?.tensorType?.shape?.dim ?? [])
+          if (dim.dimParam) symbolic.push(dim.dimParam);
+      }
+    }
+    if (set.staticShapes) expect(symbolic).toEqual([]);
+    else expect(symbolic).toContain('batch_size');
   });
 
   it('text encoder: [1, 77, H] hidden states, finite, about unit std, different per prompt', async () => {

@@ -5,7 +5,7 @@
  * 512x512 pixels) with narrow widths and fewer layers, so that headless Chromium's SwiftShader makes an
  * image in under a minute.
  */
-import type { FloatType } from '../onnx-builder/onnx-graph.js';
+import type { Dim, FloatType } from '../onnx-builder/onnx-graph.js';
 
 export interface TextEncoderArchitecture {
   /** CLIP's full vocabulary, so every id the real tokenizer emits is a valid Gather index. */
@@ -164,7 +164,11 @@ export const NARROW_ARCHITECTURE: StandinArchitecture = {
 };
 
 export type StandinSetId =
-  'standin-narrow-fp32' | 'standin-narrow-fp16' | 'standin-sd-turbo' | 'standin-sd-turbo-fp32';
+  | 'standin-narrow-fp32'
+  | 'standin-narrow-fp16'
+  | 'standin-narrow-webnn-fp32'
+  | 'standin-sd-turbo'
+  | 'standin-sd-turbo-fp32';
 
 export interface StandinModelSet {
   id: StandinSetId;
@@ -175,6 +179,17 @@ export interface StandinModelSet {
   weights: FloatType;
   /** Written only on request: 2.5 GB. */
   full: boolean;
+  /**
+   * 'ort-web' (default): schmuell/sd-turbo-ort-web's IO (symbolic batch and sizes, int64 timestep).
+   * 'webnn-fp32': microsoft/sd-turbo-webnn's IO in an FP32 form (fixed dims, float32 timestep [1]).
+   */
+  io?: 'ort-web' | 'webnn-fp32';
+}
+
+/** A graph input's or output's dims: fixed for the WebNN contract, else the ort-web exports' symbolic names. */
+export function ioDims(set: StandinModelSet, symbolic: readonly Dim[], fixed: readonly number[]): Dim[] {
+  if (symbolic.length !== fixed.length) throw new Error(`dims ${symbolic.join(',')} vs ${fixed.join(',')}`);
+  return [...(set.io === 'webnn-fp32' ? fixed : symbolic)];
 }
 
 export const STANDIN_MODEL_SETS: readonly StandinModelSet[] = [
@@ -191,6 +206,14 @@ export const STANDIN_MODEL_SETS: readonly StandinModelSet[] = [
     architecture: NARROW_ARCHITECTURE,
     weights: 'float16',
     full: false,
+  },
+  {
+    id: 'standin-narrow-webnn-fp32',
+    name: "Stand-in, SD-Turbo topology, narrow, with microsoft/sd-turbo-webnn's IO in FP32 (static shapes, float timestep, random weights, 512x512)",
+    architecture: NARROW_ARCHITECTURE,
+    weights: 'float32',
+    full: false,
+    io: 'webnn-fp32',
   },
   {
     id: 'standin-sd-turbo',

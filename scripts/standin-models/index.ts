@@ -10,6 +10,9 @@ import {
   STAGE_NAMES,
   type ModelEntry,
   type ModelStageName,
+  type StageSessionOptions,
+  type StageName,
+  type TensorSpec,
   type VaeEncoderStage,
 } from '../../src/pipeline/manifest-types.js';
 import type { ModelParts } from '../onnx-builder/onnx-graph.js';
@@ -32,6 +35,8 @@ export const STANDIN_MODELS_DIR = join(REPO_ROOT, 'models');
 export const STANDIN_MANIFEST_NAME = 'standin-manifest.json';
 /** The real model whose inputs, outputs and session options the stand-ins copy. */
 const REFERENCE_MODEL_ID = 'sd-turbo';
+/** The same for the `io: 'webnn-fp32'` set, with FP32 in place of its FP16 and no dims to override. */
+const WEBNN_REFERENCE_MODEL_ID = 'sd-turbo-webnn';
 const DEFAULT_MODEL_ID = 'standin-narrow-fp32';
 
 export const STANDIN_STAGE_BUILDERS: Record<ModelStageName, (set: StandinModelSet) => ModelParts> = {
@@ -94,7 +99,8 @@ export async function ensureStandinModels(): Promise<void> {
  */
 async function writeManifest(modelsDir: string, written: StandinFile[]): Promise<void> {
   const manifestPath = join(modelsDir, STANDIN_MANIFEST_NAME);
-  const reference = await referenceModel();
+  const reference = await referenceModel(REFERENCE_MODEL_ID);
+  const webnnReference = await referenceModel(WEBNN_REFERENCE_MODEL_ID);
   const previous = await previousFiles(manifestPath);
   const models: ModelEntry[] = [];
   for (const set of STANDIN_MODEL_SETS) {
@@ -106,7 +112,10 @@ async function writeManifest(modelsDir: string, written: StandinFile[]): Promise
         return knownDigest(join(modelsDir, path), previous.get(path));
       }),
     );
-    if (digests.every((digest) => digest !== undefined)) models.push(manifestEntry(set, reference, digests));
+    if (digests.every((digest) => digest !== undefined)) {
+      const stages = set.io === 'webnn-fp32' ? webnnFp32Stages(webnnReference) : reference.stages;
+      models.push(manifestEntry(set, reference, stages, digests));
+    }
   }
   const manifest = { version: 1, defaultModel: DEFAULT_MODEL_ID, models };
   const temporary = `${manifestPath}.${process.pid}.tmp`;
@@ -114,9 +123,31 @@ async function writeManifest(modelsDir: string, written: StandinFile[]): Promise
   await rename(temporary, manifestPath);
 }
 
+/**
+ * microsoft/sd-turbo-webnn's stage IO in FP32 (which SwiftShader's WebGPU can run): every float16 input
+ * and output float32, its session options kept but for freeDimensionOverrides (these graphs have none).
+ */
+function webnnFp32Stages(webnn: ModelEntry): Pick<ModelEntry['stages'], StageName> {
+  const fp32 = <T extends { inputs: object; outputs: object; session?: object }>(stage: T): T => {
+    const floats = (specs: object) =>
+      Object.fromEntries(
+        Object.entries(specs).map(([key, spec]: [string, TensorSpec]) => [
+          key,
+          { ...spec, type: spec.type === 'float16' ? 'float32' : spec.type },
+        ]),
+      );
+    const session: StageSessionOptions = { ...stage.session };
+    delete session.freeDimensionOverrides;
+    return { ...stage, inputs: floats(stage.inputs), outputs: floats(stage.outputs), session };
+  };
+  const { textEncoder, unet, vaeDecoder } = webnn.stages;
+  return { textEncoder: fp32(textEncoder), unet: fp32(unet), vaeDecoder: fp32(vaeDecoder) };
+}
+
 function manifestEntry(
   set: StandinModelSet,
   reference: ModelEntry,
+  referenceStages: Pick<ModelEntry['stages'], StageName>,
   digests: { bytes: number; sha256: string }[],
 ): ModelEntry {
   const { textEncoder, unet, latentSize, imageSize } = set.architecture;
@@ -128,12 +159,15 @@ function manifestEntry(
     file: file('vaeEncoder'),
     inputs: { sample: { name: 'sample', type: 'float32' } },
     outputs: { latentSample: { name: 'latent_sample', type: 'float32' } },
-    session: { freeDimensionOverrides: { batch_size: 1, height: imageSize, width: imageSize } },
+    session:
+      set.io === 'webnn-fp32'
+        ? {}
+        : { freeDimensionOverrides: { batch_size: 1, height: imageSize, width: imageSize } },
   };
   const stages: ModelEntry['stages'] = {
-    textEncoder: { ...reference.stages.textEncoder, file: file('textEncoder') },
-    unet: { ...reference.stages.unet, file: file('unet') },
-    vaeDecoder: { ...reference.stages.vaeDecoder, file: file('vaeDecoder') },
+    textEncoder: { ...referenceStages.textEncoder, file: file('textEncoder') },
+    unet: { ...referenceStages.unet, file: file('unet') },
+    vaeDecoder: { ...referenceStages.vaeDecoder, file: file('vaeDecoder') },
     vaeEncoder,
   };
   return {
@@ -189,12 +223,12 @@ function standinRequirements(set: StandinModelSet, modelBytes: number): ModelEnt
   };
 }
 
-async function referenceModel(): Promise<ModelEntry> {
+async function referenceModel(id: string): Promise<ModelEntry> {
   const manifest = JSON.parse(await readFile(join(REPO_ROOT, 'model-manifest.json'), 'utf8')) as {
     models: ModelEntry[];
   };
-  const model = manifest.models.find((entry) => entry.id === REFERENCE_MODEL_ID);
-  if (!model) throw new Error(`model-manifest.json has no ${REFERENCE_MODEL_ID} entry`);
+  const model = manifest.models.find((entry) => entry.id === id);
+  if (!model) throw new Error(`model-manifest.json has no ${id} entry`);
   return model;
 }
 

@@ -5,7 +5,7 @@
  */
 import { GraphBuilder, type ModelParts } from '../onnx-builder/onnx-graph.js';
 import { Prng } from '../onnx-builder/prng.js';
-import { STANDIN_PRODUCER, STANDIN_SEEDS, type StandinModelSet } from './config.js';
+import { ioDims, STANDIN_PRODUCER, STANDIN_SEEDS, type StandinModelSet } from './config.js';
 import { SdLayers } from './sd-layers.js';
 
 /** Added to attention scores above the diagonal; finite so it stays representable in float16. */
@@ -24,7 +24,11 @@ export function buildTextEncoder(set: StandinModelSet): ModelParts {
   const graph = new GraphBuilder(set.weights, STANDIN_PRODUCER);
   const layers = new SdLayers(graph, new Prng(STANDIN_SEEDS.textEncoder));
 
-  const inputIds = graph.addInput('input_ids', 'int32', ['batch_size', sequenceLength]);
+  const inputIds = graph.addInput(
+    'input_ids',
+    'int32',
+    ioDims(set, ['batch_size', sequenceLength], [1, sequenceLength]),
+  );
   const tokenTable = layers.randomWeight('embeddings.token_embedding.weight', [vocabSize, width], 1);
   const positions = layers.randomWeight(
     'embeddings.position_embedding.weight',
@@ -54,7 +58,12 @@ export function buildTextEncoder(set: StandinModelSet): ModelParts {
   }
 
   const output = layers.toFloat32(layers.layerNorm('final_layer_norm', hidden, width));
-  graph.addOutput(output, 'last_hidden_state', 'float32', ['batch_size', sequenceLength, width]);
+  graph.addOutput(
+    output,
+    'last_hidden_state',
+    'float32',
+    ioDims(set, ['batch_size', sequenceLength, width], [1, sequenceLength, width]),
+  );
   return graph.parts('text_encoder', `${set.id} text encoder (stand-in, random weights)`);
 }
 

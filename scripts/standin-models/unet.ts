@@ -8,7 +8,13 @@
  */
 import { GraphBuilder, type ModelParts } from '../onnx-builder/onnx-graph.js';
 import { Prng } from '../onnx-builder/prng.js';
-import { STANDIN_PRODUCER, STANDIN_SEEDS, type StandinModelSet, type UnetArchitecture } from './config.js';
+import {
+  ioDims,
+  STANDIN_PRODUCER,
+  STANDIN_SEEDS,
+  type StandinModelSet,
+  type UnetArchitecture,
+} from './config.js';
 import {
   DIFFUSERS_ATTENTION_NAMES,
   FINE_EPSILON,
@@ -37,14 +43,27 @@ export function buildUnet(set: StandinModelSet): ModelParts {
   const { latentChannels, blockChannels, attentionBlocks, layersPerBlock, contextWidth } = architecture;
   const graph = new GraphBuilder(set.weights, STANDIN_PRODUCER);
   const layers = new SdLayers(graph, new Prng(STANDIN_SEEDS.unet));
-  const spatialDims = ['batch_size', 'num_channels', 'height', 'width'];
+  const { latentSize, textEncoder } = set.architecture;
+  const spatialDims = ioDims(
+    set,
+    ['batch_size', 'num_channels', 'height', 'width'],
+    [1, latentChannels, latentSize, latentSize],
+  );
 
   const sample = layers.fromFloat32(graph.addInput('sample', 'float32', spatialDims));
-  const timestep = graph.addInput('timestep', 'int64', [1]);
+  const timestep = graph.addInput('timestep', set.io === 'webnn-fp32' ? 'float32' : 'int64', [1]);
   const textStates = layers.fromFloat32(
-    graph.addInput('encoder_hidden_states', 'float32', ['batch_size', 'sequence_length', contextWidth]),
+    graph.addInput(
+      'encoder_hidden_states',
+      'float32',
+      ioDims(
+        set,
+        ['batch_size', 'sequence_length', contextWidth],
+        [1, textEncoder.sequenceLength, contextWidth],
+      ),
+    ),
   );
-  const time = timestepEmbedding(layers, timestep, blockChannels[0]);
+  const time = timestepEmbedding(layers, timestep, set.io === 'webnn-fp32', blockChannels[0]);
   const context: UnetContext = { layers, architecture, time, textStates };
 
   let hidden = layers.conv('conv_in', sample, latentChannels, blockChannels[0]);
@@ -97,11 +116,16 @@ export function buildUnet(set: StandinModelSet): ModelParts {
  * 10000^(-i/half), computed in float32 as diffusers does (sin(999 f) in float16 would be mostly rounding
  * error), then Gemm, SiLU, Gemm to 4x the first block's width. Returns [1, width].
  */
-function timestepEmbedding(layers: SdLayers, timestep: string, channels: number): TimeEmbedding {
+function timestepEmbedding(
+  layers: SdLayers,
+  timestep: string,
+  timestepIsFloat32: boolean,
+  channels: number,
+): TimeEmbedding {
   const graph = layers.graph;
   const half = channels / 2;
   const timeColumn = graph.node('Unsqueeze', [
-    graph.cast(timestep, 'float32'),
+    timestepIsFloat32 ? timestep : graph.cast(timestep, 'float32'),
     graph.int64('time_axes', [1], [1]),
   ]);
   const frequencies = Array.from({ length: half }, (_, i) => Math.exp((-Math.log(10000) * i) / half));

@@ -5,7 +5,7 @@
  */
 import { GraphBuilder, type ModelParts } from '../onnx-builder/onnx-graph.js';
 import { Prng } from '../onnx-builder/prng.js';
-import { STANDIN_PRODUCER, STANDIN_SEEDS, type StandinModelSet } from './config.js';
+import { ioDims, STANDIN_PRODUCER, STANDIN_SEEDS, type StandinModelSet } from './config.js';
 import { DIFFUSERS_ATTENTION_NAMES, FINE_EPSILON, SdLayers } from './sd-layers.js';
 
 export function buildVaeDecoder(set: StandinModelSet): ModelParts {
@@ -16,13 +16,17 @@ export function buildVaeDecoder(set: StandinModelSet): ModelParts {
   const resnet = (name: string, x: string, inChannels: number, outChannels: number) =>
     layers.resnetBlock(name, x, { in: inChannels, out: outChannels, groups, epsilon: FINE_EPSILON });
 
+  const { latentSize, imageSize } = set.architecture;
   const latent = layers.fromFloat32(
-    graph.addInput('latent_sample', 'float32', [
-      'batch_size',
-      'num_channels_latent',
-      'height_latent',
-      'width_latent',
-    ]),
+    graph.addInput(
+      'latent_sample',
+      'float32',
+      ioDims(
+        set,
+        ['batch_size', 'num_channels_latent', 'height_latent', 'width_latent'],
+        [1, latentChannels, latentSize, latentSize],
+      ),
+    ),
   );
   const quantized = layers.conv('post_quant_conv', latent, latentChannels, latentChannels, { kernel: 1 });
   const upChannels = [...blockChannels].reverse();
@@ -46,7 +50,12 @@ export function buildVaeDecoder(set: StandinModelSet): ModelParts {
     layers.groupNorm('decoder.conv_norm_out', hidden, channels, groups, FINE_EPSILON),
   );
   const image = layers.toFloat32(layers.conv('decoder.conv_out', normed, channels, imageChannels));
-  graph.addOutput(image, 'sample', 'float32', ['batch_size', imageChannels, 'height', 'width']);
+  graph.addOutput(
+    image,
+    'sample',
+    'float32',
+    ioDims(set, ['batch_size', imageChannels, 'height', 'width'], [1, imageChannels, imageSize, imageSize]),
+  );
   return graph.parts('vae_decoder', `${set.id} VAE decoder (stand-in, random weights)`);
 }
 

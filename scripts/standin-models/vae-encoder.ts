@@ -7,7 +7,7 @@
  */
 import { GraphBuilder, type ModelParts } from '../onnx-builder/onnx-graph.js';
 import { Prng } from '../onnx-builder/prng.js';
-import { STANDIN_PRODUCER, STANDIN_SEEDS, type StandinModelSet } from './config.js';
+import { ioDims, STANDIN_PRODUCER, STANDIN_SEEDS, type StandinModelSet } from './config.js';
 import { DIFFUSERS_ATTENTION_NAMES, FINE_EPSILON, SdLayers } from './sd-layers.js';
 
 export function buildVaeEncoder(set: StandinModelSet): ModelParts {
@@ -18,8 +18,13 @@ export function buildVaeEncoder(set: StandinModelSet): ModelParts {
   const resnet = (name: string, x: string, inChannels: number, outChannels: number) =>
     layers.resnetBlock(name, x, { in: inChannels, out: outChannels, groups, epsilon: FINE_EPSILON });
 
+  const { latentSize, imageSize } = set.architecture;
   const image = layers.fromFloat32(
-    graph.addInput('sample', 'float32', ['batch_size', imageChannels, 'height', 'width']),
+    graph.addInput(
+      'sample',
+      'float32',
+      ioDims(set, ['batch_size', imageChannels, 'height', 'width'], [1, imageChannels, imageSize, imageSize]),
+    ),
   );
   let channels = blockChannels[0];
   let hidden = layers.conv('encoder.conv_in', image, imageChannels, channels);
@@ -49,12 +54,16 @@ export function buildVaeEncoder(set: StandinModelSet): ModelParts {
     graph.int64('latent_mean.ends', [1], [latentChannels]),
     graph.int64('latent_mean.axes', [1], [1]),
   ]);
-  graph.addOutput(layers.toFloat32(mean), 'latent_sample', 'float32', [
-    'batch_size',
-    latentChannels,
-    'height_latent',
-    'width_latent',
-  ]);
+  graph.addOutput(
+    layers.toFloat32(mean),
+    'latent_sample',
+    'float32',
+    ioDims(
+      set,
+      ['batch_size', latentChannels, 'height_latent', 'width_latent'],
+      [1, latentChannels, latentSize, latentSize],
+    ),
+  );
   return graph.parts('vae_encoder', `${set.id} VAE encoder (stand-in, random weights)`);
 }
 

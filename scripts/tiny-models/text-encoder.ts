@@ -3,7 +3,7 @@
  * Token + position embedding, one pre-LN transformer layer with causal self-attention and a QuickGELU MLP,
  * final LayerNorm: the op mix of the real OpenCLIP encoder at a fraction of the width and depth.
  */
-import { SEEDS, TINY_DIMS, type TinyModelSet } from './config.js';
+import { ioDims, SEEDS, TINY_DIMS, type TinyModelSet } from './config.js';
 import { Layers } from '../onnx-builder/layers.js';
 import { GraphBuilder } from '../onnx-builder/onnx-graph.js';
 import { Prng } from '../onnx-builder/prng.js';
@@ -17,7 +17,11 @@ export function buildTextEncoder(set: TinyModelSet): Uint8Array {
   const graph = new GraphBuilder(set.floatType);
   const layers = new Layers(graph, new Prng(SEEDS.textEncoder));
 
-  const inputIds = graph.addInput('input_ids', 'int32', ['batch_size', sequenceLength]);
+  const inputIds = graph.addInput(
+    'input_ids',
+    'int32',
+    ioDims(set, ['batch_size', sequenceLength], [1, sequenceLength]),
+  );
   const tokenTable = layers.randomWeight('embeddings.token_embedding.weight', [vocabSize, hiddenSize], 1);
   const positions = layers.randomWeight(
     'embeddings.position_embedding.weight',
@@ -47,7 +51,12 @@ export function buildTextEncoder(set: TinyModelSet): Uint8Array {
   ]);
 
   const output = layers.layerNorm('final_layer_norm', hidden, hiddenSize);
-  graph.addOutput(output, 'last_hidden_state', set.floatType, ['batch_size', sequenceLength, hiddenSize]);
+  graph.addOutput(
+    output,
+    'last_hidden_state',
+    set.floatType,
+    ioDims(set, ['batch_size', sequenceLength, hiddenSize], [1, sequenceLength, hiddenSize]),
+  );
   return graph.encode('text_encoder', `${set.id} tiny text encoder (test stand-in, random weights)`);
 }
 

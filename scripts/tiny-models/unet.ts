@@ -4,7 +4,7 @@
  * to the text states, a strided-conv down / Resize up path with a skip connection, and conv_out: the
  * op mix of the real UNet, with the output depending on all three inputs and of about unit std.
  */
-import { SEEDS, TINY_DIMS, type TinyModelSet } from './config.js';
+import { ioDims, SEEDS, TINY_DIMS, type TinyModelSet } from './config.js';
 import { Layers } from '../onnx-builder/layers.js';
 import { GraphBuilder } from '../onnx-builder/onnx-graph.js';
 import { Prng } from '../onnx-builder/prng.js';
@@ -14,19 +14,24 @@ const OUTPUT_GAIN = 2.1;
 
 export function buildUnet(set: TinyModelSet): Uint8Array {
   const { latentChannels, unetChannels: channels, unetGroups: groups, hiddenSize } = TINY_DIMS;
+  const { latentSize, sequenceLength } = TINY_DIMS;
   const graph = new GraphBuilder(set.floatType);
   const layers = new Layers(graph, new Prng(SEEDS.unet));
-  const spatialDims = ['batch_size', 'num_channels', 'height', 'width'];
+  const spatialDims = ioDims(
+    set,
+    ['batch_size', 'num_channels', 'height', 'width'],
+    [1, latentChannels, latentSize, latentSize],
+  );
 
   const sample = graph.addInput('sample', set.floatType, spatialDims);
   const timestep = graph.addInput('timestep', set.timestepType, [1]);
-  const textStates = graph.addInput('encoder_hidden_states', set.floatType, [
-    'batch_size',
-    'sequence_length',
-    hiddenSize,
-  ]);
+  const textStates = graph.addInput(
+    'encoder_hidden_states',
+    set.floatType,
+    ioDims(set, ['batch_size', 'sequence_length', hiddenSize], [1, sequenceLength, hiddenSize]),
+  );
 
-  const timeEmbedding = timestepEmbedding(layers, timestep, channels);
+  const timeEmbedding = timestepEmbedding(layers, timestep, set.timestepType, channels);
   const stem = layers.conv('conv_in', sample, latentChannels, channels);
   const resnet = resnetBlock(layers, 'down_blocks.0.resnets.0', stem, timeEmbedding);
   const attended = crossAttentionBlock(layers, 'down_blocks.0.attentions.0', resnet, textStates);
@@ -55,11 +60,16 @@ export function buildUnet(set: TinyModelSet): Uint8Array {
  * The sinusoid is computed in float32 whatever the model's precision, as diffusers does: sin(999 f) in
  * float16 would be mostly rounding error. Returns [1, channels].
  */
-function timestepEmbedding(layers: Layers, timestep: string, channels: number): string {
+function timestepEmbedding(
+  layers: Layers,
+  timestep: string,
+  timestepType: TinyModelSet['timestepType'],
+  channels: number,
+): string {
   const graph = layers.graph;
   const frequencyCount = TINY_DIMS.timestepFrequencies;
   const timeColumn = graph.node('Unsqueeze', [
-    graph.cast(timestep, 'float32'),
+    timestepType === 'float32' ? timestep : graph.cast(timestep, 'float32'),
     graph.int64('time_axes', [1], [1]),
   ]);
   const frequencies = graph.float32(

@@ -3,7 +3,7 @@
  * post_quant_conv, conv_in, a ResNet block, three nearest-x2 Resize upsamplers (two followed by a conv),
  * GroupNorm, SiLU, conv_out and a Tanh so the pixels use the whole range without saturating.
  */
-import { SEEDS, TINY_DIMS, type TinyModelSet } from './config.js';
+import { ioDims, SEEDS, TINY_DIMS, type TinyModelSet } from './config.js';
 import { Layers } from '../onnx-builder/layers.js';
 import { GraphBuilder } from '../onnx-builder/onnx-graph.js';
 import { Prng } from '../onnx-builder/prng.js';
@@ -13,16 +13,20 @@ const OUTPUT_GAIN = 1.3;
 
 export function buildVaeDecoder(set: TinyModelSet): Uint8Array {
   const { latentChannels, vaeChannels: channels, vaeGroups: groups, imageChannels } = TINY_DIMS;
+  const { latentSize, imageSize } = TINY_DIMS;
   const floatType = set.vaeFloatType ?? set.floatType;
   const graph = new GraphBuilder(floatType);
   const layers = new Layers(graph, new Prng(SEEDS.vaeDecoder));
 
-  const latent = graph.addInput('latent_sample', floatType, [
-    'batch_size',
-    'num_channels_latent',
-    'height_latent',
-    'width_latent',
-  ]);
+  const latent = graph.addInput(
+    'latent_sample',
+    floatType,
+    ioDims(
+      set,
+      ['batch_size', 'num_channels_latent', 'height_latent', 'width_latent'],
+      [1, latentChannels, latentSize, latentSize],
+    ),
+  );
   const quantized = layers.conv('post_quant_conv', latent, latentChannels, latentChannels, { kernel: 1 });
   const stem = layers.conv('decoder.conv_in', quantized, latentChannels, channels);
   let hidden = graph.node('Add', [
@@ -44,6 +48,11 @@ export function buildVaeDecoder(set: TinyModelSet): Uint8Array {
   const image = graph.node('Tanh', [
     layers.conv('decoder.conv_out', normed, widths[2], imageChannels, { gain: OUTPUT_GAIN }),
   ]);
-  graph.addOutput(image, 'sample', floatType, ['batch_size', imageChannels, 'height', 'width']);
+  graph.addOutput(
+    image,
+    'sample',
+    floatType,
+    ioDims(set, ['batch_size', imageChannels, 'height', 'width'], [1, imageChannels, imageSize, imageSize]),
+  );
   return graph.encode('vae_decoder', `${set.id} tiny VAE decoder (test stand-in, random weights)`);
 }

@@ -22,3 +22,28 @@ export function guidanceFor(
     remedy: wasmHelps ? 'use-wasm' : undefined,
   };
 }
+
+/**
+ * A failure with the user's own files: the check's lines (the message) say what to change, and no
+ * download is there to resume or retry, so no remedy button is offered.
+ */
+export function localFilesGuidance(error: unknown): UserMessage {
+  const code = errorCode(error);
+  if (code === 'quota') {
+    return {
+      code,
+      title: 'Not enough storage for your files',
+      advice:
+        'The browser will not store them: free up disk space, or delete stored models under Settings, then choose the files again.',
+    };
+  }
+  if (code === 'model-io-mismatch') {
+    return {
+      code,
+      title: 'These files cannot be used as SD-Turbo',
+      advice:
+        'Each line below names a file, its input or output, what it has and what the pipeline expects. Choose the text encoder, UNet and VAE decoder of one SD-Turbo ONNX export.',
+    };
+  }
+  return { ...describeError(code), remedy: undefined };
+}

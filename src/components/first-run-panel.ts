@@ -122,6 +122,9 @@ export class FirstRunPanel extends LightElement {
         <ul class="files">
           ${files.map((file) => html`<li>${file.path} — ${formatBytes(file.bytes)}</li>`)}
         </ul>
+        <p class="hint" part="own-files-hint">
+          Have these ONNX files on this device already? Use them under Settings → Your own files.
+        </p>
         ${
           storedBytes > 0 && this.phase !== 'downloading'
             ? html`<p part="resume-note">

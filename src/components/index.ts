@@ -5,6 +5,7 @@
 import { DownloadProgressView } from './download-progress.js';
 import { FirstRunPanel } from './first-run-panel.js';
 import { GalleryView } from './gallery-view.js';
+import { LocalFilesPanel } from './local-files-panel.js';
 import { ProblemPanel } from './problem-panel.js';
 import { PromptBar } from './prompt-bar.js';
 import { ResultDetails } from './result-details.js';
@@ -35,6 +36,7 @@ const ELEMENTS: [string, CustomElementConstructor][] = [
   ['sd-result-details', ResultDetails],
   ['sd-gallery-view', GalleryView],
   ['sd-saved-gallery-view', SavedGalleryView],
+  ['sd-local-files-panel', LocalFilesPanel],
   ['sd-settings-panel', SettingsPanel],
   ['sd-problem-panel', ProblemPanel],
   ['sd-toast-stack', ToastStack],

@@ -2,11 +2,17 @@
  * What the element's inputs mean, and why a value cannot be used. A value that cannot be used is shown on
  * its control with the reason, never silently replaced by another one.
  */
-import type { ProviderPreference } from '../pipeline/index.js';
+import {
+  MAX_IMAGE_SIZE,
+  MIN_IMAGE_SIZE,
+  WEBNN_DEVICE_TYPES,
+  type ProviderPreference,
+  type WebNnDeviceType,
+} from '../pipeline/index.js';
 
 export const MAX_SEED = 0xffffffff;
 export const STEP_CHOICES = [1, 2, 3, 4] as const;
-export const PROVIDERS: readonly ProviderPreference[] = ['auto', 'webgpu', 'wasm'];
+export const PROVIDERS: readonly ProviderPreference[] = ['auto', 'webgpu', 'wasm', 'webnn'];
 
 /** The seed a text stands for: null for empty (a random seed per image), undefined when it is no seed. */
 export function parseSeed(text: string | null): number | null | undefined {
@@ -32,8 +38,53 @@ export function isProvider(value: string): value is ProviderPreference {
 }
 
 export function providerProblem(value: string): string | undefined {
-  return isProvider(value) ? undefined : `"${value}" is not an execution provider: use auto, webgpu or wasm.`;
+  return isProvider(value)
+    ? undefined
+    : `"${value}" is not an execution provider: use auto, webgpu, wasm or webnn.`;
 }
+
+export function isWebNnDeviceType(value: string): value is WebNnDeviceType {
+  return (WEBNN_DEVICE_TYPES as readonly string[]).includes(value);
+}
+
+/** The `webnn-device-type` attribute, checked only where it is used: with provider="webnn". */
+export function webNnDeviceTypeProblem(value: string, provider: string): string | undefined {
+  return provider !== 'webnn' || isWebNnDeviceType(value)
+    ? undefined
+    : `"${value}" is not a WebNN device type: use gpu, cpu or npu.`;
+}
+
+export type InputProblems = Record<'seed' | 'steps' | 'strength' | 'provider', string | undefined>;
+
+/** Each control's problem: `strength` only for image to image, `webnnDeviceType` only with provider webnn. */
+export function inputProblems(
+  seedText: string,
+  steps: number,
+  strength: number | undefined,
+  provider: string,
+  webnnDeviceType: string,
+): InputProblems {
+  return {
+    seed: seedText === '' ? undefined : seedProblem(seedText),
+    steps: stepsProblem(steps),
+    strength: strength === undefined ? undefined : strengthProblem(strength, steps),
+    provider: providerProblem(provider) ?? webNnDeviceTypeProblem(webnnDeviceType, provider),
+  };
+}
+
+export function randomSeed(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0];
+}
+
+export function isManifestUrl(value: string): boolean {
+  return /\.json([?#].*)?$/i.test(value);
+}
+
+/** The `seed` attribute: a uint32, or null for none or for a text that is no seed (kept in the seed box). */
+export const seedConverter = {
+  fromAttribute: (value: string | null): number | null => parseSeed(value) ?? null,
+  toAttribute: (value: number | null): string | null => (value === null ? null : String(value)),
+};
 
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
@@ -48,4 +99,11 @@ export function strengthProblem(strength: number, steps: number): string | undef
     ? `Strength ${strength} with ${plural(steps, 'step')} runs no step: steps × strength must be at least 1 ` +
         `(raise the strength to ${Math.min(1, 1 / steps).toFixed(2)} or add steps).`
     : undefined;
+}
+
+/** Your own files: the image side for files that leave it open; the UNet halves the latent three times. */
+export function imageSizeProblem(size: number): string | undefined {
+  return Number.isInteger(size) && size % 64 === 0 && size >= MIN_IMAGE_SIZE && size <= MAX_IMAGE_SIZE
+    ? undefined
+    : `"${String(size)}" is not an image size: use a multiple of 64 from ${MIN_IMAGE_SIZE} to ${MAX_IMAGE_SIZE}.`;
 }

@@ -31,7 +31,7 @@ export class ProblemPanel extends LightElement {
       <section class="panel problem" part="error" role="alert" data-code=${problem.code}>
         <h2>${problem.title}</h2>
         <p>${problem.advice}</p>
-        ${problem.message !== problem.advice ? html`<p class="hint">${problem.message}</p>` : nothing}
+        ${problem.message !== problem.advice ? this.renderMessage(problem.message) : nothing}
         <div class="row">
           ${
             problem.remedy
@@ -49,5 +49,14 @@ export class ProblemPanel extends LightElement {
         </div>
       </section>
     `;
+  }
+
+  /** A message of several lines (each a problem of its own, as a check of model files gives) is a list. */
+  private renderMessage(message: string): TemplateResult {
+    const lines = message.split('\n');
+    if (lines.length === 1) return html`<p class="hint">${message}</p>`;
+    return html`<ul class="hint" part="error-details">
+      ${lines.map((line) => html`<li>${line}</li>`)}
+    </ul>`;
   }
 }

@@ -12,13 +12,24 @@ import {
   type LoadedModel,
   type ProviderPreference,
   type TokenCount,
+  type WebNnDeviceType,
 } from '../pipeline/index.js';
 import { GeneratorController } from './controllers/generator-controller.js';
 import { ModelController } from './controllers/model-controller.js';
 import { guidanceFor } from './error-guidance.js';
 import type { SdImageDetail, SdTurboEventMap } from './events.js';
 import { formatSeconds } from './format.js';
-import { parseSeed, providerProblem, seedProblem, stepsProblem, strengthProblem } from './input-checks.js';
+import {
+  inputProblems,
+  isManifestUrl,
+  isWebNnDeviceType,
+  parseSeed,
+  randomSeed,
+  seedConverter,
+  stepsProblem,
+  strengthProblem,
+  type InputProblems,
+} from './input-checks.js';
 import { DEVICE_LOST_ADVICE, describeError, type UserMessage } from './messages.js';
 import type { Problem } from './problem-panel.js';
 import { sdTurboStyles } from './sd-turbo-styles.js';
@@ -38,18 +49,7 @@ export interface GenerateOptions {
 
 const DEFAULT_MANIFEST = 'model-manifest.json';
 
-export function randomSeed(): number {
-  return crypto.getRandomValues(new Uint32Array(1))[0];
-}
-
-function isManifestUrl(value: string): boolean {
-  return /\.json([?#].*)?$/i.test(value);
-}
-
-const seedConverter = {
-  fromAttribute: (value: string | null): number | null => parseSeed(value) ?? null,
-  toAttribute: (value: number | null): string | null => (value === null ? null : String(value)),
-};
+export { randomSeed } from './input-checks.js';
 
 export class SdTurboCore extends LitElement {
   static override styles = sdTurboStyles;
@@ -64,8 +64,10 @@ export class SdTurboCore extends LitElement {
   @property({ converter: seedConverter, reflect: true }) seed: number | null = null;
   /** Denoising steps, 1 to 4; any other value is shown as an error on the steps control. */
   @property({ type: Number, reflect: true }) steps = 1;
-  /** 'auto' (WebGPU, falling back to wasm with a note), 'webgpu' or 'wasm'; others are refused. */
+  /** 'auto' (WebGPU, falling back to wasm with a note), 'webgpu', 'wasm' or 'webnn'; others are refused. */
   @property({ reflect: true }) provider: ProviderPreference = 'auto';
+  /** With provider 'webnn': the MLContext device type, 'gpu', 'cpu' or 'npu'; others are refused. */
+  @property({ reflect: true, attribute: 'webnn-device-type' }) webnnDeviceType: WebNnDeviceType = 'gpu';
   /** Download (if needed) and load the model as soon as the element is connected. */
   @property({ type: Boolean, reflect: true }) autoload = false;
   /** A self-hosted copy of the weights (`npm run models:pull`): replaces the model's baseUrl. */
@@ -91,6 +93,7 @@ export class SdTurboCore extends LitElement {
     manifestUrl: () => this.manifestUrl,
     requestedModel: () => (this.model && !isManifestUrl(this.model) ? this.model : undefined),
     provider: () => this.provider,
+    webnnDeviceType: () => (isWebNnDeviceType(this.webnnDeviceType) ? this.webnnDeviceType : 'gpu'),
     // Absolute: the worker resolving it would use its own script's location.
     mirrorBaseUrl: () => (this.mirror ? new URL(this.mirror, document.baseURI).href : undefined),
     autoload: () => this.autoload,
@@ -145,14 +148,9 @@ export class SdTurboCore extends LitElement {
   }
 
   /** Why the current seed, steps, strength or provider cannot be used, per control; empty when all can. */
-  protected get inputProblems(): { seed?: string; steps?: string; strength?: string; provider?: string } {
-    const imageToImage = this.sourceImage !== undefined && this.canUseSourceImage;
-    return {
-      seed: this.seedText === '' ? undefined : seedProblem(this.seedText),
-      steps: stepsProblem(this.steps),
-      strength: imageToImage ? strengthProblem(this.strength, this.steps) : undefined,
-      provider: providerProblem(this.provider),
-    };
+  protected get inputProblems(): InputProblems {
+    const strength = this.sourceImage !== undefined && this.canUseSourceImage ? this.strength : undefined;
+    return inputProblems(this.seedText, this.steps, strength, this.provider, this.webnnDeviceType);
   }
 
   /** The attribute as written, so a seed that is none stays visible with its error. */
@@ -166,7 +164,7 @@ export class SdTurboCore extends LitElement {
       if (this.seed !== null) this.seedText = String(this.seed);
       else if (parseSeed(this.seedText) !== undefined) this.seedText = '';
     }
-    const settings = ['model', 'manifest', 'provider'] as const;
+    const settings = ['model', 'manifest', 'provider', 'webnnDeviceType'] as const;
     if (settings.some((name) => changed.has(name) && changed.get(name) !== undefined)) {
       this.models.settingsChanged();
     }
@@ -236,7 +234,8 @@ export class SdTurboCore extends LitElement {
 
   protected onReady(loaded: LoadedModel): void {
     this.notice = this.models.fallbackNote;
-    this.announce(`Model loaded on ${loaded.provider.provider === 'webgpu' ? 'WebGPU' : 'wasm (CPU)'}.`);
+    const names = { webgpu: 'WebGPU', wasm: 'wasm (CPU)', webnn: 'WebNN', cpu: 'the CPU' };
+    this.announce(`Model loaded on ${names[loaded.provider.provider]}.`);
     this.emit('sd-ready', loaded);
   }
 

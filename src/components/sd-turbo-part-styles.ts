@@ -144,4 +144,21 @@ export const partStyles = css`
     object-fit: cover;
     border-radius: var(--_radius);
   }
+  /* Settings → Your own files: below the stored models, its own block. */
+  section[part~='local-files'] {
+    display: grid;
+    gap: 8px;
+    margin-top: var(--_gap);
+  }
+  section[part~='local-files'] h3 {
+    margin: 0;
+    font-size: 1em;
+  }
+  input#local-image-size {
+    width: 10ch;
+  }
+  :is(ul[part~='error-details'], ul[part~='local-files-notes']) {
+    margin: 0;
+    padding-left: 1.2em;
+  }
 `;

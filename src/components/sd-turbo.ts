@@ -4,8 +4,10 @@
  * this class says what each action does.
  */
 import { html, nothing, type TemplateResult } from 'lit';
-import type { ProviderPreference } from '../pipeline/index.js';
+import { isLocalModelId, type LocalModelImport, type ProviderPreference } from '../pipeline/index.js';
+import { LocalFilesController } from './controllers/local-files-controller.js';
 import type { Phase } from './controllers/model-controller.js';
+import { localFilesGuidance } from './error-guidance.js';
 import type { FirstRunActions } from './first-run-panel.js';
 import { copyImage, downloadPng } from './image-actions.js';
 import { isProvider, parseSeed } from './input-checks.js';
@@ -13,7 +15,8 @@ import type { Remedy } from './messages.js';
 import type { ProblemActions } from './problem-panel.js';
 import type { PromptBarActions } from './prompt-bar.js';
 import type { ResultActions } from './result-details.js';
-import type { SettingsActions } from './settings-panel.js';
+import type { LocalFilesView, SettingsActions } from './settings-panel.js';
+import { isManifestUrl } from './input-checks.js';
 import { NEEDS_DOWNLOAD, SdTurboModes } from './sd-turbo-modes.js';
 
 export { randomSeed, type GenerateOptions, type SdErrorCode } from './sd-turbo-core.js';
@@ -105,9 +108,57 @@ export class SdTurboElement extends SdTurboModes {
 
   private readonly settingsActions: SettingsActions = {
     providerChange: (provider: ProviderPreference) => (this.provider = provider),
-    deleteStored: (modelId) =>
-      void this.models.deleteStored(modelId).then(() => this.notify(`Deleted the stored ${modelId} model.`)),
+    webnnDeviceTypeChange: (deviceType) => {
+      this.webnnDeviceType = deviceType;
+      this.models.probeWebNn().catch(() => undefined);
+    },
+    // WebNN is asked about only now (or with provider="webnn"): it creates an MLContext where it exists.
+    opened: () => this.models.webnn.status ?? this.models.probeWebNn().catch(() => undefined),
+    deleteStored: (modelId) => void this.deleteStored(modelId),
   };
+
+  private async deleteStored(modelId: string): Promise<void> {
+    await this.models.deleteStored(modelId);
+    this.notify(`Deleted the stored ${modelId} model.`);
+    // A local model is gone with its files: out of the list, and no longer the element's model.
+    if (!isLocalModelId(modelId)) return;
+    if (this.modelId === modelId) this.model = '';
+    else void this.models.inspect();
+  }
+
+  protected readonly localFiles = new LocalFilesController(this, {
+    client: () => this.models.client,
+    stored: (result) => this.onLocalModelStored(result),
+    report: (error) => {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      this.reported.add(failure);
+      this.showProblem(localFilesGuidance(failure), failure.message);
+    },
+    announce: (text) => this.announce(text),
+  });
+
+  private readonly localFilesView = (): LocalFilesView => ({
+    actions: {
+      choose: (files, imageSize) => void this.localFiles.store(files, imageSize),
+      failed: (error) => this.localFiles.fail(error),
+    },
+    storing: this.localFiles.storing,
+    progress: this.localFiles.progress,
+    notes: this.localFiles.notes,
+  });
+
+  /** The stored files are the element's model from now on (a manifest given as `model` stays in use). */
+  private onLocalModelStored({ model, alreadyStored }: LocalModelImport): void {
+    this.problem = undefined;
+    if (isManifestUrl(this.model)) this.manifest = this.model;
+    if (this.model === model.id) void this.models.inspect();
+    else this.model = model.id;
+    this.notify(
+      alreadyStored
+        ? `${model.name} was already stored in this browser; it is selected.`
+        : `${model.name} is stored in this browser and selected: press Generate.`,
+    );
+  }
 
   private readonly problemActions: ProblemActions = {
     remedy: (remedy) => void this.onRemedy(remedy),
@@ -208,10 +259,13 @@ export class SdTurboElement extends SdTurboModes {
       .actions=${this.settingsActions}
       .provider=${this.provider}
       .providerError=${this.inputProblems.provider}
+      .webnnDeviceType=${this.webnnDeviceType}
+      .webnn=${this.models.webnn.status}
       .loaded=${this.models.loaded}
       .stored=${this.models.stored}
       .modelNames=${names}
       .busy=${this.busy}
+      .localFiles=${this.localFilesView()}
     ></sd-settings-panel>`;
   }
 }

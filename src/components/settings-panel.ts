@@ -1,16 +1,38 @@
 /**
- * Settings: the execution provider, how the model was loaded, and the models stored in this browser. A
- * complete model is deleted only after a question that says how much would have to be downloaded again.
+ * Settings: the execution provider, how the model was loaded, the models stored in this browser, and
+ * Your own files (model files from this device). A complete model is deleted only after a question that
+ * says how much would have to be downloaded again.
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import type { LoadedModel, ProviderPreference, StoredModel } from '../pipeline/index.js';
+import {
+  WEBNN_DEVICE_TYPES,
+  type LoadedModel,
+  type ModelProgress,
+  type ProviderPreference,
+  type StoredModel,
+  type WebNnCapabilities,
+  type WebNnDeviceType,
+} from '../pipeline/index.js';
 import { focusCancel, renderConfirmQuestion } from './confirm-question.js';
 import { formatBytes, formatSeconds } from './format.js';
+import { isWebNnDeviceType } from './input-checks.js';
 import { LightElement } from './light-element.js';
+import type { LocalFilesActions } from './local-files-panel.js';
+
+/** What Settings shows of Your own files (see local-files-panel.ts). */
+export interface LocalFilesView {
+  actions: LocalFilesActions;
+  storing: boolean;
+  progress?: ModelProgress;
+  notes: readonly string[];
+}
 
 export interface SettingsActions {
   providerChange(provider: ProviderPreference): void;
+  webnnDeviceTypeChange(deviceType: WebNnDeviceType): void;
+  /** Settings was opened: the time to ask whether WebNN is available (it is not asked before). */
+  opened(): void;
   deleteStored(modelId: string): void;
 }
 
@@ -18,12 +40,16 @@ const PROVIDER_LABELS: [ProviderPreference, string][] = [
   ['auto', 'Automatic (WebGPU when possible)'],
   ['webgpu', 'WebGPU'],
   ['wasm', 'wasm (CPU)'],
+  ['webnn', 'WebNN'],
 ];
 
 export class SettingsPanel extends LightElement {
   @property({ attribute: false }) actions?: SettingsActions;
   /** The `provider` as given, which may be one this element does not know. */
   @property({ attribute: false }) provider = 'auto';
+  /** The `webnn-device-type` as given, and WebNN's answer for it (undefined until asked). */
+  @property({ attribute: false }) webnnDeviceType = 'gpu';
+  @property({ attribute: false }) webnn?: WebNnCapabilities;
   @property({ attribute: false }) providerError?: string;
   @property({ attribute: false }) loaded?: LoadedModel;
   @property({ attribute: false }) stored: StoredModel[] = [];
@@ -31,10 +57,15 @@ export class SettingsPanel extends LightElement {
   @property({ attribute: false }) busy = false;
   /** The complete model whose Delete was pressed: the question waits for an answer. */
   @state() private confirmingDelete?: StoredModel;
+  @property({ attribute: false }) localFiles?: LocalFilesView;
 
   protected override render(): TemplateResult {
     return html`
-      <details part="settings" ?open=${this.providerError !== undefined}>
+      <details
+        part="settings"
+        ?open=${this.providerError !== undefined}
+        @toggle=${(event: Event) => (event.target as HTMLDetailsElement).open && this.actions?.opened()}
+      >
         <summary>Settings</summary>
         <fieldset
           part="provider"
@@ -50,11 +81,14 @@ export class SettingsPanel extends LightElement {
                   name="provider"
                   .value=${value}
                   .checked=${this.provider === value}
+                  ?disabled=${value === 'webnn' && this.provider !== 'webnn' && !this.webnn?.available}
+                  aria-describedby=${value === 'webnn' ? 'webnn-status' : nothing}
                   @change=${() => this.actions?.providerChange(value)}
                 />
-                ${label}</label
+                ${label}${value === 'webnn' && this.webnn && !this.webnn.available ? ' (not available here)' : ''}</label
               >`,
           )}
+          ${this.renderWebNn()}
         </fieldset>
         ${
           this.providerError
@@ -64,7 +98,42 @@ export class SettingsPanel extends LightElement {
             : nothing
         }
         ${this.renderLoaded()} ${this.renderStored()}
+        <sd-local-files-panel
+          .actions=${this.localFiles?.actions}
+          .storing=${this.localFiles?.storing ?? false}
+          .progress=${this.localFiles?.progress}
+          .notes=${this.localFiles?.notes ?? []}
+        ></sd-local-files-panel>
       </details>
+    `;
+  }
+
+  /** The WebNN device type, and what `navigator.ml.createContext` said for it: offered only where it works. */
+  private renderWebNn(): TemplateResult {
+    const type = this.webnnDeviceType;
+    const webnn = this.webnn;
+    const status = !webnn
+      ? `Checking whether WebNN gives a ${type} context…`
+      : webnn.available
+        ? `WebNN gives a ${webnn.deviceType} context here.`
+        : `WebNN (${webnn.deviceType}) is not available here: ${webnn.error}`;
+    return html`
+      <div class="field">
+        <label for="webnn-device-type">WebNN device</label>
+        <select
+          id="webnn-device-type"
+          part="webnn-device-type"
+          aria-describedby="webnn-status"
+          @change=${(event: Event) => {
+            const value = (event.target as HTMLSelectElement).value;
+            if (isWebNnDeviceType(value)) this.actions?.webnnDeviceTypeChange(value);
+          }}
+        >
+          ${isWebNnDeviceType(type) ? nothing : html`<option value="" selected disabled>${type} (not allowed)</option>`}
+          ${WEBNN_DEVICE_TYPES.map((t) => html`<option value=${t} ?selected=${t === type}>${t.toUpperCase()}</option>`)}
+        </select>
+      </div>
+      <p class="hint" id="webnn-status" part="webnn-status">${status}</p>
     `;
   }
 

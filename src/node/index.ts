@@ -2,7 +2,7 @@
  * sd-turbo-web for Node: the same pipeline as the browser (manifest, downloader, tokenizer, scheduler,
  * stage code) on onnxruntime-node, writing PNGs with the same metadata as the element's `toBlob()`.
  *
- *   import { generateImage } from 'sd-turbo-web/src/node/index.ts'; // run with tsx
+ *   import { generateImage } from 'sd-turbo-web/node'; // from this repository: './src/node/index.ts' with tsx
  *   const image = await generateImage({ prompt: 'a lighthouse at dawn', seed: 42 });
  *   await writeFile(image.fileName, image.png);
  *
@@ -14,14 +14,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as ortNode from 'onnxruntime-node';
 import { imageFileName, SOFTWARE_NAME } from '../components/image-detail.js';
-import {
-  downloadModel,
-  FsChunkStore,
-  loadModelFile,
-  type DownloadProgress,
-} from '../pipeline/download/node.js';
+import { downloadModel, FsChunkStore, loadModelFile } from '../pipeline/download/node.js';
+import type { DownloadProgress } from '../pipeline/download/progress.js';
 import { PipelineError } from '../pipeline/errors.js';
 import type { ProviderChoice } from '../pipeline/execution-provider.js';
 import { getModel, loadManifest, parseManifest, resolveFileUrl } from '../pipeline/manifest.js';
@@ -32,23 +27,22 @@ import {
   type ModelFile,
   type ModelStageName,
 } from '../pipeline/manifest-types.js';
-import type { OrtRuntime } from '../pipeline/ort-runtime.js';
-import { TextToImagePipeline, type GenerateResult } from '../pipeline/pipeline.js';
+import type { GenerateResult } from '../pipeline/generate-result.js';
+import { TextToImagePipeline } from '../pipeline/pipeline.js';
 import type { StageLoader } from '../pipeline/stage-sessions.js';
+import { ortNodeRuntime } from './ort-node-runtime.js';
 import { encodePng } from './png.js';
 
+// The package's `sd-turbo-web/node` face. Its declarations stay free of onnxruntime-web, DOM and WebGPU
+// types (tests/package.browser.test.ts type-checks a consumer against them).
 export { encodePng } from './png.js';
+export { PipelineError, type PipelineErrorCode } from '../pipeline/errors.js';
+export type { DownloadProgress } from '../pipeline/download/progress.js';
+export type { StageTimings } from '../pipeline/generate-result.js';
+export type { ModelEntry } from '../pipeline/manifest-types.js';
 
 /** onnxruntime-node's execution providers that the pipeline runs on. */
 export type NodeProvider = 'cpu' | 'webgpu';
-
-export const ortNodeRuntime: OrtRuntime = {
-  name: 'onnxruntime-node',
-  InferenceSession: ortNode.InferenceSession,
-  Tensor: ortNode.Tensor,
-  env: ortNode.env,
-  gpuResidentTensors: false,
-};
 
 export interface NodeLoadOptions {
   /** A model id from the manifest; default the manifest's `defaultModel`. */
@@ -192,7 +186,7 @@ function webGpuAdvice(error: unknown): unknown {
 /** A loaded model on onnxruntime-node: make as many images as you like, then `dispose()`. */
 export class NodeTextToImage {
   private constructor(
-    readonly pipeline: TextToImagePipeline,
+    private readonly pipeline: TextToImagePipeline,
     readonly model: ModelEntry,
     readonly provider: NodeProvider,
   ) {}

@@ -1,6 +1,11 @@
 import type * as ort from 'onnxruntime-web/webgpu';
 import { NoImageEncoderError, PipelineError } from './errors.js';
-import type { ModelEntry } from './manifest-types.js';
+import {
+  STAGE_TENSOR_DIMS as DIMS,
+  stageTensorShape,
+  type ModelDimension,
+  type ModelEntry,
+} from './manifest-types.js';
 import type { OrtRuntime } from './ort-runtime.js';
 import { latentsToPixels } from './pixels.js';
 import { pixelsToImageSample } from './source-image.js';
@@ -25,7 +30,13 @@ export class CpuStageRun implements StageRun {
 
   async encodeText(ids: Int32Array): Promise<void> {
     const spec = this.model.stages.textEncoder;
-    const feeds = { [spec.inputs.inputIds.name]: new this.runtime.Tensor('int32', ids, [1, ids.length]) };
+    const feeds = {
+      [spec.inputs.inputIds.name]: new this.runtime.Tensor(
+        'int32',
+        ids,
+        this.shape(DIMS.textEncoder.inputs.inputIds),
+      ),
+    };
     const outputs = await this.sessions.textEncoder.run(feeds);
     this.hidden = outputs[spec.outputs.hiddenStates.name];
   }
@@ -47,7 +58,7 @@ export class CpuStageRun implements StageRun {
       [spec.inputs.sample.name]: new this.runtime.Tensor(
         spec.inputs.sample.type,
         floatData(spec.inputs.sample.type, sample),
-        [1, 3, height, width],
+        this.shape(DIMS.vaeEncoder.inputs.sample),
       ),
     };
     this.encodedLatent = await readFloats((await session.run(feeds))[spec.outputs.latentSample.name]);
@@ -68,18 +79,17 @@ export class CpuStageRun implements StageRun {
 
   async runUnet(timestep: number): Promise<void> {
     const { inputs, outputs } = this.model.stages.unet;
-    const { channels, height, width } = this.model.latent;
     if (!this.hidden) throw new PipelineError('not-loaded', 'The text encoder has not run.');
     const feeds = {
       [inputs.sample.name]: new this.runtime.Tensor(
         inputs.sample.type,
         floatData(inputs.sample.type, this.unetInput),
-        [1, channels, height, width],
+        this.shape(DIMS.unet.inputs.sample),
       ),
       [inputs.timestep.name]: new this.runtime.Tensor(
         inputs.timestep.type,
         scalarData(inputs.timestep.type, timestep),
-        [1],
+        this.shape(DIMS.unet.inputs.timestep),
       ),
       [inputs.encoderHiddenStates.name]: this.hidden,
     };
@@ -99,12 +109,11 @@ export class CpuStageRun implements StageRun {
 
   async decode(): Promise<void> {
     const { inputs, outputs } = this.model.stages.vaeDecoder;
-    const { channels, height, width } = this.model.latent;
     const feeds = {
       [inputs.latentSample.name]: new this.runtime.Tensor(
         inputs.latentSample.type,
         floatData(inputs.latentSample.type, this.vaeInput),
-        [1, channels, height, width],
+        this.shape(DIMS.vaeDecoder.inputs.latentSample),
       ),
     };
     this.image = (await this.sessions.vaeDecoder.run(feeds))[outputs.sample.name];
@@ -116,6 +125,10 @@ export class CpuStageRun implements StageRun {
   }
 
   async settle(): Promise<void> {}
+
+  private shape(dimensions: readonly ModelDimension[]): number[] {
+    return stageTensorShape(this.model, dimensions);
+  }
 
   dispose(): void {
     this.hidden = undefined;

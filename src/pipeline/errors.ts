@@ -58,3 +58,15 @@ export class NoImageEncoderError extends PipelineError {
     );
   }
 }
+
+/**
+ * Files a user offered as their own model do not fit the pipeline. Each problem is one line that names
+ * the file, the input or output, and what was expected against what was found; the message is those
+ * lines, so it crosses to the page (where `name` tells the class apart) with nothing lost.
+ */
+export class LocalFilesError extends PipelineError {
+  override name = 'LocalFilesError';
+  constructor(readonly problems: readonly string[]) {
+    super('model-io-mismatch', problems.join('\n'));
+  }
+}

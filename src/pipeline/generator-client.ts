@@ -1,10 +1,17 @@
 import { checkRequirements, type DeviceCapabilities, type RequirementCheck } from './device-requirements.js';
-import { requestPersistence } from './download/quota.js';
+import { persistStorage, reportingPersistence, reviveError } from './client-support.js';
 import { abortError, PipelineError } from './errors.js';
 import type { ProviderPreference } from './execution-provider.js';
+import {
+  LocalModelRegistry,
+  withLocalModels,
+  type LocalModelFile,
+  type LocalModelImport,
+} from './local-files/index.js';
 import { getModel, loadManifest } from './manifest.js';
 import type { Manifest } from './manifest-types.js';
 import type { TensorResidency } from './pipeline.js';
+import type { WebNnDeviceType } from './webnn.js';
 import type {
   ImageProgress,
   ImageResult,
@@ -13,7 +20,6 @@ import type {
   ModelSource,
   RequestMessage,
   ResponseMessage,
-  SerializedError,
   StoredModel,
   TokenCount,
   WorkerRequest,
@@ -50,6 +56,8 @@ export interface ClientGenerateRequest {
 export interface DownloadOptions extends RequestOptions {
   /** The provider the weights are for: a model this device cannot run with it is refused first. */
   provider?: ProviderPreference;
+  /** For provider 'webnn': the MLContext device type (default 'gpu'). */
+  webnnDeviceType?: WebNnDeviceType;
   mirrorBaseUrl?: string;
 }
 
@@ -57,36 +65,9 @@ export interface LoadOptions extends DownloadOptions {
   residency?: TensorResidency;
 }
 
-function reviveError(error: SerializedError): Error {
-  if (error.name === 'AbortError') return abortError(error.message);
-  if (error.code) {
-    const revived = new PipelineError(error.code, error.message, { resumable: error.resumable });
-    // Keeps subclasses recognisable by name across the worker boundary (e.g. NoImageEncoderError).
-    revived.name = error.name;
-    return revived;
-  }
-  const revived = new Error(error.message);
-  revived.name = error.name;
-  return revived;
-}
-
 const clients = new Map<string, GeneratorClient>();
-/** One persist() request per page; persist() exists on the page's navigator.storage, not in Workers. */
-let persistence: Promise<boolean | undefined> | undefined;
-
-function persistStorage(): Promise<boolean | undefined> {
-  persistence ??= requestPersistence(globalThis.navigator?.storage).catch(() => undefined);
-  return persistence;
-}
-
-/** Asks for persistent storage now, and adds the answer to the progress reports that follow it. */
-function reportingPersistence(onProgress: RequestOptions['onProgress']): RequestOptions['onProgress'] {
-  let persisted: boolean | undefined;
-  void persistStorage().then((answer) => (persisted = answer));
-  if (!onProgress) return undefined;
-  return (progress) =>
-    onProgress(persisted === undefined ? progress : { ...progress, storagePersisted: persisted });
-}
+/** The entries of local models, read on the page (the worker reads the same database). */
+const localModels = new LocalModelRegistry();
 
 /**
  * The page's handle on the pipeline Worker. One per manifest URL per page, so several `<sd-turbo>`
@@ -113,12 +94,15 @@ export class GeneratorClient extends EventTarget {
     return client;
   }
 
-  manifest(): Promise<Manifest> {
+  /** The manifest's models, then the models made of the user's own files (see importLocalModel). */
+  async manifest(): Promise<Manifest> {
     this.manifestPromise ??= loadManifest(this.manifestUrl).catch((error: unknown) => {
       this.manifestPromise = undefined;
       throw error;
     });
-    return this.manifestPromise;
+    // Without IndexedDB (some private modes) there are no local models, and the manifest still works.
+    const local = await localModels.list().catch(() => []);
+    return withLocalModels(await this.manifestPromise, local);
   }
 
   /** The model that is loaded, or being loaded, in the worker. */
@@ -130,14 +114,23 @@ export class GeneratorClient extends EventTarget {
     return this.request({ kind: 'stored-models', manifestUrl: this.manifestUrl });
   }
 
-  /** What this device's WebGPU adapter and memory offer, as the worker sees them. */
-  deviceCapabilities(): Promise<DeviceCapabilities> {
-    return this.request({ kind: 'device-capabilities' });
+  /**
+   * What this device's WebGPU adapter and memory offer, as the worker sees them; with a WebNN device type,
+   * also whether `navigator.ml.createContext` gives one there (`webnn`, with the browser's error if not).
+   */
+  deviceCapabilities(options: { webnnDeviceType?: WebNnDeviceType } = {}): Promise<DeviceCapabilities> {
+    return this.request({ kind: 'device-capabilities', webnnDeviceType: options.webnnDeviceType });
   }
 
-  /** Whether this device can run the model, per provider, with the reasons when not; downloads nothing. */
-  async checkRequirements(modelId: string): Promise<RequirementCheck> {
-    const [manifest, device] = await Promise.all([this.manifest(), this.deviceCapabilities()]);
+  /**
+   * Whether this device can run the model, per provider, with the reasons when not; downloads nothing.
+   * WebNN is checked for `webnnDeviceType` when one is given.
+   */
+  async checkRequirements(
+    modelId: string,
+    options: { webnnDeviceType?: WebNnDeviceType } = {},
+  ): Promise<RequirementCheck> {
+    const [manifest, device] = await Promise.all([this.manifest(), this.deviceCapabilities(options)]);
     return checkRequirements(getModel(manifest, modelId), device);
   }
 
@@ -159,6 +152,7 @@ export class GeneratorClient extends EventTarget {
         kind: 'download',
         source: this.source(modelId, options.mirrorBaseUrl),
         provider: options.provider ?? 'auto',
+        webnnDeviceType: options.webnnDeviceType,
       },
       { ...options, onProgress: reportingPersistence(options.onProgress) },
     );
@@ -171,13 +165,21 @@ export class GeneratorClient extends EventTarget {
    */
   load(modelId: string, options: LoadOptions = {}): Promise<LoadedModel> {
     const provider = options.provider ?? 'auto';
-    const key = JSON.stringify([modelId, provider, options.residency, options.mirrorBaseUrl]);
+    const webnnDeviceType = provider === 'webnn' ? (options.webnnDeviceType ?? 'gpu') : undefined;
+    const key = JSON.stringify([
+      modelId,
+      provider,
+      webnnDeviceType,
+      options.residency,
+      options.mirrorBaseUrl,
+    ]);
     if (this.loading?.key === key) return this.loading.promise;
     const promise = this.request<'load'>(
       {
         kind: 'load',
         source: this.source(modelId, options.mirrorBaseUrl),
         provider,
+        webnnDeviceType,
         residency: options.residency,
       },
       { ...options, onProgress: reportingPersistence(options.onProgress) },
@@ -203,6 +205,23 @@ export class GeneratorClient extends EventTarget {
     return this.request(
       { kind: 'generate', ...rest, sourceImage: sent },
       { ...options, transfer: sent instanceof Blob ? [] : [sent] },
+    );
+  }
+
+  /**
+   * Checks the user's own SD-Turbo ONNX files as one model (reading each file's graph, not its weights)
+   * and stores them with the downloaded weights; the model is then in manifest() as `local-…`. Rejects
+   * with a LocalFilesError (code 'model-io-mismatch') naming each file, input or output that does not
+   * fit, or a QuotaError (code 'quota').
+   */
+  importLocalModel(
+    files: LocalModelFile[],
+    options: RequestOptions & { imageSize?: number; name?: string } = {},
+  ): Promise<LocalModelImport> {
+    const { imageSize, name } = options;
+    return this.request(
+      { kind: 'import-local-model', files, imageSize, name },
+      { ...options, onProgress: reportingPersistence(options.onProgress) },
     );
   }
 

@@ -7,7 +7,12 @@ import {
   type ImageEncoderBuffers,
   type LatentTypes,
 } from './latent-kernels.js';
-import type { ModelEntry, TensorElementType } from './manifest-types.js';
+import {
+  STAGE_TENSOR_DIMS as DIMS,
+  stageTensorShape,
+  type ModelEntry,
+  type TensorElementType,
+} from './manifest-types.js';
 import type { OrtRuntime } from './ort-runtime.js';
 import { bytesPerElement, scalarData, type StageRun } from './stage-run.js';
 import type { StageSessions } from './stage-sessions.js';
@@ -41,10 +46,9 @@ export class GpuStageRun implements StageRun {
     private readonly device: GPUDevice,
     private readonly runtime: OrtRuntime,
   ) {
-    const { channels, height, width } = model.latent;
     const stages = model.stages;
-    const latentShape = [1, channels, height, width];
-    const latentElements = channels * height * width;
+    const latentShape = stageTensorShape(model, DIMS.unet.inputs.sample);
+    const latentElements = latentShape.reduce((product, size) => product * size);
     const sequence = model.tokenizer.maxLength;
     const types: LatentTypes = {
       unetInput: stages.unet.inputs.sample.type as GpuFloatType,
@@ -70,8 +74,8 @@ export class GpuStageRun implements StageRun {
     // The manifest guarantees the UNet takes the text encoder's output type (one tensor, no cast).
     const hiddenType = stages.textEncoder.outputs.hiddenStates.type;
 
-    const hiddenShape = [1, sequence, model.hiddenSize];
-    const imageShape = [1, 3, image.height, image.width];
+    const hiddenShape = stageTensorShape(model, DIMS.textEncoder.outputs.hiddenStates);
+    const imageShape = stageTensorShape(model, DIMS.vaeDecoder.outputs.sample);
     const x = ioBuffer('float32', latentElements, 'x');
     const unetInput = ioBuffer(types.unetInput, latentElements, 'unet-input');
     const noisePred = ioBuffer(types.noisePred, latentElements, 'noise-pred');
@@ -86,7 +90,11 @@ export class GpuStageRun implements StageRun {
       'pixels-readback',
     );
     this.tensors = {
-      inputIds: tensor(ioBuffer(idsType, sequence, 'input-ids'), idsType, [1, sequence]),
+      inputIds: tensor(
+        ioBuffer(idsType, sequence, 'input-ids'),
+        idsType,
+        stageTensorShape(model, DIMS.textEncoder.inputs.inputIds),
+      ),
       hidden: tensor(ioBuffer(hiddenType, sequence * model.hiddenSize, 'hidden'), hiddenType, hiddenShape),
       unetInput: tensor(unetInput, types.unetInput, latentShape),
       noisePred: tensor(noisePred, types.noisePred, latentShape),
@@ -196,7 +204,7 @@ export class GpuStageRun implements StageRun {
     const timestepTensor = new this.runtime.Tensor(
       inputs.timestep.type,
       scalarData(inputs.timestep.type, timestep),
-      [1],
+      stageTensorShape(this.model, DIMS.unet.inputs.timestep),
     );
     await this.sessions.unet.run(
       {

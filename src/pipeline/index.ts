@@ -17,7 +17,7 @@ export type {
   StageTimings,
   TensorResidency,
 } from './pipeline.js';
-export { NoImageEncoderError, PipelineError, isAbortError } from './errors.js';
+export { LocalFilesError, NoImageEncoderError, PipelineError, isAbortError } from './errors.js';
 export type { PipelineErrorCode } from './errors.js';
 export { chooseExecutionProvider } from './execution-provider.js';
 export {
@@ -46,6 +46,25 @@ export { modelStageNames, stageFile } from './manifest-types.js';
 export { encodePrompt, preloadTokenizer, tokenizePrompt } from './tokenizer.js';
 export type { PromptEncodingOptions, TokenizedPrompt } from './tokenizer.js';
 export { latentsToPixels } from './pixels.js';
+export {
+  DEFAULT_IMAGE_SIZE,
+  MAX_IMAGE_SIZE,
+  MIN_IMAGE_SIZE,
+  LocalModelRegistry,
+  checkLocalFiles,
+  importLocalModel,
+  isLocalModelId,
+  readOnnxSignature,
+  stageContract,
+} from './local-files/index.js';
+export type {
+  ImportLocalModelOptions,
+  LocalModelFile,
+  LocalModelImport,
+  LocalModelRecord,
+  OnnxSignature,
+  TensorSignature,
+} from './local-files/index.js';
 export { GeneratorClient } from './generator-client.js';
 export { AppShellUpdates } from './app-shell.js';
 export { GalleryQuotaError, GalleryStore } from './gallery-store.js';

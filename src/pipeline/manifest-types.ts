@@ -136,6 +136,69 @@ export function modelStageNames(model: ModelEntry): ModelStageName[] {
   return model.stages.vaeEncoder ? [...STAGE_NAMES, 'vaeEncoder'] : [...STAGE_NAMES];
 }
 
+/** Per stage, a value for each of its inputs and outputs, keyed as in the manifest. */
+export type StageTensorTable<T> = {
+  [Stage in ModelStageName]: {
+    inputs: Record<keyof StageSpecs[Stage]['inputs'], T>;
+    outputs: Record<keyof StageSpecs[Stage]['outputs'], T>;
+  };
+};
+type StageSpecs = Required<ModelEntry['stages']>;
+
+/** The model's sizes that a stage tensor's dimensions are made of. */
+export type ModelDimension =
+  | 'batch'
+  | 'tokens'
+  | 'hidden'
+  | 'latentChannels'
+  | 'latentHeight'
+  | 'latentWidth'
+  | 'imageChannels'
+  | 'imageHeight'
+  | 'imageWidth';
+
+const LATENT: readonly ModelDimension[] = ['batch', 'latentChannels', 'latentHeight', 'latentWidth'];
+const IMAGE: readonly ModelDimension[] = ['batch', 'imageChannels', 'imageHeight', 'imageWidth'];
+
+/**
+ * The shape of every stage tensor the pipeline feeds or reads, as the model's sizes: one image at a time,
+ * prompt ids [1, tokens], text states [1, tokens, hidden], latents [1, 4, h, w], a timestep [1], and RGB
+ * images [1, 3, H, W]. The stage runs allocate their tensors from it.
+ */
+export const STAGE_TENSOR_DIMS = {
+  textEncoder: {
+    inputs: { inputIds: ['batch', 'tokens'] },
+    outputs: { hiddenStates: ['batch', 'tokens', 'hidden'] },
+  },
+  unet: {
+    inputs: { sample: LATENT, timestep: ['batch'], encoderHiddenStates: ['batch', 'tokens', 'hidden'] },
+    outputs: { noisePred: LATENT },
+  },
+  vaeDecoder: { inputs: { latentSample: LATENT }, outputs: { sample: IMAGE } },
+  vaeEncoder: { inputs: { sample: IMAGE }, outputs: { latentSample: LATENT } },
+} as const satisfies StageTensorTable<readonly ModelDimension[]>;
+
+/** The value of one of the model's sizes. */
+export function modelDimension(model: ModelEntry, dimension: ModelDimension): number {
+  const sizes: Record<ModelDimension, number> = {
+    batch: 1,
+    tokens: model.tokenizer.maxLength,
+    hidden: model.hiddenSize,
+    latentChannels: model.latent.channels,
+    latentHeight: model.latent.height,
+    latentWidth: model.latent.width,
+    imageChannels: 3,
+    imageHeight: model.image.height,
+    imageWidth: model.image.width,
+  };
+  return sizes[dimension];
+}
+
+/** The dims of a stage tensor of this model, e.g. `stageTensorShape(model, STAGE_TENSOR_DIMS.unet.inputs.sample)`. */
+export function stageTensorShape(model: ModelEntry, dimensions: readonly ModelDimension[]): number[] {
+  return dimensions.map((dimension) => modelDimension(model, dimension));
+}
+
 /** The file of one of the model's stages; throws for an optional stage the model lacks. */
 export function stageFile(model: ModelEntry, stage: ModelStageName): ModelFile {
   const spec = model.stages[stage];

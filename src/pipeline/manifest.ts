@@ -10,6 +10,7 @@ import {
   type ModelEntry,
   type ModelFile,
   type ModelRequirements,
+  type StageTensorTable,
   type StageSessionOptions,
   type TensorElementType,
   type TensorSpec,
@@ -28,6 +29,20 @@ const DEFAULT_SOURCE = 'model-manifest.json';
 const ELEMENT_TYPES: readonly TensorElementType[] = ['float32', 'float16', 'int32', 'int64'];
 const FLOAT_TYPES: readonly TensorElementType[] = ['float32', 'float16'];
 const INTEGER_TYPES: readonly TensorElementType[] = ['int32', 'int64'];
+
+/**
+ * The element types each stage's inputs and outputs may have: what the stage runs can feed and read. The
+ * manifest parser checks entries against it, and so does the check of a user's own files.
+ */
+export const STAGE_TENSOR_TYPES = {
+  textEncoder: { inputs: { inputIds: INTEGER_TYPES }, outputs: { hiddenStates: FLOAT_TYPES } },
+  unet: {
+    inputs: { sample: FLOAT_TYPES, timestep: ELEMENT_TYPES, encoderHiddenStates: FLOAT_TYPES },
+    outputs: { noisePred: FLOAT_TYPES },
+  },
+  vaeDecoder: { inputs: { latentSample: FLOAT_TYPES }, outputs: { sample: FLOAT_TYPES } },
+  vaeEncoder: { inputs: { sample: FLOAT_TYPES }, outputs: { latentSample: FLOAT_TYPES } },
+} as const satisfies StageTensorTable<readonly TensorElementType[]>;
 const OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
 const WEIGHT_PRECISIONS = ['fp32', 'fp16'] as const;
 const MODEL_ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
@@ -209,33 +224,56 @@ function parseStages(field: Field): ModelEntry['stages'] {
   const textEncoder = field.get('textEncoder');
   const unet = field.get('unet');
   const vaeDecoder = field.get('vaeDecoder');
+  const types = STAGE_TENSOR_TYPES;
   const stages: ModelEntry['stages'] = {
     textEncoder: {
       ...parseStageCommon(textEncoder, ['inputIds'], ['hiddenStates']),
-      inputs: { inputIds: parseTensor(textEncoder.get('inputs').get('inputIds'), INTEGER_TYPES) },
-      outputs: { hiddenStates: parseTensor(textEncoder.get('outputs').get('hiddenStates'), FLOAT_TYPES) },
+      inputs: {
+        inputIds: parseTensor(textEncoder.get('inputs').get('inputIds'), types.textEncoder.inputs.inputIds),
+      },
+      outputs: {
+        hiddenStates: parseTensor(
+          textEncoder.get('outputs').get('hiddenStates'),
+          types.textEncoder.outputs.hiddenStates,
+        ),
+      },
     },
     unet: {
       ...parseStageCommon(unet, ['sample', 'timestep', 'encoderHiddenStates'], ['noisePred']),
       inputs: {
-        sample: parseTensor(unet.get('inputs').get('sample'), FLOAT_TYPES),
-        timestep: parseTensor(unet.get('inputs').get('timestep'), ELEMENT_TYPES),
-        encoderHiddenStates: parseTensor(unet.get('inputs').get('encoderHiddenStates'), FLOAT_TYPES),
+        sample: parseTensor(unet.get('inputs').get('sample'), types.unet.inputs.sample),
+        timestep: parseTensor(unet.get('inputs').get('timestep'), types.unet.inputs.timestep),
+        encoderHiddenStates: parseTensor(
+          unet.get('inputs').get('encoderHiddenStates'),
+          types.unet.inputs.encoderHiddenStates,
+        ),
       },
-      outputs: { noisePred: parseTensor(unet.get('outputs').get('noisePred'), FLOAT_TYPES) },
+      outputs: { noisePred: parseTensor(unet.get('outputs').get('noisePred'), types.unet.outputs.noisePred) },
     },
     vaeDecoder: {
       ...parseStageCommon(vaeDecoder, ['latentSample'], ['sample']),
-      inputs: { latentSample: parseTensor(vaeDecoder.get('inputs').get('latentSample'), FLOAT_TYPES) },
-      outputs: { sample: parseTensor(vaeDecoder.get('outputs').get('sample'), FLOAT_TYPES) },
+      inputs: {
+        latentSample: parseTensor(
+          vaeDecoder.get('inputs').get('latentSample'),
+          types.vaeDecoder.inputs.latentSample,
+        ),
+      },
+      outputs: {
+        sample: parseTensor(vaeDecoder.get('outputs').get('sample'), types.vaeDecoder.outputs.sample),
+      },
     },
   };
   const vaeEncoder = field.get('vaeEncoder');
   if (vaeEncoder.isPresent()) {
     stages.vaeEncoder = {
       ...parseStageCommon(vaeEncoder, ['sample'], ['latentSample']),
-      inputs: { sample: parseTensor(vaeEncoder.get('inputs').get('sample'), FLOAT_TYPES) },
-      outputs: { latentSample: parseTensor(vaeEncoder.get('outputs').get('latentSample'), FLOAT_TYPES) },
+      inputs: { sample: parseTensor(vaeEncoder.get('inputs').get('sample'), types.vaeEncoder.inputs.sample) },
+      outputs: {
+        latentSample: parseTensor(
+          vaeEncoder.get('outputs').get('latentSample'),
+          types.vaeEncoder.outputs.latentSample,
+        ),
+      },
     };
   }
   // The text encoder's output tensor is handed to the UNet as is (it stays on the GPU): no cast between.

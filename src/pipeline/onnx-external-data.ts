@@ -11,21 +11,29 @@
  * Only the protobuf framing is walked (ModelProto -> GraphProto -> TensorProto); nothing is decoded
  * beyond the fields needed to find each initializer's `raw_data`, so a 1.7 GB file takes milliseconds.
  */
+import {
+  DATA_LOCATION_EXTERNAL,
+  encodeVarint,
+  GRAPH_PROTO,
+  MODEL_PROTO,
+  OnnxFormatError,
+  ProtoReader,
+  TENSOR_PROTO,
+  WIRE_LENGTH_DELIMITED,
+  WIRE_VARINT,
+  type ProtoField as Field,
+} from './onnx-proto.js';
 
-/** ModelProto.graph, GraphProto.initializer, and the TensorProto fields rewritten here (onnx.proto3). */
-const MODEL_GRAPH = 7;
-const GRAPH_INITIALIZER = 5;
-const TENSOR_RAW_DATA = 9;
-const TENSOR_EXTERNAL_DATA = 13;
-const TENSOR_DATA_LOCATION = 14;
-const DATA_LOCATION_EXTERNAL = 1;
+const MODEL_GRAPH = MODEL_PROTO.graph;
+const GRAPH_INITIALIZER = GRAPH_PROTO.initializer;
+const TENSOR_RAW_DATA = TENSOR_PROTO.rawData;
+const TENSOR_EXTERNAL_DATA = TENSOR_PROTO.externalData;
+const TENSOR_DATA_LOCATION = TENSOR_PROTO.dataLocation;
+/** StringStringEntryProto's key and value. */
 const STRING_ENTRY_KEY = 1;
 const STRING_ENTRY_VALUE = 2;
 
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_LENGTH_DELIMITED = 2;
-const WIRE_FIXED32 = 5;
+export { OnnxFormatError } from './onnx-proto.js';
 
 /**
  * Tensors smaller than this stay inline: ORT reads small constants (Reshape shapes, axes) during shape
@@ -40,93 +48,6 @@ export interface ExternalizedModel {
   externalData: { path: string; data: Uint8Array };
   tensorsMoved: number;
   bytesMoved: number;
-}
-
-export class OnnxFormatError extends Error {
-  override name = 'OnnxFormatError';
-}
-
-/** One protobuf field as it lies in the buffer: where it starts and ends, and where its payload is. */
-interface Field {
-  number: number;
-  wireType: number;
-  start: number;
-  end: number;
-  /** Payload of a length-delimited field; for others, the value's bytes. */
-  valueStart: number;
-  /** The value of a varint field (exact below 2^53). */
-  varint: number;
-}
-
-class ProtoReader {
-  constructor(
-    private readonly bytes: Uint8Array,
-    private position: number,
-    private readonly limit: number,
-  ) {}
-
-  *fields(): Generator<Field> {
-    while (this.position < this.limit) yield this.field();
-  }
-
-  private field(): Field {
-    const start = this.position;
-    const tag = this.varint();
-    const number = Math.floor(tag / 8);
-    const wireType = tag % 8;
-    if (number === 0) this.fail(start, 'field number 0');
-    let varint = 0;
-    let valueStart = this.position;
-    switch (wireType) {
-      case WIRE_VARINT:
-        varint = this.varint();
-        break;
-      case WIRE_FIXED64:
-        this.position += 8;
-        break;
-      case WIRE_FIXED32:
-        this.position += 4;
-        break;
-      case WIRE_LENGTH_DELIMITED: {
-        const length = this.varint();
-        valueStart = this.position;
-        this.position += length;
-        break;
-      }
-      default:
-        this.fail(start, `unsupported wire type ${wireType}`);
-    }
-    if (this.position > this.limit) this.fail(start, 'a field runs past the end of its message');
-    return { number, wireType, start, end: this.position, valueStart, varint };
-  }
-
-  private varint(): number {
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.position >= this.limit) this.fail(this.position, 'truncated varint');
-      const byte = this.bytes[this.position++];
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) return value;
-      scale *= 128;
-    }
-    return this.fail(this.position, 'varint longer than 10 bytes');
-  }
-
-  private fail(offset: number, what: string): never {
-    throw new OnnxFormatError(`Not a valid ONNX model: ${what} at byte ${offset}.`);
-  }
-}
-
-function encodeVarint(value: number): number[] {
-  const out: number[] = [];
-  let rest = value;
-  while (rest >= 0x80) {
-    out.push((rest % 128) | 0x80);
-    rest = Math.floor(rest / 128);
-  }
-  out.push(rest);
-  return out;
 }
 
 function lengthDelimited(number: number, payload: readonly number[]): number[] {

@@ -4,13 +4,7 @@
  * stays free while weights load and images are made. Speaks worker-protocol.ts.
  */
 import * as ort from 'onnxruntime-web/webgpu';
-import {
-  IdbChunkStore,
-  deleteStoredModel,
-  downloadModel,
-  getModelStorageStatus,
-  loadModelFile,
-} from './download/index.js';
+import { IdbChunkStore, downloadModel, getModelStorageStatus, loadModelFile } from './download/index.js';
 import {
   checkRequirements,
   probeDevice,
@@ -19,10 +13,12 @@ import {
 } from './device-requirements.js';
 import { isAbortError, PipelineError } from './errors.js';
 import type { ProviderPreference } from './execution-provider.js';
-import { getModel, loadManifest } from './manifest.js';
-import type { Manifest, ModelEntry } from './manifest-types.js';
+import { importLocalModel, isLocalModelId, LocalModelRegistry } from './local-files/index.js';
+import type { ModelEntry } from './manifest-types.js';
+import { ModelCatalog } from './model-catalog.js';
 import { TextToImagePipeline, type GenerateResult } from './pipeline.js';
 import { preloadTokenizer, tokenizePrompt } from './tokenizer.js';
+import { probeWebNn, type WebNnCapabilities, type WebNnDeviceType } from './webnn.js';
 import type {
   ImageProgress,
   ImageResult,
@@ -39,7 +35,8 @@ import type {
 declare const self: DedicatedWorkerGlobalScope;
 
 const store = new IdbChunkStore();
-const manifests = new Map<string, Promise<Manifest>>();
+const registry = new LocalModelRegistry();
+const catalog = new ModelCatalog(store, registry);
 const running = new Map<number, AbortController>();
 let loaded: { key: string; pipeline: TextToImagePipeline; info: LoadedModel } | undefined;
 /** Images are made one at a time; requests from several elements wait their turn. */
@@ -47,43 +44,49 @@ let generationQueue: Promise<unknown> = Promise.resolve();
 let outputCanvas: OffscreenCanvas | undefined;
 /** This worker's adapter does not change; a lost device means a fresh worker. */
 let device: Promise<DeviceCapabilities> | undefined;
+/** WebNN's answer per device type, asked on demand: creating an MLContext is not free where WebNN exists. */
+const webnnProbes = new Map<WebNnDeviceType, Promise<WebNnCapabilities>>();
 
 type Reporter = (progress: ModelProgress) => void;
 type ImageReporter = (progress: ImageProgress) => void;
 
-function manifestFor(url: string): Promise<Manifest> {
-  let manifest = manifests.get(url);
-  if (!manifest) {
-    manifest = loadManifest(url);
-    manifests.set(url, manifest);
-    manifest.catch(() => manifests.delete(url));
-  }
-  return manifest;
+function modelFor(source: ModelSource): Promise<ModelEntry> {
+  return catalog.model(source);
 }
 
-async function modelFor(source: ModelSource): Promise<ModelEntry> {
-  return getModel(await manifestFor(source.manifestUrl), source.modelId);
-}
-
-function deviceCapabilities(): Promise<DeviceCapabilities> {
+/** The adapter and memory, and with a device type WebNN's answer for it, probed here where ORT runs. */
+async function deviceCapabilities(webnnDeviceType?: WebNnDeviceType): Promise<DeviceCapabilities> {
   device ??= probeDevice();
-  return device;
+  if (!webnnDeviceType) return device;
+  let webnn = webnnProbes.get(webnnDeviceType);
+  if (!webnn) {
+    webnn = probeWebNn(webnnDeviceType);
+    webnnProbes.set(webnnDeviceType, webnn);
+  }
+  return { ...(await device), webnn: await webnn };
 }
 
 /** Refuses, before any request to the model's URLs, a model this device cannot run with `provider`. */
-async function refuseUnrunnable(model: ModelEntry, provider: ProviderPreference): Promise<void> {
-  const refusal = requirementError(checkRequirements(model, await deviceCapabilities()), provider);
+async function refuseUnrunnable(
+  model: ModelEntry,
+  provider: ProviderPreference,
+  webnnDeviceType: WebNnDeviceType = 'gpu',
+): Promise<void> {
+  const capabilities = await deviceCapabilities(provider === 'webnn' ? webnnDeviceType : undefined);
+  const refusal = requirementError(checkRequirements(model, capabilities), provider);
   if (refusal) throw refusal;
 }
 
 async function download(
   source: ModelSource,
   provider: ProviderPreference,
+  webnnDeviceType: WebNnDeviceType | undefined,
   signal: AbortSignal,
   report: Reporter,
 ): Promise<StoredModel> {
   const model = await modelFor(source);
-  await refuseUnrunnable(model, provider);
+  await refuseUnrunnable(model, provider, webnnDeviceType);
+  if (isLocalModelId(model.id)) return catalog.localModelStored(model);
   // Retries and restarts arrive as the progress note.
   await downloadModel(model, {
     store,
@@ -100,10 +103,16 @@ async function load(
   signal: AbortSignal,
   report: Reporter,
 ): Promise<LoadedModel> {
-  const key = JSON.stringify([request.source, request.provider, request.residency]);
+  const { provider, webnnDeviceType } = request;
+  const key = JSON.stringify([
+    request.source,
+    provider,
+    provider === 'webnn' ? webnnDeviceType : '',
+    request.residency,
+  ]);
   if (loaded?.key === key) return loaded.info;
   const tokenizerReady = preloadTokenizer();
-  const stored = await download(request.source, request.provider, signal, report);
+  const stored = await download(request.source, provider, webnnDeviceType, signal, report);
   const model = await modelFor(request.source);
   await generationQueue;
   await loaded?.pipeline.dispose();
@@ -111,7 +120,8 @@ async function load(
   const started = performance.now();
   report({ ...emptyProgress(model.id, stored), phase: 'loading' });
   const pipeline = await TextToImagePipeline.create(model, {
-    provider: request.provider,
+    provider,
+    webnnDeviceType,
     residency: request.residency,
     loadStage: (stage) => loadModelFile(model, stage, store),
   });
@@ -207,11 +217,6 @@ function enqueueGeneration(
   return turn;
 }
 
-async function storedModels(manifestUrl: string): Promise<StoredModel[]> {
-  const manifest = await manifestFor(manifestUrl);
-  return Promise.all(manifest.models.map((model) => getModelStorageStatus(model, store)));
-}
-
 async function simulateDeviceLoss(): Promise<null> {
   if (loaded?.info.provider.provider !== 'webgpu') throw new Error('No WebGPU model is loaded.');
   (await ort.env.webgpu.device).destroy();
@@ -226,7 +231,7 @@ async function dispatch(
 ): Promise<WorkerResults[keyof WorkerResults]> {
   switch (request.kind) {
     case 'download':
-      return download(request.source, request.provider, signal, report);
+      return download(request.source, request.provider, request.webnnDeviceType, signal, report);
     case 'load':
       return load(request, signal, report);
     case 'generate':
@@ -241,12 +246,16 @@ async function dispatch(
       return { tokenCount, maxTokens, truncated, keptText, droppedText };
     }
     case 'device-capabilities':
-      return deviceCapabilities();
+      return deviceCapabilities(request.webnnDeviceType);
     case 'stored-models':
-      return storedModels(request.manifestUrl);
+      return catalog.stored(request.manifestUrl);
     case 'delete-model':
-      await deleteStoredModel(store, request.source.modelId);
+      await catalog.delete(request.source.modelId);
       return null;
+    case 'import-local-model': {
+      const { files, imageSize, name } = request;
+      return importLocalModel(files, { store, registry, imageSize, name, signal, onProgress: report });
+    }
     case 'simulate-device-loss':
       return simulateDeviceLoss();
     case 'cancel':

@@ -14,6 +14,7 @@ import { ortWebRuntime } from './ort-web-runtime.js';
 import type { WebNnDeviceType } from './webnn.js';
 import { sourcePixels, type SourceImage } from './source-image.js';
 import type { StageRun } from './stage-run.js';
+import type { GenerateResult } from './generate-result.js';
 import {
   createStageSessions,
   releaseStageSessions,
@@ -21,6 +22,8 @@ import {
   type StageSessions,
 } from './stage-sessions.js';
 import { tokenizePrompt } from './tokenizer.js';
+
+export type { GenerateResult, StageTimings } from './generate-result.js';
 
 export type TensorResidency = 'gpu' | 'cpu';
 
@@ -85,42 +88,6 @@ export interface GenerationProgress {
 /** Image to image defaults: SD-Turbo's model card uses 2 steps at strength 0.5 (one UNet step). */
 export const DEFAULT_IMAGE_TO_IMAGE_STEPS = 2;
 export const DEFAULT_IMAGE_TO_IMAGE_STRENGTH = 0.5;
-
-export interface StageTimings {
-  totalMs: number;
-  tokenizeMs: number;
-  textEncoderMs: number;
-  unetMs: number[];
-  vaeMs: number;
-  /** Image to image only: resizing the source picture, its upload and the VAE encoder. */
-  vaeEncoderMs?: number;
-  pixelsMs: number;
-  /** Total minus the model stages: tokenizing, noise, scheduler math, pixels, and waiting. */
-  overheadMs: number;
-}
-
-export interface GenerateResult {
-  /** RGBA8, row-major, width*height*4 bytes; absent when drawn to a canvas. */
-  pixels?: Uint8ClampedArray;
-  width: number;
-  height: number;
-  prompt: string;
-  seed: number;
-  /** Steps of the full schedule asked for; image to image runs floor(steps * strength) of them. */
-  steps: number;
-  /** Image to image only: the strength used. */
-  strength?: number;
-  /** True when the prompt was longer than the text encoder takes and was cut. */
-  truncated: boolean;
-  timings: StageTimings;
-  /** GPU-to-CPU read-backs during this image (all of ORT's included). */
-  readbacks: number;
-  readbackBytes: number;
-  /** GPU buffers created during this image (all of ORT's included), upload staging apart. */
-  gpuBuffersCreated: number;
-  /** Mapped staging buffers ORT made to upload CPU inputs (the timestep each step). */
-  uploadStagingBuffers: number;
-}
 
 interface ValidatedRequest {
   steps: number;

@@ -6,7 +6,9 @@ import type { DeviceCapabilities } from './device-requirements.js';
 import type { DownloadProgress } from './download/index.js';
 import type { PipelineErrorCode } from './errors.js';
 import type { ProviderChoice, ProviderPreference } from './execution-provider.js';
+import type { LocalModelFile, LocalModelImport } from './local-files/index.js';
 import type { GenerateResult, GenerationProgress, TensorResidency } from './pipeline.js';
+import type { WebNnDeviceType } from './webnn.js';
 
 /** Download (and then loading) progress for a whole model, suitable for progress bars. */
 export type ModelProgress = Omit<DownloadProgress, 'phase'> & {
@@ -68,8 +70,15 @@ export interface ModelSource {
 }
 
 export type WorkerRequest =
-  | { kind: 'download'; source: ModelSource; provider: ProviderPreference }
-  | { kind: 'load'; source: ModelSource; provider: ProviderPreference; residency?: TensorResidency }
+  | { kind: 'download'; source: ModelSource; provider: ProviderPreference; webnnDeviceType?: WebNnDeviceType }
+  | {
+      kind: 'load';
+      source: ModelSource;
+      provider: ProviderPreference;
+      /** For provider 'webnn' (default 'gpu'). */
+      webnnDeviceType?: WebNnDeviceType;
+      residency?: TensorResidency;
+    }
   | {
       kind: 'generate';
       prompt: string;
@@ -80,9 +89,12 @@ export type WorkerRequest =
       strength?: number;
     }
   | { kind: 'tokenize'; prompt: string; maxLength: number }
-  | { kind: 'device-capabilities' }
+  /** With a WebNN device type: whether WebNN gives a context for it too (`webnn`). */
+  | { kind: 'device-capabilities'; webnnDeviceType?: WebNnDeviceType }
   | { kind: 'stored-models'; manifestUrl: string }
   | { kind: 'delete-model'; source: ModelSource }
+  /** The user's own ONNX files (Blobs: the worker reads them, the page never does). */
+  | { kind: 'import-local-model'; files: LocalModelFile[]; imageSize?: number; name?: string }
   | { kind: 'simulate-device-loss' }
   | { kind: 'cancel'; target: number };
 
@@ -94,6 +106,7 @@ export interface WorkerResults {
   'device-capabilities': DeviceCapabilities;
   'stored-models': StoredModel[];
   'delete-model': null;
+  'import-local-model': LocalModelImport;
   'simulate-device-loss': null;
   cancel: null;
 }

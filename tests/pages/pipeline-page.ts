@@ -3,6 +3,7 @@
  * Models are read straight from their URLs (the downloader has its own tests). The manifest is
  * /model-manifest.json, or the one named by `?manifest=<url>`.
  */
+import * as ort from 'onnxruntime-web/webgpu';
 import {
   TextToImagePipeline,
   getModel,
@@ -129,6 +130,33 @@ const pipelineTest = {
     const pipeline = await load(modelId, options);
     return outcome(async () => {
       await pipeline.generate(request as GenerateRequest);
+    });
+  },
+  /**
+   * Runs a graph whose input `x` and output `y` are float16 [1, 4, 8, 8] in GPU buffers (FP32 inside, Cast
+   * nodes at the edges) on ORT's WebGPU EP, with ORT's verbose log (node placements) in the console.
+   */
+  async runFloat16IoGraph(modelBytes: number[]) {
+    return outcome(async () => {
+      const session = await ort.InferenceSession.create(Uint8Array.from(modelBytes), {
+        executionProviders: ['webgpu'],
+        preferredOutputLocation: 'gpu-buffer',
+        logSeverityLevel: 0,
+        logVerbosityLevel: 0,
+      });
+      const device = (await ort.env.webgpu.device) as GPUDevice;
+      const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+      const buffers = [device.createBuffer({ size: 512, usage }), device.createBuffer({ size: 512, usage })];
+      try {
+        const [x, y] = buffers.map((buffer) =>
+          ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float16', dims: [1, 4, 8, 8] }),
+        );
+        await session.run({ x }, { y });
+        return Array.from((await y.getData()) as Uint16Array);
+      } finally {
+        for (const buffer of buffers) buffer.destroy();
+        await session.release();
+      }
     });
   },
   async loadError(modelId: string, options?: LoadOptions) {

@@ -15,50 +15,35 @@ import {
   type LoadedModel,
   type Manifest,
   type ModelEntry,
-  type ModelProgress,
   type ProviderPreference,
   type RequirementCheck,
   type StoredModel,
 } from '../../pipeline/index.js';
 import { DownloadController } from './download-controller.js';
+import type { ModelSettings, Phase } from './model-settings.js';
+import { WebNnProbe } from './webnn-probe.js';
 
-/**
- * starting: reading the manifest and what is stored · unsupported: this device cannot run the model on
- * any provider · first-run: weights not (fully) stored · idle: stored, not loaded · downloading / paused /
- * loading · ready: loaded.
- */
-export type Phase =
-  'starting' | 'unsupported' | 'first-run' | 'idle' | 'downloading' | 'paused' | 'loading' | 'ready';
-
-/** What the controller needs from its element: the chosen model and provider, and a way to speak. */
-export interface ModelSettings {
-  manifestUrl(): string;
-  /** The `model` attribute when it names a model (not a manifest URL). */
-  requestedModel(): string | undefined;
-  provider(): ProviderPreference;
-  mirrorBaseUrl(): string | undefined;
-  autoload(): boolean;
-  report(error: unknown): void;
-  announce(text: string): void;
-  progress(progress: ModelProgress): void;
-  ready(loaded: LoadedModel): void;
-  deviceLost(error: Error | undefined): void;
-}
+export type { ModelSettings, Phase } from './model-settings.js';
 
 export class ModelController implements ReactiveController {
   phase: Phase = 'starting';
   manifest?: Manifest;
   stored: StoredModel[] = [];
-  /** This device's adapter and memory as the pipeline worker sees them; models are checked against them. */
+  /**
+   * This device's adapter and memory as the pipeline worker sees them, with WebNN's answer for the chosen
+   * device type once asked (probeWebNn); models are checked against them.
+   */
   device?: DeviceCapabilities;
   loaded?: LoadedModel;
   /** A note when 'auto' fell back to wasm. */
   fallbackNote = '';
   client?: GeneratorClient;
   readonly download: DownloadController;
+  readonly webnn: WebNnProbe;
   /** The client's load promise this model came from: another element's load replaces it. */
   private loadedVia?: Promise<LoadedModel>;
   private loadedProvider?: ProviderPreference;
+  private loadedWebNnDeviceType?: string;
   private loading?: Promise<LoadedModel>;
   private inspection = 0;
 
@@ -68,6 +53,7 @@ export class ModelController implements ReactiveController {
   ) {
     host.addController(this);
     this.download = new DownloadController(host, settings);
+    this.webnn = new WebNnProbe(() => settings.webnnDeviceType());
   }
 
   hostConnected(): void {
@@ -104,6 +90,7 @@ export class ModelController implements ReactiveController {
       this.loaded !== undefined &&
       this.client?.loadedModel === this.loadedVia &&
       this.loadedProvider === this.settings.provider() &&
+      (this.loadedProvider !== 'webnn' || this.loadedWebNnDeviceType === this.settings.webnnDeviceType()) &&
       this.loaded.modelId === this.modelId
     );
   }
@@ -154,8 +141,9 @@ export class ModelController implements ReactiveController {
         client.storedModels(),
         client.deviceCapabilities(),
       ]);
+      if (this.settings.provider() === 'webnn') await this.probeWebNn();
       if (inspection !== this.inspection) return;
-      Object.assign(this, { manifest, stored, device });
+      Object.assign(this, { manifest, stored, device: this.webnn.join(device) });
       if (this.modelId && !manifest.models.some((model) => model.id === this.modelId)) {
         throw new PipelineError('manifest', `The manifest has no model "${this.modelId}".`);
       }
@@ -164,6 +152,14 @@ export class ModelController implements ReactiveController {
     } catch (error) {
       if (inspection === this.inspection && !isAbortError(error)) this.settings.report(error);
     }
+  }
+
+  /** Asks the worker whether WebNN gives a context for the chosen device type; the answer joins `device`. */
+  async probeWebNn(): Promise<void> {
+    const client = this.client;
+    if (!client || !(await this.webnn.ask(client)) || client !== this.client) return;
+    if (this.device) this.device = this.webnn.join(this.device);
+    this.host.requestUpdate();
   }
 
   storedPhase(): Phase {
@@ -210,13 +206,20 @@ export class ModelController implements ReactiveController {
       this.setPhase('loading');
       this.settings.announce('Loading the model…');
       const provider = this.settings.provider();
+      const webnnDeviceType = this.settings.webnnDeviceType();
       const loading = client.load(modelId, {
         provider,
+        webnnDeviceType,
         mirrorBaseUrl: this.settings.mirrorBaseUrl(),
         onProgress: (progress) => this.download.onProgress(progress),
       });
       const loaded = await loading;
-      Object.assign(this, { loaded, loadedVia: loading, loadedProvider: provider });
+      Object.assign(this, {
+        loaded,
+        loadedVia: loading,
+        loadedProvider: provider,
+        loadedWebNnDeviceType: webnnDeviceType,
+      });
       this.fallbackNote = loaded.provider.fellBack
         ? `${loaded.provider.reason} Running on wasm (CPU) instead.`
         : '';
@@ -270,6 +273,7 @@ export class ModelController implements ReactiveController {
   private async refuseUnrunnable(): Promise<void> {
     this.manifest ??= await this.client!.manifest();
     this.device ??= await this.client!.deviceCapabilities();
+    if (this.settings.provider() === 'webnn' && !this.webnn.status) await this.probeWebNn();
     const check = this.requirementCheck();
     const refusal = check && requirementError(check, this.settings.provider());
     if (refusal) throw refusal;

@@ -8,20 +8,13 @@ import {
   type FileRecord,
   type StoredFileId,
 } from './chunk-store.js';
-import {
-  abortError,
-  DownloadError,
-  formatBytes,
-  IntegrityError,
-  isAbortError,
-  isStorageFullError,
-} from './errors.js';
+import { abortError, DownloadError, formatBytes, IntegrityError, isAbortError } from './errors.js';
 import type { DownloadEvent, RestartReason } from './events.js';
 import { InOrderFileHasher } from './file-hasher.js';
 import { openRange, type HttpContext, type OpenedRange } from './http.js';
 import { canStartOnnxModel, describeBytes, ONNX_HEADER_BYTES } from './onnx-header.js';
 import type { ProgressTracker } from './progress.js';
-import { storageFullError, type StorageManagerLike } from './quota.js';
+import { writeOrQuotaError, type StorageManagerLike } from './quota.js';
 import { DEFAULT_RETRY, describeRetry, withRetry, type RetryOptions } from './retry.js';
 
 export const DEFAULT_CHUNK_SIZE = 32 * 1024 * 1024;
@@ -392,14 +385,9 @@ class FileJob {
   }
 
   /** Runs a write to the store; a full store becomes a QuotaError stating what is still needed. */
-  private async storageStep(write: () => Promise<void>): Promise<void> {
-    try {
-      await write();
-    } catch (error) {
-      if (!isStorageFullError(error)) throw error;
-      const needed = this.record.size - storedBytes(this.record);
-      throw await storageFullError(this.record.path, needed, this.options.storage, error);
-    }
+  private storageStep(write: () => Promise<void>): Promise<void> {
+    const needed = () => this.record.size - storedBytes(this.record);
+    return writeOrQuotaError(write, this.record.path, needed, this.options.storage);
   }
 
   /** Record writes run one at a time, each with a snapshot, so the last one written is the newest. */

@@ -1,4 +1,4 @@
-import { formatBytes, QuotaError } from './errors.js';
+import { formatBytes, isStorageFullError, QuotaError } from './errors.js';
 
 /** The part of the browser's StorageManager the downloader uses; injectable for tests and for Node. */
 export interface StorageManagerLike {
@@ -60,4 +60,22 @@ export async function storageFullError(
     available,
     cause,
   );
+}
+
+/**
+ * Runs a write to the store; a full store becomes a QuotaError stating what is still needed for `path`
+ * (`neededBytes()` is asked only then).
+ */
+export async function writeOrQuotaError(
+  write: () => Promise<void>,
+  path: string,
+  neededBytes: () => number,
+  storage: StorageManagerLike | undefined,
+): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (!isStorageFullError(error)) throw error;
+    throw await storageFullError(path, neededBytes(), storage, error);
+  }
 }

@@ -1,0 +1,40 @@
+/**
+ * What one image's generation reports, apart from the pipeline so that this type (and the Node entry's
+ * declarations built on it) imports nothing: no ONNX Runtime, DOM or WebGPU types.
+ */
+
+export interface StageTimings {
+  totalMs: number;
+  tokenizeMs: number;
+  textEncoderMs: number;
+  unetMs: number[];
+  vaeMs: number;
+  /** Image to image only: resizing the source picture, its upload and the VAE encoder. */
+  vaeEncoderMs?: number;
+  pixelsMs: number;
+  /** Total minus the model stages: tokenizing, noise, scheduler math, pixels, and waiting. */
+  overheadMs: number;
+}
+
+export interface GenerateResult {
+  /** RGBA8, row-major, width*height*4 bytes; absent when drawn to a canvas. */
+  pixels?: Uint8ClampedArray;
+  width: number;
+  height: number;
+  prompt: string;
+  seed: number;
+  /** Steps of the full schedule asked for; image to image runs floor(steps * strength) of them. */
+  steps: number;
+  /** Image to image only: the strength used. */
+  strength?: number;
+  /** True when the prompt was longer than the text encoder takes and was cut. */
+  truncated: boolean;
+  timings: StageTimings;
+  /** GPU-to-CPU read-backs during this image (all of ORT's included). */
+  readbacks: number;
+  readbackBytes: number;
+  /** GPU buffers created during this image (all of ORT's included), upload staging apart. */
+  gpuBuffersCreated: number;
+  /** Mapped staging buffers ORT made to upload CPU inputs (the timestep each step). */
+  uploadStagingBuffers: number;
+}
