@@ -245,6 +245,7 @@ describe('your own files in the app', () => {
     // A VAE encoder among the files: image to image is offered.
     expect(await page.evaluate(() => document.querySelector('sd-turbo')!.canUseSourceImage)).toBe(true);
     await page.locator(`sd-turbo [aria-label^="Delete ${folderId} "]`).click();
+    await page.locator(part('confirm-delete-model-button')).click();
     await expect.poll(() => page.locator(`sd-turbo #model option[value="${folderId}"]`).count()).toBe(0);
   });
 
@@ -287,12 +288,17 @@ describe('your own files in the app', () => {
       vaeDecoder: sha256Hex(tiny.vaeDecoder.buffer),
     });
     await page.locator(`sd-turbo [aria-label^="Delete ${pickedId} "]`).click();
+    await page.locator(part('confirm-delete-model-button')).click();
     await expect.poll(() => page.locator(`sd-turbo #model option[value="${pickedId}"]`).count()).toBe(0);
     await page.locator('sd-turbo #model').selectOption(localId);
   });
 
-  it('deletes the local model like other models: gone from the list and from storage', async () => {
+  it('deletes the local model like other models, after a question that says its files must be chosen again: gone from the list and from storage', async () => {
     await page.locator(`sd-turbo [aria-label^="Delete ${localId} "]`).click();
+    await expect
+      .poll(() => textOf(page, part('confirm-delete-model')))
+      .toMatch(/Using it again means choosing its files again\./);
+    await page.locator(part('confirm-delete-model-button')).click();
     await expect.poll(() => currentModel(page)).toBe('');
     await expect.poll(() => page.locator(`sd-turbo #model option[value="${localId}"]`).count()).toBe(0);
     expect(await storedState(page, localId)).toEqual({ entryHashes: undefined, records: [] });

@@ -6,6 +6,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import {
+  isLocalModelId,
   WEBNN_DEVICE_TYPES,
   type LoadedModel,
   type ModelProgress,
@@ -176,9 +177,11 @@ export class SettingsPanel extends LightElement {
   private renderDeleteQuestion(model: StoredModel): TemplateResult {
     const name = this.modelNames.get(model.modelId) ?? model.modelId;
     const size = formatBytes(model.bytesTotal);
+    // Your own files come back only from the disk they were chosen on, not from a download.
+    const again = isLocalModelId(model.modelId) ? 'choosing its files again' : `downloading ${size} again`;
     return renderConfirmQuestion({
       part: 'confirm-delete-model',
-      message: `Delete ${name} from this browser? Using it again means downloading ${size} again.`,
+      message: `Delete ${name} from this browser? Using it again means ${again}.`,
       confirmLabel: `Delete ${size}`,
       cancelLabel: 'Keep it',
       confirmDisabled: this.busy,
