@@ -117,6 +117,99 @@ function storedState(page: Page, modelId: string) {
   }, modelId);
 }
 
+/** Deletes a model's stored files (records and chunks) behind the app's back, as clearing site data may. */
+function deleteStoredFiles(page: Page, modelId: string) {
+  return page.evaluate(async (id) => {
+    const clear = (dbName: string, storeName: string) =>
+      new Promise<void>((resolve, reject) => {
+        const open = indexedDB.open(dbName);
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const transaction = open.result.transaction(storeName, 'readwrite');
+          // Keys are [modelId, path] and [modelId, path, index]: an array sorts after every string.
+          transaction.objectStore(storeName).delete(IDBKeyRange.bound([id], [id, []]));
+          transaction.oncomplete = () => (open.result.close(), resolve());
+          transaction.onerror = () => reject(transaction.error);
+        };
+      });
+    await clear('sd-turbo-weights-files', 'files');
+    await clear('sd-turbo-weights', 'chunks');
+  }, modelId);
+}
+
+/**
+ * A stand-in for Chromium's showOpenFilePicker (a native dialog headless Chromium cannot show): the
+ * tiny-fp32 files as handles, dated `lastModified` (the model's id depends on it), or a closed picker.
+ * Each call's options are kept in `window.pickerCalls`.
+ */
+function stubFilePicker(page: Page, lastModified: number | 'closed') {
+  return page.evaluate(async (lastModified) => {
+    const handles = await Promise.all(
+      ['text_encoder', 'unet', 'vae_decoder'].map(async (stage) => {
+        const bytes = await (await fetch(`/models/tiny-fp32/${stage}/model.onnx`)).arrayBuffer();
+        const name = `${stage}.onnx`;
+        const date = lastModified === 'closed' ? 0 : lastModified;
+        return { kind: 'file', name, getFile: async () => new File([bytes], name, { lastModified: date }) };
+      }),
+    );
+    const page = window as unknown as { pickerCalls: unknown[]; showOpenFilePicker: unknown };
+    page.pickerCalls = [];
+    page.showOpenFilePicker = async (options: unknown) => {
+      page.pickerCalls.push(options);
+      if (lastModified === 'closed') throw new DOMException('The user aborted a request.', 'AbortError');
+      return handles;
+    };
+  }, lastModified);
+}
+
+/** The ids of the models stored files have records for, and of the local models' entries. */
+function storedIds(page: Page) {
+  return page.evaluate(async () => {
+    const keys = (dbName: string, storeName: string) =>
+      new Promise<IDBValidKey[]>((resolve, reject) => {
+        const open = indexedDB.open(dbName);
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const request = open.result.transaction(storeName).objectStore(storeName).getAllKeys();
+          request.onsuccess = () => (open.result.close(), resolve(request.result));
+          request.onerror = () => reject(request.error);
+        };
+      });
+    const records = await keys('sd-turbo-weights-files', 'files');
+    return {
+      records: [...new Set(records.map((key) => (key as string[])[0]))].sort(),
+      entries: (await keys('sd-turbo-local-models', 'models')).map(String).sort(),
+    };
+  });
+}
+
+/**
+ * Holds a readwrite transaction on the chunk store, which the pipeline Worker's chunk writes then wait
+ * behind, until `window.releaseChunks()`: storing is stopped mid-copy without depending on timing.
+ */
+function holdChunkStore(page: Page) {
+  return page.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const open = indexedDB.open('sd-turbo-weights');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const transaction = open.result.transaction('chunks', 'readwrite');
+          const chunks = transaction.objectStore('chunks');
+          let held = true;
+          (window as unknown as { releaseChunks: () => void }).releaseChunks = () => (held = false);
+          // A transaction with a request pending stays active, and keeps the store.
+          const spin = () => {
+            if (held) chunks.get('nothing').onsuccess = spin;
+          };
+          spin();
+          transaction.oncomplete = () => open.result.close();
+          resolve();
+        };
+      }),
+  );
+}
+
 describe('your own files in the app', () => {
   let context: BrowserContext;
   let page: Page;
@@ -303,5 +396,126 @@ describe('your own files in the app', () => {
     await expect.poll(() => page.locator(`sd-turbo #model option[value="${localId}"]`).count()).toBe(0);
     expect(await storedState(page, localId)).toEqual({ entryHashes: undefined, records: [] });
     expect(await page.evaluate(() => localStorage.getItem('sd-turbo:model'))).toBeNull();
+  });
+
+  let pickedId: string;
+
+  it('does nothing when the showOpenFilePicker dialog is closed, and takes the files it gives', async () => {
+    const errors: string[] = [];
+    await page.exposeFunction('reportSdError', (code: string) => errors.push(code));
+    await page.evaluate(() =>
+      document.addEventListener('sd-error', (event) =>
+        (window as unknown as { reportSdError(code: string): void }).reportSdError(
+          (event as CustomEvent).detail.code,
+        ),
+      ),
+    );
+    const modelsBefore = await page.locator('sd-turbo #model option').count();
+    await stubFilePicker(page, 'closed');
+    await page.locator(part('local-files-button')).click();
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as { pickerCalls: [] }).pickerCalls.length))
+      .toBe(1);
+    // Let a reply the closed picker might have caused arrive: none does.
+    await page.waitForTimeout(300);
+    expect(await page.locator(part('error')).count()).toBe(0);
+    expect(await page.locator(part('local-files-progress')).count()).toBe(0);
+    expect(await page.locator('sd-turbo #model option').count()).toBe(modelsBefore);
+    expect(await currentModel(page)).toBe('');
+    expect(errors).toEqual([]);
+
+    await stubFilePicker(page, 1_700_000_000_000);
+    await page.locator(part('local-files-button')).click();
+    await expect.poll(() => currentModel(page), { timeout: 30_000 }).toMatch(/^local-[0-9a-f]{12}$/);
+    pickedId = await currentModel(page);
+    expect(await page.evaluate(() => (window as unknown as { pickerCalls: unknown[] }).pickerCalls)).toEqual([
+      {
+        id: 'sd-turbo-model-files',
+        multiple: true,
+        types: [{ description: 'ONNX models', accept: { 'application/octet-stream': ['.onnx'] } }],
+      },
+    ]);
+    expect((await storedState(page, pickedId)).entryHashes).toEqual({
+      textEncoder: sha256Hex(tiny.textEncoder.buffer),
+      unet: sha256Hex(tiny.unet.buffer),
+      vaeDecoder: sha256Hex(tiny.vaeDecoder.buffer),
+    });
+    expect(errors).toEqual([]);
+  });
+
+  it('stops storing on Cancel: the partial copy is deleted, no entry is kept, the model list is unchanged', async () => {
+    const before = await storedIds(page);
+    const options = await page.locator('sd-turbo #model option').allTextContents();
+    await holdChunkStore(page);
+    await chooseOwnFiles(page, [tiny.textEncoder, tiny.unet, tiny.vaeDecoder]);
+    // The text encoder's record is written, its first chunk waits: a partial copy exists.
+    const partial = async () => (await storedIds(page)).records.filter((id) => !before.records.includes(id));
+    await expect.poll(partial, { timeout: 30_000 }).toHaveLength(1);
+    const [partialId] = await partial();
+    expect(await textOf(page, part('local-files-progress'))).toContain('Checking and storing your files');
+    await page.locator(part('cancel-local-files-button')).click();
+    await expect.poll(() => textOf(page, part('local-files-progress'))).toContain('Stopping');
+    await page.evaluate(() => (window as unknown as { releaseChunks(): void }).releaseChunks());
+    await expect
+      .poll(() => textOf(page, part('status')), { timeout: 30_000 })
+      .toBe('Stopped storing your files; nothing was kept.');
+    expect(await page.locator(part('local-files-progress')).count()).toBe(0);
+    expect(await page.locator(part('error')).count()).toBe(0);
+    expect(await storedState(page, partialId)).toEqual({ entryHashes: undefined, records: [] });
+    expect(await storedIds(page)).toEqual(before);
+    expect(await page.locator('sd-turbo #model option').allTextContents()).toEqual(options);
+    expect(await currentModel(page)).toBe(pickedId);
+  });
+
+  it('offers to choose the files again when the entry survived but its files are gone, and then makes the same image', async () => {
+    await deleteStoredFiles(page, pickedId);
+    await page.reload();
+    await expect
+      .poll(() => textOf(page, part('files-gone')), { timeout: 30_000 })
+      .toContain('are no longer stored');
+    const name = `Your own files (${pickedId.slice('local-'.length)})`;
+    expect(await textOf(page, `${part('files-gone')} h2`)).toBe(`The files of ${name} are no longer stored`);
+    expect(await textOf(page, part('files-gone'))).toContain(
+      `${name} is made of your own files, and this browser no longer has them all`,
+    );
+    expect(await page.locator(`${part('files-gone')} button`).allTextContents()).toEqual([
+      expect.stringContaining('Choose the files again…'),
+      expect.stringContaining('Forget this model'),
+    ]);
+    expect(await page.locator(part('download-button')).count()).toBe(0);
+
+    // The same files (same names and dates): the same model, stored again.
+    await stubFilePicker(page, 1_700_000_000_000);
+    await page.locator(part('choose-files-again-button')).click();
+    await expect
+      .poll(() => textOf(page, part('stored-note')), { timeout: 30_000 })
+      .toContain('is stored in this browser');
+    expect(await currentModel(page)).toBe(pickedId);
+    expect((await storedState(page, pickedId)).records).toHaveLength(3);
+    const { image, pixels } = await generate(page);
+    expect(image.modelId).toBe(pickedId);
+    expect(pixelDifference(pixels, firstPixels)).toEqual({ max: 0, differingShare: 0 });
+  });
+
+  it('replaces the entry with files chosen again under another date, and forgets a model whose files are gone', async () => {
+    await deleteStoredFiles(page, pickedId);
+    await page.reload();
+    await page.locator(part('choose-files-again-button')).waitFor({ timeout: 30_000 });
+    await stubFilePicker(page, 1_700_000_000_001);
+    await page.locator(part('choose-files-again-button')).click();
+    await expect.poll(() => currentModel(page), { timeout: 30_000 }).not.toBe(pickedId);
+    const replacedBy = await currentModel(page);
+    expect(replacedBy).toMatch(/^local-[0-9a-f]{12}$/);
+    await expect.poll(() => page.locator(`sd-turbo #model option[value="${pickedId}"]`).count()).toBe(0);
+    expect((await storedIds(page)).entries).toEqual([replacedBy]);
+
+    await deleteStoredFiles(page, replacedBy);
+    await page.reload();
+    await page.locator(part('forget-model-button')).click({ timeout: 30_000 });
+    await expect.poll(() => currentModel(page)).toBe('');
+    await expect.poll(() => page.locator(`sd-turbo #model option[value="${replacedBy}"]`).count()).toBe(0);
+    expect(await storedIds(page)).toMatchObject({ entries: [] });
+    expect(await page.evaluate(() => localStorage.getItem('sd-turbo:model'))).toBeNull();
+    expect(logs.filter((line) => line.startsWith('[pageerror]'))).toEqual([]);
   });
 });

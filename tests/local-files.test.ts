@@ -405,6 +405,64 @@ describe('importLocalModel', () => {
     expect(await registry.list()).toEqual([]);
   });
 
+  it('stops storing when the signal aborts, deletes the partial copy and keeps no entry', async () => {
+    const { store, registry } = storage();
+    const abort = new AbortController();
+    let chunksWritten = 0;
+    let recordsWhenAborted = 0;
+    // Aborted as the text encoder's fourth of seven 1 MiB chunks is stored: a partial copy.
+    const cancelling: ChunkStore = Object.assign(Object.create(store) as ChunkStore, {
+      writeChunk: async (...args: Parameters<ChunkStore['writeChunk']>) => {
+        await store.writeChunk(...args);
+        if (++chunksWritten === 4) {
+          recordsWhenAborted = (await store.listRecords()).length;
+          abort.abort();
+        }
+      },
+    });
+    const stopped = importLocalModel(await tinyFiles(), {
+      store: cancelling,
+      registry,
+      imageSize: 64,
+      storage: null,
+      chunkSize: 1 << 20,
+      signal: abort.signal,
+    });
+    await expect(stopped).rejects.toMatchObject({ name: 'AbortError' });
+    expect(recordsWhenAborted).toBe(1);
+    expect(chunksWritten).toBe(4);
+    expect(await store.listRecords()).toEqual([]);
+    expect(await listStoredModels(store)).toEqual([]);
+    expect(await registry.list()).toEqual([]);
+  });
+
+  it('keeps nothing when the signal aborts as the last chunk is stored', async () => {
+    const { store, registry } = storage();
+    const files = await tinyFiles();
+    const abort = new AbortController();
+    const lastChunk = async (...args: Parameters<ChunkStore['writeChunk']>) => {
+      await store.writeChunk(...args);
+      const [record, index] = args;
+      if (record.path === 'vae_decoder/model.onnx' && (index + 1) * record.chunkSize >= record.size) {
+        abort.abort();
+      }
+    };
+    const cancelling: ChunkStore = Object.assign(Object.create(store) as ChunkStore, {
+      writeChunk: lastChunk,
+    });
+    const stopped = importLocalModel(files, {
+      store: cancelling,
+      registry,
+      imageSize: 64,
+      storage: null,
+      signal: abort.signal,
+    });
+    await expect(stopped).rejects.toMatchObject({ name: 'AbortError' });
+    expect(abort.signal.aborted).toBe(true);
+    expect(await store.listRecords()).toEqual([]);
+    expect(await registry.list()).toEqual([]);
+  });
+
   it('names every file that is no ONNX model, and stores nothing', async () => {
     const { store, registry } = storage();
     const files = [...(await tinyFiles()), { name: 'notes.onnx', file: new Blob(['just text']) }];

@@ -1,12 +1,14 @@
 /**
  * The first run: what will be downloaded and how big, the download with Pause and Resume, a confirmation
- * before a partial download is deleted, and instead of all that, why this device cannot run the model.
+ * before a partial download is deleted, and instead of all that, why this device cannot run the model,
+ * or, for a model made of the user's own files that are no longer stored, a way to choose them again.
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import {
   canRun,
   checkRequirements,
+  isLocalModelId,
   requirementAdvice,
   type DeviceCapabilities,
   type ModelEntry,
@@ -24,6 +26,10 @@ export interface FirstRunActions {
   pause(): void;
   deletePartial(): void;
   useModel(modelId: string): void;
+  /** Your own files, no longer stored: the picker of Settings → Your own files, to store them again. */
+  chooseFilesAgain(model: ModelEntry): void;
+  /** …or the model's entry deleted. */
+  forget(model: ModelEntry): void;
 }
 
 function fileBytes(model: ModelEntry): { path: string; bytes: number }[] {
@@ -60,6 +66,8 @@ export class FirstRunPanel extends LightElement {
     const model = this.model;
     if (!model) return nothing;
     if (this.phase === 'unsupported' && this.device) return this.renderUnsupported(model, this.device);
+    // Nothing can download your own files: a stored entry without them asks for them again.
+    if (isLocalModelId(model.id) && this.phase === 'first-run') return this.renderFilesGone(model);
     if (['first-run', 'paused', 'downloading'].includes(this.phase)) return this.renderFirstRun(model);
     if (this.phase === 'loading') {
       return html`<section class="panel" part="progress" aria-label="Loading">
@@ -99,6 +107,35 @@ export class FirstRunPanel extends LightElement {
                 Use ${other.name}
               </button>`,
           )}
+        </div>
+      </section>
+    `;
+  }
+
+  private renderFilesGone(model: ModelEntry): TemplateResult {
+    return html`
+      <section class="panel" part="first-run files-gone" aria-labelledby="first-run-title">
+        <h2 id="first-run-title">The files of ${model.name} are no longer stored</h2>
+        <p>
+          ${model.name} is made of your own files, and this browser no longer has them all (its site data may
+          have been cleared). They cannot be downloaded: choose them again on this device (or their folder,
+          under Settings → Your own files), or forget the model.
+        </p>
+        <ul class="files">
+          ${fileBytes(model).map((file) => html`<li>${file.path} — ${formatBytes(file.bytes)}</li>`)}
+        </ul>
+        <div class="row">
+          <button
+            type="button"
+            class="primary"
+            part="choose-files-again-button"
+            @click=${() => this.actions?.chooseFilesAgain(model)}
+          >
+            Choose the files again…
+          </button>
+          <button type="button" part="forget-model-button" @click=${() => this.actions?.forget(model)}>
+            Forget this model
+          </button>
         </div>
       </section>
     `;

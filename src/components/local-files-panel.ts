@@ -1,7 +1,7 @@
 /**
  * Settings → Your own files: SD-Turbo ONNX files from this device, picked as a folder or as files, with
  * the image size for files that leave it open. The files go to the pipeline, which checks them and stores
- * them; this part shows the storing and what the check noted.
+ * them; this part shows the storing (with its Cancel) and what the check noted.
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
@@ -12,7 +12,10 @@ import { LightElement } from './light-element.js';
 import { canPickFiles, canPickFolder, filesFromInput, pickFiles, pickFolder } from './local-file-picking.js';
 
 export interface LocalFilesActions {
-  choose(files: LocalModelFile[], imageSize: number): void;
+  /** @param replaces the local model whose files were chosen again (see chooseFilesAgain) */
+  choose(files: LocalModelFile[], imageSize: number, replaces?: string): void;
+  /** Stop the storing in flight. */
+  cancel(): void;
   /** A picker failed (not a cancel): the element reports it. */
   failed(error: unknown): void;
 }
@@ -20,12 +23,15 @@ export interface LocalFilesActions {
 export class LocalFilesPanel extends LightElement {
   @property({ attribute: false }) actions?: LocalFilesActions;
   @property({ attribute: false }) storing = false;
+  @property({ attribute: false }) cancelling = false;
   @property({ attribute: false }) progress?: ModelProgress;
   /** What the last check decided that the user may not expect. */
   @property({ attribute: false }) notes: readonly string[] = [];
   @state() private imageSize = DEFAULT_IMAGE_SIZE;
   @query('#local-files-input') private filesInput?: HTMLInputElement;
   @query('#local-folder-input') private folderInput?: HTMLInputElement;
+  /** Set by chooseFilesAgain until files are chosen: the image size and id of the model they restore. */
+  private again?: { imageSize: number; replaces: string };
 
   protected override render(): TemplateResult {
     const sizeError = imageSizeProblem(this.imageSize);
@@ -93,10 +99,23 @@ export class LocalFilesPanel extends LightElement {
     const amount = progress
       ? `${formatBytes(progress.bytesDone)} of ${formatBytes(progress.bytesTotal)}`
       : '';
+    const label = this.cancelling
+      ? 'Stopping, and deleting what was stored…'
+      : `Checking and storing your files: ${done}%`;
     return html`<div class="field" part="local-files-progress">
-      <label for="local-files-progress">Checking and storing your files: ${done}%</label>
+      <label for="local-files-progress">${label}</label>
       <progress id="local-files-progress" max="100" .value=${done}></progress>
-      <p class="hint">${amount}</p>
+      <div class="row">
+        <p class="hint">${amount}</p>
+        <button
+          type="button"
+          part="cancel-local-files-button"
+          ?disabled=${this.cancelling}
+          @click=${() => this.actions?.cancel()}
+        >
+          Cancel
+        </button>
+      </div>
     </div>`;
   }
 
@@ -107,15 +126,31 @@ export class LocalFilesPanel extends LightElement {
     </ul>`;
   }
 
+  /**
+   * Choose files… for a local model whose stored files are gone: the files chosen are stored at its
+   * image size and replace it. Settings opens, to show the storing.
+   */
+  chooseFilesAgain(imageSize: number, replaces: string): void {
+    this.closest('details')?.setAttribute('open', '');
+    this.again = { imageSize, replaces };
+    this.openFilesPicker();
+  }
+
   private readonly onFolder = (): void => {
+    this.again = undefined;
     if (canPickFolder()) void this.pick(pickFolder);
     else this.folderInput?.click();
   };
 
   private readonly onFiles = (): void => {
+    this.again = undefined;
+    this.openFilesPicker();
+  };
+
+  private openFilesPicker(): void {
     if (canPickFiles()) void this.pick(pickFiles);
     else this.filesInput?.click();
-  };
+  }
 
   private async pick(picker: () => Promise<LocalModelFile[] | undefined>): Promise<void> {
     try {
@@ -134,6 +169,12 @@ export class LocalFilesPanel extends LightElement {
   }
 
   private choose(files: LocalModelFile[]): void {
+    const again = this.again;
+    this.again = undefined;
+    if (again) {
+      this.actions?.choose(files, again.imageSize, again.replaces);
+      return;
+    }
     if (imageSizeProblem(this.imageSize)) {
       this.renderRoot.querySelector<HTMLElement>('#local-image-size')?.focus();
       return;

@@ -5,10 +5,12 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { isLocalModelId, type LocalModelImport, type ProviderPreference } from '../pipeline/index.js';
+import type { ModelEntry } from '../pipeline/index.js';
 import { LocalFilesController } from './controllers/local-files-controller.js';
 import type { Phase } from './controllers/model-controller.js';
 import { localFilesGuidance } from './error-guidance.js';
 import type { FirstRunActions } from './first-run-panel.js';
+import type { LocalFilesPanel } from './local-files-panel.js';
 import { copyImage, downloadPng } from './image-actions.js';
 import { isProvider, parseSeed } from './input-checks.js';
 import type { Remedy } from './messages.js';
@@ -86,6 +88,8 @@ export class SdTurboElement extends SdTurboModes {
     const reasons: Partial<Record<Phase, string>> = {
       starting: 'Still checking this device and the stored models…',
       unsupported: 'This device cannot run the model; the panel says why.',
+      // Your own files, no longer stored: the panel offers to choose them again.
+      ...(isLocalModelId(this.modelId ?? '') && { 'first-run': "Choose the model's files again first." }),
     };
     this.notify(
       reasons[this.models.phase] ?? 'Download the model first: the panel says what it is and how big.',
@@ -98,7 +102,20 @@ export class SdTurboElement extends SdTurboModes {
     pause: () => this.models.pause(),
     deletePartial: () => void this.models.deletePartial(),
     useModel: (modelId) => (this.model = modelId),
+    // The same picker as Settings → Your own files; the files replace the model whose files are gone.
+    chooseFilesAgain: (model) =>
+      this.renderRoot
+        .querySelector<LocalFilesPanel>('sd-local-files-panel')
+        ?.chooseFilesAgain(model.image.width, model.id),
+    forget: (model) => void this.forget(model).catch((error: unknown) => this.report(error)),
   };
+
+  /** A local model whose files are gone: its entry goes too, and the manifest's default model is used. */
+  private async forget(model: ModelEntry): Promise<void> {
+    await this.models.client?.deleteModel(model.id);
+    if (this.modelId === model.id) this.model = '';
+    this.notify(`Forgot ${model.name}: choose its files under Settings → Your own files to use it again.`);
+  }
 
   private readonly resultActions: ResultActions = {
     downloadPng: (image) => void downloadPng(image),
@@ -135,14 +152,17 @@ export class SdTurboElement extends SdTurboModes {
       this.showProblem(localFilesGuidance(failure), failure.message);
     },
     announce: (text) => this.announce(text),
+    notify: (text) => this.notify(text),
   });
 
   private readonly localFilesView = (): LocalFilesView => ({
     actions: {
-      choose: (files, imageSize) => void this.localFiles.store(files, imageSize),
+      choose: (files, imageSize, replaces) => void this.localFiles.store(files, imageSize, replaces),
+      cancel: () => this.localFiles.cancel(),
       failed: (error) => this.localFiles.fail(error),
     },
     storing: this.localFiles.storing,
+    cancelling: this.localFiles.cancelling,
     progress: this.localFiles.progress,
     notes: this.localFiles.notes,
   });

@@ -25,6 +25,7 @@ import type { LocalFilesActions } from './local-files-panel.js';
 export interface LocalFilesView {
   actions: LocalFilesActions;
   storing: boolean;
+  cancelling: boolean;
   progress?: ModelProgress;
   notes: readonly string[];
 }
@@ -102,6 +103,7 @@ export class SettingsPanel extends LightElement {
         <sd-local-files-panel
           .actions=${this.localFiles?.actions}
           .storing=${this.localFiles?.storing ?? false}
+          .cancelling=${this.localFiles?.cancelling ?? false}
           .progress=${this.localFiles?.progress}
           .notes=${this.localFiles?.notes ?? []}
         ></sd-local-files-panel>

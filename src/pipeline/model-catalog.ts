@@ -51,7 +51,7 @@ export class ModelCatalog {
     throw new PipelineError(
       'download-failed',
       `${model.name} is made of your own files, and they are no longer all stored in this browser: ` +
-        'delete it under Settings and choose the files again (Settings → Your own files).',
+        'choose the files again, or forget the model (the panel for the model has both).',
       { resumable: false },
     );
   }

@@ -1,6 +1,7 @@
 /**
  * Your own files, from the element's side: hands the chosen files to the pipeline (which checks and
- * stores them), shows the storing, and once the model is stored makes it the element's model.
+ * stores them), shows the storing with its Cancel, and once the model is stored makes it the element's
+ * model.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import {
@@ -18,10 +19,16 @@ export interface LocalFilesHost {
   stored(result: LocalModelImport): void;
   report(error: unknown): void;
   announce(text: string): void;
+  /** Says it to screen readers and shows it for a few seconds. */
+  notify(text: string): void;
 }
+
+export const STOPPED_STORING = 'Stopped storing your files; nothing was kept.';
 
 export class LocalFilesController implements ReactiveController {
   storing = false;
+  /** Cancel was pressed: the pipeline is deleting what it had copied. */
+  cancelling = false;
   progress?: ModelProgress;
   /** What the last check decided that the user may not expect. */
   notes: readonly string[] = [];
@@ -40,7 +47,11 @@ export class LocalFilesController implements ReactiveController {
     this.abort?.abort();
   }
 
-  async store(files: LocalModelFile[], imageSize: number): Promise<void> {
+  /**
+   * @param replaces a local model whose stored files are gone, chosen again: when the files make
+   *   another id (another name or date), its entry is forgotten once they are stored
+   */
+  async store(files: LocalModelFile[], imageSize: number, replaces?: string): Promise<void> {
     const client = this.element.client();
     if (!client || this.storing) return;
     if (files.length === 0) {
@@ -50,7 +61,7 @@ export class LocalFilesController implements ReactiveController {
       return;
     }
     this.abort = new AbortController();
-    this.update({ storing: true, progress: undefined, notes: [] });
+    this.update({ storing: true, cancelling: false, progress: undefined, notes: [] });
     this.element.announce(`Checking ${files.length} files…`);
     try {
       const result = await client.importLocalModel(files, {
@@ -58,12 +69,24 @@ export class LocalFilesController implements ReactiveController {
         signal: this.abort.signal,
         onProgress: (progress) => this.update({ progress }),
       });
-      this.update({ storing: false, notes: result.notes });
+      if (replaces && replaces !== result.model.id) await client.deleteModel(replaces).catch(() => undefined);
+      this.update({ storing: false, cancelling: false, notes: result.notes });
       this.element.stored(result);
     } catch (error) {
-      this.update({ storing: false });
+      const cancelled = this.cancelling;
+      this.update({ storing: false, cancelling: false });
+      // The pipeline answers a cancel only once it has deleted what it had copied.
       if (!isAbortError(error)) this.element.report(error);
+      else if (cancelled) this.element.notify(STOPPED_STORING);
     }
+  }
+
+  /** Stops the storing in flight; the pipeline deletes what it had copied and keeps no entry. */
+  cancel(): void {
+    if (!this.storing || this.cancelling) return;
+    this.update({ cancelling: true });
+    this.element.announce('Stopping…');
+    this.abort?.abort();
   }
 
   /** A failure before the files reach the pipeline (a picker that failed, an empty folder). */
@@ -71,7 +94,9 @@ export class LocalFilesController implements ReactiveController {
     this.element.report(error);
   }
 
-  private update(changes: Partial<Pick<LocalFilesController, 'storing' | 'progress' | 'notes'>>): void {
+  private update(
+    changes: Partial<Pick<LocalFilesController, 'storing' | 'cancelling' | 'progress' | 'notes'>>,
+  ): void {
     Object.assign(this, changes);
     this.host.requestUpdate();
   }

@@ -8,7 +8,7 @@ import { ProgressTracker, type DownloadProgress } from '../download/progress.js'
 import { defaultStorageManager, ensureQuota, type StorageManagerLike } from '../download/quota.js';
 import { deleteStoredModel } from '../download/stored-files.js';
 import { getModelStorageStatus } from '../download/model-download.js';
-import { LocalFilesError, PipelineError } from '../errors.js';
+import { LocalFilesError, PipelineError, throwIfAborted } from '../errors.js';
 import type { ModelEntry, ModelStageName } from '../manifest-types.js';
 import { OnnxFormatError } from '../onnx-proto.js';
 import { buildLocalEntry, LOCAL_STAGE_PATHS } from './local-entry.js';
@@ -51,7 +51,8 @@ export const MAX_IMAGE_SIZE = 2048;
 
 /**
  * Checks the files as one SD-Turbo model and stores them. Rejects with a LocalFilesError (code
- * 'model-io-mismatch') listing every problem, or a QuotaError (code 'quota') when they do not fit.
+ * 'model-io-mismatch') listing every problem, or a QuotaError (code 'quota') when they do not fit; and
+ * with an AbortError when `signal` aborts before the entry is kept, after deleting what was copied.
  */
 export async function importLocalModel(
   files: readonly LocalModelFile[],
@@ -148,13 +149,14 @@ function defaultName(files: readonly LocalModelFile[], id: string): string {
     : `Your own files (${id.slice(LOCAL_MODEL_PREFIX.length)})`;
 }
 
-/** Stores every chosen file (after a quota check); on failure deletes what was stored. */
+/** Stores every chosen file (after a quota check); on failure or abort deletes what was stored. */
 async function storeFiles(
   modelId: string,
   chosen: readonly [ModelStageName, LocalModelFile][],
   options: ImportLocalModelOptions,
 ): Promise<Partial<Record<ModelStageName, string>>> {
-  const { store } = options;
+  const { store, signal } = options;
+  throwIfAborted(signal);
   const storage = options.storage === null ? undefined : (options.storage ?? defaultStorageManager());
   // Leftovers of an import that was interrupted.
   await deleteStoredModel(store, modelId);
@@ -171,12 +173,14 @@ async function storeFiles(
       const record = await storeLocalFile(store, { modelId, path }, file, `local:${name}`, {
         chunkSize: options.chunkSize,
         storage,
-        signal: options.signal,
+        signal,
         onBytes: (bytes) => progress.addBytes(path, bytes),
       });
       sha256[stage] = record.sha256;
       progress.setState(path, 'done');
     }
+    // Stopped while the last chunk was stored: nothing is kept, as the user was told.
+    throwIfAborted(signal);
   } catch (error) {
     await deleteStoredModel(store, modelId).catch(() => undefined);
     throw error;
