@@ -107,6 +107,23 @@ export class Layers {
   }
 
   /**
+   * The VAE encoder's tail: encoder.conv_out to the latent distribution's 2 x latentChannels moments
+   * (mean, log-variance), quant_conv (1x1), and a Slice that keeps the mean: the distribution's mode, so
+   * the encoding is deterministic (the pipeline adds its own seeded noise).
+   */
+  latentMean(x: string, channels: number, latentChannels: number): string {
+    const g = this.graph;
+    const moments = this.conv('encoder.conv_out', x, channels, 2 * latentChannels);
+    const quantized = this.conv('quant_conv', moments, 2 * latentChannels, 2 * latentChannels, { kernel: 1 });
+    return g.node('Slice', [
+      quantized,
+      g.int64('latent_mean.starts', [1], [0]),
+      g.int64('latent_mean.ends', [1], [latentChannels]),
+      g.int64('latent_mean.axes', [1], [1]),
+    ]);
+  }
+
+  /**
    * Single-head scaled dot-product attention of `queries` [N, Lq, queryWidth] over `context`
    * [N, Lk, contextWidth], with an optional additive mask, projected back to queryWidth.
    */

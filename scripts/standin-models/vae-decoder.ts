@@ -6,15 +6,15 @@
 import { GraphBuilder, type ModelParts } from '../onnx-builder/onnx-graph.js';
 import { Prng } from '../onnx-builder/prng.js';
 import { ioDims, STANDIN_PRODUCER, STANDIN_SEEDS, type StandinModelSet } from './config.js';
-import { DIFFUSERS_ATTENTION_NAMES, FINE_EPSILON, SdLayers } from './sd-layers.js';
+import { SdLayers } from './sd-layers.js';
+import { VaeBlocks } from './vae-blocks.js';
 
 export function buildVaeDecoder(set: StandinModelSet): ModelParts {
   const { latentChannels, imageChannels, blockChannels, layersPerBlock, groups } =
     set.architecture.vaeDecoder;
   const graph = new GraphBuilder(set.weights, STANDIN_PRODUCER);
   const layers = new SdLayers(graph, new Prng(STANDIN_SEEDS.vaeDecoder));
-  const resnet = (name: string, x: string, inChannels: number, outChannels: number) =>
-    layers.resnetBlock(name, x, { in: inChannels, out: outChannels, groups, epsilon: FINE_EPSILON });
+  const blocks = new VaeBlocks(layers, groups);
 
   const { latentSize, imageSize } = set.architecture;
   const latent = layers.fromFloat32(
@@ -33,22 +33,18 @@ export function buildVaeDecoder(set: StandinModelSet): ModelParts {
   let channels = upChannels[0];
   let hidden = layers.conv('decoder.conv_in', quantized, latentChannels, channels);
 
-  hidden = resnet('decoder.mid_block.resnets.0', hidden, channels, channels);
-  hidden = attention(layers, 'decoder.mid_block.attentions.0', hidden, channels, groups);
-  hidden = resnet('decoder.mid_block.resnets.1', hidden, channels, channels);
+  hidden = blocks.midBlock('decoder.mid_block', hidden, channels);
 
   upChannels.forEach((outChannels, block) => {
     const name = `decoder.up_blocks.${block}`;
     for (let index = 0; index <= layersPerBlock; index++) {
-      hidden = resnet(`${name}.resnets.${index}`, hidden, channels, outChannels);
+      hidden = blocks.resnet(`${name}.resnets.${index}`, hidden, channels, outChannels);
       channels = outChannels;
     }
     if (block < upChannels.length - 1) hidden = layers.upsampleConv(`${name}.upsamplers.0`, hidden, channels);
   });
 
-  const normed = layers.silu(
-    layers.groupNorm('decoder.conv_norm_out', hidden, channels, groups, FINE_EPSILON),
-  );
+  const normed = blocks.normOut('decoder.conv_norm_out', hidden, channels);
   const image = layers.toFloat32(layers.conv('decoder.conv_out', normed, channels, imageChannels));
   graph.addOutput(
     image,
@@ -57,19 +53,4 @@ export function buildVaeDecoder(set: StandinModelSet): ModelParts {
     ioDims(set, ['batch_size', imageChannels, 'height', 'width'], [1, imageChannels, imageSize, imageSize]),
   );
   return graph.parts('vae_decoder', `${set.id} VAE decoder (stand-in, random weights)`);
-}
-
-/** diffusers' Attention as the VAE uses it: GroupNorm, one head over all h*w positions, biases, residual. */
-function attention(layers: SdLayers, name: string, x: string, channels: number, groups: number): string {
-  const tokens = layers.toTokens(
-    name,
-    layers.groupNorm(`${name}.group_norm`, x, channels, groups, FINE_EPSILON),
-    channels,
-  );
-  const widths = { query: channels, context: channels, heads: 1, headDim: channels };
-  const attended = layers.multiHeadAttention(name, tokens, tokens, widths, {
-    names: DIFFUSERS_ATTENTION_NAMES,
-    projectionBias: true,
-  });
-  return layers.graph.node('Add', [layers.toSpatial(attended, x), x]);
 }

@@ -8,15 +8,15 @@
 import { GraphBuilder, type ModelParts } from '../onnx-builder/onnx-graph.js';
 import { Prng } from '../onnx-builder/prng.js';
 import { ioDims, STANDIN_PRODUCER, STANDIN_SEEDS, type StandinModelSet } from './config.js';
-import { DIFFUSERS_ATTENTION_NAMES, FINE_EPSILON, SdLayers } from './sd-layers.js';
+import { SdLayers } from './sd-layers.js';
+import { VaeBlocks } from './vae-blocks.js';
 
 export function buildVaeEncoder(set: StandinModelSet): ModelParts {
   const { latentChannels, imageChannels, blockChannels, layersPerBlock, groups } =
     set.architecture.vaeEncoder;
   const graph = new GraphBuilder(set.weights, STANDIN_PRODUCER);
   const layers = new SdLayers(graph, new Prng(STANDIN_SEEDS.vaeEncoder));
-  const resnet = (name: string, x: string, inChannels: number, outChannels: number) =>
-    layers.resnetBlock(name, x, { in: inChannels, out: outChannels, groups, epsilon: FINE_EPSILON });
+  const blocks = new VaeBlocks(layers, groups);
 
   const { latentSize, imageSize } = set.architecture;
   const image = layers.fromFloat32(
@@ -31,7 +31,7 @@ export function buildVaeEncoder(set: StandinModelSet): ModelParts {
   blockChannels.forEach((outChannels, block) => {
     const name = `encoder.down_blocks.${block}`;
     for (let index = 0; index < layersPerBlock; index++) {
-      hidden = resnet(`${name}.resnets.${index}`, hidden, channels, outChannels);
+      hidden = blocks.resnet(`${name}.resnets.${index}`, hidden, channels, outChannels);
       channels = outChannels;
     }
     if (block < blockChannels.length - 1) {
@@ -39,21 +39,10 @@ export function buildVaeEncoder(set: StandinModelSet): ModelParts {
     }
   });
 
-  hidden = resnet('encoder.mid_block.resnets.0', hidden, channels, channels);
-  hidden = attention(layers, 'encoder.mid_block.attentions.0', hidden, channels, groups);
-  hidden = resnet('encoder.mid_block.resnets.1', hidden, channels, channels);
+  hidden = blocks.midBlock('encoder.mid_block', hidden, channels);
 
-  const normed = layers.silu(
-    layers.groupNorm('encoder.conv_norm_out', hidden, channels, groups, FINE_EPSILON),
-  );
-  const moments = layers.conv('encoder.conv_out', normed, channels, 2 * latentChannels);
-  const quantized = layers.conv('quant_conv', moments, 2 * latentChannels, 2 * latentChannels, { kernel: 1 });
-  const mean = graph.node('Slice', [
-    quantized,
-    graph.int64('latent_mean.starts', [1], [0]),
-    graph.int64('latent_mean.ends', [1], [latentChannels]),
-    graph.int64('latent_mean.axes', [1], [1]),
-  ]);
+  const normed = blocks.normOut('encoder.conv_norm_out', hidden, channels);
+  const mean = layers.latentMean(normed, channels, latentChannels);
   graph.addOutput(
     layers.toFloat32(mean),
     'latent_sample',
@@ -65,19 +54,4 @@ export function buildVaeEncoder(set: StandinModelSet): ModelParts {
     ),
   );
   return graph.parts('vae_encoder', `${set.id} VAE encoder (stand-in, random weights)`);
-}
-
-/** diffusers' Attention as the VAE uses it: GroupNorm, one head over all h*w positions, biases, residual. */
-function attention(layers: SdLayers, name: string, x: string, channels: number, groups: number): string {
-  const tokens = layers.toTokens(
-    name,
-    layers.groupNorm(`${name}.group_norm`, x, channels, groups, FINE_EPSILON),
-    channels,
-  );
-  const widths = { query: channels, context: channels, heads: 1, headDim: channels };
-  const attended = layers.multiHeadAttention(name, tokens, tokens, widths, {
-    names: DIFFUSERS_ATTENTION_NAMES,
-    projectionBias: true,
-  });
-  return layers.graph.node('Add', [layers.toSpatial(attended, x), x]);
 }

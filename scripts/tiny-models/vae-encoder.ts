@@ -33,16 +33,7 @@ export function buildVaeEncoder(set: TinyModelSet): Uint8Array {
     hidden = layers.normActConv(`${name}.resnets.0`, downsampled, widths[block], widths[block + 1], groups);
   }
   const normed = layers.silu(layers.groupNorm('encoder.conv_norm_out', hidden, widths[3], groups));
-  const moments = layers.conv('encoder.conv_out', normed, widths[3], 2 * latentChannels);
-  const quantized = layers.conv('quant_conv', moments, 2 * latentChannels, 2 * latentChannels, {
-    kernel: 1,
-  });
-  const mean = graph.node('Slice', [
-    quantized,
-    graph.int64('latent_mean.starts', [1], [0]),
-    graph.int64('latent_mean.ends', [1], [latentChannels]),
-    graph.int64('latent_mean.axes', [1], [1]),
-  ]);
+  const mean = layers.latentMean(normed, widths[3], latentChannels);
   graph.addOutput(
     mean,
     'latent_sample',
