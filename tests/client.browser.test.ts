@@ -1,21 +1,16 @@
-import type { Browser, Page, Request } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
+import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
-import { launchChromium, openPage, startDevServer } from './support/browser.js';
+import { startTestApp, type TestApp } from './support/browser.js';
 
-let server: ViteDevServer;
-let browser: Browser;
+let app: TestApp;
 let page: Page;
 let logs: string[];
 
 beforeAll(async () => {
   await ensureTinyModels();
-  let url: string;
-  ({ server, url } = await startDevServer());
-  browser = await launchChromium({ webgpu: true });
-  ({ page, logs } = await openPage(browser, `${url}/tests/pages/client.html`));
-  await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+  app = await startTestApp();
+  ({ page, logs } = await app.openTestPage('/tests/pages/client.html'));
 });
 
 /** Runs `action` and lists the model files the page (its workers included) requested meanwhile. */
@@ -32,10 +27,7 @@ async function modelRequestsDuring<T>(action: () => Promise<T>): Promise<[T, str
   }
 }
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => app?.close());
 
 describe('GeneratorClient: worker, IndexedDB store and pipeline together', () => {
   it('downloads into IndexedDB, loads on WebGPU and generates off the main thread', async () => {

@@ -8,31 +8,25 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
-import { build, type ViteDevServer } from 'vite';
+import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPngText } from '../src/components/png-metadata.js';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
-import { launchChromium, openPage, startDevServer } from './support/browser.js';
+import { launchChromium, openPage, startTestApp, type TestApp } from './support/browser.js';
 
 /** Outside the tree's tracked files; `npm run screenshots` makes the README's pictures in docs/screenshots/. */
 const SCREENSHOTS = 'test-results/screenshots';
 const element = 'sd-turbo';
 const part = (name: string) => `${element} [part~="${name}"]`;
 
-let server: ViteDevServer;
-let baseUrl: string;
-let browser: Browser;
+let app: TestApp;
 
 beforeAll(async () => {
   await ensureTinyModels();
-  ({ server, url: baseUrl } = await startDevServer());
-  browser = await launchChromium({ webgpu: true });
+  app = await startTestApp();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => app?.close());
 
 /** The shown image's RGBA pixels, read from the element's canvas (a read-back the element never does). */
 function shownPixels(page: Page, index = 0): Promise<number[]> {
@@ -118,7 +112,7 @@ describe('the app page with <sd-turbo>', () => {
   let logs: string[];
 
   beforeAll(async () => {
-    ({ context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`));
+    ({ context, page, logs } = await app.open('/?model=tiny-fp32'));
     await page.setViewportSize({ width: 1100, height: 960 });
   });
   afterAll(() => context?.close());
@@ -370,7 +364,7 @@ describe('the app page with <sd-turbo>', () => {
   it('benchmarks N images after a warm-up on bench.html, with median, p90 and the per-stage breakdown', async () => {
     // The same origin, so the model stored above is there; the product page has no Benchmark.
     expect(await page.getByRole('button', { name: 'Run benchmark' }).count()).toBe(0);
-    await page.goto(`${baseUrl}/bench.html?model=tiny-fp32`);
+    await page.goto(`${app.origin}/bench.html?model=tiny-fp32`);
     await page.locator(part('stored-note')).waitFor({ timeout: 30_000 });
     await page.getByLabel('Images', { exact: true }).fill('2');
     await page.getByLabel('Warm-up', { exact: true }).fill('1');
@@ -395,7 +389,7 @@ describe('the app page with <sd-turbo>', () => {
       expect(Number(min)).toBeLessThanOrEqual(Number(median));
       expect(Number(median)).toBeLessThanOrEqual(Number(p90));
     }
-    await page.goto(`${baseUrl}/?model=tiny-fp32`);
+    await page.goto(`${app.origin}/?model=tiny-fp32`);
     await page.locator(part('stored-note')).waitFor({ timeout: 30_000 });
   });
 
@@ -441,10 +435,7 @@ describe('the app page with <sd-turbo>', () => {
 
 describe('two elements on one page', () => {
   it('share one worker, one download and one loaded model', async () => {
-    const { context, page, logs } = await openPage(
-      browser,
-      `${baseUrl}/tests/pages/component-two-elements.html`,
-    );
+    const { context, page, logs } = await app.open('/tests/pages/component-two-elements.html');
     const modelRequests: string[] = [];
     context.on('request', (request) => {
       if (request.url().includes('/models/tiny-fp32/')) modelRequests.push(new URL(request.url()).pathname);
@@ -473,7 +464,7 @@ describe('two elements on one page', () => {
 
 describe('inputs show what will be used', () => {
   it('marks invalid steps, seed and provider attributes on their controls and refuses to use them', async () => {
-    const { context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
+    const { context, page, logs } = await app.open('/?model=tiny-fp32');
     try {
       await page.locator(part('first-run')).waitFor({ timeout: 30_000 });
       await page.evaluate(() => {
@@ -531,7 +522,7 @@ describe('inputs show what will be used', () => {
     const ids = manifest.models.map((model) => model.id);
     const productIds = ids.filter((id) => !id.startsWith('tiny-'));
     expect(ids).toEqual(expect.arrayContaining(['sd-turbo', 'tiny-fp32', 'tiny-fp16']));
-    const { context, page } = await openPage(browser, `${baseUrl}/`);
+    const { context, page } = await app.open('/');
     try {
       const options = page.locator(`${element} #model option`);
       const offered = () =>
@@ -562,7 +553,7 @@ describe('the embed example on the library build', () => {
   afterAll(() => staticServer?.close());
 
   it('works from its attributes and receives sd-image', async () => {
-    const { context, page, logs } = await openPage(browser, `${staticServer.url}/examples/embed.html`);
+    const { context, page, logs } = await openPage(app.browser, `${staticServer.url}/examples/embed.html`);
     try {
       await page.waitForFunction(
         () => document.querySelector('#last-image')?.textContent === 'ready',
@@ -607,7 +598,7 @@ describe('the embed example in the build output', () => {
   });
 
   it('works from any static server that serves the build output, and the app has bench.html', async () => {
-    const { context, page, logs } = await openPage(browser, `${staticServer.url}/examples/embed.html`);
+    const { context, page, logs } = await openPage(app.browser, `${staticServer.url}/examples/embed.html`);
     try {
       await page.waitForFunction(
         () => document.querySelector('#last-image')?.textContent === 'ready',
@@ -640,10 +631,9 @@ describe('a browser without WebGPU', () => {
   afterAll(() => plainBrowser?.close());
 
   it('explains that WebGPU is missing and continues on wasm', async () => {
-    const { context, page, logs } = await openPage(
-      plainBrowser,
-      `${baseUrl}/?model=tiny-fp32&provider=webgpu`,
-    );
+    const { context, page, logs } = await app.open('/?model=tiny-fp32&provider=webgpu', {
+      browser: plainBrowser,
+    });
     try {
       await page.locator(part('download-button')).click();
       const problem = page.locator(part('error'));
@@ -663,7 +653,7 @@ describe('a browser without WebGPU', () => {
 
 describe('the first-run download', () => {
   it('shows per-file and overall progress, and resumes after a reload', async () => {
-    const { context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
+    const { context, page, logs } = await app.open('/?model=tiny-fp32');
     const held: Route[] = [];
     await context.route('**/models/tiny-fp32/unet/model.onnx', (route) => held.push(route));
     try {
@@ -714,7 +704,7 @@ describe('the first-run download', () => {
     }
   });
   it('says Paused with no stale rate, resumes, and asks before deleting a partial download', async () => {
-    const { context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
+    const { context, page, logs } = await app.open('/?model=tiny-fp32');
     await context.route('**/models/tiny-fp32/unet/model.onnx', () => undefined);
     try {
       await page.locator(part('download-button')).click();
@@ -746,7 +736,7 @@ describe('download failures in the element', () => {
   const UNET = '**/models/tiny-fp32/unet/model.onnx';
 
   it('names a file missing on the server and offers no Resume, which would only repeat the 404', async () => {
-    const { context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
+    const { context, page, logs } = await app.open('/?model=tiny-fp32');
     let requests = 0;
     await context.route(UNET, (route) => {
       requests++;
@@ -770,7 +760,7 @@ describe('download failures in the element', () => {
   });
 
   it('offers Resume for a failure that a later download can get past (a 429 asking for an hour)', async () => {
-    const { context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
+    const { context, page, logs } = await app.open('/?model=tiny-fp32');
     await context.route(UNET, (route) =>
       route.fulfill({ status: 429, headers: { 'Retry-After': '3600' }, body: 'later' }),
     );
@@ -787,7 +777,7 @@ describe('download failures in the element', () => {
   });
 
   it('says a stored file changed since its download is corrupt, and deletes and downloads it again', async () => {
-    const { context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
+    const { context, page, logs } = await app.open('/?model=tiny-fp32');
     try {
       // Download (and try to load) once, then flip one bit of the stored text encoder in IndexedDB.
       const settled = page.evaluate(
@@ -840,7 +830,7 @@ describe('download failures in the element', () => {
   });
 
   it('shows "retrying … (attempt k of n)" in the progress panel while a 503 is retried', async () => {
-    const { context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
+    const { context, page, logs } = await app.open('/?model=tiny-fp32');
     let failures = 0;
     await context.route(UNET, (route) =>
       ++failures <= 2 ? route.fulfill({ status: 503, body: 'busy' }) : route.continue(),

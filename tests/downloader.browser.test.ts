@@ -6,8 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyModels, REPO_ROOT, sha256Hex, TINY_MODELS_DIR } from '../scripts/tiny-models/index.js';
 import {
@@ -17,7 +16,7 @@ import {
   type ModelEntry,
   type ModelStageName,
 } from '../src/pipeline/manifest-types.js';
-import { launchChromium, openPage, startDevServer } from './support/browser.js';
+import { startTestApp, testPageReady, type TestApp } from './support/browser.js';
 import { RangeServer, type RequestLog } from './support/range-server.js';
 import type { DownloadSettings } from './pages/download-page.js';
 
@@ -30,9 +29,8 @@ const RESPONSE_DELAY_MS = 250;
 /** The downloader's probe asks for bytes=0-1 of each file it (re)starts. */
 const PROBE_BYTES = 2;
 
-let server: ViteDevServer;
+let app: TestApp;
 let files: RangeServer;
-let browser: Browser;
 let page: Page;
 let logs: string[];
 let model: ModelEntry;
@@ -74,16 +72,12 @@ beforeAll(async () => {
   await ensureTinyModels();
   files = await RangeServer.start({ cors: true });
   await serveTinyModel();
-  let url: string;
-  ({ server, url } = await startDevServer());
-  browser = await launchChromium({ webgpu: true });
-  ({ page, logs } = await openPage(browser, `${url}/tests/pages/download.html`));
-  await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+  app = await startTestApp();
+  ({ page, logs } = await app.openTestPage('/tests/pages/download.html'));
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await app?.close();
   await files?.close();
 });
 
@@ -122,7 +116,7 @@ describe('downloader in Chromium: resume across a page reload, then load and gen
     const before = await page.evaluate(() => window.downloadTest.state());
     expect(before.error, logs.join('\n')).toBeUndefined();
     await page.reload();
-    await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+    await testPageReady(page);
 
     // What survived the reload: some of the text encoder's chunks, not all of the model.
     const stored = await page.evaluate((s) => window.downloadTest.stored(s), settings);

@@ -4,28 +4,21 @@
  * text), image to image (a source picture through the file input, a drop or a paste; hidden for models
  * without an encoder), progress while an image is made, and the saved gallery.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
-import { launchChromium, openPage, startDevServer } from './support/browser.js';
+import { startTestApp, type TestApp } from './support/browser.js';
 
 const part = (name: string) => `sd-turbo [part~="${name}"]`;
 
-let server: ViteDevServer;
-let baseUrl: string;
-let browser: Browser;
+let app: TestApp;
 
 beforeAll(async () => {
   await ensureTinyModels();
-  ({ server, url: baseUrl } = await startDevServer());
-  browser = await launchChromium({ webgpu: true });
+  app = await startTestApp();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => app?.close());
 
 /** Downloads the model from the first-run panel and waits until the panel is gone. */
 async function downloadModel(page: Page): Promise<void> {
@@ -105,7 +98,7 @@ describe('real-time mode on the app page', () => {
   let logs: string[];
 
   beforeAll(async () => {
-    ({ context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`));
+    ({ context, page, logs } = await app.open('/?model=tiny-fp32'));
   });
   afterAll(() => context?.close());
 
@@ -160,7 +153,7 @@ describe('image to image on the app page', () => {
   let logs: string[];
 
   beforeAll(async () => {
-    ({ context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`));
+    ({ context, page, logs } = await app.open('/?model=tiny-fp32'));
   });
   afterAll(() => context?.close());
 
@@ -310,7 +303,7 @@ describe('a source image dropped or pasted, and progress while an image is made'
   let fromDrop: number[];
 
   beforeAll(async () => {
-    ({ context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`));
+    ({ context, page, logs } = await app.open('/?model=tiny-fp32'));
   });
   afterAll(() => context?.close());
 
@@ -426,7 +419,7 @@ describe('a source image dropped or pasted, and progress while an image is made'
 
 describe('image to image controls', () => {
   it('are shown for tiny-fp32 (VAE encoder) and hidden for sd-turbo (none), switched in the model picker', async () => {
-    const { context, page } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`);
+    const { context, page } = await app.open('/?model=tiny-fp32');
     try {
       await page.waitForSelector(part('source-image-input'), { state: 'attached', timeout: 30_000 });
       await page.locator('sd-turbo #model').selectOption('sd-turbo');
@@ -470,7 +463,7 @@ describe('the saved gallery on the app page', () => {
     });
 
   beforeAll(async () => {
-    ({ context, page, logs } = await openPage(browser, `${baseUrl}/?model=tiny-fp32`));
+    ({ context, page, logs } = await app.open('/?model=tiny-fp32'));
   });
   afterAll(() => context?.close());
 

@@ -6,8 +6,7 @@
  * checked pass by pass, and the export's IO contract in an FP32 form (tiny-webnn-fp32: static shapes,
  * int32 ids, float timestep) runs GPU-resident end to end.
  */
-import type { Browser, Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../scripts/onnx-builder/onnx-graph.js';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
@@ -15,30 +14,22 @@ import { fromFloat16Bits, toFloat16Bits } from '../src/pipeline/float16.js';
 import type { LatentTypes } from '../src/pipeline/latent-kernels.js';
 import { latentsToPixels } from '../src/pipeline/pixels.js';
 import type { KernelCase } from './pages/kernels-page.js';
-import { launchChromium, openPage, startDevServer } from './support/browser.js';
+import { startTestApp, type TestApp } from './support/browser.js';
 import { pixelDifference } from './support/pixels.js';
 
-let server: ViteDevServer;
-let browser: Browser;
+let app: TestApp;
 let kernelsPage: Page;
 let pipelinePage: Page;
 let pipelineLogs: string[];
 
 beforeAll(async () => {
   await ensureTinyModels();
-  let url: string;
-  ({ server, url } = await startDevServer());
-  browser = await launchChromium({ webgpu: true });
-  ({ page: kernelsPage } = await openPage(browser, `${url}/tests/pages/kernels.html`));
-  ({ page: pipelinePage, logs: pipelineLogs } = await openPage(browser, `${url}/tests/pages/pipeline.html`));
-  await kernelsPage.waitForSelector('body[data-ready="true"]', { state: 'attached' });
-  await pipelinePage.waitForSelector('body[data-ready="true"]');
+  app = await startTestApp();
+  ({ page: kernelsPage } = await app.openTestPage('/tests/pages/kernels.html'));
+  ({ page: pipelinePage, logs: pipelineLogs } = await app.openTestPage('/tests/pages/pipeline.html'));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => app?.close());
 
 /** A deterministic spread of values, negatives and values that FP16 cannot hold exactly included. */
 function values(count: number, seed: number, scale: number): number[] {

@@ -3,37 +3,29 @@
  * Node PNG, decoded by the browser's own PNG decoder, must match the browser's pixels within the
  * WebGPU-vs-wasm tolerance of tests/pipeline.browser.test.ts.
  */
-import type { Browser, Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { readPngText } from '../src/components/png-metadata.js';
 import { NodeTextToImage } from '../src/node/index.js';
 import { ensureStandinModels, STANDIN_MODELS_DIR } from '../scripts/standin-models/index.js';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
-import { launchChromium, openPage, startDevServer } from './support/browser.js';
+import { startTestApp, type TestApp } from './support/browser.js';
 import { pixelDifference } from './support/pixels.js';
 
-let server: ViteDevServer;
-let browser: Browser;
+let app: TestApp;
 let page: Page;
-let url: string;
 
 const request = { prompt: 'a photo of a cat', seed: 42, steps: 2 };
 
 beforeAll(async () => {
   await ensureTinyModels();
   await ensureStandinModels();
-  ({ server, url } = await startDevServer());
-  browser = await launchChromium({ webgpu: true });
-  ({ page } = await openPage(browser, `${url}/tests/pages/pipeline.html`));
-  await page.waitForSelector('body[data-ready="true"]');
+  app = await startTestApp();
+  ({ page } = await app.openTestPage('/tests/pages/pipeline.html'));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => app?.close());
 
 describe('Node and browser make the same image', () => {
   it('tiny-fp32: Node CPU EP vs Chromium WebGPU and wasm', async () => {
@@ -72,11 +64,9 @@ describe('Node and browser make the same image', () => {
     expect([image.width, image.height]).toEqual([512, 512]);
     expect(readPngText(image.png)).toMatchObject({ model: 'standin-narrow-fp32', seed: '42', steps: '2' });
 
-    const { page: standinPage } = await openPage(
-      browser,
-      `${url}/tests/pages/pipeline.html?manifest=${encodeURIComponent('/models/standin-manifest.json')}`,
+    const { page: standinPage } = await app.openTestPage(
+      `/tests/pages/pipeline.html?manifest=${encodeURIComponent('/models/standin-manifest.json')}`,
     );
-    await standinPage.waitForSelector('body[data-ready="true"]');
     const browserImage = await standinPage.evaluate(
       (r) => window.pipelineTest.generate('standin-narrow-fp32', r, { provider: 'wasm' }),
       request,

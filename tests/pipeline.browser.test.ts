@@ -1,15 +1,13 @@
-import type { Browser, Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
-import { launchChromium, openPage, startDevServer } from './support/browser.js';
+import { startTestApp, type TestApp } from './support/browser.js';
 import { pixelDifference } from './support/pixels.js';
 
 type PipelineTest = Window['pipelineTest'];
 type GenerateOutput = Awaited<ReturnType<PipelineTest['generate']>>;
 
-let server: ViteDevServer;
-let browser: Browser;
+let app: TestApp;
 let page: Page;
 let logs: string[];
 
@@ -43,17 +41,11 @@ function generateFromPicture(
 
 beforeAll(async () => {
   await ensureTinyModels();
-  ({ server } = await startDevServer());
-  const url = `http://127.0.0.1:${(server.httpServer?.address() as { port: number }).port}`;
-  browser = await launchChromium({ webgpu: true });
-  ({ page, logs } = await openPage(browser, `${url}/tests/pages/pipeline.html`));
-  await page.waitForSelector('body[data-ready="true"]');
+  app = await startTestApp();
+  ({ page, logs } = await app.openTestPage('/tests/pages/pipeline.html'));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => app?.close());
 
 describe('text-to-image pipeline in Chromium', () => {
   it('chooses WebGPU for the FP32 tiny model and says so', async () => {

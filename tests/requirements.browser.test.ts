@@ -3,46 +3,35 @@
  * refused before any request to its files, with the reasons shown and no Download button; nothing but
  * Download, load() or `autoload` starts a download; persistent storage is asked for from the page.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
-import { launchChromium, startDevServer } from './support/browser.js';
+import { startTestApp, testPageReady, type OpenedPage, type TestApp } from './support/browser.js';
 
 const part = (name: string) => `sd-turbo [part~="${name}"]`;
 /** Requests for model weights: the Hub (sd-turbo's baseUrl) or any stage file. */
 const MODEL_FILE = /huggingface\.co|\/(text_encoder|unet|vae_decoder)\/model\.onnx/;
 
-let server: ViteDevServer;
-let baseUrl: string;
-let browser: Browser;
+let app: TestApp;
 
 beforeAll(async () => {
   await ensureTinyModels();
-  ({ server, url: baseUrl } = await startDevServer());
-  browser = await launchChromium({ webgpu: true });
+  app = await startTestApp();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => app?.close());
 
 /** A page whose context (workers included) records every request for model files from the start. */
-async function openCounting(
-  url: string,
-): Promise<{ context: BrowserContext; page: Page; logs: string[]; modelRequests: string[] }> {
-  const context = await browser.newContext();
+async function openCounting(path: string): Promise<OpenedPage & { modelRequests: string[] }> {
   const modelRequests: string[] = [];
-  context.on('request', (request) => {
-    if (MODEL_FILE.test(request.url())) modelRequests.push(request.url());
+  const opened = await app.open(path, {
+    prepare(context) {
+      context.on('request', (request) => {
+        if (MODEL_FILE.test(request.url())) modelRequests.push(request.url());
+      });
+    },
   });
-  const page = await context.newPage();
-  const logs: string[] = [];
-  page.on('console', (message) => logs.push(`[${message.type()}] ${message.text()}`));
-  page.on('pageerror', (error) => logs.push(`[pageerror] ${error.message}`));
-  await page.goto(url);
-  return { context, page, logs, modelRequests };
+  return { ...opened, modelRequests };
 }
 
 async function textOf(page: Page, selector: string): Promise<string> {
@@ -71,7 +60,7 @@ function focusedPart(page: Page): Promise<string | null> {
 
 describe('SD-Turbo on a device without shader-f16', () => {
   it('the app says why it cannot run, offers no download, and requests none of its files', async () => {
-    const { context, page, logs, modelRequests } = await openCounting(`${baseUrl}/`);
+    const { context, page, logs, modelRequests } = await openCounting('/');
     try {
       const adapter = await page.evaluate(async () => {
         const gpu = await navigator.gpu.requestAdapter();
@@ -102,7 +91,7 @@ describe('SD-Turbo on a device without shader-f16', () => {
       await page.locator(part('prompt')).press('Enter');
       expect(await focusedPart(page)).toBe('prompt');
       // The benchmark has its own page, with the same element.
-      await page.goto(`${baseUrl}/bench.html`);
+      await page.goto(`${app.origin}/bench.html`);
       await page.locator(part('unsupported')).waitFor({ timeout: 30_000 });
       await page.getByRole('button', { name: 'Run benchmark' }).click();
       await expect.poll(() => textOf(page, '#benchmark-status')).toContain('Benchmark stopped');
@@ -118,9 +107,7 @@ describe('SD-Turbo on a device without shader-f16', () => {
   });
 
   it('an embedding page with autoload is refused too: sd-error carries the code, nothing is fetched', async () => {
-    const { context, page, logs, modelRequests } = await openCounting(
-      `${baseUrl}/tests/pages/embed-sd-turbo.html`,
-    );
+    const { context, page, logs, modelRequests } = await openCounting('/tests/pages/embed-sd-turbo.html');
     try {
       await page.waitForFunction(() => window.sdErrors.length > 0, undefined, { timeout: 30_000 });
       expect(await page.evaluate(() => window.sdErrors), logs.join('\n')).toEqual(['no-shader-f16']);
@@ -136,9 +123,9 @@ describe('SD-Turbo on a device without shader-f16', () => {
   });
 
   it('GeneratorClient refuses load() and download() before any request, and reports the check', async () => {
-    const { context, page, modelRequests } = await openCounting(`${baseUrl}/tests/pages/client.html`);
+    const { context, page, modelRequests } = await openCounting('/tests/pages/client.html');
     try {
-      await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+      await testPageReady(page);
       const check = await page.evaluate(() => window.clientTest.checkRequirements('sd-turbo'));
       expect(check.ok && check.value.webgpu.unmet.map((unmet) => unmet.shortfall)).toEqual(['shader-f16']);
       expect(check.ok && check.value.wasm.runnable).toBe(false);
@@ -161,7 +148,7 @@ describe('SD-Turbo on a device without shader-f16', () => {
 
 describe('consent to download (tiny-fp32, nothing stored)', () => {
   it('Enter and Generate only point at the first-run panel; focus stays in the prompt', async () => {
-    const { context, page, logs, modelRequests } = await openCounting(`${baseUrl}/?model=tiny-fp32`);
+    const { context, page, logs, modelRequests } = await openCounting('/?model=tiny-fp32');
     try {
       await page.locator(part('download-button')).waitFor({ timeout: 30_000 });
       await page.locator(part('prompt')).fill('a red boat');
@@ -176,7 +163,7 @@ describe('consent to download (tiny-fp32, nothing stored)', () => {
       expect(await page.locator(part('prompt')).inputValue()).toBe('a red boatx');
       await page.locator(part('generate-button')).click();
       expect(await focusedPart(page)).toBe('generate-button');
-      await page.goto(`${baseUrl}/bench.html?model=tiny-fp32`);
+      await page.goto(`${app.origin}/bench.html?model=tiny-fp32`);
       await page.locator(part('download-button')).waitFor({ timeout: 30_000 });
       await page.getByRole('button', { name: 'Run benchmark' }).click();
       await expect.poll(() => textOf(page, '#benchmark-status')).toContain('not downloaded yet');
@@ -200,7 +187,7 @@ describe('consent to download (tiny-fp32, nothing stored)', () => {
   });
 
   it('asks for persistent storage from the page when the download starts, and reports the answer in sd-progress', async () => {
-    const context = await browser.newContext();
+    const context = await app.browser.newContext();
     try {
       await context.addInitScript(() => {
         window.persistCalls = 0;
@@ -215,7 +202,7 @@ describe('consent to download (tiny-fp32, nothing stored)', () => {
         });
       });
       const page = await context.newPage();
-      await page.goto(`${baseUrl}/?model=tiny-fp32`);
+      await page.goto(`${app.origin}/?model=tiny-fp32`);
       await page.locator(part('download-button')).waitFor({ timeout: 30_000 });
       expect(await page.evaluate(() => window.persistCalls)).toBe(0);
       const ready = page.evaluate(

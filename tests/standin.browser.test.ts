@@ -3,11 +3,10 @@
  * attention over 4096 positions, 512x512 pixels): the whole pipeline makes a real-size image with them
  * on WebGPU (SwiftShader) and on wasm, in FP32 and FP16, with the GPU-resident guarantees intact.
  */
-import type { Browser, Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureStandinModels } from '../scripts/standin-models/index.js';
-import { launchChromium, openPage, startDevServer } from './support/browser.js';
+import { startTestApp, type TestApp } from './support/browser.js';
 import { pixelDifference } from './support/pixels.js';
 
 type PipelineTest = Window['pipelineTest'];
@@ -25,27 +24,19 @@ const request = { prompt: 'a photo of a cat', seed: 42, steps: 1 };
 const WEBGPU_TEST_TIMEOUT_MS = 600_000;
 const WASM_TEST_TIMEOUT_MS = 120_000;
 
-let server: ViteDevServer;
-let browser: Browser;
+let app: TestApp;
 let page: Page;
 let logs: string[];
 
 beforeAll(async () => {
   await ensureStandinModels();
-  let url: string;
-  ({ server, url } = await startDevServer());
-  browser = await launchChromium({ webgpu: true });
-  ({ page, logs } = await openPage(
-    browser,
-    `${url}/tests/pages/pipeline.html?manifest=${encodeURIComponent(MANIFEST_URL)}`,
+  app = await startTestApp();
+  ({ page, logs } = await app.openTestPage(
+    `/tests/pages/pipeline.html?manifest=${encodeURIComponent(MANIFEST_URL)}`,
   ));
-  await page.waitForSelector('body[data-ready="true"]');
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => app?.close());
 
 async function generate(modelId: string, options?: LoadOptions): Promise<GenerateOutput> {
   const started = performance.now();

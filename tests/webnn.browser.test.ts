@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
-import { launchChromium, openPage, startDevServer } from './support/browser.js';
+import { launchChromium, openPage, startDevServer, testPageReady } from './support/browser.js';
 
 const WEBNN_FLAG = '--enable-features=WebMachineLearningNeuralNetwork';
 const refusal = (deviceType: string) =>
@@ -32,7 +32,7 @@ async function webnnLoadOutcome(extraArgs: string[], deviceType: 'cpu' | 'gpu' |
   const browser = await launchChromium({ webgpu: true, extraArgs });
   browsers.push(browser);
   const { page } = await openPage(browser, `${url}/tests/pages/pipeline.html`);
-  await page.waitForSelector('body[data-ready="true"]');
+  await testPageReady(page);
   return page.evaluate(
     (type) => window.pipelineTest.loadError('tiny-fp32', { provider: 'webnn', webnnDeviceType: type }),
     deviceType,

@@ -48,16 +48,72 @@ export async function startDevServer(): Promise<{ server: ViteDevServer; url: st
   return { server, url: `http://127.0.0.1:${address.port}` };
 }
 
+export interface OpenedPage {
+  context: BrowserContext;
+  page: Page;
+  logs: string[];
+}
+
+export interface OpenPageOptions {
+  /** Runs on the new context before its page opens: what it sets up sees every request from the first. */
+  prepare?(context: BrowserContext): void | Promise<void>;
+}
+
 /** A page whose console errors and page errors are collected, so a failing test can show them. */
 export async function openPage(
   browser: Browser,
   url: string,
-): Promise<{ context: BrowserContext; page: Page; logs: string[] }> {
+  options: OpenPageOptions = {},
+): Promise<OpenedPage> {
   const context = await browser.newContext();
+  await options.prepare?.(context);
   const page = await context.newPage();
   const logs: string[] = [];
   page.on('console', (message) => logs.push(`[${message.type()}] ${message.text()}`));
   page.on('pageerror', (error) => logs.push(`[pageerror] ${error.message}`));
   await page.goto(url);
   return { context, page, logs };
+}
+
+/** Waits until a page under tests/pages has installed its window API. */
+export async function testPageReady(page: Page): Promise<void> {
+  // 'attached': the attribute is the signal, and a test page's body may hold nothing that is visible.
+  await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+}
+
+/** The dev server and a WebGPU Chromium, which most browser test files share for all their tests. */
+export interface TestApp {
+  /** `http://127.0.0.1:port`, with no trailing slash: the paths given to `open` start with one. */
+  origin: string;
+  browser: Browser;
+  /** `browser` overrides the shared one, for a test that needs other flags on the same server. */
+  open(path: string, options?: OpenPageOptions & { browser?: Browser }): Promise<OpenedPage>;
+  /** For pages under tests/pages: resolves once the page is ready to be driven. */
+  openTestPage(path: string): Promise<OpenedPage>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(): Promise<TestApp> {
+  const { server, url: origin } = await startDevServer();
+  const browser = await launchChromium({ webgpu: true }).catch(async (error: unknown) => {
+    // No TestApp to close: the server would keep the test run alive.
+    await server.close();
+    throw error;
+  });
+  const open: TestApp['open'] = (path, options = {}) =>
+    openPage(options.browser ?? browser, `${origin}${path}`, options);
+  return {
+    origin,
+    browser,
+    open,
+    async openTestPage(path) {
+      const opened = await open(path);
+      await testPageReady(opened.page);
+      return opened;
+    },
+    async close() {
+      await browser.close();
+      await server.close();
+    },
+  };
 }
