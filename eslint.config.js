@@ -59,8 +59,16 @@ export default tseslint.config(
               message: 'Components talk to the pipeline, never to ORT.',
             },
             {
-              group: ['../pipeline/*', '!../pipeline/index', '!../pipeline/index.js'],
-              message: 'Import the pipeline through its public face (src/pipeline/index.ts).',
+              group: [
+                '../pipeline/*',
+                '!../pipeline/index',
+                '!../pipeline/index.js',
+                '!../pipeline/public-types',
+                '!../pipeline/public-types.js',
+              ],
+              message:
+                'Import the pipeline through its public face (src/pipeline/index.ts), or its types that the ' +
+                "element's own public types show through src/pipeline/public-types.ts.",
             },
             { group: ['../scheduler/*'], message: 'Components do not use the scheduler directly.' },
           ],

@@ -101,6 +101,61 @@ await generator.dispose();
 console.log(seconds, next.length, new PipelineError('invalid-input', 'x').code);
 `;
 
+/**
+ * A page's TypeScript, checked against the package's declarations with only the DOM's types (strict,
+ * skipLibCheck off): no lit, onnxruntime-web or WebGPU types are installed, and none may be needed. The
+ * `@ts-expect-error` lines fail if the element or its event details degrade to `any`.
+ */
+const CONSUMER_BROWSER_TYPESCRIPT = `import {
+  SdTurboElement,
+  randomSeed,
+  readPngText,
+  type GenerateOptions,
+  type SdErrorCode,
+  type SdImageDetail,
+  type SdProgressDetail,
+  type SdTurboEventMap,
+} from 'sd-turbo-web';
+
+const found = document.querySelector('sd-turbo');
+if (!found) throw new Error('no <sd-turbo>');
+const element: SdTurboElement = found;
+const host: HTMLElement = element;
+console.log(element instanceof SdTurboElement, host.isConnected, customElements.get('sd-turbo') === SdTurboElement);
+element.prompt = 'a red kite';
+element.seed = randomSeed();
+element.provider = 'webgpu';
+// @ts-expect-error: the element's properties are typed, not any.
+element.promt = 'a typo';
+// @ts-expect-error: provider is one of its preferences.
+element.provider = 'cuda';
+
+element.addEventListener('sd-image', (event) => {
+  const detail: SdImageDetail = event.detail;
+  const seconds: number = detail.timings.totalMs / 1000;
+  const width: number = detail.bitmap.width;
+  // @ts-expect-error: the detail is typed, not any.
+  const wrong: string = detail.seed;
+  void detail.toBlob().then(async (blob) => console.log(readPngText(new Uint8Array(await blob.arrayBuffer())).prompt));
+  console.log(seconds, width, wrong, detail.provider, detail.fileName);
+});
+element.addEventListener('sd-progress', (event) => {
+  const detail: SdProgressDetail = event.detail;
+  if (detail.phase === 'generating') console.log(detail.stage, detail.step, detail.steps);
+  else console.log(detail.bytesDone / detail.bytesTotal, detail.files.length);
+});
+const onReady = ({ detail }: SdTurboEventMap['sd-ready']): void => console.log(detail.provider.fellBack, detail.modelId);
+element.addEventListener('sd-ready', onReady);
+element.addEventListener('sd-error', (event) => {
+  const code: SdErrorCode = event.detail.code;
+  console.log(code, event.detail.advice);
+});
+const options: GenerateOptions = { prompt: 'a red kite', steps: 2 };
+const image: SdImageDetail = await element.generate(options);
+console.log(image.seed, (await element.load()).provider.provider, element.busy);
+element.cancel();
+`;
+
 const CONSUMER_SCRIPT = `import 'sd-turbo-web';
 window.firstImage = new Promise((resolve) => {
   document.addEventListener('sd-image', (event) => {
@@ -264,6 +319,31 @@ describe('the packed npm package', () => {
       ...['--typeRoots', join(REPO_ROOT, 'node_modules', '@types'), 'check.ts'],
     ];
     const checked = await run(process.execPath, [tsc, ...args], { cwd: consumer }).then(
+      () => '',
+      (error: { stdout?: string }) => error.stdout ?? String(error),
+    );
+    expect(checked).toBe('');
+  });
+
+  it("type-checks a page's TypeScript against the package's declarations, with nothing else installed", async () => {
+    const pageDir = join(consumer, 'page-check');
+    await mkdir(pageDir, { recursive: true });
+    await writeFile(join(pageDir, 'page.ts'), CONSUMER_BROWSER_TYPESCRIPT);
+    // The DOM's own types only: no @types at all, and the consumer has neither lit nor onnxruntime-web.
+    const compilerOptions = {
+      noEmit: true,
+      strict: true,
+      skipLibCheck: false,
+      target: 'es2022',
+      lib: ['es2022', 'dom', 'dom.iterable'],
+      types: [],
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+    };
+    await writeFile(join(pageDir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['page.ts'] }));
+    const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const args = ['-p', 'tsconfig.json'];
+    const checked = await run(process.execPath, [tsc, ...args], { cwd: pageDir }).then(
       () => '',
       (error: { stdout?: string }) => error.stdout ?? String(error),
     );

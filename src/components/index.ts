@@ -10,13 +10,22 @@ import { ProblemPanel } from './problem-panel.js';
 import { PromptBar } from './prompt-bar.js';
 import { ResultDetails } from './result-details.js';
 import { ResultView } from './result-view.js';
-import { SdTurboElement } from './sd-turbo.js';
+import type * as Api from './sd-turbo-api.js';
+import { SdTurboElement as SdTurboElementClass } from './sd-turbo.js';
 import { SavedGalleryView } from './saved-gallery-view.js';
 import { SettingsPanel } from './settings-panel.js';
 import { SourceImagePanel } from './source-image-panel.js';
 import { ToastStack } from './toast-stack.js';
 
-export { SdTurboElement, randomSeed, type GenerateOptions, type SdErrorCode } from './sd-turbo.js';
+/**
+ * `<sd-turbo>`'s class, typed as the element's public face (./sd-turbo-api.ts) rather than as the Lit
+ * class: the package bundles Lit and ONNX Runtime, so its declarations import neither.
+ */
+export type SdTurboElement = Api.SdTurboElement;
+export const SdTurboElement: Api.SdTurboElementConstructor = SdTurboElementClass;
+export type { GenerateOptions, SdTurboElementConstructor, SdTurboListener } from './sd-turbo-api.js';
+export { randomSeed } from './input-checks.js';
+export type { SdErrorCode } from './messages.js';
 export type {
   SdErrorDetail,
   SdImageDetail,
@@ -40,7 +49,7 @@ const ELEMENTS: [string, CustomElementConstructor][] = [
   ['sd-settings-panel', SettingsPanel],
   ['sd-problem-panel', ProblemPanel],
   ['sd-toast-stack', ToastStack],
-  ['sd-turbo', SdTurboElement],
+  ['sd-turbo', SdTurboElementClass],
 ];
 for (const [name, element] of ELEMENTS) {
   if (!customElements.get(name)) customElements.define(name, element);

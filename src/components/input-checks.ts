@@ -2,13 +2,8 @@
  * What the element's inputs mean, and why a value cannot be used. A value that cannot be used is shown on
  * its control with the reason, never silently replaced by another one.
  */
-import {
-  MAX_IMAGE_SIZE,
-  MIN_IMAGE_SIZE,
-  WEBNN_DEVICE_TYPES,
-  type ProviderPreference,
-  type WebNnDeviceType,
-} from '../pipeline/index.js';
+import { MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, WEBNN_DEVICE_TYPES } from '../pipeline/index.js';
+import type { ProviderPreference, WebNnDeviceType } from '../pipeline/public-types.js';
 
 export const MAX_SEED = 0xffffffff;
 export const STEP_CHOICES = [1, 2, 3, 4] as const;

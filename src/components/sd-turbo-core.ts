@@ -33,19 +33,12 @@ import {
 import { DEVICE_LOST_ADVICE, describeError, type UserMessage } from './messages.js';
 import type { Problem } from './problem-panel.js';
 import { sdTurboStyles } from './sd-turbo-styles.js';
+import type { GenerateOptions } from './sd-turbo-api.js';
 import type { ToastStack } from './toast-stack.js';
 
 export type { SdErrorCode } from './messages.js';
 
-/** What `generate()` may override; anything left out comes from the element's properties. */
-export interface GenerateOptions {
-  prompt?: string;
-  /** uint32; a random one when neither this nor the `seed` property is set. */
-  seed?: number;
-  steps?: number;
-  sourceImage?: ImageBitmap | Blob;
-  strength?: number;
-}
+export type { GenerateOptions } from './sd-turbo-api.js';
 
 const DEFAULT_MANIFEST = 'model-manifest.json';
 

@@ -19,6 +19,7 @@ import type { PromptBarActions } from './prompt-bar.js';
 import type { ResultActions } from './result-details.js';
 import type { LocalFilesView, SettingsActions } from './settings-panel.js';
 import { isManifestUrl } from './input-checks.js';
+import type { SdTurboElement as SdTurboElementApi } from './sd-turbo-api.js';
 import { NEEDS_DOWNLOAD, SdTurboModes } from './sd-turbo-modes.js';
 
 export { randomSeed, type GenerateOptions, type SdErrorCode } from './sd-turbo-core.js';
@@ -26,7 +27,7 @@ export { randomSeed, type GenerateOptions, type SdErrorCode } from './sd-turbo-c
 /** The generated random-weight models: offered in the picker only with `test-models`. */
 const isTestModel = (modelId: string): boolean => modelId.startsWith('tiny-');
 
-export class SdTurboElement extends SdTurboModes {
+export class SdTurboElement extends SdTurboModes implements SdTurboElementApi {
   constructor() {
     super();
     this.addEventListener('keydown', (event) => this.onKeydown(event as KeyboardEvent));
@@ -287,11 +288,5 @@ export class SdTurboElement extends SdTurboModes {
       .busy=${this.busy}
       .localFiles=${this.localFilesView()}
     ></sd-settings-panel>`;
-  }
-}
-
-declare global {
-  interface HTMLElementTagNameMap {
-    'sd-turbo': SdTurboElement;
   }
 }

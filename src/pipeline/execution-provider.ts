@@ -6,30 +6,9 @@ import {
   type RequirementCheck,
 } from './device-requirements.js';
 import type { ModelEntry } from './manifest-types.js';
-import type { WebNnDeviceType } from './webnn.js';
+import type { ProviderChoice, ProviderPreference, WebNnDeviceType } from './public-types.js';
 
-/** 'auto' picks WebGPU, else wasm; WebNN only when asked for (its operator coverage varies by browser). */
-export type ProviderPreference = 'auto' | 'webgpu' | 'wasm' | 'webnn';
-/** ORT execution providers the pipeline runs on; 'cpu' is onnxruntime-node's (Node only, see src/node). */
-export type ExecutionProvider = 'webgpu' | 'wasm' | 'webnn' | 'cpu';
-
-/** What the pipeline will run on, and why: shown to the user, so it is worded for people. */
-export interface ProviderChoice {
-  provider: ExecutionProvider;
-  /** Why this provider was chosen; for a fallback, why WebGPU could not be used. */
-  reason: string;
-  /** True when 'auto' wanted WebGPU but had to fall back to wasm. */
-  fellBack: boolean;
-  adapterDescription?: string;
-  shaderF16: boolean;
-  /**
-   * A CPU implementation of WebGPU (SwiftShader). Its canvas support is broken in headless Chromium: a
-   * WebGPU canvas there destroys every device of the page, so images are read back instead of drawn.
-   */
-  softwareAdapter: boolean;
-  /** For 'webnn': the MLContext device type the sessions use. */
-  webnnDeviceType?: WebNnDeviceType;
-}
+export type { ExecutionProvider, ProviderChoice, ProviderPreference } from './public-types.js';
 
 /**
  * Picks WebGPU or wasm for a model from its requirements and this device's adapter. A preference the

@@ -3,6 +3,24 @@
  * declarations built on it) imports nothing: no ONNX Runtime, DOM or WebGPU types.
  */
 
+/** Where the pipeline keeps its tensors between stages. */
+export type TensorResidency = 'gpu' | 'cpu';
+
+/** The stages of one image, in the order they run (the VAE encoder only for image to image). */
+export type GenerationStage = 'text-encoder' | 'vae-encoder' | 'unet' | 'vae-decoder';
+
+/** The stage that has just started. */
+export interface GenerationProgress {
+  stage: GenerationStage;
+  /**
+   * The UNet step now running, 1 to `steps`; 0 before the UNet (text encoder, VAE encoder), and `steps`
+   * once every step has run (VAE decoder).
+   */
+  step: number;
+  /** UNet steps this image runs: `steps`, or floor(steps x strength) for image to image. */
+  steps: number;
+}
+
 export interface StageTimings {
   totalMs: number;
   tokenizeMs: number;

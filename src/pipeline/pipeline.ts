@@ -14,7 +14,12 @@ import { ortWebRuntime } from './ort-web-runtime.js';
 import type { WebNnDeviceType } from './webnn.js';
 import { sourcePixels, type SourceImage } from './source-image.js';
 import type { StageRun } from './stage-run.js';
-import type { GenerateResult } from './generate-result.js';
+import type {
+  GenerateResult,
+  GenerationProgress,
+  GenerationStage,
+  TensorResidency,
+} from './generate-result.js';
 import {
   createStageSessions,
   releaseStageSessions,
@@ -23,9 +28,13 @@ import {
 } from './stage-sessions.js';
 import { tokenizePrompt } from './tokenizer.js';
 
-export type { GenerateResult, StageTimings } from './generate-result.js';
-
-export type TensorResidency = 'gpu' | 'cpu';
+export type {
+  GenerateResult,
+  GenerationProgress,
+  GenerationStage,
+  StageTimings,
+  TensorResidency,
+} from './generate-result.js';
 
 export interface PipelineOptions {
   provider?: ProviderPreference;
@@ -68,21 +77,6 @@ export interface GenerateRequest {
   strength?: number;
   /** Called as each stage starts, so a UI can say "step k of N" while the image is made. */
   onProgress?: (progress: GenerationProgress) => void;
-}
-
-/** The stages of one image, in the order they run (the VAE encoder only for image to image). */
-export type GenerationStage = 'text-encoder' | 'vae-encoder' | 'unet' | 'vae-decoder';
-
-/** The stage that has just started. */
-export interface GenerationProgress {
-  stage: GenerationStage;
-  /**
-   * The UNet step now running, 1 to `steps`; 0 before the UNet (text encoder, VAE encoder), and `steps`
-   * once every step has run (VAE decoder).
-   */
-  step: number;
-  /** UNet steps this image runs: `steps`, or floor(steps x strength) for image to image. */
-  steps: number;
 }
 
 /** Image to image defaults: SD-Turbo's model card uses 2 steps at strength 0.5 (one UNet step). */

@@ -6,8 +6,9 @@
  * "NotSupportedError: Failed to execute 'createContext' on 'ML': WebNN is not supported on this platform.").
  */
 
-/** MLContextOptions.deviceType. */
-export type WebNnDeviceType = 'cpu' | 'gpu' | 'npu';
+import type { WebNnDeviceType } from './public-types.js';
+
+export type { WebNnDeviceType } from './public-types.js';
 export const WEBNN_DEVICE_TYPES: readonly WebNnDeviceType[] = ['cpu', 'gpu', 'npu'];
 
 export interface WebNnCapabilities {

@@ -3,44 +3,20 @@
  * with exactly one `result` or `error` for it, and may send `progress` for it before that.
  */
 import type { DeviceCapabilities } from './device-requirements.js';
-import type { DownloadProgress } from './download/index.js';
 import type { PipelineErrorCode } from './errors.js';
 import type { ProviderChoice, ProviderPreference } from './execution-provider.js';
+import type { GenerateResult, TensorResidency } from './generate-result.js';
 import type { LocalModelFile, LocalModelImport } from './local-files/index.js';
-import type { GenerateResult, GenerationProgress, TensorResidency } from './pipeline.js';
+import type { ImageProgress, LoadedModel, ModelProgress } from './public-types.js';
 import type { WebNnDeviceType } from './webnn.js';
 
-/** Download (and then loading) progress for a whole model, suitable for progress bars. */
-export type ModelProgress = Omit<DownloadProgress, 'phase'> & {
-  phase: DownloadProgress['phase'] | 'loading';
-  /**
-   * The answer to navigator.storage.persist(), asked from the page when a download or load starts
-   * (Workers cannot ask): false means the browser may evict the weights under storage pressure. Absent
-   * until the browser answers, or where it cannot be asked.
-   */
-  storagePersisted?: boolean;
-};
-
-/** The image being made: the stage that has just started ('unet': step `step` of `steps`). */
-export type ImageProgress = GenerationProgress & { modelId: string; phase: 'generating' };
+export type { ImageProgress, LoadedModel, ModelProgress } from './public-types.js';
 
 export interface StoredModel {
   modelId: string;
   bytesStored: number;
   bytesTotal: number;
   complete: boolean;
-}
-
-export interface LoadedModel {
-  modelId: string;
-  provider: ProviderChoice;
-  residency: TensorResidency;
-  width: number;
-  height: number;
-  /** Reading the weights and creating the three sessions, the warm-up image included. */
-  loadMs: number;
-  /** The warm-up image made after loading: shader compilation and first-run allocations, paid once. */
-  warmupMs: number;
 }
 
 export interface TokenCount {

@@ -1,0 +1,119 @@
+/**
+ * `<sd-turbo>` as a page sees it: the element's public properties, methods and events, as plain DOM
+ * types. The npm package declares `SdTurboElement` with this interface rather than as the Lit class it
+ * is, because Lit and ONNX Runtime are bundled: a page's TypeScript needs neither installed, and gets
+ * no `LitElement` type that its own copy of Lit would not match at run time. sd-turbo.ts's class
+ * `implements` it, so the two cannot drift apart.
+ */
+import type { LoadedModel, ProviderPreference, WebNnDeviceType } from '../pipeline/public-types.js';
+import type { SdImageDetail, SdTurboEventMap } from './events.js';
+
+/** What `generate()` may override; anything left out comes from the element's properties. */
+export interface GenerateOptions {
+  prompt?: string;
+  /** uint32; a random one when neither this nor the `seed` property is set. */
+  seed?: number;
+  steps?: number;
+  sourceImage?: ImageBitmap | Blob;
+  strength?: number;
+}
+
+/** A listener for one of `<sd-turbo>`'s events, with its detail typed. */
+export type SdTurboListener<K extends keyof SdTurboEventMap> = (
+  this: SdTurboElement,
+  event: SdTurboEventMap[K],
+) => unknown;
+
+export interface SdTurboElement extends HTMLElement {
+  /** A model id from the manifest, or a manifest URL (ending in .json) whose default model is used. */
+  model: string;
+  /** The manifest URL; default: `model-manifest.json` next to the page (resolved against document.baseURI). */
+  manifest: string;
+  prompt: string;
+  /** uint32 seed for the next image; null (no attribute) draws a random seed for each image. */
+  seed: number | null;
+  /** Denoising steps, 1 to 4; any other value is shown as an error on the steps control. */
+  steps: number;
+  /** 'auto' (WebGPU, falling back to wasm with a note), 'webgpu', 'wasm' or 'webnn'; others are refused. */
+  provider: ProviderPreference;
+  /** With provider 'webnn': the MLContext device type, 'gpu', 'cpu' or 'npu'; others are refused. */
+  webnnDeviceType: WebNnDeviceType;
+  /** Download (if needed) and load the model as soon as the element is connected. */
+  autoload: boolean;
+  /** A self-hosted copy of the weights (`npm run models:pull`): replaces the model's baseUrl. */
+  mirror: string;
+  /** Offer the generated random-weight test models (ids `tiny-*`) in the model picker. */
+  testModels: boolean;
+  /** Real-time mode: every change of prompt, seed or steps makes a new image (the newest edit wins). */
+  realtime: boolean;
+  /** Image to image: the picture to start from; ignored by a model without a VAE encoder. */
+  sourceImage?: ImageBitmap | Blob;
+  /** Image to image: how much of the source is replaced, above 0 to 1; steps × strength must be ≥ 1. */
+  strength: number;
+
+  /** The manifest URL in use, after the `model` and `manifest` attributes are taken into account. */
+  readonly manifestUrl: string;
+  /** The model id in use: the `model` attribute, or the manifest's default model. */
+  readonly modelId: string | undefined;
+  /** True while an image is being made. */
+  readonly busy: boolean;
+  /** True while any image is being made or waits: on request (`busy`) or in real-time mode. */
+  readonly generating: boolean;
+  /** Whether the model in use has a VAE encoder, so it can start from a source image. */
+  readonly canUseSourceImage: boolean;
+  /** Resolves once the element has rendered its latest property changes (Lit's `updateComplete`). */
+  readonly updateComplete: Promise<boolean>;
+
+  /**
+   * Downloads the weights if they are not stored yet (with progress), then loads them. Several elements
+   * on one page with the same manifest and model share the download and the loaded model.
+   */
+  load(): Promise<LoadedModel>;
+  /** Makes one image; resolves with the `sd-image` detail, rejects with an AbortError on cancel(). */
+  generate(options?: GenerateOptions): Promise<SdImageDetail>;
+  /** Stops the image being made, or pauses a download (what is downloaded is kept). */
+  cancel(): void;
+
+  addEventListener<K extends keyof SdTurboEventMap>(
+    type: K,
+    listener: SdTurboListener<K>,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener<K extends keyof HTMLElementEventMap>(
+    type: K,
+    listener: (this: HTMLElement, event: HTMLElementEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  removeEventListener<K extends keyof SdTurboEventMap>(
+    type: K,
+    listener: SdTurboListener<K>,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener<K extends keyof HTMLElementEventMap>(
+    type: K,
+    listener: (this: HTMLElement, event: HTMLElementEventMap[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | EventListenerOptions,
+  ): void;
+}
+
+/** The element's class as a value: `instanceof`, `customElements.get('sd-turbo') === SdTurboElement`. */
+export interface SdTurboElementConstructor {
+  new (): SdTurboElement;
+  readonly prototype: SdTurboElement;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'sd-turbo': SdTurboElement;
+  }
+}
