@@ -98,7 +98,7 @@ describe('model-manifest.json', () => {
     ]);
   });
 
-  it('describes schmuell/sd-turbo-ort-web as DESIGN.md does, pinned to a revision', () => {
+  it('describes schmuell/sd-turbo-ort-web with its published names, types and sizes, pinned to a revision', () => {
     const model = getModel(manifest, 'sd-turbo');
     expect(model).toMatchObject({
       baseUrl:

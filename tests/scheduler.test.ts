@@ -37,7 +37,7 @@ describe('training sigmas', () => {
     for (let t = 1; t < sigmas.length; t++) expect(sigmas[t]).toBeGreaterThan(sigmas[t - 1]);
   });
 
-  it('sigma_999 is 14.6146 as DESIGN.md states', () => {
+  it('sigma_999 is 14.6146, as the scaled-linear schedule of diffusers gives', () => {
     expect(sigmas[999]).toBeCloseTo(14.6146, 4);
   });
 

@@ -32,12 +32,6 @@ import { REPO_ROOT, STAGE_PATHS } from '../scripts/tiny-models/index';
 
 const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNamespace };
 
-/** schmuell/sd-turbo-ort-web at revision ace89b7d (see /work/shared/DESIGN.md). */
-const REAL_FILE_BYTES: Record<StageName, number> = {
-  textEncoder: 681_393_168,
-  unet: 1_733_430_199,
-  vaeDecoder: 99_094_314,
-};
 const ELEMENT_TYPE_NAMES: Record<number, string> = { 1: 'float32', 6: 'int32', 7: 'int64', 10: 'float16' };
 
 let firstDir: string;
@@ -278,7 +272,10 @@ describe.each(['standin-sd-turbo', 'standin-sd-turbo-fp32'])('the full-size set 
 
   it.each(STAGE_NAMES)('%s is within 3 percent of the real file size', (stage) => {
     const bytes = plannedFileBytes(STANDIN_STAGE_BUILDERS[stage](full));
-    expect(Math.abs(bytes / REAL_FILE_BYTES[stage] - 1)).toBeLessThan(0.03);
+    // The sd-turbo entry pins schmuell/sd-turbo-ort-web's exact file sizes (tests/manifest.test.ts).
+    const realBytes = reference.stages[stage]?.file.bytes;
+    if (realBytes === undefined) throw new Error(`model-manifest.json's sd-turbo has no exact ${stage} size`);
+    expect(Math.abs(bytes / realBytes - 1)).toBeLessThan(0.03);
   });
 
   it('keeps every weight in its own precision (no other float initializer bigger than a vector)', () => {
