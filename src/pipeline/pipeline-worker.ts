@@ -78,13 +78,13 @@ async function refuseUnrunnable(
 }
 
 async function download(
+  model: ModelEntry,
   source: ModelSource,
   provider: ProviderPreference,
   webnnDeviceType: WebNnDeviceType | undefined,
   signal: AbortSignal,
   report: Reporter,
 ): Promise<StoredModel> {
-  const model = await modelFor(source);
   await refuseUnrunnable(model, provider, webnnDeviceType);
   if (isLocalModelId(model.id)) return catalog.localModelStored(model);
   // Retries and restarts arrive as the progress note.
@@ -112,8 +112,8 @@ async function load(
   ]);
   if (loaded?.key === key) return loaded.info;
   const tokenizerReady = preloadTokenizer();
-  const stored = await download(request.source, provider, webnnDeviceType, signal, report);
   const model = await modelFor(request.source);
+  const stored = await download(model, request.source, provider, webnnDeviceType, signal, report);
   await generationQueue;
   await loaded?.pipeline.dispose();
   loaded = undefined;
@@ -231,7 +231,14 @@ async function dispatch(
 ): Promise<WorkerResults[keyof WorkerResults]> {
   switch (request.kind) {
     case 'download':
-      return download(request.source, request.provider, request.webnnDeviceType, signal, report);
+      return download(
+        await modelFor(request.source),
+        request.source,
+        request.provider,
+        request.webnnDeviceType,
+        signal,
+        report,
+      );
     case 'load':
       return load(request, signal, report);
     case 'generate':
