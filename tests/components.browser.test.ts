@@ -543,6 +543,29 @@ describe('inputs show what will be used', () => {
   });
 });
 
+/** Opens examples/embed.html at `url`, waits for its model, clicks Generate and checks the image it reports. */
+async function expectEmbedExampleGenerates(
+  url: string,
+  andThen?: (page: Page) => Promise<void>,
+): Promise<void> {
+  const { context, page, logs } = await openPage(app.browser, url);
+  try {
+    await page.waitForFunction(
+      () => document.querySelector('#last-image')?.textContent === 'ready',
+      undefined,
+      {
+        timeout: 60_000,
+      },
+    );
+    await page.locator(part('generate-button')).click();
+    await page.waitForFunction(() => document.querySelector('#last-image')?.textContent?.startsWith('seed'));
+    expect(await textOf(page, '#last-image'), logs.join('\n')).toBe('seed 7, 2 steps: a lighthouse at dawn');
+    await andThen?.(page);
+  } finally {
+    await context.close();
+  }
+}
+
 describe('the embed example on the library build', () => {
   let staticServer: Awaited<ReturnType<typeof startStaticServer>>;
 
@@ -553,26 +576,9 @@ describe('the embed example on the library build', () => {
   afterAll(() => staticServer?.close());
 
   it('works from its attributes and receives sd-image', async () => {
-    const { context, page, logs } = await openPage(app.browser, `${staticServer.url}/examples/embed.html`);
-    try {
-      await page.waitForFunction(
-        () => document.querySelector('#last-image')?.textContent === 'ready',
-        undefined,
-        {
-          timeout: 60_000,
-        },
-      );
-      await page.locator(part('generate-button')).click();
-      await page.waitForFunction(() =>
-        document.querySelector('#last-image')?.textContent?.startsWith('seed'),
-      );
-      expect(await textOf(page, '#last-image'), logs.join('\n')).toBe(
-        'seed 7, 2 steps: a lighthouse at dawn',
-      );
+    await expectEmbedExampleGenerates(`${staticServer.url}/examples/embed.html`, async (page) => {
       expect(await textOf(page, part('image-seed'))).toBe('7');
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
 
@@ -598,28 +604,10 @@ describe('the embed example in the build output', () => {
   });
 
   it('works from any static server that serves the build output, and the app has bench.html', async () => {
-    const { context, page, logs } = await openPage(app.browser, `${staticServer.url}/examples/embed.html`);
-    try {
-      await page.waitForFunction(
-        () => document.querySelector('#last-image')?.textContent === 'ready',
-        undefined,
-        {
-          timeout: 60_000,
-        },
-      );
-      await page.locator(part('generate-button')).click();
-      await page.waitForFunction(() =>
-        document.querySelector('#last-image')?.textContent?.startsWith('seed'),
-      );
-      expect(await textOf(page, '#last-image'), logs.join('\n')).toBe(
-        'seed 7, 2 steps: a lighthouse at dawn',
-      );
-      const bench = await fetch(`${staticServer.url}/bench.html`);
-      expect(bench.status).toBe(200);
-      expect(await bench.text()).toContain('Run benchmark');
-    } finally {
-      await context.close();
-    }
+    await expectEmbedExampleGenerates(`${staticServer.url}/examples/embed.html`);
+    const bench = await fetch(`${staticServer.url}/bench.html`);
+    expect(bench.status).toBe(200);
+    expect(await bench.text()).toContain('Run benchmark');
   });
 });
 

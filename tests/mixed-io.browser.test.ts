@@ -90,16 +90,17 @@ describe('GPU passes between stages of mixed types', () => {
   });
 });
 
-describe('tiny-mixed (FP16 text encoder and UNet, FP32 VAE)', () => {
-  type PipelineTest = Window['pipelineTest'];
-  const request = { prompt: 'a photo of a cat', seed: 42, steps: 2 };
-  const generate = (modelId: string, options: Parameters<PipelineTest['generate']>[2]) =>
-    pipelinePage.evaluate(([id, r, o]) => window.pipelineTest.generate(id, r, o), [
-      modelId,
-      request,
-      options,
-    ] as const);
+type PipelineTest = Window['pipelineTest'];
+const request = { prompt: 'a photo of a cat', seed: 42, steps: 2 };
+/** One image of `request` from `modelId` on the pipeline page. */
+const generate = (modelId: string, options: Parameters<PipelineTest['generate']>[2]) =>
+  pipelinePage.evaluate(([id, r, o]) => window.pipelineTest.generate(id, r, o), [
+    modelId,
+    request,
+    options,
+  ] as const);
 
+describe('tiny-mixed (FP16 text encoder and UNet, FP32 VAE)', () => {
   it('runs on wasm and agrees with the all-FP16 set, whose text encoder and UNet it shares', async () => {
     const mixed = await generate('tiny-mixed', { provider: 'wasm' });
     const again = await generate('tiny-mixed', { provider: 'wasm' });
@@ -143,14 +144,6 @@ describe('FP16 IO around FP32 compute (Cast nodes at the edges) on WebGPU withou
 });
 
 describe("tiny-webnn-fp32 (sd-turbo-webnn's IO contract in FP32: static shapes, int32 ids, float timestep)", () => {
-  type PipelineTest = Window['pipelineTest'];
-  const request = { prompt: 'a photo of a cat', seed: 42, steps: 2 };
-  const generate = (modelId: string, options: Parameters<PipelineTest['generate']>[2]) =>
-    pipelinePage.evaluate(([id, r, o]) => window.pipelineTest.generate(id, r, o), [
-      modelId,
-      request,
-      options,
-    ] as const);
   let webgpuPixels: number[];
 
   it('runs GPU-resident on WebGPU: 1 read-back and no new GPU buffers per image after warm-up', async () => {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPngText } from '../src/components/png-metadata.js';
 import { encodePng } from '../src/node/png.js';
 import { ensureTinyModels, TINY_MODELS_DIR } from '../scripts/tiny-models/index.js';
-import { decodeRgbaPng } from './support/png-decode.js';
+import { decodeRgbaPng, expectTinyFp32Png } from './support/png-decode.js';
 import { RangeServer } from './support/range-server.js';
 
 const TSX = join('node_modules', '.bin', 'tsx');
@@ -93,17 +93,7 @@ describe('npm run generate', () => {
     expect(summary).toMatchObject({ out, model: 'tiny-fp32', provider: 'cpu', seed: 42, steps: 1 });
 
     const png = new Uint8Array(await readFile(out));
-    expect(readPngText(png)).toEqual({
-      prompt: 'a photo of a cat',
-      seed: '42',
-      steps: '1',
-      model: 'tiny-fp32',
-      Software: 'sd-turbo-web',
-    });
-    const { width, height, pixels } = decodeRgbaPng(png);
-    expect([width, height]).toEqual([64, 64]);
-    expect(new Set(pixels.filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(16);
-    expect(pixels.filter((_, i) => i % 4 === 3).every((alpha) => alpha === 255)).toBe(true);
+    const pixels = expectTinyFp32Png(png, { prompt: 'a photo of a cat', seed: 42 });
 
     // The downloader's filesystem store: the files, complete and under their real names.
     const stored = await readdir(join(cacheDir, 'tiny-fp32'), { recursive: true });

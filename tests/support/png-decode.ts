@@ -1,5 +1,6 @@
 import { inflateSync } from 'node:zlib';
-import { readPngChunks } from '../../src/components/png-metadata.js';
+import { expect } from 'vitest';
+import { readPngChunks, readPngText } from '../../src/components/png-metadata.js';
 
 /**
  * Decodes an 8-bit RGBA, non-interlaced PNG whose rows all use filter 0 (what src/node/png.ts writes):
@@ -25,4 +26,23 @@ export function decodeRgbaPng(png: Uint8Array): { width: number; height: number;
     pixels.set(rows.subarray(row * (rowBytes + 1) + 1, (row + 1) * (rowBytes + 1)), row * rowBytes);
   }
   return { width, height, pixels };
+}
+
+/**
+ * Checks a PNG the Node generator wrote for tiny-fp32 in one step: its metadata, its 64x64 size, varied
+ * red values and opaque alpha. Returns its RGBA pixels for comparisons.
+ */
+export function expectTinyFp32Png(png: Uint8Array, request: { prompt: string; seed: number }): Uint8Array {
+  expect(readPngText(png)).toEqual({
+    prompt: request.prompt,
+    seed: String(request.seed),
+    steps: '1',
+    model: 'tiny-fp32',
+    Software: 'sd-turbo-web',
+  });
+  const { width, height, pixels } = decodeRgbaPng(png);
+  expect([width, height]).toEqual([64, 64]);
+  expect(new Set(pixels.filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(16);
+  expect(pixels.filter((_, i) => i % 4 === 3).every((alpha) => alpha === 255)).toBe(true);
+  return pixels;
 }
