@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { getModel, parseManifest } from '../../src/pipeline/manifest.js';
-import { STAGE_NAMES, type ModelEntry } from '../../src/pipeline/manifest-types.js';
+import { modelStageNames, type ModelEntry } from '../../src/pipeline/manifest-types.js';
 import { REPO_ROOT, ensureTinyModels } from '../../scripts/tiny-models/index.js';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, WEBGPU_FLAGS, startDevServer } from '../../tests/support/browser.js';
 import { DiskFileServer } from '../download/file-server.js';
@@ -149,8 +149,8 @@ function modelFolder(model: ModelEntry, options: Options): string {
 /** Serves every stage file of the model from `folder`; fails before the browser starts if one is missing. */
 async function serveModel(server: DiskFileServer, model: ModelEntry, folder: string): Promise<number> {
   let total = 0;
-  for (const stage of STAGE_NAMES) {
-    const { path, bytes } = model.stages[stage].file;
+  for (const stage of modelStageNames(model)) {
+    const { path, bytes } = model.stages[stage]!.file;
     const diskPath = join(folder, path);
     const size = await stat(diskPath).then(
       (info) => info.size,
