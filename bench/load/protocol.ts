@@ -24,11 +24,11 @@ export interface LoadPageOutcome {
   provider: string | null;
   bytesDownloaded: number;
   downloadMs: number | null;
-  /** From the start of reading the first stored file to the three sessions existing. */
+  /** From the start of reading the first stored file to every stage's session existing. */
   loadMs: number | null;
-  /** Reading the three files out of IndexedDB, part of loadMs. */
+  /** Reading the stage files out of IndexedDB, part of loadMs. */
   readWeightsMs: number | null;
-  /** The largest WebAssembly.Memory ORT made in the Worker, after the three sessions exist. */
+  /** The largest WebAssembly.Memory ORT made in the Worker, after every session exists. */
   wasmHeapBytesAfterLoad: number | null;
   /** The first image after load: pays shader compilation and first-run allocation. */
   firstImageMs: number | null;

@@ -1,5 +1,5 @@
 /**
- * npm run bench:load -- --model <id> [options]: what it takes to get a model from a server into three
+ * npm run bench:load -- --model <id> [options]: what it takes to get a model from a server into its
  * ready ORT sessions in headless Chromium, the app's way: the files are served by a Range server on
  * loopback, stored in IndexedDB by the real downloader (a fresh browser profile each run), then read
  * back and loaded in a Worker. Prints figures and writes them as JSON; nothing here passes or fails on
@@ -274,7 +274,7 @@ function format(result: LoadBenchReport): string {
     `${result.model} on ${result.provider} (${(detail.modelBytes / 1e6).toFixed(1)} MB), ${detail.chromium}`,
     `  ok                       ${result.ok}${result.error ? `: ${result.error}` : ''}`,
     `  downloaded               ${(result.bytesDownloaded / 1e6).toFixed(1)} MB in ${seconds(result.downloadMs)}`,
-    `  load (3 sessions)        ${seconds(result.loadMs)} (reading IndexedDB ${seconds(detail.readWeightsMs)})`,
+    `  load (all sessions)      ${seconds(result.loadMs)} (reading IndexedDB ${seconds(detail.readWeightsMs)})`,
     `  wasm heap after load     ${gib(result.wasmHeapBytesAfterLoad)}`,
     `  peak renderer (load+img) ${gib(result.peakRendererBytes)}`,
     `  peak GPU process         ${gib(result.peakGpuProcessBytes)}`,
