@@ -21,6 +21,8 @@ export const GPU_CHROMIUM_FLAGS = [
   '--ignore-gpu-blocklist',
 ];
 
+const PROBE_URL = 'http://localhost/bench-gpu-probe';
+
 export interface AdapterInfo {
   vendor: string;
   architecture: string;
@@ -42,14 +44,21 @@ export async function probeChromiumAdapter(
   });
   try {
     const page = await browser.newPage();
+    // WebGPU needs a secure context, which about:blank is not; localhost is, and the page is answered
+    // here, so nothing listens or goes out.
+    await page.route(PROBE_URL, (route) =>
+      route.fulfill({ contentType: 'text/html', body: '<!doctype html>' }),
+    );
+    await page.goto(PROBE_URL);
     const adapter = await page.evaluate(async () => {
-      const found = await navigator.gpu?.requestAdapter();
-      if (!found) return undefined;
+      if (!('gpu' in navigator)) return `no navigator.gpu (secure context: ${String(isSecureContext)})`;
+      const found = await navigator.gpu.requestAdapter();
+      if (!found) return 'navigator.gpu.requestAdapter() gave no adapter';
       const { vendor, architecture, device, description } = found.info;
       const fallback = (found.info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter;
       return { vendor, architecture, device, description, fallback: fallback ?? false };
     });
-    if (!adapter) return { reason: 'navigator.gpu.requestAdapter() gave no adapter' };
+    if (typeof adapter === 'string') return { reason: adapter };
     const software =
       adapter.fallback ||
       /swiftshader/i.test(`${adapter.vendor} ${adapter.architecture} ${adapter.description}`);
@@ -117,7 +126,7 @@ async function runBench(options: ChromiumRunOptions): Promise<BenchJson | { erro
  * first image, weights just stored; the second run's is the warm start), then one with graph capture.
  */
 export async function measureChromiumModel(
-  options: Omit<ChromiumRunOptions, 'steps' | 'graphCapture' | 'profileDir'>,
+  options: Omit<ChromiumRunOptions, 'steps' | 'graphCapture' | 'profileDir' | 'timeoutMs'>,
   steps: readonly number[],
   deadline: number,
 ): Promise<{ rows: ReportRow[]; notes: string[] }> {
@@ -132,7 +141,7 @@ export async function measureChromiumModel(
   ];
   try {
     for (const [index, run] of runs.entries()) {
-      const timeoutMs = deadline - performance.now();
+      const timeoutMs = Math.floor(deadline - performance.now());
       if (timeoutMs < 10_000) {
         notes.push(
           `${runtime} ${model}: out of time before ${run.steps} step(s), capture ${run.graphCapture ? 'on' : 'off'}`,

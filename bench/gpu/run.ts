@@ -207,7 +207,6 @@ async function main(argv: string[]): Promise<number> {
           modelId,
           manifest: `/models/${STANDIN_MANIFEST_NAME}`,
           images: options.images,
-          timeoutMs: share,
         },
         STEPS,
         performance.now() + share,
