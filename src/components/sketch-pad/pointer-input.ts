@@ -74,8 +74,8 @@ export class PointerStrokeInput {
   }
 
   private onUp(event: PointerEvent): void {
+    // No point from the pointerup itself: it is where the last move was, and a pen's says pressure 0.
     if (event.pointerId !== this.pointerId) return;
-    this.onMove(event);
     this.release(event);
     this.handlers.end();
   }
