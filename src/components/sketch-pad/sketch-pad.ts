@@ -7,6 +7,7 @@ import { html, LitElement, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { PointerStrokeInput } from './pointer-input.js';
 import { SKETCH_INPUT_INTERVAL_MS, sketchEvent, type SketchEventType } from './sketch-events.js';
+import { checkedColor, checkedSide, checkedTool } from './sketch-checks.js';
 import { sketchPadStyles } from './sketch-pad-styles.js';
 import {
   hasContent,
@@ -22,12 +23,9 @@ import {
 import { Throttle } from './throttle.js';
 import { renderToolbar } from './toolbar.js';
 
-const MAX_SIDE = 4096;
-
 export class SketchPadElement extends LitElement {
   static override styles = sketchPadStyles;
 
-  @property() color = '#000000';
   /** The line width in canvas pixels. */
   @property({ type: Number, attribute: 'brush-size' }) brushSize = 12;
   @state() private entries: readonly SketchEntry[] = [];
@@ -51,6 +49,7 @@ export class SketchPadElement extends LitElement {
   });
 
   private backgroundColor = '#ffffff';
+  private penColor = '#000000';
   private chosenTool: SketchTool = 'pen';
 
   constructor() {
@@ -69,8 +68,17 @@ export class SketchPadElement extends LitElement {
   }
   set background(value: string) {
     if (value === this.backgroundColor) return;
-    this.backgroundColor = value;
+    this.backgroundColor = checkedColor('background', value);
     this.repaint();
+  }
+
+  /** The pen's colour (any CSS colour; default black). */
+  @property()
+  get color(): string {
+    return this.penColor;
+  }
+  set color(value: string) {
+    this.penColor = checkedColor('color', value);
   }
 
   @property()
@@ -78,10 +86,7 @@ export class SketchPadElement extends LitElement {
     return this.chosenTool;
   }
   set tool(value: SketchTool) {
-    if (value !== 'pen' && value !== 'eraser') {
-      throw new RangeError(`sd-sketch-pad tool must be "pen" or "eraser", not ${JSON.stringify(value)}`);
-    }
-    this.chosenTool = value;
+    this.chosenTool = checkedTool(value);
   }
 
   /** The canvas's width in pixels (1-4096, default 512); the drawing keeps its pixel coordinates. */
@@ -115,7 +120,7 @@ export class SketchPadElement extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.input.disconnect();
-    this.inputThrottle.cancel();
+    this.dropCurrentStroke();
   }
 
   /** The drawing as an image file (PNG unless another type the browser can encode is asked for). */
@@ -145,7 +150,7 @@ export class SketchPadElement extends LitElement {
     this.dropCurrentStroke();
     this.entries = this.entries.slice(0, -1);
     this.repaint();
-    this.emitChange();
+    this.emit('sd-sketch-change', this.strokeCount);
   }
 
   /** Starts over from a picture, scaled to cover the canvas; the strokes and their undo history go. */
@@ -163,11 +168,14 @@ export class SketchPadElement extends LitElement {
     this.picture = picture;
     this.entries = [];
     this.repaint();
-    this.emitChange();
+    this.emit('sd-sketch-change', this.strokeCount);
+  }
+
+  protected override updated(): void {
+    this.canvas.setAttribute('aria-label', `Sketch, ${this.strokeCount} strokes`);
   }
 
   protected override render(): TemplateResult {
-    this.canvas.setAttribute('aria-label', `Sketch, ${this.strokeCount} strokes`);
     return html`
       ${renderToolbar(
         {
@@ -255,7 +263,7 @@ export class SketchPadElement extends LitElement {
     if (entry.kind === 'stroke') paintStroke(this.committedContext, entry.stroke, this.background);
     else paintDocument(this.committedContext, this.document);
     this.present();
-    this.emitChange();
+    this.emit('sd-sketch-change', this.strokeCount);
   }
 
   private repaint(): void {
@@ -271,22 +279,9 @@ export class SketchPadElement extends LitElement {
     if (this.current) paintStroke(this.context, this.current, this.background);
   }
 
-  private emitChange(): void {
-    this.emit('sd-sketch-change', this.strokeCount);
-  }
-
   private emit(type: SketchEventType, strokes: number): void {
     this.dispatchEvent(sketchEvent(type, strokes));
   }
-}
-
-function checkedSide(name: 'width' | 'height', value: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > MAX_SIDE) {
-    throw new RangeError(
-      `sd-sketch-pad ${name} must be a whole number of pixels from 1 to ${MAX_SIDE}, not ${value}`,
-    );
-  }
-  return value;
 }
 
 declare global {
