@@ -59,18 +59,21 @@ export async function loadAndGenerateInPage(request: ImageRequest): Promise<AppO
 }
 
 /**
- * The first-run panel's or the error panel's text once it names `modelName`; runs in the page. Waits for
- * the name: until the page's `?manifest=` is applied, the panel may speak of the default manifest's model.
+ * The text of the element's first-run, refusal or error panel once one of them says `expected`; runs in
+ * the page. Until then the text of all of them, for the failure message. Waits for the words: until the
+ * element has read the manifest, no panel or another model's is shown.
  */
-export async function refusalTextInPage(modelName: string): Promise<string> {
+export async function panelTextInPage(expected: string): Promise<string> {
   const deadline = Date.now() + 30_000;
-  let text = '';
+  let texts: string[] = [];
   while (Date.now() < deadline) {
     const root = document.querySelector('sd-turbo')?.shadowRoot;
-    const panel = root?.querySelector('[part~="unsupported"], [part~="error"]');
-    text = (panel?.textContent ?? '').replace(/\s+/g, ' ').trim();
-    if (text.includes(modelName)) return text;
+    const panels =
+      root?.querySelectorAll('[part~="first-run"], [part~="unsupported"], [part~="error"]') ?? [];
+    texts = Array.from(panels, (panel) => (panel.textContent ?? '').replace(/\s+/g, ' ').trim());
+    const found = texts.find((text) => text.includes(expected));
+    if (found) return found;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return text;
+  return texts.join(' | ');
 }

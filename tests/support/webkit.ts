@@ -57,6 +57,8 @@ export async function startWebKit(): Promise<WebKitSession> {
     const driver = await new Builder()
       .usingServer(url)
       .withCapabilities({
+        // WebKitWebDriver checks the name against the browser it starts.
+        browserName: 'MiniBrowser',
         'webkitgtk:browserOptions': { binary: MINIBROWSER_PATH, args: ['--automation'] },
       })
       .build();
