@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
 import {
   loadAndGenerateInPage,
-  refusalTextInPage,
+  panelTextInPage,
   type AppOutcome,
   type ImageRequest,
 } from './support/app-in-page.js';
@@ -154,7 +154,7 @@ describe.skipIf(skip)('Firefox ESR with WebGPU on SwiftShader', () => {
       requested.length = 0;
       const { context, page, logs } = await openApp('/tests/pages/oversized-model.html');
       try {
-        const panel = await page.evaluate(refusalTextInPage, 'Oversized test model');
+        const panel = await page.evaluate(panelTextInPage, 'Oversized test model');
         expect(panel, logs.join('\n')).toContain('This device cannot run Oversized test model');
         expect(panel).toMatch(/allows at most 1(024 MiB|\.0 GiB)[^.]* per storage buffer binding/);
         const outcome: AppOutcome = await page.evaluate(loadAndGenerateInPage, request);
