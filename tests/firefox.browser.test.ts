@@ -41,6 +41,7 @@ let browser: Browser;
 const requested: string[] = [];
 
 beforeAll(async () => {
+  if (skip) return;
   await ensureTinyModels();
   await writeOversizedManifest();
   ({ server, url: origin } = await startDevServer());
