@@ -5,8 +5,10 @@
  */
 import {
   BENCH_CONFIG_PARAM,
+  CPU_MARK_FUNCTION,
   type BenchConfig,
   type FailedOutcome,
+  type HostImage,
   type ImageRecord,
   type LoadFigures,
   type PageOutcome,
@@ -66,6 +68,17 @@ function describe(record: ImageRecord, config: BenchConfig): string {
   return `${which}${variant}: ${(record.timings.totalMs / 1000).toFixed(3)} s`;
 }
 
+/** Has Node take the CPU mark (when it exposed its function), then lets the waiting worker go on. */
+async function takeCpuMark(label: string, signal: SharedArrayBuffer): Promise<void> {
+  try {
+    await window[CPU_MARK_FUNCTION]?.(label);
+  } finally {
+    const flag = new Int32Array(signal);
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+  }
+}
+
 function failed(phase: FailedOutcome['phase'], message: string, images: ImageRecord[]): FailedOutcome {
   return { mode: 'failed', phase, error: { name: 'Error', message }, images };
 }
@@ -77,6 +90,8 @@ function runBench(config: BenchConfig): Promise<PageOutcome> {
   });
   const images: ImageRecord[] = [];
   const loads: LoadFigures[] = [];
+  const hostImages: HostImage[] = [];
+  let hostPassError: string | undefined;
   let loadedMs = NaN;
   let firstImageMs = NaN;
   let loggedAt = -Infinity;
@@ -113,6 +128,16 @@ function runBench(config: BenchConfig): Promise<PageOutcome> {
           }
           return;
         }
+        case 'cpu-mark':
+          void takeCpuMark(message.label, message.signal);
+          return;
+        case 'host-image':
+          hostImages.push(message.image);
+          return;
+        case 'host-pass-skipped':
+          hostPassError = message.reason;
+          log(`no host pass: ${message.reason}`);
+          return;
         case 'failed':
           log(
             `failed while ${message.phase === 'generate' ? 'generating' : message.phase}: ${message.error.message}`,
@@ -126,6 +151,8 @@ function runBench(config: BenchConfig): Promise<PageOutcome> {
               loads,
               images,
               coldStart: { scriptStartMs, loadedMs, firstImageMs },
+              hostImages,
+              hostPassError,
               ...memory,
             }),
           );
@@ -139,6 +166,8 @@ function runBench(config: BenchConfig): Promise<PageOutcome> {
 declare global {
   interface Window {
     benchOutcome: Promise<PageOutcome>;
+    /** Exposed by the Node runner (Playwright's exposeFunction); absent when the page is opened by hand. */
+    [CPU_MARK_FUNCTION]?: (label: string) => Promise<void>;
   }
 }
 

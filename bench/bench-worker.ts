@@ -19,14 +19,61 @@ import {
   getModel,
   loadManifest,
   preloadTokenizer,
+  type GenerationProgress,
   type ModelEntry,
   type StageName,
 } from '../src/pipeline/index.js';
-import type { BenchConfig, FailedOutcome, LoadFigures, Variant, WorkerMessage } from './protocol.js';
+import { countGpuCalls, gpuCallsSince } from './gpu-calls.js';
+import {
+  COUNTED_MARK,
+  END_MARK,
+  type BenchConfig,
+  type FailedOutcome,
+  type HostSegment,
+  type LoadFigures,
+  type Variant,
+  type WorkerMessage,
+} from './protocol.js';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const store = new IdbChunkStore();
+
+/** Wrapped before any session exists, so every command ORT issues is counted. */
+countGpuCalls();
+
+/** Longer than Node could take to read /proc; a page without Node's mark function answers at once. */
+const CPU_MARK_TIMEOUT_MS = 10_000;
+
+/** undefined where SharedArrayBuffer is missing (a page that is not cross-origin isolated). */
+const markSignal =
+  typeof SharedArrayBuffer === 'undefined' ? undefined : new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Has Node read the browser processes' CPU times under `label`, blocking this thread meanwhile, so that
+ * the CPU used before the mark and after it fall on the two sides.
+ */
+function markCpu(label: string): void {
+  if (!markSignal) return;
+  Atomics.store(markSignal, 0, 0);
+  post({ type: 'cpu-mark', label, signal: markSignal.buffer as SharedArrayBuffer });
+  if (Atomics.wait(markSignal, 0, 0, CPU_MARK_TIMEOUT_MS) === 'timed-out') {
+    throw new Error(`the CPU mark "${label}" got no answer within ${CPU_MARK_TIMEOUT_MS / 1000} s`);
+  }
+}
+
+function stageLabel(progress: GenerationProgress): string {
+  switch (progress.stage) {
+    case 'text-encoder':
+      return 'text encoder';
+    case 'vae-encoder':
+      return 'vae encoder';
+    case 'unet':
+      return `unet step ${progress.step}`;
+    case 'vae-decoder':
+      return 'vae decoder + pixels';
+  }
+}
 
 function post(message: WorkerMessage): void {
   self.postMessage(message);
@@ -246,6 +293,7 @@ async function run(config: BenchConfig): Promise<void> {
   const round = async (index: number, warmup: boolean, ordinal: number) => {
     for (const pipeline of pipelineOrder(index, loadedPipelines.length)) {
       const seed = warmup ? WARMUP_SEED_BASE + ordinal : ordinal;
+      const calls = { ...countGpuCalls() };
       const result = await loadedPipelines[pipeline].generate({
         prompt: config.prompt,
         seed,
@@ -264,9 +312,29 @@ async function run(config: BenchConfig): Promise<void> {
           readbackBytes: result.readbackBytes,
           gpuBuffersCreated: result.gpuBuffersCreated,
           uploadStagingBuffers: result.uploadStagingBuffers,
+          gpuCalls: gpuCallsSince(calls),
         },
       });
     }
+  };
+  /** One image with a CPU mark and a count of GPU calls at every stage's start. */
+  const hostImage = async (pipeline: number, ordinal: number) => {
+    const segments: HostSegment[] = [];
+    let open = { label: 'tokenize', calls: { ...countGpuCalls() } };
+    const startSegment = (label: string) => {
+      segments.push({ label: open.label, ...gpuCallsSince(open.calls) });
+      markCpu(label);
+      open = { label, calls: { ...countGpuCalls() } };
+    };
+    markCpu(open.label);
+    await loadedPipelines[pipeline].generate({
+      prompt: config.prompt,
+      seed: WARMUP_SEED_BASE * 2 + ordinal,
+      steps: config.steps,
+      onProgress: (progress) => startSegment(stageLabel(progress)),
+    });
+    startSegment(END_MARK);
+    post({ type: 'host-image', image: { pipeline, segments } });
   };
   try {
     const warmupStarted = performance.now();
@@ -278,7 +346,19 @@ async function run(config: BenchConfig): Promise<void> {
     ) {
       await round(index, true, index + 1);
     }
+    markCpu(COUNTED_MARK);
     for (let image = 1; image <= config.images; image++, index++) await round(index, false, image);
+    markCpu(END_MARK);
+    if (config.hostImages > 0 && !markSignal) {
+      post({
+        type: 'host-pass-skipped',
+        reason: 'no SharedArrayBuffer (the page is not cross-origin isolated)',
+      });
+    }
+    for (let ordinal = 1; markSignal && ordinal <= config.hostImages; ordinal++) {
+      for (let pipeline = 0; pipeline < loadedPipelines.length; pipeline++)
+        await hostImage(pipeline, ordinal);
+    }
     post({ type: 'done' });
   } catch (error) {
     post({ type: 'failed', phase: 'generate', error: describeError(error) });

@@ -206,7 +206,7 @@ export class MemorySampler {
 /** Which of Chromium's processes a pid is, from the `--type=` switch on its command line. */
 export type ChromiumProcessKind = 'browser' | 'renderer' | 'gpu-process' | 'other';
 
-function processKind(pid: number): ChromiumProcessKind {
+export function processKind(pid: number): ChromiumProcessKind {
   const type = /--type=([\w-]+)/.exec(readText(`/proc/${pid}/cmdline`)?.replaceAll('\0', ' ') ?? '')?.[1];
   if (type === undefined) return 'browser';
   return type === 'renderer' || type === 'gpu-process' ? type : 'other';
@@ -254,5 +254,51 @@ export class PeakMemoryByKind {
     for (const kind of Object.keys(sums) as ChromiumProcessKind[])
       peak[kind] = Math.max(peak[kind], sums[kind]);
     this.peaks.set(this.phase, peak);
+  }
+}
+
+/** CPU milliseconds of the page's renderer processes (where ORT's worker runs) and of the GPU process. */
+export interface ProcessCpuMs {
+  rendererMs: number;
+  gpuProcessMs: number;
+}
+
+/** The CPU used between one mark and the next, under the first mark's label. */
+export interface CpuSegment extends ProcessCpuMs {
+  label: string;
+}
+
+/**
+ * CPU times (utime + stime, /proc/<pid>/stat) of Chromium's renderer and GPU processes, read on demand
+ * under a label: the bench page's worker asks for a mark at each boundary it wants split, and waits.
+ * Clock ticks are 10 ms, so a figure is good to about 10 ms per segment (averaging several images helps).
+ */
+export class CpuMarks {
+  private readonly marks: ({ label: string } & ProcessCpuMs)[] = [];
+
+  mark(label: string): void {
+    const now: ProcessCpuMs = { rendererMs: 0, gpuProcessMs: 0 };
+    for (const pid of browserProcesses()) {
+      const kind = processKind(pid);
+      const ms = ((processTicks(pid) ?? 0) * 1000) / CLOCK_TICKS_PER_SECOND;
+      if (kind === 'renderer') now.rendererMs += ms;
+      else if (kind === 'gpu-process') now.gpuProcessMs += ms;
+    }
+    this.marks.push({ label, ...now });
+  }
+
+  /** Every mark but `endLabel` opens a segment that the next mark closes. */
+  segments(endLabel: string): CpuSegment[] {
+    return this.marks.flatMap((mark, index) => {
+      const next = this.marks[index + 1];
+      if (mark.label === endLabel || !next) return [];
+      return [
+        {
+          label: mark.label,
+          rendererMs: next.rendererMs - mark.rendererMs,
+          gpuProcessMs: next.gpuProcessMs - mark.gpuProcessMs,
+        },
+      ];
+    });
   }
 }

@@ -4,6 +4,7 @@
  * `window.benchOutcome` resolves with a PageOutcome that Playwright carries back to Node.
  */
 import type { ProviderChoice, StageTimings, TensorResidency } from '../src/pipeline/index.js';
+import type { GpuCallCounts } from './gpu-calls.js';
 
 export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
@@ -40,6 +41,11 @@ export interface BenchConfig {
   enableGraphCapture: boolean;
   /** ort.env.wasm.numThreads; undefined keeps ORT's default (half the logical cores, at most 4). */
   wasmThreads?: number;
+  /**
+   * Images per pipeline after the counted ones with a CPU mark at every stage's start (the worker waits
+   * while Node reads the processes' CPU times, so these images' own timings are not counted).
+   */
+  hostImages: number;
 }
 
 /** What may differ between the pipelines of one run. */
@@ -68,6 +74,19 @@ export interface ImageRecord {
   readbackBytes: number;
   gpuBuffersCreated: number;
   uploadStagingBuffers: number;
+  /** Compute dispatches and queue submits issued from the worker during this image. */
+  gpuCalls: GpuCallCounts;
+}
+
+/** One stage of a host-pass image: from its start to the next stage's start. */
+export interface HostSegment extends GpuCallCounts {
+  /** 'tokenize', 'text encoder', 'unet step 1', ..., 'vae decoder + pixels'. */
+  label: string;
+}
+
+export interface HostImage {
+  pipeline: number;
+  segments: HostSegment[];
 }
 
 /** Milliseconds since the page's navigation started (performance.timeOrigin), as the page saw them. */
@@ -103,6 +122,10 @@ export interface RunOutcome {
   loads: LoadFigures[];
   images: ImageRecord[];
   coldStart: ColdStartMarks;
+  /** The host pass's images (BenchConfig.hostImages per pipeline). */
+  hostImages: HostImage[];
+  /** Why there is no host pass, when it was asked for and could not run. */
+  hostPassError?: string;
   /** performance.measureUserAgentSpecificMemory() after the last image (page and its workers), if available. */
   userAgentMemoryBytes?: number;
   userAgentMemoryError?: string;
@@ -124,7 +147,17 @@ export type WorkerMessage =
   | { type: 'prepared'; outcome: PrepareOutcome }
   | { type: 'loaded'; load: LoadFigures }
   | { type: 'image'; record: ImageRecord }
+  | { type: 'host-image'; image: HostImage }
+  /** The worker waits (Atomics.wait on `signal`) until the page sets it to 1 after Node took the mark. */
+  | { type: 'cpu-mark'; label: string; signal: SharedArrayBuffer }
+  | { type: 'host-pass-skipped'; reason: string }
   | { type: 'done' }
   | { type: 'failed'; phase: FailedOutcome['phase']; error: FailedOutcome['error'] };
 
 export const BENCH_CONFIG_PARAM = 'config';
+/** The function Node exposes to the page: it reads the browser processes' CPU times under a label. */
+export const CPU_MARK_FUNCTION = 'benchCpuMark';
+/** The label of the mark that ends the segment before it. */
+export const END_MARK = 'end';
+/** The mark before the first counted image; END_MARK follows the last. */
+export const COUNTED_MARK = 'counted images';

@@ -3,8 +3,16 @@
  * Percentiles are the app's Benchmark action's (nearest rank), so the CLI and the app agree.
  */
 import { summarize } from '../src/app/benchmark-stats.js';
-import type { CpuUse, MemoryPeak } from './process-memory.js';
-import type { BenchConfig, ImageRecord, LoadFigures, RunOutcome, Variant } from './protocol.js';
+import type { CpuSegment, CpuUse, MemoryPeak } from './process-memory.js';
+import {
+  COUNTED_MARK,
+  type BenchConfig,
+  type HostSegment,
+  type ImageRecord,
+  type LoadFigures,
+  type RunOutcome,
+  type Variant,
+} from './protocol.js';
 
 export interface Stat {
   median: number;
@@ -38,6 +46,32 @@ export interface VariantSummary {
     uploadStagingBuffers: Stat;
   };
   images: ImageRecord[];
+  hostOverhead: HostOverhead;
+}
+
+/** Host CPU and GPU commands over one stretch of work, in milliseconds and counts. */
+export interface HostFigures {
+  /** CPU of Chromium's renderer processes: the page and the Worker that runs ORT. */
+  rendererCpuMs: number;
+  /** CPU of Chromium's GPU process (with SwiftShader, where the kernels themselves run). */
+  gpuProcessCpuMs: number;
+  dispatches: number;
+  submits: number;
+}
+
+/** What the host spends to drive the GPU: per image, per stage and per UNet step. */
+export interface HostOverhead {
+  /**
+   * CPU over the counted images (between marks before the first and after the last, all pipelines
+   * together when several) divided by their number; dispatches and submits are this pipeline's median.
+   */
+  perImage: HostFigures;
+  /** Images in the host pass (a CPU mark at every stage's start). */
+  hostImages: number;
+  /** Means over the host pass's images. */
+  stages: (HostFigures & { stage: string })[];
+  /** The mean of the UNet steps' rows. */
+  perUnetStep: HostFigures;
 }
 
 /** What belongs to the page as a whole: with --compare, every variant's pipeline shares it. */
@@ -84,7 +118,84 @@ function stat(values: readonly number[]): Stat {
   return { ...summarize(values), max: Math.max(...values) };
 }
 
-function summarizeVariant(variant: Variant, load: LoadFigures, images: ImageRecord[]): VariantSummary {
+const mean = (values: readonly number[]) =>
+  values.length === 0 ? NaN : values.reduce((sum, value) => sum + value, 0) / values.length;
+
+function meanFigures(rows: readonly HostFigures[]): HostFigures {
+  return {
+    rendererCpuMs: mean(rows.map((row) => row.rendererCpuMs)),
+    gpuProcessCpuMs: mean(rows.map((row) => row.gpuProcessCpuMs)),
+    dispatches: mean(rows.map((row) => row.dispatches)),
+    submits: mean(rows.map((row) => row.submits)),
+  };
+}
+
+/** A host-pass segment with the CPU Node measured over it. */
+type HostRow = HostFigures & { stage: string };
+
+/**
+ * The worker's host-pass segments and Node's CPU segments come in the same order, one for one; the
+ * first CPU segment covers the counted images.
+ */
+function joinHostSegments(
+  outcome: RunOutcome,
+  cpuSegments: readonly CpuSegment[],
+): { counted?: CpuSegment; perPipeline: Map<number, HostRow[][]> } {
+  const counted = cpuSegments.find((segment) => segment.label === COUNTED_MARK);
+  const stageCpu = cpuSegments.filter((segment) => segment.label !== COUNTED_MARK);
+  const perPipeline = new Map<number, HostRow[][]>();
+  let next = 0;
+  for (const image of outcome.hostImages) {
+    const rows = image.segments.map((segment: HostSegment): HostRow => {
+      const cpu = stageCpu[next++];
+      if (cpu?.label !== segment.label) {
+        throw new Error(
+          `host pass: the worker's segment "${segment.label}" met Node's CPU mark "${cpu?.label ?? 'none'}"`,
+        );
+      }
+      return {
+        stage: segment.label,
+        rendererCpuMs: cpu.rendererMs,
+        gpuProcessCpuMs: cpu.gpuProcessMs,
+        dispatches: segment.dispatches,
+        submits: segment.submits,
+      };
+    });
+    perPipeline.set(image.pipeline, [...(perPipeline.get(image.pipeline) ?? []), rows]);
+  }
+  return { counted, perPipeline };
+}
+
+function summarizeHostOverhead(
+  counted: readonly ImageRecord[],
+  countedCpu: CpuSegment | undefined,
+  allCountedImages: number,
+  hostImages: readonly HostRow[][],
+): HostOverhead {
+  const stageNames = hostImages[0]?.map((row) => row.stage) ?? [];
+  const stages = stageNames.map((stage) => ({
+    stage,
+    ...meanFigures(hostImages.flatMap((rows) => rows.filter((row) => row.stage === stage))),
+  }));
+  return {
+    perImage: {
+      rendererCpuMs: (countedCpu?.rendererMs ?? NaN) / allCountedImages,
+      gpuProcessCpuMs: (countedCpu?.gpuProcessMs ?? NaN) / allCountedImages,
+      dispatches: summarize(counted.map((image) => image.gpuCalls.dispatches)).median,
+      submits: summarize(counted.map((image) => image.gpuCalls.submits)).median,
+    },
+    hostImages: hostImages.length,
+    stages,
+    perUnetStep: meanFigures(stages.filter((row) => row.stage.startsWith('unet step'))),
+  };
+}
+
+function summarizeVariant(
+  variant: Variant,
+  load: LoadFigures,
+  images: ImageRecord[],
+  hostOverhead: HostOverhead,
+): VariantSummary {
   const counted = images.filter((image) => !image.warmup);
   const timings = counted.map((image) => image.timings);
   const total = stat(timings.map((t) => t.totalMs));
@@ -143,6 +254,7 @@ function summarizeVariant(variant: Variant, load: LoadFigures, images: ImageReco
       uploadStagingBuffers: stat(counted.map((image) => image.uploadStagingBuffers)),
     },
     images,
+    hostOverhead,
   };
 }
 
@@ -169,14 +281,20 @@ export function summarizeBench(
   outcome: RunOutcome,
   memory: MemoryPeak,
   cpu: CpuUse,
+  cpuSegments: readonly CpuSegment[],
 ): BenchSummary {
-  const variants = outcome.loads.map((load, pipeline) =>
-    summarizeVariant(
-      config.variants[pipeline],
-      load,
-      outcome.images.filter((image) => image.pipeline === pipeline),
-    ),
-  );
+  const host = joinHostSegments(outcome, cpuSegments);
+  const allCounted = outcome.images.filter((image) => !image.warmup).length;
+  const variants = outcome.loads.map((load, pipeline) => {
+    const images = outcome.images.filter((image) => image.pipeline === pipeline);
+    const overhead = summarizeHostOverhead(
+      images.filter((image) => !image.warmup),
+      host.counted,
+      allCounted,
+      host.perPipeline.get(pipeline) ?? [],
+    );
+    return summarizeVariant(config.variants[pipeline], load, images, overhead);
+  });
   const { coldStart } = outcome;
   return {
     config,
@@ -290,8 +408,34 @@ function formatVariant(summary: VariantSummary): string {
       counters.map(([name, value]) => [name, count(value.median), count(value.max)]),
     ),
     '',
+    formatHostOverhead(summary.hostOverhead, summary.variant.label),
+    '',
     `load: ${fixed(summary.load.loadMs, 0)} ms (reading weights from IndexedDB ${fixed(summary.load.readWeightsMs, 0)} ms)`,
   ].join('\n');
+}
+
+const HOST_COLUMNS = ['renderer CPU ms', 'GPU process CPU ms', 'dispatches', 'submits'];
+
+function hostCells(figures: HostFigures): string[] {
+  return [
+    fixed(figures.rendererCpuMs, 1),
+    fixed(figures.gpuProcessCpuMs, 1),
+    count(figures.dispatches),
+    count(figures.submits),
+  ];
+}
+
+function formatHostOverhead(overhead: HostOverhead, label: string): string {
+  const rows = [['per image (counted images)', ...hostCells(overhead.perImage)]];
+  if (overhead.hostImages > 0) {
+    rows.push(['per UNet step (host pass)', ...hostCells(overhead.perUnetStep)]);
+    for (const row of overhead.stages) rows.push([`  ${row.stage}`, ...hostCells(row)]);
+  }
+  const note =
+    overhead.hostImages > 0
+      ? `host pass: ${overhead.hostImages} image(s) of ${label} with a CPU mark at each stage (CPU clock ticks are 10 ms)`
+      : 'no host pass (--host-images 0)';
+  return `${table(['host overhead', ...HOST_COLUMNS], rows)}\n${note}`;
 }
 
 function formatPage(summary: BenchSummary): string {

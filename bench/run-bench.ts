@@ -15,9 +15,11 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { REPO_ROOT, ensureTinyModels } from '../scripts/tiny-models/index.js';
 import { getModel, parseManifest } from '../src/pipeline/manifest.js';
 import { CHROMIUM_FLAGS, WEBGPU_FLAGS, startDevServer } from '../tests/support/browser.js';
-import { MemorySampler, type MemoryPeak } from './process-memory.js';
+import { CpuMarks, MemorySampler, type MemoryPeak } from './process-memory.js';
 import {
   BENCH_CONFIG_PARAM,
+  CPU_MARK_FUNCTION,
+  END_MARK,
   type BenchConfig,
   type OptimizationLevel,
   type PageOutcome,
@@ -57,6 +59,9 @@ const USAGE = `usage: npm run bench -- [options]
                           not a warm-up
   --steps <n>             denoising steps, 1..4 (default 1)
   --prompt <text>         (default "a photo of a cat")
+  --host-images <n>       after the counted images, n more per pipeline with a CPU mark at every stage:
+                          the renderer's and GPU process's CPU ms and the GPU dispatches and submits
+                          per stage and per UNet step (default 3; 0: none)
   --graph-capture         ORT enableGraphCapture (WebGPU, io gpu)
   --opt-level <level>     graphOptimizationLevel for every stage: disabled|basic|extended|all
                           (default: the manifest's, else ORT's 'all')
@@ -97,6 +102,7 @@ interface Options {
   warmupSeconds: number;
   steps: number;
   prompt: string;
+  hostImages: number;
   graphCapture: boolean;
   optimizationLevel?: OptimizationLevel;
   freeDimensionOverrides: boolean;
@@ -170,6 +176,7 @@ function parseOptions(argv: string[]): Options | undefined {
       'warmup-seconds': { type: 'string' },
       steps: { type: 'string' },
       prompt: { type: 'string' },
+      'host-images': { type: 'string' },
       'graph-capture': { type: 'boolean' },
       'opt-level': { type: 'string' },
       'free-dims': { type: 'string' },
@@ -214,6 +221,7 @@ function parseOptions(argv: string[]): Options | undefined {
     warmupSeconds: integer('warmup-seconds', values['warmup-seconds'], 5, 0),
     steps: integer('steps', values.steps, 1, 1, 4),
     prompt: values.prompt ?? 'a photo of a cat',
+    hostImages: integer('host-images', values['host-images'], 3, 0),
     graphCapture: values['graph-capture'] ?? false,
     optimizationLevel,
     freeDimensionOverrides: oneOf('free-dims', values['free-dims'], ['on', 'off'] as const, 'on') === 'on',
@@ -281,6 +289,7 @@ function benchConfig(options: Options, origin: string, mode: BenchConfig['mode']
     prompt: options.prompt,
     enableGraphCapture: options.graphCapture,
     wasmThreads: options.wasmThreads,
+    hostImages: options.hostImages,
   };
 }
 
@@ -295,7 +304,8 @@ async function browserVersion(path: string): Promise<string> {
 
 /**
  * Opens the bench page with this config in a fresh tab and waits for its outcome; `beforeClose` runs
- * while the page (and its loaded model) is still there, then the tab is closed.
+ * while the page (and its loaded model) is still there, then the tab is closed. The page's CPU marks
+ * go to `cpuMarks`.
  */
 async function runPage(
   context: BrowserContext,
@@ -303,8 +313,10 @@ async function runPage(
   config: BenchConfig,
   timeoutMs: number,
   beforeClose: () => void = () => {},
+  cpuMarks = new CpuMarks(),
 ): Promise<PageOutcome> {
   const page = await context.newPage();
+  await page.exposeFunction(CPU_MARK_FUNCTION, (label: string) => cpuMarks.mark(label));
   page.on('console', (message) => {
     if (message.text().startsWith('[bench]')) process.stderr.write(`  ${message.text()}\n`);
     else if (message.type() === 'error' || message.type() === 'warning') {
@@ -391,6 +403,7 @@ async function main(argv: string[]): Promise<number> {
     args: flags,
   });
   const config = benchConfig(options, origin, 'run');
+  const cpuMarks = new CpuMarks();
   let outcome: PageOutcome;
   let memory: MemoryPeak | undefined;
   try {
@@ -412,9 +425,16 @@ async function main(argv: string[]): Promise<number> {
       `bench: ${options.warmups}+ warm-up(s) (${options.warmupSeconds}+ s) + ${options.images} image(s): ${what}\n`,
     );
     sampler.start();
-    outcome = await runPage(context, origin, config, options.timeoutMs, () => {
-      memory = sampler.stop();
-    });
+    outcome = await runPage(
+      context,
+      origin,
+      config,
+      options.timeoutMs,
+      () => {
+        memory = sampler.stop();
+      },
+      cpuMarks,
+    );
   } finally {
     sampler.stop();
     await context.close();
@@ -434,7 +454,9 @@ async function main(argv: string[]): Promise<number> {
   };
   const heading = `sd-turbo-web benchmark: ${machine.chromium}; ${machine.cpus} CPU(s) (${machine.cpuModel}), ${machine.memoryGiB} GiB\n`;
   const summary =
-    outcome.mode === 'run' ? summarizeBench(config, outcome, memory ?? sampler.stop(), cpu) : undefined;
+    outcome.mode === 'run'
+      ? summarizeBench(config, outcome, memory ?? sampler.stop(), cpu, cpuMarks.segments(END_MARK))
+      : undefined;
   const failure = outcome.mode === 'failed' ? failureText(outcome) : undefined;
   process.stdout.write(
     `${heading}\n${summary ? formatBench(summary) : `FAILED: ${failure ?? 'the page did not run'}\n`}`,
@@ -496,7 +518,8 @@ async function compareProviders(options: Options): Promise<number> {
     if (prepared.mode === 'failed') throw new Error(`could not store the weights: ${failureText(prepared)}`);
     for (const provider of BROWSER_PROVIDERS) {
       process.stderr.write(`bench: browser ${provider}\n`);
-      const base = benchConfig(options, origin, 'run');
+      // No host pass: this table compares seconds per image.
+      const base = { ...benchConfig(options, origin, 'run'), hostImages: 0 };
       const residency = provider === 'webgpu' ? 'gpu' : 'cpu';
       const config: BenchConfig = {
         ...base,
