@@ -15,6 +15,7 @@ import {
 } from '../src/pipeline/device-requirements';
 import { chooseExecutionProvider } from '../src/pipeline/execution-provider';
 import { getModel, parseManifest } from '../src/pipeline/manifest';
+import type { ModelEntry } from '../src/pipeline/manifest-types';
 
 const manifest = parseManifest(
   JSON.parse(readFileSync(join(import.meta.dirname, '..', 'model-manifest.json'), 'utf8')),
@@ -22,6 +23,17 @@ const manifest = parseManifest(
 const sdTurbo = getModel(manifest, 'sd-turbo');
 const tinyFp32 = getModel(manifest, 'tiny-fp32');
 const tinyFp16 = getModel(manifest, 'tiny-fp16');
+
+/** The model as a manifest without an FP32 form states it: no way to run without shader-f16. */
+function withoutWidening(model: ModelEntry): ModelEntry {
+  const webgpu = model.requires.webgpu;
+  if (!webgpu) throw new Error(`${model.id} has no WebGPU requirements`);
+  const fp16Only = { ...webgpu };
+  delete fp16Only.fp32Widened;
+  return { ...model, requires: { ...model.requires, webgpu: fp16Only } };
+}
+const sdTurboFp16Only = withoutWidening(sdTurbo);
+const tinyFp16Only = withoutWidening(tinyFp16);
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -56,7 +68,7 @@ const device = (gpu: AdapterCapabilities | null, memoryBytes?: number): DeviceCa
 describe('checkRequirements', () => {
   it('lets a GPU with shader-f16 and large enough buffers run SD-Turbo on WebGPU, never on wasm', () => {
     const check = checkRequirements(sdTurbo, device(adapter(), 16 * GiB));
-    expect(check.webgpu).toEqual({ runnable: true, unmet: [] });
+    expect(check.webgpu).toEqual({ runnable: true, unmet: [], precision: 'fp16' });
     expect(check.wasm.runnable).toBe(false);
     expect(check.wasm.unmet).toEqual([
       {
@@ -69,8 +81,8 @@ describe('checkRequirements', () => {
     expect(canRun(check, 'wasm')).toBe(false);
   });
 
-  it('names a missing shader-f16 with the adapter, and what to do', () => {
-    const check = checkRequirements(sdTurbo, device(swiftShader));
+  it('names a missing shader-f16 with the adapter, and what to do, for a model with no FP32 form', () => {
+    const check = checkRequirements(sdTurboFp16Only, device(swiftShader));
     expect(check.webgpu.runnable).toBe(false);
     expect(check.webgpu.unmet).toEqual([
       {
@@ -124,13 +136,64 @@ describe('checkRequirements', () => {
     ]);
   });
 
-  it('runs the tiny models everywhere: tiny-fp16 on wasm where the GPU lacks shader-f16', () => {
+  it('runs the tiny models everywhere: tiny-fp16 widened to FP32 where the GPU lacks shader-f16', () => {
     for (const gpu of [adapter(), swiftShader, defaultLimits, null]) {
       expect(canRun(checkRequirements(tinyFp32, device(gpu)), 'auto')).toBe(true);
       expect(canRun(checkRequirements(tinyFp16, device(gpu)), 'auto')).toBe(true);
     }
-    expect(checkRequirements(tinyFp32, device(swiftShader)).webgpu.runnable).toBe(true);
-    expect(checkRequirements(tinyFp16, device(swiftShader)).webgpu.unmet[0].shortfall).toBe('shader-f16');
+    expect(checkRequirements(tinyFp32, device(swiftShader)).webgpu).toEqual({
+      runnable: true,
+      unmet: [],
+      precision: 'fp32',
+    });
+    expect(checkRequirements(tinyFp16, device(swiftShader)).webgpu).toEqual({
+      runnable: true,
+      unmet: [],
+      precision: 'fp32-widened',
+      widenedWeightBytes: 6664966,
+    });
+    expect(checkRequirements(tinyFp16Only, device(swiftShader)).webgpu.unmet[0].shortfall).toBe('shader-f16');
+  });
+
+  it('offers SD-Turbo widened to FP32 without shader-f16 where the FP32 tensors and weights fit', () => {
+    const check = checkRequirements(sdTurbo, device(swiftShader, 8 * GiB));
+    expect(check.webgpu).toEqual({
+      runnable: true,
+      unmet: [],
+      precision: 'fp32-widened',
+      widenedWeightBytes: 5027835362,
+    });
+    // The FP16 form's 160 MiB attention scores are 320 MiB in FP32: 256 MiB bindings hold one, not the other.
+    const midLimits = adapter({
+      features: [],
+      limits: { maxStorageBufferBindingSize: 256 * MiB, maxBufferSize: GiB },
+    });
+    expect(checkRequirements(sdTurbo, device(midLimits)).webgpu.unmet).toEqual([
+      {
+        shortfall: 'max-storage-buffer-binding-size',
+        lack:
+          'The GPU adapter (nvidia ampere) allows at most 256 MiB per storage buffer binding; SD-Turbo (FP16 weights, 512x512) ' +
+          'needs 320 MiB in FP32 (this adapter lacks "shader-f16", so the FP16 weights are widened).',
+        remedy:
+          'Use a GPU whose WebGPU adapter allows larger buffers (most discrete and recent integrated GPUs).',
+      },
+    ]);
+    expect(
+      checkRequirements(sdTurbo, device({ ...midLimits, features: ['shader-f16'] })).webgpu.runnable,
+    ).toBe(true);
+  });
+
+  it("refuses the widened form where the device's reported memory is below its FP32 weights", () => {
+    const check = checkRequirements(sdTurbo, device(swiftShader, 4 * GiB));
+    expect(check.webgpu.runnable).toBe(false);
+    expect(check.webgpu.unmet).toEqual([
+      {
+        shortfall: 'memory',
+        lack: 'SD-Turbo (FP16 weights, 512x512) widened to FP32 (this adapter lacks "shader-f16") needs 4.68 GiB for its weights; this device reports 4.00 GiB.',
+        remedy: 'Use a device with more memory, or a GPU with "shader-f16".',
+      },
+    ]);
+    expect(requirementError(check, 'auto')?.code).toBe('unsupported-device');
   });
 });
 
@@ -138,10 +201,11 @@ describe('requirementError', () => {
   it('is undefined where the model can run with the preference', () => {
     expect(requirementError(checkRequirements(sdTurbo, device(adapter())), 'auto')).toBeUndefined();
     expect(requirementError(checkRequirements(tinyFp16, device(swiftShader)), 'auto')).toBeUndefined();
+    expect(requirementError(checkRequirements(tinyFp16, device(swiftShader)), 'webgpu')).toBeUndefined();
   });
 
-  it("refuses SD-Turbo on SwiftShader with 'no-shader-f16', saying why both providers fail and what to do", () => {
-    const error = requirementError(checkRequirements(sdTurbo, device(swiftShader)), 'auto')!;
+  it("refuses an FP16 model with no FP32 form on SwiftShader with 'no-shader-f16', saying why both providers fail", () => {
+    const error = requirementError(checkRequirements(sdTurboFp16Only, device(swiftShader)), 'auto')!;
     expect(error.code).toBe('no-shader-f16');
     expect(error.message).toBe(
       'SD-Turbo (FP16 weights, 512x512) cannot run on this device. ' +
@@ -166,8 +230,8 @@ describe('requirementError', () => {
     expect(onWasm?.message).toContain('Run it on WebGPU.');
   });
 
-  it('refuses tiny-fp16 on WebGPU without shader-f16 when WebGPU was asked for', () => {
-    const error = requirementError(checkRequirements(tinyFp16, device(swiftShader)), 'webgpu');
+  it('refuses an FP16 model with no FP32 form on WebGPU without shader-f16 when WebGPU was asked for', () => {
+    const error = requirementError(checkRequirements(tinyFp16Only, device(swiftShader)), 'webgpu');
     expect(error?.code).toBe('no-shader-f16');
   });
 });
@@ -178,7 +242,7 @@ describe('requirementAdvice', () => {
       features: [],
       limits: { maxStorageBufferBindingSize: 128 * MiB, maxBufferSize: 128 * MiB },
     });
-    expect(requirementAdvice(checkRequirements(sdTurbo, device(noF16SmallLimits)), 'auto')).toBe(
+    expect(requirementAdvice(checkRequirements(sdTurboFp16Only, device(noF16SmallLimits)), 'auto')).toBe(
       'Use a GPU and browser with "shader-f16": Chrome or Edge 121+ on most GPUs made since 2020. ' +
         'Use a GPU whose WebGPU adapter allows larger buffers (most discrete and recent integrated GPUs). ' +
         'Or choose a smaller model.',
@@ -202,11 +266,31 @@ describe('chooseExecutionProvider', () => {
     expect(choice).toMatchObject({ provider: 'webgpu', fellBack: false, shaderF16: true });
   });
 
+  it('widens FP16 weights to FP32 on WebGPU without shader-f16, and says so', async () => {
+    for (const preference of ['auto', 'webgpu'] as const) {
+      const choice = await chooseExecutionProvider(preference, tinyFp16, fakeGpu(swiftShader));
+      expect(choice).toMatchObject({
+        provider: 'webgpu',
+        fellBack: false,
+        shaderF16: false,
+        precision: 'fp32-widened',
+        adapterLimits: { maxStorageBufferBindingSize: GiB, maxBufferSize: GiB },
+      });
+      expect(choice.reason).toContain('FP32 on this GPU: twice the memory');
+    }
+    expect(await chooseExecutionProvider('auto', tinyFp16, fakeGpu(adapter()))).toMatchObject({
+      provider: 'webgpu',
+      precision: 'fp16',
+    });
+  });
+
   it('falls back to wasm on auto only for a model that fits in wasm memory, and says why', async () => {
-    const choice = await chooseExecutionProvider('auto', tinyFp16, fakeGpu(swiftShader));
+    const choice = await chooseExecutionProvider('auto', tinyFp16Only, fakeGpu(swiftShader));
     expect(choice).toMatchObject({ provider: 'wasm', fellBack: true });
     expect(choice.reason).toContain('lacks the WebGPU feature "shader-f16"');
-    await expect(chooseExecutionProvider('auto', sdTurbo, fakeGpu(swiftShader))).rejects.toMatchObject({
+    await expect(
+      chooseExecutionProvider('auto', sdTurboFp16Only, fakeGpu(swiftShader)),
+    ).rejects.toMatchObject({
       code: 'no-shader-f16',
     });
     await expect(chooseExecutionProvider('auto', sdTurbo, fakeGpu(null))).rejects.toMatchObject({

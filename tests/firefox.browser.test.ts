@@ -22,12 +22,6 @@ import { pixelDifference } from './support/pixels.js';
 
 const skip = skipWithoutEngine('Firefox', firefoxMissing());
 
-/**
- * FP16 -> FP32 widening (issue #17 item 1) lets tiny-fp16 run on WebGPU without "shader-f16". It is on
- * another branch: turn this on once it is on main.
- */
-const FP16_WIDENING_ON_MAIN = false;
-
 const request: ImageRequest = { prompt: 'a photo of a cat', seed: 42, steps: 2 };
 /** A manifest written for this file: tiny-fp32's files, stated to need 2 GiB storage buffer bindings. */
 const OVERSIZED_MANIFEST = 'public/models/oversized-manifest.json';
@@ -129,7 +123,7 @@ describe.skipIf(skip)('Firefox ESR with WebGPU on SwiftShader', () => {
     SLOW,
   );
 
-  it.skipIf(!FP16_WIDENING_ON_MAIN)(
+  it(
     'tiny-fp16 makes its image on WebGPU through FP32 widening (no shader-f16 here)',
     async () => {
       const { context, page, logs } = await openApp('/?model=tiny-fp16&provider=webgpu');

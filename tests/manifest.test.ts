@@ -146,7 +146,17 @@ describe('model-manifest.json', () => {
   it('states each model\'s requirements as docs/models.md "Model requirements" derives them', () => {
     expect(getModel(manifest, 'sd-turbo').requires).toEqual({
       // UNet attention scores 1x5x4096x4096 in FP16; FP16 weights; the FP16 UNet alone failed on wasm.
-      webgpu: { shaderF16: true, maxStorageBufferBindingSize: 5 * 4096 * 4096 * 2, maxBufferSize: 167772160 },
+      webgpu: {
+        shaderF16: true,
+        maxStorageBufferBindingSize: 5 * 4096 * 4096 * 2,
+        maxBufferSize: 167772160,
+        // Without shader-f16: the same tensors in FP32, and the three files' weights twice over.
+        fp32Widened: {
+          maxStorageBufferBindingSize: 5 * 4096 * 4096 * 4,
+          maxBufferSize: 335544320,
+          weightBytes: 2 * (681_393_168 + 1_733_430_199 + 99_094_314),
+        },
+      },
       wasm: false,
     });
     // The largest tensor of a tiny model is its 49408 x 32 token embedding.
@@ -155,7 +165,16 @@ describe('model-manifest.json', () => {
       wasm: { heapBytes: 64 * 1024 ** 2 },
     });
     expect(getModel(manifest, 'tiny-fp16').requires).toEqual({
-      webgpu: { shaderF16: true, maxStorageBufferBindingSize: 49408 * 32 * 2, maxBufferSize: 3162112 },
+      webgpu: {
+        shaderF16: true,
+        maxStorageBufferBindingSize: 49408 * 32 * 2,
+        maxBufferSize: 3162112,
+        fp32Widened: {
+          maxStorageBufferBindingSize: 49408 * 32 * 4,
+          maxBufferSize: 6324224,
+          weightBytes: 6664966,
+        },
+      },
       wasm: { heapBytes: 64 * 1024 ** 2 },
     });
   });
@@ -322,6 +341,26 @@ describe('parseManifest rejects', () => {
       'FP16 weights that do not ask for shader-f16',
       (json) => (json.models[2].requires.webgpu.shaderF16 = false),
       'models[2].requires.webgpu.shaderF16 must be true for FP16 weights (without shader-f16, WebGPU computes them wrong)',
+    ],
+    [
+      'an FP32 form for FP32 weights',
+      (json) => (json.models[1].requires.webgpu.fp32Widened = json.models[2].requires.webgpu.fp32Widened),
+      'models[1].requires.webgpu.fp32Widened applies to FP16 weights only (FP32 weights need no widening)',
+    ],
+    [
+      'a misspelt field of the FP32 form',
+      (json) => (json.models[2].requires.webgpu.fp32Widened.weightsBytes = 1),
+      'models[2].requires.webgpu.fp32Widened has an unknown field "weightsBytes" (allowed: maxStorageBufferBindingSize, maxBufferSize, weightBytes)',
+    ],
+    [
+      'an FP32 form without its weight bytes',
+      (json) => delete json.models[2].requires.webgpu.fp32Widened.weightBytes,
+      'models[2].requires.webgpu.fp32Widened.weightBytes is missing (expected a positive integer)',
+    ],
+    [
+      'an FP32 form whose tensors are smaller than the FP16 ones',
+      (json) => (json.models[2].requires.webgpu.fp32Widened.maxStorageBufferBindingSize = 1024),
+      "models[2].requires.webgpu.fp32Widened.maxStorageBufferBindingSize must be at least the FP16 form's (3162112): widened tensors are larger",
     ],
     [
       'a wasm requirement that is a number',

@@ -135,17 +135,49 @@ describe('text-to-image pipeline in Chromium', () => {
     expect(meanAbs).toBeLessThan(4);
   });
 
-  it('refuses an FP16 model on an adapter without shader-f16, and falls back on auto', async () => {
+  it('runs the FP16 model on WebGPU without shader-f16 widened to FP32, agreeing with wasm', async () => {
+    for (const provider of ['webgpu', 'auto'] as const) {
+      const info = await page.evaluate(
+        (p) => window.pipelineTest.describe('tiny-fp16', { provider: p }),
+        provider,
+      );
+      expect(info.provider.provider, logs.join('\n')).toBe('webgpu');
+      expect(info.provider.shaderF16).toBe(false);
+      expect(info.precision).toBe('fp32-widened');
+      expect(info.provider.reason).toContain('FP32 on this GPU: twice the memory');
+      expect(info.residency).toBe('gpu');
+    }
+    // ORT creates its device with the adapter's largest buffers: the limits every widened tensor is checked against.
+    const limits = await page.evaluate(() => window.pipelineTest.bufferLimits());
+    expect(limits.device).toEqual(limits.adapter);
+
+    const widened = await generate('tiny-fp16', request, { provider: 'webgpu' });
+    const again = await generate('tiny-fp16', request, { provider: 'webgpu' });
+    expect(widened.pixels).toEqual(again.pixels);
+    const half = await generate('tiny-fp16', request, { provider: 'wasm' });
+    // FP32 arithmetic on the FP16 weights against FP16 arithmetic: the FP16-vs-FP32 tolerance above.
+    const meanAbs =
+      widened.pixels!.reduce((sum, v, i) => sum + Math.abs(v - half.pixels![i]), 0) / widened.pixels!.length;
+    expect(meanAbs).toBeLessThan(4);
+    const otherSeed = await generate('tiny-fp16', { ...request, seed: 7 }, { provider: 'webgpu' });
+    expect(pixelDifference(widened.pixels!, otherSeed.pixels!).differingShare).toBeGreaterThan(0.3);
+  }, 300_000); // Two WebGPU loads and four images on SwiftShader: minutes on a busy 2-core machine.
+
+  it('refuses the widened form before fetching a file where one FP32 tensor is above the adapter limit', async () => {
+    const before = await page.evaluate(() => window.pipelineTest.stageFetches());
     const refused = await page.evaluate(() =>
-      window.pipelineTest.loadError('tiny-fp16', { provider: 'webgpu' }),
+      window.pipelineTest.loadError('tiny-fp16', { provider: 'webgpu', widenedTensorBytes: 2 * 1024 ** 3 }),
     );
     expect(refused.ok).toBe(false);
-    expect(refused.code).toBe('no-shader-f16');
-    expect(refused.message).toContain('shader-f16');
-    const auto = await page.evaluate(() => window.pipelineTest.describe('tiny-fp16', { provider: 'auto' }));
+    expect(refused.code).toBe('unsupported-device');
+    expect(refused.message).toContain('needs 2048 MiB in FP32 (this adapter lacks "shader-f16"');
+    expect(await page.evaluate(() => window.pipelineTest.stageFetches())).toBe(before);
+    const auto = await page.evaluate(() =>
+      window.pipelineTest.describe('tiny-fp16', { provider: 'auto', widenedTensorBytes: 2 * 1024 ** 3 }),
+    );
     expect(auto.provider.provider).toBe('wasm');
     expect(auto.provider.fellBack).toBe(true);
-    expect(auto.provider.reason).toContain('shader-f16');
+    expect(auto.precision).toBe('fp16');
   });
 
   it('rejects bad requests with specific errors', async () => {

@@ -1,9 +1,10 @@
 /**
  * Consent and requirements in headless Chromium on SwiftShader (WebGPU without "shader-f16"): SD-Turbo is
- * refused before any request to its files, with the reasons shown and no Download button; nothing but
- * Download, load() or `autoload` starts a download; persistent storage is asked for from the page.
+ * offered widened to FP32, its memory stated; a manifest that gives it no FP32 form has it refused before
+ * any request to its files, with the reasons shown and no Download button; nothing but Download, load()
+ * or `autoload` starts a download; persistent storage is asked for from the page.
  */
-import type { Page } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
 import { startTestApp, testPageReady, type OpenedPage, type TestApp } from './support/browser.js';
@@ -21,17 +22,32 @@ beforeAll(async () => {
 
 afterAll(() => app?.close());
 
-/** A page whose context (workers included) records every request for model files from the start. */
-async function openCounting(path: string): Promise<OpenedPage & { modelRequests: string[] }> {
+/**
+ * A page whose context (workers included) records every request for model files from the start. With
+ * `fp16Only`, the manifest it is served states no FP32 form for SD-Turbo: without shader-f16 nothing runs it.
+ */
+async function openCounting(
+  path: string,
+  { fp16Only = false } = {},
+): Promise<OpenedPage & { modelRequests: string[] }> {
   const modelRequests: string[] = [];
   const opened = await app.open(path, {
-    prepare(context) {
+    async prepare(context) {
       context.on('request', (request) => {
         if (MODEL_FILE.test(request.url())) modelRequests.push(request.url());
       });
+      if (fp16Only) await context.route('**/model-manifest.json', serveWithoutFp32Form);
     },
   });
   return { ...opened, modelRequests };
+}
+
+async function serveWithoutFp32Form(route: Route): Promise<void> {
+  const response = await route.fetch();
+  const manifest = (await response.json()) as { models: { id: string; requires: { webgpu: object } }[] };
+  const sdTurbo = manifest.models.find((model) => model.id === 'sd-turbo')!;
+  delete (sdTurbo.requires.webgpu as { fp32Widened?: unknown }).fp32Widened;
+  await route.fulfill({ response, json: manifest });
 }
 
 async function textOf(page: Page, selector: string): Promise<string> {
@@ -59,8 +75,25 @@ function focusedPart(page: Page): Promise<string | null> {
 }
 
 describe('SD-Turbo on a device without shader-f16', () => {
-  it('the app says why it cannot run, offers no download, and requests none of its files', async () => {
+  it('the app offers it widened to FP32, saying so with its memory, and requests none of its files', async () => {
     const { context, page, logs, modelRequests } = await openCounting('/');
+    try {
+      await page.locator(part('download-button')).waitFor({ timeout: 30_000 });
+      const note = await textOf(page, part('precision-note'));
+      expect(note, logs.join('\n')).toContain('FP32 on this GPU: twice the memory.');
+      expect(note).toContain('the FP16 weights (the same download) are widened to FP32 as they load');
+      expect(await textOf(page, part('first-run'))).toContain('text_encoder/model.onnx');
+      await page.waitForTimeout(500);
+      expect(modelRequests).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('SD-Turbo with no FP32 form on a device without shader-f16', () => {
+  it('the app says why it cannot run, offers no download, and requests none of its files', async () => {
+    const { context, page, logs, modelRequests } = await openCounting('/', { fp16Only: true });
     try {
       const adapter = await page.evaluate(async () => {
         const gpu = await navigator.gpu.requestAdapter();
@@ -86,6 +119,8 @@ describe('SD-Turbo on a device without shader-f16', () => {
         expect.stringContaining('Use Tiny test model (FP16'),
         expect.stringContaining('Use Tiny test model (mixed IO'),
         expect.stringContaining("Use Tiny test model (microsoft/sd-turbo-webnn's IO in FP32"),
+        // Widened to FP32: it keeps its FP32 form in this manifest.
+        expect.stringContaining('Use SD-Turbo for WebNN'),
       ]);
 
       await page.locator(part('prompt')).press('Enter');
@@ -107,7 +142,9 @@ describe('SD-Turbo on a device without shader-f16', () => {
   });
 
   it('an embedding page with autoload is refused too: sd-error carries the code, nothing is fetched', async () => {
-    const { context, page, logs, modelRequests } = await openCounting('/tests/pages/embed-sd-turbo.html');
+    const { context, page, logs, modelRequests } = await openCounting('/tests/pages/embed-sd-turbo.html', {
+      fp16Only: true,
+    });
     try {
       await page.waitForFunction(() => window.sdErrors.length > 0, undefined, { timeout: 30_000 });
       expect(await page.evaluate(() => window.sdErrors), logs.join('\n')).toEqual(['no-shader-f16']);
@@ -123,7 +160,9 @@ describe('SD-Turbo on a device without shader-f16', () => {
   });
 
   it('GeneratorClient refuses load() and download() before any request, and reports the check', async () => {
-    const { context, page, modelRequests } = await openCounting('/tests/pages/client.html');
+    const { context, page, modelRequests } = await openCounting('/tests/pages/client.html', {
+      fp16Only: true,
+    });
     try {
       await testPageReady(page);
       const check = await page.evaluate(() => window.clientTest.checkRequirements('sd-turbo'));

@@ -213,11 +213,19 @@ export function largestTensorBytes(architecture: StandinArchitecture, bytesPerEl
 function standinRequirements(set: StandinModelSet, modelBytes: number): ModelEntry['requires'] {
   const largest = largestTensorBytes(set.architecture, set.weights === 'float32' ? 4 : 2);
   const heapBytes = Math.ceil((modelBytes + 4 * largest) / MIB) * MIB;
+  // Without shader-f16, FP16 weights run widened to FP32: every tensor and the weights twice as large.
+  const widest = largestTensorBytes(set.architecture, 4);
+  const fp32Widened = {
+    maxStorageBufferBindingSize: widest,
+    maxBufferSize: widest,
+    weightBytes: 2 * modelBytes,
+  };
   return {
     webgpu: {
       shaderF16: set.weights === 'float16',
       maxStorageBufferBindingSize: largest,
       maxBufferSize: largest,
+      ...(set.weights === 'float16' ? { fp32Widened } : {}),
     },
     wasm: set.full ? false : { heapBytes },
   };

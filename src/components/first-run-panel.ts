@@ -16,6 +16,7 @@ import {
   type ProviderPreference,
   type RequirementCheck,
   type StoredModel,
+  WIDENED_NOTE,
 } from '../pipeline/index.js';
 import type { Phase } from './controllers/model-controller.js';
 import { formatBytes } from './format.js';
@@ -236,7 +237,14 @@ export class FirstRunPanel extends LightElement {
     if (!this.device) return nothing;
     const check = checkRequirements(model, this.device);
     const provider = this.provider === 'auto' ? 'webgpu' : this.provider;
-    if (check[provider].runnable) return nothing;
+    const support = check[provider];
+    if (support.runnable && support.precision === 'fp32-widened') {
+      return html`<p class="hint" part="provider-note precision-note">
+        ${WIDENED_NOTE}. This GPU lacks "shader-f16", so the FP16 weights (the same download) are widened to
+        FP32 as they load: ${formatBytes(support.widenedWeightBytes ?? 0)} of GPU memory.
+      </p>`;
+    }
+    if (support.runnable) return nothing;
     const lacks = check[provider].unmet.map((unmet) => unmet.lack).join(' ');
     const then =
       this.provider === 'auto'

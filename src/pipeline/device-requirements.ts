@@ -4,7 +4,7 @@
  */
 import { PipelineError, type PipelineErrorCode } from './errors.js';
 import type { ProviderPreference as Preference } from './execution-provider.js';
-import type { ModelEntry } from './manifest-types.js';
+import type { ModelEntry, WeightPrecision, WebGpuRequirements } from './manifest-types.js';
 import { probeWebNn, type WebNnCapabilities, type WebNnDeviceType } from './webnn.js';
 
 /** The adapter facts a requirement check reads; plain data, so it crosses from the Worker to the page. */
@@ -48,6 +48,13 @@ export interface ProviderSupport {
   runnable: boolean;
   /** Empty when runnable. */
   unmet: UnmetRequirement[];
+  /**
+   * WebGPU only: the precision the weights would run in here. 'fp32-widened': the adapter lacks
+   * `shader-f16`, so FP16 weights are widened to FP32 as they load (twice the GPU memory).
+   */
+  precision?: WeightPrecision;
+  /** With 'fp32-widened': the bytes of GPU memory the widened weights take. */
+  widenedWeightBytes?: number;
 }
 
 export interface RequirementCheck {
@@ -105,13 +112,13 @@ function describeCapabilities(adapter: GPUAdapter): AdapterCapabilities {
 
 /** Checks the model's requirements for each provider against what this device offers. */
 export function checkRequirements(model: ModelEntry, device: DeviceCapabilities): RequirementCheck {
-  const webgpu = webGpuShortfalls(model, device.adapter);
+  const webgpu = webGpuSupport(model, device);
   const wasm = wasmShortfalls(model, device.memoryBytes);
   const webnn = device.webnn ? webNnShortfalls(device.webnn) : undefined;
   return {
     modelId: model.id,
     modelName: model.name,
-    webgpu: { runnable: webgpu.length === 0, unmet: webgpu },
+    webgpu,
     wasm: { runnable: wasm.length === 0, unmet: wasm },
     webnn: webnn ? { runnable: webnn.length === 0, unmet: webnn } : WEBNN_NOT_PROBED,
   };
@@ -132,6 +139,40 @@ function webNnShortfalls(webnn: WebNnCapabilities): UnmetRequirement[] {
         'another WebNN device type, or run on WebGPU or wasm.',
     },
   ];
+}
+
+/**
+ * FP16 weights on an adapter without `shader-f16` run widened to FP32 where the manifest states what that
+ * form needs and the device has it; the FP16 requirements apply otherwise.
+ */
+function webGpuSupport(model: ModelEntry, device: DeviceCapabilities): ProviderSupport {
+  const needs = model.requires.webgpu;
+  const adapter = device.adapter;
+  if (!needs || !adapter) {
+    const unmet = webGpuShortfalls(model, adapter);
+    return { runnable: unmet.length === 0, unmet };
+  }
+  const widened = needs.shaderF16 && !adapter.features.includes('shader-f16') ? needs.fp32Widened : undefined;
+  if (!widened) {
+    const unmet = webGpuShortfalls(model, adapter);
+    const precision = model.weights;
+    return { runnable: unmet.length === 0, unmet, precision };
+  }
+  const unmet = [
+    ...limitShortfalls(
+      model,
+      adapter,
+      widened,
+      ' in FP32 (this adapter lacks "shader-f16", so the FP16 weights are widened)',
+    ),
+    ...widenedMemoryShortfalls(model, widened.weightBytes, device.memoryBytes),
+  ];
+  return {
+    runnable: unmet.length === 0,
+    unmet,
+    precision: 'fp32-widened',
+    widenedWeightBytes: widened.weightBytes,
+  };
 }
 
 function webGpuShortfalls(model: ModelEntry, adapter: AdapterCapabilities | null): UnmetRequirement[] {
@@ -162,6 +203,15 @@ function webGpuShortfalls(model: ModelEntry, adapter: AdapterCapabilities | null
       remedy: 'Use a GPU and browser with "shader-f16": Chrome or Edge 121+ on most GPUs made since 2020.',
     });
   }
+  return [...unmet, ...limitShortfalls(model, adapter, needs, '')];
+}
+
+function limitShortfalls(
+  model: ModelEntry,
+  adapter: AdapterCapabilities,
+  needs: Pick<WebGpuRequirements, 'maxStorageBufferBindingSize' | 'maxBufferSize'>,
+  form: string,
+): UnmetRequirement[] {
   const limits: [Shortfall, string, number, number][] = [
     [
       'max-storage-buffer-binding-size',
@@ -171,16 +221,29 @@ function webGpuShortfalls(model: ModelEntry, adapter: AdapterCapabilities | null
     ],
     ['max-buffer-size', 'GPU buffer', needs.maxBufferSize, adapter.limits.maxBufferSize],
   ];
-  for (const [shortfall, what, needed, offered] of limits) {
-    if (offered >= needed) continue;
-    unmet.push({
+  return limits
+    .filter(([, , needed, offered]) => offered < needed)
+    .map(([shortfall, what, needed, offered]) => ({
       shortfall,
-      lack: `The GPU adapter (${adapter.description}) allows at most ${mebibytes(offered)} per ${what}; ${model.name} needs ${mebibytes(needed)}.`,
+      lack: `The GPU adapter (${adapter.description}) allows at most ${mebibytes(offered)} per ${what}; ${model.name} needs ${mebibytes(needed)}${form}.`,
       remedy:
         'Use a GPU whose WebGPU adapter allows larger buffers (most discrete and recent integrated GPUs).',
-    });
-  }
-  return unmet;
+    }));
+}
+
+function widenedMemoryShortfalls(
+  model: ModelEntry,
+  weightBytes: number,
+  memoryBytes: number | undefined,
+): UnmetRequirement[] {
+  if (memoryBytes === undefined || memoryBytes >= weightBytes) return [];
+  return [
+    {
+      shortfall: 'memory',
+      lack: `${model.name} widened to FP32 (this adapter lacks "shader-f16") needs ${gibibytes(weightBytes)} for its weights; this device reports ${gibibytes(memoryBytes)}.`,
+      remedy: 'Use a device with more memory, or a GPU with "shader-f16".',
+    },
+  ];
 }
 
 function wasmShortfalls(model: ModelEntry, memoryBytes: number | undefined): UnmetRequirement[] {

@@ -38,19 +38,27 @@ export async function chooseExecutionProvider(
       webnnDeviceType,
     };
   }
-  if (preference !== 'wasm' && check.webgpu.runnable) return webGpuChoice(device);
+  if (preference !== 'wasm' && check.webgpu.runnable) return webGpuChoice(device, check);
   return wasmChoice(preference, check);
 }
 
-function webGpuChoice(device: DeviceCapabilities): ProviderChoice {
+/** The words the first-run panel and Settings use for widened weights. */
+export const WIDENED_NOTE = 'FP32 on this GPU: twice the memory';
+
+function webGpuChoice(device: DeviceCapabilities, check: RequirementCheck): ProviderChoice {
   const adapter = device.adapter!;
+  const widened = check.webgpu.precision === 'fp32-widened';
   return {
     provider: 'webgpu',
-    reason: `WebGPU on ${adapter.description}.`,
+    reason: widened
+      ? `WebGPU on ${adapter.description}. ${WIDENED_NOTE} (this adapter lacks "shader-f16", so the FP16 weights are widened to FP32 as they load).`
+      : `WebGPU on ${adapter.description}.`,
     fellBack: false,
     adapterDescription: adapter.description,
     shaderF16: adapter.features.includes('shader-f16'),
     softwareAdapter: adapter.software,
+    ...(check.webgpu.precision ? { precision: check.webgpu.precision } : {}),
+    adapterLimits: { ...adapter.limits },
   };
 }
 

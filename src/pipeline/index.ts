@@ -19,7 +19,7 @@ export type {
 } from './pipeline.js';
 export { LocalFilesError, NoImageEncoderError, PipelineError, isAbortError } from './errors.js';
 export type { PipelineErrorCode } from './errors.js';
-export { chooseExecutionProvider } from './execution-provider.js';
+export { WIDENED_NOTE, chooseExecutionProvider } from './execution-provider.js';
 export {
   canRun,
   checkRequirements,
@@ -36,6 +36,7 @@ export type {
   UnmetRequirement,
 } from './device-requirements.js';
 export type { ExecutionProvider, ProviderChoice, ProviderPreference } from './execution-provider.js';
+export type { WeightPrecision } from './manifest-types.js';
 export type { StageLoader, StageSource } from './stage-sessions.js';
 export type { OrtRuntime } from './ort-runtime.js';
 export { probeWebNn, WEBNN_DEVICE_TYPES } from './webnn.js';

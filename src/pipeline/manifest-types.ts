@@ -72,7 +72,23 @@ export interface WebGpuRequirements {
   maxStorageBufferBindingSize: number;
   /** Bytes of the largest GPU buffer the model allocates. */
   maxBufferSize: number;
+  /**
+   * FP16 models only: what the FP32 form needs, where the adapter lacks `shader-f16` and the FP16 weights
+   * are widened to FP32 as they load (the same download). Absent: such adapters cannot run the model.
+   */
+  fp32Widened?: WidenedRequirements;
 }
+
+/** The FP32 form of an FP16 model: every tensor and the weights twice their FP16 bytes. */
+export interface WidenedRequirements {
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
+  /** Bytes of the widened weights of all stages together, resident at once. */
+  weightBytes: number;
+}
+
+/** How the weights run: as stored, or FP16 widened to FP32 at load (WebGPU without `shader-f16`). */
+export type WeightPrecision = 'fp16' | 'fp32' | 'fp32-widened';
 
 /** wasm32 linear memory is at most 65536 pages of 64 KiB. */
 export const WASM_MAX_HEAP_BYTES = 4 * 1024 ** 3;

@@ -15,6 +15,7 @@ import {
   type TensorElementType,
   type TensorSpec,
   type WasmRequirements,
+  type WidenedRequirements,
   type WebGpuRequirements,
 } from './manifest-types.js';
 
@@ -176,25 +177,55 @@ function parseRequirements(field: Field, weights: ModelEntry['weights']): ModelR
       .get('shaderF16')
       .fail('must be true for FP16 weights (without shader-f16, WebGPU computes them wrong)');
   }
+  if (weights === 'fp32' && requirements.webgpu && requirements.webgpu.fp32Widened) {
+    field
+      .get('webgpu')
+      .get('fp32Widened')
+      .fail('applies to FP16 weights only (FP32 weights need no widening)');
+  }
   return requirements;
 }
 
 function parseWebGpuRequirements(field: Field): WebGpuRequirements {
-  field.allowOnly(['shaderF16', 'maxStorageBufferBindingSize', 'maxBufferSize']);
+  field.allowOnly(['shaderF16', 'maxStorageBufferBindingSize', 'maxBufferSize', 'fp32Widened']);
   const requirements: WebGpuRequirements = {
     shaderF16: field.get('shaderF16').boolean(),
+    ...parseBufferLimits(field),
+  };
+  const widened = field.get('fp32Widened');
+  if (widened.isPresent()) requirements.fp32Widened = parseWidenedRequirements(widened, requirements);
+  return requirements;
+}
+
+function parseBufferLimits(
+  field: Field,
+): Pick<WebGpuRequirements, 'maxStorageBufferBindingSize' | 'maxBufferSize'> {
+  const limits = {
     maxStorageBufferBindingSize: field.get('maxStorageBufferBindingSize').positiveInteger(),
     maxBufferSize: field.get('maxBufferSize').positiveInteger(),
   };
-  if (requirements.maxBufferSize < requirements.maxStorageBufferBindingSize) {
+  if (limits.maxBufferSize < limits.maxStorageBufferBindingSize) {
     field
       .get('maxBufferSize')
       .fail(
-        `must be at least maxStorageBufferBindingSize (${requirements.maxStorageBufferBindingSize}): ` +
+        `must be at least maxStorageBufferBindingSize (${limits.maxStorageBufferBindingSize}): ` +
           'a binding lies inside one buffer',
       );
   }
-  return requirements;
+  return limits;
+}
+
+function parseWidenedRequirements(field: Field, fp16: WebGpuRequirements): WidenedRequirements {
+  field.allowOnly(['maxStorageBufferBindingSize', 'maxBufferSize', 'weightBytes']);
+  const widened = { ...parseBufferLimits(field), weightBytes: field.get('weightBytes').positiveInteger() };
+  if (widened.maxStorageBufferBindingSize < fp16.maxStorageBufferBindingSize) {
+    field
+      .get('maxStorageBufferBindingSize')
+      .fail(
+        `must be at least the FP16 form's (${fp16.maxStorageBufferBindingSize}): widened tensors are larger`,
+      );
+  }
+  return widened;
 }
 
 function parseWasmRequirements(field: Field): WasmRequirements {

@@ -135,6 +135,7 @@ async function load(
     height: model.image.height,
     loadMs: performance.now() - started,
     warmupMs,
+    precision: pipeline.precision,
   };
   loaded = { key, pipeline, info };
   return info;

@@ -8,7 +8,7 @@ import {
 } from './execution-provider.js';
 import { monitorGpuActivity, type GpuActivity } from './gpu-activity.js';
 import { GpuStageRun } from './gpu-stage-run.js';
-import type { ModelEntry } from './manifest-types.js';
+import type { ModelEntry, WeightPrecision } from './manifest-types.js';
 import type { OrtRuntime } from './ort-runtime.js';
 import { ortWebRuntime } from './ort-web-runtime.js';
 import type { WebNnDeviceType } from './webnn.js';
@@ -27,6 +27,7 @@ import {
   type StageSessions,
 } from './stage-sessions.js';
 import { tokenizePrompt } from './tokenizer.js';
+import { widenedModelEntry } from './widened-model-entry.js';
 
 export type {
   GenerateResult,
@@ -161,6 +162,11 @@ export class TextToImagePipeline {
     });
   }
 
+  /** The precision the weights run in: as stored, or FP16 widened to FP32 ('fp32-widened'). */
+  get precision(): WeightPrecision {
+    return this.provider.precision ?? this.model.weights;
+  }
+
   static async create(model: ModelEntry, options: PipelineOptions): Promise<TextToImagePipeline> {
     if (options.enableGraphCapture) {
       // Measured with `npm run bench -- --graph-capture`: ORT replays a captured graph only when every input
@@ -177,21 +183,34 @@ export class TextToImagePipeline {
       (await chooseExecutionProvider(options.provider ?? 'auto', model, undefined, options.webnnDeviceType));
     const gpuResident = provider.provider === 'webgpu' && runtime.gpuResidentTensors;
     const residency: TensorResidency = gpuResident ? (options.residency ?? 'gpu') : 'cpu';
-    const sessions = await createStageSessions(model, options.loadStage, {
+    // Widened graphs take and give FP32 where the stored ones take FP16: the stage runs follow the entry.
+    const widen = provider.precision === 'fp32-widened';
+    const runModel = widen ? widenedModelEntry(model) : model;
+    const limits = provider.adapterLimits;
+    const sessions = await createStageSessions(runModel, options.loadStage, {
       runtime,
       provider: provider.provider,
       webnnDeviceType: provider.webnnDeviceType,
       gpuOutputs: residency === 'gpu',
       enableGraphCapture: options.enableGraphCapture,
+      ...(widen
+        ? {
+            widenFp16: {
+              maxTensorBytes: limits
+                ? Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize)
+                : Number.POSITIVE_INFINITY,
+            },
+          }
+        : {}),
     });
     try {
       const device = gpuResident ? await runtime.env.webgpu.device : undefined;
       const activity = device ? monitorGpuActivity(device) : undefined;
       const run =
         residency === 'gpu' && device
-          ? new GpuStageRun(model, sessions, device, runtime)
-          : new CpuStageRun(model, sessions, runtime);
-      return new TextToImagePipeline(model, provider, residency, sessions, run, activity, device);
+          ? new GpuStageRun(runModel, sessions, device, runtime)
+          : new CpuStageRun(runModel, sessions, runtime);
+      return new TextToImagePipeline(runModel, provider, residency, sessions, run, activity, device);
     } catch (error) {
       await releaseStageSessions(sessions);
       throw error;

@@ -6,8 +6,10 @@
  */
 import type { DownloadProgress } from './download/progress.js';
 import type { GenerationProgress, TensorResidency } from './generate-result.js';
+import type { WeightPrecision } from './manifest-types.js';
 
 export type { PipelineErrorCode } from './errors.js';
+export type { WeightPrecision } from './manifest-types.js';
 export type {
   GenerationProgress,
   GenerationStage,
@@ -39,6 +41,13 @@ export interface ProviderChoice {
   softwareAdapter: boolean;
   /** For 'webnn': the MLContext device type the sessions use. */
   webnnDeviceType?: WebNnDeviceType;
+  /**
+   * The precision the weights run in; 'fp32-widened': FP16 weights widened to FP32 as they load, on a
+   * WebGPU adapter without `shader-f16` (twice the GPU memory). Absent: as stored.
+   */
+  precision?: WeightPrecision;
+  /** WebGPU: the adapter's buffer limits, which every widened tensor must fit. */
+  adapterLimits?: { maxStorageBufferBindingSize: number; maxBufferSize: number };
 }
 
 /** Download (and then loading) progress for a whole model, suitable for progress bars. */
@@ -65,4 +74,6 @@ export interface LoadedModel {
   loadMs: number;
   /** The warm-up image made after loading: shader compilation and first-run allocations, paid once. */
   warmupMs: number;
+  /** 'fp32-widened': FP16 weights widened to FP32 at load (WebGPU without shader-f16): twice the memory. */
+  precision: WeightPrecision;
 }

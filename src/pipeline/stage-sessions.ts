@@ -2,7 +2,8 @@ import type * as ort from 'onnxruntime-web/webgpu';
 import { PipelineError } from './errors.js';
 import type { ExecutionProvider } from './execution-provider.js';
 import type { ModelEntry, ModelFile, ModelStageName, TensorSpec } from './manifest-types.js';
-import { OnnxFormatError, externalizeInitializers, type ExternalizedModel } from './onnx-external-data.js';
+import { OnnxFormatError, externalizeInitializers } from './onnx-external-data.js';
+import { WidenedTensorTooLargeError, widenFp16Model } from './onnx-fp16-widening.js';
 import type { OrtRuntime } from './ort-runtime.js';
 import type { WebNnDeviceType } from './webnn.js';
 
@@ -27,6 +28,17 @@ export interface SessionSettings {
   /** Keep outputs on the GPU (WebGPU only). */
   gpuOutputs: boolean;
   enableGraphCapture?: boolean;
+  /**
+   * Widen FP16 weights to FP32 as they load (WebGPU without `shader-f16`); every widened tensor must fit
+   * in `maxTensorBytes`.
+   */
+  widenFp16?: { maxTensorBytes: number };
+}
+
+/** A stage's graph and its weights for `SessionOptions.externalData`. */
+interface SplitModel {
+  graph: Uint8Array;
+  externalData: { path: string; data: Uint8Array }[];
 }
 
 function sessionOptions(
@@ -77,11 +89,31 @@ function checkSpecs(
   }
 }
 
-/** The graph apart from its weights, so that ORT never copies the whole file into its wasm heap. */
-function splitWeights(stage: ModelStageName, file: ModelFile, source: StageSource): ExternalizedModel {
+/**
+ * The graph apart from its weights, so that ORT never copies the whole file into its wasm heap; widened to
+ * FP32 in pieces where the settings ask for it.
+ */
+function splitWeights(
+  stage: ModelStageName,
+  file: ModelFile,
+  source: StageSource,
+  settings: SessionSettings,
+): SplitModel {
+  const location = `${stage}.weights`;
   try {
-    return externalizeInitializers(source, `${stage}.weights`);
+    if (!settings.widenFp16) {
+      const { graph, externalData } = externalizeInitializers(source, location);
+      return { graph, externalData: [externalData] };
+    }
+    return widenFp16Model(source, { location, maxTensorBytes: settings.widenFp16.maxTensorBytes });
   } catch (error) {
+    if (error instanceof WidenedTensorTooLargeError) {
+      throw new PipelineError(
+        'unsupported-device',
+        `${file.path} cannot run in FP32 on this GPU: ${error.message} Use a GPU with "shader-f16".`,
+        { cause: error },
+      );
+    }
     if (!(error instanceof OnnxFormatError)) throw error;
     throw new PipelineError(
       'corrupt',
@@ -100,10 +132,10 @@ async function createStageSession(
 ): Promise<ort.InferenceSession> {
   const spec = model.stages[stage];
   if (!spec) throw new PipelineError('model-io-mismatch', `The model ${model.id} has no ${stage} stage.`);
-  const { graph, externalData } = splitWeights(stage, spec.file, await loadStage(stage, spec.file));
+  const { graph, externalData } = splitWeights(stage, spec.file, await loadStage(stage, spec.file), settings);
   let session: ort.InferenceSession;
   try {
-    const options = { ...sessionOptions(model, stage, settings), externalData: [externalData] };
+    const options = { ...sessionOptions(model, stage, settings), externalData };
     session = await settings.runtime.InferenceSession.create(graph, options);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

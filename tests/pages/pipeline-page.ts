@@ -28,7 +28,12 @@ interface LoadOptions {
   webnnDeviceType?: PipelineOptions['webnnDeviceType'];
   /** Load the model as if its manifest entry had no VAE encoder (a text-to-image-only model). */
   withoutEncoder?: boolean;
+  /** Load the model as if its FP32 form needed buffers and bindings of this many bytes. */
+  widenedTensorBytes?: number;
 }
+
+/** Stage files fetched so far: a refusal before any download fetches none. */
+let stageFetches = 0;
 
 /** A test picture made in the page (Playwright cannot pass pixels or bitmaps in). */
 interface PictureSpec {
@@ -62,17 +67,22 @@ async function testPicture(spec: PictureSpec): Promise<SourceImage> {
 }
 
 async function load(modelId: string, options: LoadOptions = {}) {
-  const key = `${modelId}/${options.provider ?? 'auto'}/${options.residency ?? 'gpu'}/${options.webnnDeviceType ?? ''}/${options.withoutEncoder ?? false}`;
+  const key = `${modelId}/${options.provider ?? 'auto'}/${options.residency ?? 'gpu'}/${options.webnnDeviceType ?? ''}/${options.withoutEncoder ?? false}/${options.widenedTensorBytes ?? ''}`;
   const existing = pipelines.get(key);
   if (existing) return existing;
   const manifest = await loadManifest(manifestUrl);
   const model = getModel(manifest, modelId);
   if (options.withoutEncoder) delete model.stages.vaeEncoder;
+  const widened = model.requires.webgpu && model.requires.webgpu.fp32Widened;
+  if (widened && options.widenedTensorBytes) {
+    widened.maxStorageBufferBindingSize = widened.maxBufferSize = options.widenedTensorBytes;
+  }
   const pipeline = await TextToImagePipeline.create(model, {
     provider: options.provider,
     residency: options.residency,
     webnnDeviceType: options.webnnDeviceType,
     loadStage: async (_stage, file) => {
+      stageFetches++;
       const response = await fetch(resolveFileUrl(model, file, manifestUrl));
       return new Uint8Array(await response.arrayBuffer());
     },
@@ -84,7 +94,25 @@ async function load(modelId: string, options: LoadOptions = {}) {
 const pipelineTest = {
   async describe(modelId: string, options?: LoadOptions) {
     const pipeline = await load(modelId, options);
-    return { provider: pipeline.provider, residency: pipeline.residency, activity: pipeline.gpuActivity };
+    return {
+      provider: pipeline.provider,
+      residency: pipeline.residency,
+      activity: pipeline.gpuActivity,
+      precision: pipeline.precision,
+    };
+  },
+  /** The adapter's buffer limits beside those of the device ORT created (WebGPU only). */
+  async bufferLimits() {
+    const adapter = (await navigator.gpu.requestAdapter())!;
+    const device = (await ort.env.webgpu.device) as GPUDevice;
+    const limits = ({ limits }: { limits: GPUSupportedLimits }) => ({
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+    });
+    return { adapter: limits(adapter), device: limits(device) };
+  },
+  stageFetches() {
+    return stageFetches;
   },
   async generate(
     modelId: string,

@@ -100,8 +100,9 @@ function weightPrecision(checked: CheckedFiles): ModelEntry['weights'] {
 }
 
 /**
- * WebGPU: FP16 anywhere needs shader-f16; the largest bound buffer is the largest weight or the first
- * block's self-attention scores (heads × tokens² at the latent size), whichever is larger. wasm: the
+ * WebGPU: FP16 anywhere needs shader-f16, or FP16 weights widened to FP32; the largest bound buffer is the
+ * largest weight or the first block's self-attention scores (heads × tokens² at the latent size), whichever
+ * is larger. wasm: the
  * weights held twice, plus ORT and activations; over 4 GiB it cannot run there.
  */
 function estimateRequirements(checked: CheckedFiles, weights: ModelEntry['weights']): ModelRequirements {
@@ -120,11 +121,18 @@ function estimateRequirements(checked: CheckedFiles, weights: ModelEntry['weight
     2 * files.reduce((sum, file) => sum + file.bytes, 0) +
     WASM_BASE_BYTES +
     WASM_BYTES_PER_PIXEL * imageHeight.value * imageWidth.value;
+  // Without shader-f16, FP16 weights are widened to FP32 as they load: every tensor twice as large.
+  const fp32Widened = {
+    maxStorageBufferBindingSize: 2 * largest,
+    maxBufferSize: 2 * largest,
+    weightBytes: 2 * files.reduce((sum, file) => sum + file.bytes, 0),
+  };
   return {
     webgpu: {
       shaderF16: weights === 'fp16' || tensorTypes.includes('float16'),
       maxStorageBufferBindingSize: largest,
       maxBufferSize: largest,
+      ...(weights === 'fp16' ? { fp32Widened } : {}),
     },
     wasm: heapBytes <= WASM_MAX_HEAP_BYTES ? { heapBytes } : false,
   };
