@@ -2,7 +2,7 @@
 import type { ImageResult } from '../pipeline/index.js';
 import type { SdImageDetail } from './events.js';
 import { slugify } from './format.js';
-import { addPngText } from './png-metadata.js';
+import { addPngText } from '../image-file/png-metadata.js';
 
 export const SOFTWARE_NAME = 'sd-turbo-web';
 

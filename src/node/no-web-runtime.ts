@@ -3,7 +3,7 @@
  * onnxruntime-web is not shipped in it. The Node entry always hands the pipeline onnxruntime-node's
  * runtime; reaching this object means a pipeline was created without one.
  */
-import type { OrtRuntime } from '../pipeline/ort-runtime.js';
+import type { OrtRuntime } from '../pipeline/runtime/ort-runtime.js';
 
 function missing(): never {
   throw new Error(

@@ -3,7 +3,7 @@
  * library. Rows use filter 0 (none): the images are small and this keeps the bytes predictable.
  */
 import { deflateSync } from 'node:zlib';
-import { addPngText, crc32 } from '../components/png-metadata.js';
+import { addPngText, crc32 } from '../image-file/png-metadata.js';
 
 const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 const BIT_DEPTH = 8;

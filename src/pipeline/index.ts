@@ -5,9 +5,9 @@ export {
   MAX_STEPS,
   DEFAULT_IMAGE_TO_IMAGE_STEPS,
   DEFAULT_IMAGE_TO_IMAGE_STRENGTH,
-} from './pipeline.js';
-export { coverCrop, resampleCover } from './source-image.js';
-export type { CropRect, RgbaPixels, SourceImage } from './source-image.js';
+} from './engine/text-to-image-pipeline.js';
+export { coverCrop, resampleCover } from './engine/source-image.js';
+export type { CropRect, RgbaPixels, SourceImage } from './engine/source-image.js';
 export type {
   GenerateRequest,
   GenerateResult,
@@ -16,17 +16,17 @@ export type {
   PipelineOptions,
   StageTimings,
   TensorResidency,
-} from './pipeline.js';
+} from './engine/text-to-image-pipeline.js';
 export { LocalFilesError, NoImageEncoderError, PipelineError, isAbortError } from './errors.js';
 export type { PipelineErrorCode } from './errors.js';
-export { chooseExecutionProvider } from './execution-provider.js';
+export { chooseExecutionProvider } from './runtime/execution-provider.js';
 export {
   canRun,
   checkRequirements,
   probeDevice,
   requirementAdvice,
   requirementError,
-} from './device-requirements.js';
+} from './runtime/device-requirements.js';
 export type {
   AdapterCapabilities,
   DeviceCapabilities,
@@ -34,18 +34,18 @@ export type {
   RequirementCheck,
   Shortfall,
   UnmetRequirement,
-} from './device-requirements.js';
-export type { ExecutionProvider, ProviderChoice, ProviderPreference } from './execution-provider.js';
-export type { StageLoader, StageSource } from './stage-sessions.js';
-export type { OrtRuntime } from './ort-runtime.js';
-export { probeWebNn, WEBNN_DEVICE_TYPES } from './webnn.js';
-export type { WebNnCapabilities, WebNnDeviceType } from './webnn.js';
-export { getModel, loadManifest, parseManifest, resolveFileUrl, ManifestError } from './manifest.js';
-export type * from './manifest-types.js';
-export { modelStageNames, stageFile } from './manifest-types.js';
-export { encodePrompt, preloadTokenizer, tokenizePrompt } from './tokenizer.js';
-export type { PromptEncodingOptions, TokenizedPrompt } from './tokenizer.js';
-export { latentsToPixels } from './pixels.js';
+} from './runtime/device-requirements.js';
+export type { ExecutionProvider, ProviderChoice, ProviderPreference } from './runtime/execution-provider.js';
+export type { StageLoader, StageSource } from './engine/stage-sessions.js';
+export type { OrtRuntime } from './runtime/ort-runtime.js';
+export { probeWebNn, WEBNN_DEVICE_TYPES } from './runtime/webnn.js';
+export type { WebNnCapabilities, WebNnDeviceType } from './runtime/webnn.js';
+export { getModel, loadManifest, parseManifest, resolveFileUrl, ManifestError } from './model/manifest.js';
+export type * from './model/manifest-types.js';
+export { modelStageNames, stageFile } from './model/manifest-types.js';
+export { encodePrompt, preloadTokenizer, tokenizePrompt } from './text/tokenizer.js';
+export type { PromptEncodingOptions, TokenizedPrompt } from './text/tokenizer.js';
+export { latentsToPixels } from './engine/pixels.js';
 export {
   DEFAULT_IMAGE_SIZE,
   MAX_IMAGE_SIZE,
@@ -56,7 +56,7 @@ export {
   isLocalModelId,
   readOnnxSignature,
   stageContract,
-} from './local-files/index.js';
+} from './storage/local-files/index.js';
 export type {
   ImportLocalModelOptions,
   LocalModelFile,
@@ -64,10 +64,10 @@ export type {
   LocalModelRecord,
   OnnxSignature,
   TensorSignature,
-} from './local-files/index.js';
-export { GeneratorClient } from './generator-client.js';
-export { AppShellUpdates } from './app-shell.js';
-export { GalleryQuotaError, GalleryStore } from './gallery-store.js';
+} from './storage/local-files/index.js';
+export { GeneratorClient } from './worker/generator-client.js';
+export { AppShellUpdates } from '../app/app-shell.js';
+export { GalleryQuotaError, GalleryStore } from '../gallery/gallery-store.js';
 export type {
   GalleryEntry,
   GalleryItem,
@@ -75,21 +75,21 @@ export type {
   GallerySettings,
   GalleryStoreOptions,
   StorageEstimator,
-} from './gallery-store.js';
-export { LatestRequestScheduler, summarize as summarizeLatencies } from './realtime-generator.js';
+} from '../gallery/gallery-store.js';
+export { LatestRequestScheduler, summarize as summarizeLatencies } from './worker/realtime-generator.js';
 export type {
   ImageGenerator,
   LatencySummary,
   RealtimeImage,
   RealtimeOptions,
   RealtimeStats,
-} from './realtime-generator.js';
+} from './worker/realtime-generator.js';
 export type {
   ClientGenerateRequest,
   DownloadOptions,
   LoadOptions,
   RequestOptions,
-} from './generator-client.js';
+} from './worker/generator-client.js';
 export type {
   ImageProgress,
   ImageResult,
@@ -99,7 +99,7 @@ export type {
   StoredModel,
   TokenCount,
   WorkerSourceImage,
-} from './worker-protocol.js';
+} from './worker/worker-protocol.js';
 export {
   IdbChunkStore,
   DownloadError,
@@ -112,5 +112,5 @@ export {
   listStoredModels,
   loadModelFile,
   verifyStoredModel,
-} from './download/index.js';
-export type { ChunkStore, DownloadEvent, DownloadModelOptions, DownloadProgress } from './download/index.js';
+} from './storage/index.js';
+export type { ChunkStore, DownloadEvent, DownloadModelOptions, DownloadProgress } from './storage/index.js';

@@ -1,0 +1,66 @@
+import {
+  checkRequirements,
+  probeDevice,
+  requirementError,
+  type DeviceCapabilities,
+  type RequirementCheck,
+} from './device-requirements.js';
+import type { ModelEntry } from '../model/manifest-types.js';
+import type { ProviderChoice, ProviderPreference, WebNnDeviceType } from '../types.js';
+
+export type { ExecutionProvider, ProviderChoice, ProviderPreference } from '../types.js';
+
+/**
+ * Picks WebGPU or wasm for a model from its requirements and this device's adapter. A preference the
+ * device cannot satisfy is refused with the error requirementError gives; 'auto' falls back to wasm only
+ * for models that fit in wasm memory, and says why.
+ */
+export async function chooseExecutionProvider(
+  preference: ProviderPreference,
+  model: ModelEntry,
+  gpu: GPU | undefined = globalThis.navigator?.gpu,
+  webnnDeviceType: WebNnDeviceType = 'gpu',
+): Promise<ProviderChoice> {
+  const device =
+    preference === 'wasm'
+      ? { adapter: null }
+      : await probeDevice(gpu, preference === 'webnn' ? { webnnDeviceType } : {});
+  const check = checkRequirements(model, device);
+  const refusal = requirementError(check, preference);
+  if (refusal) throw refusal;
+  if (preference === 'webnn') {
+    return {
+      provider: 'webnn',
+      reason: `WebNN (${webnnDeviceType}) was requested.`,
+      fellBack: false,
+      shaderF16: false,
+      softwareAdapter: false,
+      webnnDeviceType,
+    };
+  }
+  if (preference !== 'wasm' && check.webgpu.runnable) return webGpuChoice(device);
+  return wasmChoice(preference, check);
+}
+
+function webGpuChoice(device: DeviceCapabilities): ProviderChoice {
+  const adapter = device.adapter!;
+  return {
+    provider: 'webgpu',
+    reason: `WebGPU on ${adapter.description}.`,
+    fellBack: false,
+    adapterDescription: adapter.description,
+    shaderF16: adapter.features.includes('shader-f16'),
+    softwareAdapter: adapter.software,
+  };
+}
+
+function wasmChoice(preference: ProviderPreference, check: RequirementCheck): ProviderChoice {
+  const fellBack = preference === 'auto';
+  return {
+    provider: 'wasm',
+    reason: fellBack ? check.webgpu.unmet.map((unmet) => unmet.lack).join(' ') : 'wasm (CPU) was requested.',
+    fellBack,
+    shaderF16: false,
+    softwareAdapter: false,
+  };
+}
