@@ -33,7 +33,7 @@ export type {
   SdReadyDetail,
   SdTurboEventMap,
 } from './events.js';
-export { addPngText, readPngText } from '../image-file/png-metadata.js';
+export { addPngText, readPngText } from '../image-file/index.js';
 
 /** The parts first, so `<sd-turbo>`'s first render finds them defined. */
 const ELEMENTS: [string, CustomElementConstructor][] = [

@@ -14,7 +14,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { imageFileName, SOFTWARE_NAME } from '../components/image-detail.js';
+import { imageFileName, SOFTWARE_NAME } from '../image-file/index.js';
 import { downloadModel, FsChunkStore, loadModelFile } from '../pipeline/storage/node.js';
 import type { DownloadProgress } from '../pipeline/storage/progress.js';
 import { PipelineError } from '../pipeline/errors.js';
