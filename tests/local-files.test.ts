@@ -17,12 +17,12 @@ import {
   type StorageManagerLike,
 } from '../src/pipeline/storage/index.js';
 import { LocalFilesError, PipelineError } from '../src/pipeline/errors.js';
+import { readOnnxSignature } from '../src/pipeline/model/onnx/index.js';
 import {
   LocalModelRegistry,
   checkLocalFiles,
   buildLocalEntry,
   importLocalModel,
-  readOnnxSignature,
   withLocalModels,
   type InspectedFile,
   type LocalModelFile,

@@ -7,7 +7,7 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import type { GalleryEntry } from '../pipeline/index.js';
+import type { GalleryEntry } from '../gallery/index.js';
 import { focusCancel, renderConfirmQuestion } from './confirm-question.js';
 import type { QuotaQuestion } from './controllers/gallery-controller.js';
 import { icon } from './icons.js';

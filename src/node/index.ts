@@ -18,7 +18,7 @@ import { imageFileName, SOFTWARE_NAME } from '../image-file/index.js';
 import { downloadModel, FsChunkStore, loadModelFile } from '../pipeline/storage/node.js';
 import type { DownloadProgress } from '../pipeline/storage/progress.js';
 import { PipelineError } from '../pipeline/errors.js';
-import type { ProviderChoice } from '../pipeline/runtime/execution-provider.js';
+import type { ProviderChoice } from '../pipeline/types.js';
 import { getModel, loadManifest, parseManifest, resolveFileUrl } from '../pipeline/model/manifest.js';
 import {
   stageFile,

@@ -9,6 +9,7 @@ import type { GenerationProgress, TensorResidency } from './engine/generate-resu
 
 export type { PipelineErrorCode } from './errors.js';
 export type {
+  GenerateResult,
   GenerationProgress,
   GenerationStage,
   StageTimings,
@@ -65,4 +66,14 @@ export interface LoadedModel {
   loadMs: number;
   /** The warm-up image made after loading: shader compilation and first-run allocations, paid once. */
   warmupMs: number;
+}
+
+/** How much of a model this browser has stored. */
+export interface StoredModel {
+  modelId: string;
+  bytesStored: number;
+  /** Exact where known (stored or in the manifest), else the manifest's estimate. */
+  bytesTotal: number;
+  /** Every file is stored, complete, and its digest verified or recorded: the model loads without the network. */
+  complete: boolean;
 }

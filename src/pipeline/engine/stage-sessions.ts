@@ -1,10 +1,13 @@
 import type * as ort from 'onnxruntime-web/webgpu';
 import { PipelineError } from '../errors.js';
-import type { ExecutionProvider } from '../runtime/execution-provider.js';
+import type { ExecutionProvider, WebNnDeviceType } from '../types.js';
 import type { ModelEntry, ModelFile, ModelStageName, TensorSpec } from '../model/manifest-types.js';
-import { OnnxFormatError, externalizeInitializers, type ExternalizedModel } from '../model/onnx/onnx-external-data.js';
+import {
+  OnnxFormatError,
+  externalizeInitializers,
+  type ExternalizedModel,
+} from '../model/onnx/onnx-external-data.js';
 import type { OrtRuntime } from '../runtime/ort-runtime.js';
-import type { WebNnDeviceType } from '../runtime/webnn.js';
 
 /** A stage's `.onnx` file as stored: one protobuf with its weights embedded. */
 export type StageSource = Uint8Array;

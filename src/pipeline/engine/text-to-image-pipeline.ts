@@ -1,17 +1,13 @@
 import { EulerTrailingScheduler, gaussianNoise } from '../../scheduler/index.js';
 import { CpuStageRun } from './cpu-stage-run.js';
 import { NoImageEncoderError, PipelineError, throwIfAborted } from '../errors.js';
-import {
-  chooseExecutionProvider,
-  type ProviderChoice,
-  type ProviderPreference,
-} from '../runtime/execution-provider.js';
+import type { ProviderChoice, ProviderPreference, WebNnDeviceType } from '../types.js';
+import { chooseExecutionProvider } from '../runtime/execution-provider.js';
 import { monitorGpuActivity, type GpuActivity } from './gpu-activity.js';
 import { GpuStageRun } from './gpu-stage-run.js';
 import type { ModelEntry } from '../model/manifest-types.js';
 import type { OrtRuntime } from '../runtime/ort-runtime.js';
 import { ortWebRuntime } from '../runtime/ort-web-runtime.js';
-import type { WebNnDeviceType } from '../runtime/webnn.js';
 import { sourcePixels, type SourceImage } from './source-image.js';
 import type { StageRun } from './stage-run.js';
 import type {
@@ -27,14 +23,6 @@ import {
   type StageSessions,
 } from './stage-sessions.js';
 import { tokenizePrompt } from '../text/tokenizer.js';
-
-export type {
-  GenerateResult,
-  GenerationProgress,
-  GenerationStage,
-  StageTimings,
-  TensorResidency,
-} from './generate-result.js';
 
 export interface PipelineOptions {
   provider?: ProviderPreference;

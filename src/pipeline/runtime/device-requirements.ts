@@ -3,9 +3,9 @@
  * runs before anything is downloaded: a 2.5 GB download that cannot end in an image is worse than none.
  */
 import { PipelineError, type PipelineErrorCode } from '../errors.js';
-import type { ProviderPreference as Preference } from './execution-provider.js';
+import type { ProviderPreference as Preference, WebNnDeviceType } from '../types.js';
 import type { ModelEntry } from '../model/manifest-types.js';
-import { probeWebNn, type WebNnCapabilities, type WebNnDeviceType } from './webnn.js';
+import { probeWebNn, type WebNnCapabilities } from './webnn.js';
 
 /** The adapter facts a requirement check reads; plain data, so it crosses from the Worker to the page. */
 export interface AdapterCapabilities {

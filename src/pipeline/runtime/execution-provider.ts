@@ -8,8 +8,6 @@ import {
 import type { ModelEntry } from '../model/manifest-types.js';
 import type { ProviderChoice, ProviderPreference, WebNnDeviceType } from '../types.js';
 
-export type { ExecutionProvider, ProviderChoice, ProviderPreference } from '../types.js';
-
 /**
  * Picks WebGPU or wasm for a model from its requirements and this device's adapter. A preference the
  * device cannot satisfy is refused with the error requirementError gives; 'auto' falls back to wasm only

@@ -8,7 +8,6 @@
 
 import type { WebNnDeviceType } from '../types.js';
 
-export type { WebNnDeviceType } from '../types.js';
 export const WEBNN_DEVICE_TYPES: readonly WebNnDeviceType[] = ['cpu', 'gpu', 'npu'];
 
 export interface WebNnCapabilities {

@@ -4,6 +4,9 @@
  * only. Implementations: IndexedDB (browser) and the filesystem (Node, for the self-hosting CLI).
  */
 
+/** Chunk size of a new file, for both writers: big enough to keep requests few, small enough to resume cheaply. */
+export const DEFAULT_CHUNK_SIZE = 32 * 1024 * 1024;
+
 /** A stored file is named by its model and its path in the manifest. */
 export interface StoredFileId {
   modelId: string;

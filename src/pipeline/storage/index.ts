@@ -1,23 +1,10 @@
 /**
- * The downloader's face: chunked, resumable, verified downloads of a model's files into IndexedDB (browser,
- * Worker included) or the filesystem (Node: import ./node.js, which adds FsChunkStore).
+ * The weight store's face: a model's files in IndexedDB (browser, Worker included) or the filesystem (Node:
+ * import ./node.js, which adds FsChunkStore), with its two writers: download/ (from the network) and
+ * local-files/ (the user's own ONNX files).
  */
-export {
-  downloadModel,
-  loadModelFile,
-  loadModelFiles,
-  getModelStorageStatus,
-  type DownloadModelOptions,
-  type ModelStorageStatus,
-} from './download/model-download.js';
-export {
-  ChunkedDownloader,
-  DEFAULT_CHUNK_SIZE,
-  DEFAULT_CONCURRENCY,
-  DEFAULT_STALL_TIMEOUT_MS,
-  type ChunkedDownloaderOptions,
-  type DownloadTarget,
-} from './download/chunked-downloader.js';
+export * from './download/index.js';
+export { getModelStorageStatus, loadModelFile, loadModelFiles } from './model-files.js';
 export {
   readStoredFile,
   listStoredModels,
@@ -32,6 +19,7 @@ export {
   isComplete,
   isUsable,
   storedBytes,
+  DEFAULT_CHUNK_SIZE,
   type ChunkStore,
   type FileRecord,
   type StoredFileId,
@@ -44,8 +32,6 @@ export {
   type FileProgress,
   type FileState,
 } from './progress.js';
-export type { DownloadEvent, RestartReason } from './download/events.js';
 export { DownloadError, IntegrityError, QuotaError, formatBytes, type DownloadErrorKind } from './errors.js';
-export { DEFAULT_RETRY, type RetryOptions } from './download/retry.js';
-export type { StorageManagerLike } from './quota.js';
+export { requestPersistence, type StorageManagerLike } from './quota.js';
 export { InProcessLockManager, type LockManagerLike } from './cross-tab.js';

@@ -1,7 +1,19 @@
-import { checkRequirements, type DeviceCapabilities, type RequirementCheck } from '../runtime/device-requirements.js';
-import { persistStorage, reportingPersistence, reviveError } from './storage-persistence.js';
+import {
+  checkRequirements,
+  type DeviceCapabilities,
+  type RequirementCheck,
+} from '../runtime/device-requirements.js';
+import { persistStorage, reportingPersistence } from './storage-persistence.js';
 import { abortError, PipelineError } from '../errors.js';
-import type { ProviderPreference } from '../runtime/execution-provider.js';
+import type {
+  ImageProgress,
+  LoadedModel,
+  ModelProgress,
+  ProviderPreference,
+  StoredModel,
+  TensorResidency,
+  WebNnDeviceType,
+} from '../types.js';
 import {
   LocalModelRegistry,
   withLocalModels,
@@ -10,20 +22,15 @@ import {
 } from '../storage/local-files/index.js';
 import { getModel, loadManifest } from '../model/manifest.js';
 import type { Manifest } from '../model/manifest-types.js';
-import type { TensorResidency } from '../engine/text-to-image-pipeline.js';
-import type { WebNnDeviceType } from '../runtime/webnn.js';
-import type {
-  ImageProgress,
-  ImageResult,
-  LoadedModel,
-  ModelProgress,
-  ModelSource,
-  RequestMessage,
-  ResponseMessage,
-  StoredModel,
-  TokenCount,
-  WorkerRequest,
-  WorkerResults,
+import {
+  reviveError,
+  type ImageResult,
+  type ModelSource,
+  type RequestMessage,
+  type ResponseMessage,
+  type TokenCount,
+  type WorkerRequest,
+  type WorkerResults,
 } from './worker-protocol.js';
 
 interface Pending {

@@ -3,17 +3,13 @@
  * which every manifest's list includes. A local model's files cannot be fetched again: where they are
  * no longer all stored, the user is told to choose them again.
  */
-import {
-  deleteStoredModel,
-  getModelStorageStatus,
-  type ChunkStore,
-  type ModelStorageStatus,
-} from '../storage/index.js';
+import { deleteStoredModel, getModelStorageStatus, type ChunkStore } from '../storage/index.js';
 import { PipelineError } from '../errors.js';
 import { isLocalModelId, withLocalModels, type LocalModelRegistry } from '../storage/local-files/index.js';
 import { getModel, loadManifest } from '../model/manifest.js';
 import type { Manifest, ModelEntry } from '../model/manifest-types.js';
-import type { ModelSource, StoredModel } from './worker-protocol.js';
+import type { StoredModel } from '../types.js';
+import type { ModelSource } from './worker-protocol.js';
 
 export class ModelCatalog {
   private readonly manifests = new Map<string, Promise<Manifest>>();
@@ -45,7 +41,7 @@ export class ModelCatalog {
   }
 
   /** A local model's storage status; throws when its files are not all stored (nothing can fetch them). */
-  async localModelStored(model: ModelEntry): Promise<ModelStorageStatus> {
+  async localModelStored(model: ModelEntry): Promise<StoredModel> {
     const status = await getModelStorageStatus(model, this.store);
     if (status.complete) return status;
     throw new PipelineError(

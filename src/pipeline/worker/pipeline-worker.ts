@@ -11,25 +11,29 @@ import {
   requirementError,
   type DeviceCapabilities,
 } from '../runtime/device-requirements.js';
-import { isAbortError, PipelineError } from '../errors.js';
-import type { ProviderPreference } from '../runtime/execution-provider.js';
+import { PipelineError } from '../errors.js';
+import type {
+  GenerateResult,
+  ImageProgress,
+  LoadedModel,
+  ModelProgress,
+  ProviderPreference,
+  StoredModel,
+  WebNnDeviceType,
+} from '../types.js';
 import { importLocalModel, isLocalModelId, LocalModelRegistry } from '../storage/local-files/index.js';
 import type { ModelEntry } from '../model/manifest-types.js';
 import { ModelCatalog } from './model-catalog.js';
-import { TextToImagePipeline, type GenerateResult } from '../engine/text-to-image-pipeline.js';
+import { TextToImagePipeline } from '../engine/text-to-image-pipeline.js';
 import { preloadTokenizer, tokenizePrompt } from '../text/tokenizer.js';
-import { probeWebNn, type WebNnCapabilities, type WebNnDeviceType } from '../runtime/webnn.js';
-import type {
-  ImageProgress,
-  ImageResult,
-  LoadedModel,
-  ModelProgress,
-  ModelSource,
-  RequestMessage,
-  ResponseMessage,
-  SerializedError,
-  StoredModel,
-  WorkerResults,
+import { probeWebNn, type WebNnCapabilities } from '../runtime/webnn.js';
+import {
+  serializeError,
+  type ImageResult,
+  type ModelSource,
+  type RequestMessage,
+  type ResponseMessage,
+  type WorkerResults,
 } from './worker-protocol.js';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -269,20 +273,6 @@ async function dispatch(
       running.get(request.target)?.abort();
       return null;
   }
-}
-
-function serializeError(error: unknown): SerializedError {
-  if (isAbortError(error)) return { name: 'AbortError', message: (error as DOMException).message };
-  if (error instanceof Error) {
-    const { code, resumable } = error as Error & Pick<SerializedError, 'code' | 'resumable'>;
-    return {
-      name: error.name,
-      message: error.message,
-      code,
-      ...(resumable === undefined ? {} : { resumable }),
-    };
-  }
-  return { name: 'Error', message: String(error) };
 }
 
 function post(message: ResponseMessage, transfer: Transferable[] = []): void {

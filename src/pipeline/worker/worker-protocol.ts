@@ -3,21 +3,18 @@
  * with exactly one `result` or `error` for it, and may send `progress` for it before that.
  */
 import type { DeviceCapabilities } from '../runtime/device-requirements.js';
-import type { PipelineErrorCode } from '../errors.js';
-import type { ProviderChoice, ProviderPreference } from '../runtime/execution-provider.js';
+import { abortError, isAbortError, PipelineError, type PipelineErrorCode } from '../errors.js';
 import type { GenerateResult, TensorResidency } from '../engine/generate-result.js';
 import type { LocalModelFile, LocalModelImport } from '../storage/local-files/index.js';
-import type { ImageProgress, LoadedModel, ModelProgress } from '../types.js';
-import type { WebNnDeviceType } from '../runtime/webnn.js';
-
-export type { ImageProgress, LoadedModel, ModelProgress } from '../types.js';
-
-export interface StoredModel {
-  modelId: string;
-  bytesStored: number;
-  bytesTotal: number;
-  complete: boolean;
-}
+import type {
+  ImageProgress,
+  LoadedModel,
+  ModelProgress,
+  ProviderChoice,
+  ProviderPreference,
+  StoredModel,
+  WebNnDeviceType,
+} from '../types.js';
 
 export interface TokenCount {
   tokenCount: number;
@@ -102,3 +99,32 @@ export type ResponseMessage =
   | { id: number; type: 'error'; error: SerializedError }
   | { id: number; type: 'progress'; progress: ModelProgress }
   | { id: number; type: 'image-progress'; progress: ImageProgress };
+
+/** The worker's half of the error codec: what crosses postMessage (a plain object). */
+export function serializeError(error: unknown): SerializedError {
+  if (isAbortError(error)) return { name: 'AbortError', message: (error as DOMException).message };
+  if (error instanceof Error) {
+    const { code, resumable } = error as Error & Pick<SerializedError, 'code' | 'resumable'>;
+    return {
+      name: error.name,
+      message: error.message,
+      code,
+      ...(resumable === undefined ? {} : { resumable }),
+    };
+  }
+  return { name: 'Error', message: String(error) };
+}
+
+/** The page's half: the error as the caller would have seen it in the worker, code and name kept. */
+export function reviveError(error: SerializedError): Error {
+  if (error.name === 'AbortError') return abortError(error.message);
+  if (error.code) {
+    const revived = new PipelineError(error.code, error.message, { resumable: error.resumable });
+    // Keeps subclasses recognisable by name across the worker boundary (e.g. NoImageEncoderError).
+    revived.name = error.name;
+    return revived;
+  }
+  const revived = new Error(error.message);
+  revived.name = error.name;
+  return revived;
+}

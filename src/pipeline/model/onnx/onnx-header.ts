@@ -7,6 +7,7 @@
  * starts with ir_version (field 1, varint: byte 0x08; onnx-proto and the tiny models give 08 08, IR 8),
  * but any ModelProto field may legally come first. Field numbers up to 26 need at most two tag bytes.
  */
+import { readVarint } from './onnx-proto.js';
 
 /** ModelProto's fields (onnx.proto, IR version 11): field number → wire type (0 varint, 2 length-delimited). */
 const MODEL_PROTO_FIELDS: ReadonlyMap<number, number> = new Map([
@@ -35,10 +36,8 @@ export function canStartOnnxModel(bytes: Uint8Array): boolean {
 
 /** The varint tag at the start of `bytes`, if it ends within ONNX_HEADER_BYTES. */
 function firstTag(bytes: Uint8Array): number | undefined {
-  if (bytes.byteLength === 0) return undefined;
-  if (bytes[0] < 0x80) return bytes[0];
-  if (bytes.byteLength < 2 || bytes[1] >= 0x80) return undefined;
-  return (bytes[0] & 0x7f) | (bytes[1] << 7);
+  const tag = readVarint(bytes, 0, Math.min(bytes.byteLength, ONNX_HEADER_BYTES));
+  return tag.next > 0 ? tag.value : undefined;
 }
 
 /** '3c 21 44 4f ("<!DO")': the first bytes as hex, with their printable text. */

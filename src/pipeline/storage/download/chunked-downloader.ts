@@ -1,6 +1,7 @@
 import {
   chunkCount,
   chunkRange,
+  DEFAULT_CHUNK_SIZE,
   hasSettledDigest,
   isComplete,
   storedBytes,
@@ -17,7 +18,6 @@ import type { ProgressTracker } from '../progress.js';
 import { writeOrQuotaError, type StorageManagerLike } from '../quota.js';
 import { DEFAULT_RETRY, describeRetry, withRetry, type RetryOptions } from './retry.js';
 
-export const DEFAULT_CHUNK_SIZE = 32 * 1024 * 1024;
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
 /**

@@ -28,7 +28,7 @@ import {
 } from '../cross-tab.js';
 import { ProgressTracker, type DownloadProgress } from '../progress.js';
 import { defaultStorageManager, ensureQuota, requestPersistence, type StorageManagerLike } from '../quota.js';
-import { readStoredFile } from '../stored-files.js';
+import { currentRecord } from '../model-files.js';
 
 export interface DownloadModelOptions extends Omit<ChunkedDownloaderOptions, 'progress' | 'storage'> {
   /** URL of the manifest the model comes from: a relative `baseUrl` is resolved against it. */
@@ -136,58 +136,4 @@ async function bytesStillNeeded(
   }
   progress.report(true);
   return needed;
-}
-
-/** One stage's file, ready for `ort.InferenceSession.create(bytes)`, checked against its digest as it is read. */
-export function loadModelFile(
-  model: ModelEntry,
-  stage: ModelStageName,
-  store: ChunkStore,
-): Promise<Uint8Array> {
-  return readStoredFile(store, { modelId: model.id, path: stageFile(model, stage).path });
-}
-
-/** All stages' files. They take the model's full size in memory at once: prefer loadModelFile one by one. */
-export async function loadModelFiles(
-  model: ModelEntry,
-  store: ChunkStore,
-): Promise<Record<StageName, Uint8Array> & { vaeEncoder?: Uint8Array }> {
-  const files = {} as Record<StageName, Uint8Array> & { vaeEncoder?: Uint8Array };
-  for (const stage of modelStageNames(model)) files[stage] = await loadModelFile(model, stage, store);
-  return files;
-}
-
-export interface ModelStorageStatus {
-  modelId: string;
-  bytesStored: number;
-  /** Exact where known (stored or in the manifest), else the manifest's estimate. */
-  bytesTotal: number;
-  /** Every file is stored, complete, and its digest verified or recorded: the model loads without the network. */
-  complete: boolean;
-}
-
-/** How much of a manifest model is stored. */
-export async function getModelStorageStatus(
-  model: ModelEntry,
-  store: ChunkStore,
-): Promise<ModelStorageStatus> {
-  const status: ModelStorageStatus = { modelId: model.id, bytesStored: 0, bytesTotal: 0, complete: true };
-  for (const stage of modelStageNames(model)) {
-    const file = stageFile(model, stage);
-    const current = await currentRecord(store, model.id, file);
-    status.bytesStored += current ? storedBytes(current) : 0;
-    status.bytesTotal += current?.size ?? file.bytes ?? file.approxBytes ?? 0;
-    status.complete &&= current !== undefined && isUsable(current);
-  }
-  return status;
-}
-
-/** The stored record of a manifest file, unless it was stored for another hash (an older manifest). */
-async function currentRecord(
-  store: ChunkStore,
-  modelId: string,
-  file: ModelFile,
-): Promise<FileRecord | undefined> {
-  const record = await store.getRecord({ modelId, path: file.path });
-  return record && record.sha256 === file.sha256 ? record : undefined;
 }

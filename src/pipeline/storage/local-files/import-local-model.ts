@@ -7,7 +7,7 @@ import type { ChunkStore } from '../chunk-store.js';
 import { ProgressTracker, type DownloadProgress } from '../progress.js';
 import { defaultStorageManager, ensureQuota, type StorageManagerLike } from '../quota.js';
 import { deleteStoredModel } from '../stored-files.js';
-import { getModelStorageStatus } from '../download/model-download.js';
+import { getModelStorageStatus } from '../model-files.js';
 import { LocalFilesError, PipelineError, throwIfAborted } from '../../errors.js';
 import type { ModelEntry, ModelStageName } from '../../model/manifest-types.js';
 import { OnnxFormatError } from '../../model/onnx/onnx-proto.js';

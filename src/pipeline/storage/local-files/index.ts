@@ -18,10 +18,4 @@ export { buildLocalEntry, LOCAL_STAGE_PATHS } from './local-entry.js';
 export { checkLocalFiles, type CheckedFiles, type CheckOptions } from './stage-contract.js';
 export { assignStages, type InspectedFile, type StageAssignment } from './stage-assignment.js';
 export { DEFAULT_IMAGE_SIZE } from './model-sizes.js';
-export {
-  readOnnxSignature,
-  type OnnxSignature,
-  type SliceableFile,
-  type TensorSignature,
-} from '../../model/onnx/onnx-signature.js';
 export { stageContract, STAGE_LABELS, SD_TURBO_TENSOR_NAMES } from './stage-text.js';

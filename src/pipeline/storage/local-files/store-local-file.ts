@@ -6,12 +6,12 @@
 import {
   chunkCount,
   chunkRange,
+  DEFAULT_CHUNK_SIZE,
   storedBytes,
   type ChunkStore,
   type FileRecord,
   type StoredFileId,
 } from '../chunk-store.js';
-import { DEFAULT_CHUNK_SIZE } from '../download/chunked-downloader.js';
 import { writeOrQuotaError, type StorageManagerLike } from '../quota.js';
 import { createSha256Stream } from '../sha256.js';
 import { throwIfAborted } from '../../errors.js';
