@@ -5,7 +5,7 @@
  */
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
-import { drawBitmap } from './image-detail.js';
+import { drawBitmap } from '../image-detail.js';
 import { LightElement } from './light-element.js';
 
 export interface SourceImageActions {

@@ -2,7 +2,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import { LightElement } from './light-element.js';
-import type { Remedy, UserMessage } from './messages.js';
+import type { Remedy, UserMessage } from '../messages.js';
 
 export interface Problem extends UserMessage {
   message: string;
