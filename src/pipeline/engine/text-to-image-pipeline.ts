@@ -2,7 +2,8 @@ import { EulerTrailingScheduler, gaussianNoise } from '../../scheduler/index.js'
 import { CpuStageRun } from './cpu-stage-run.js';
 import { NoImageEncoderError, PipelineError, throwIfAborted } from '../errors.js';
 import type { ProviderChoice, ProviderPreference, WebNnDeviceType } from '../types.js';
-import { chooseExecutionProvider } from '../runtime/execution-provider.js';
+import type { DeviceCapabilities } from '../runtime/device-requirements.js';
+import { chooseExecutionProvider, chooseProviderFor } from '../runtime/execution-provider.js';
 import { monitorGpuActivity, type GpuActivity } from './gpu-activity.js';
 import { GpuStageRun } from './gpu-stage-run.js';
 import type { ModelEntry } from '../model/manifest-types.js';
@@ -38,6 +39,11 @@ export interface PipelineOptions {
    * browser's adapter.
    */
   runtime?: { ort: OrtRuntime; provider: ProviderChoice };
+  /**
+   * This device's capabilities, probed by the caller (the pipeline worker probes once); with a WebNN
+   * provider, its `webnn` answer too. Absent: the pipeline probes the device itself.
+   */
+  device?: DeviceCapabilities;
 }
 
 export const MAX_PROMPT_CHARACTERS = 10_000;
@@ -160,9 +166,12 @@ export class TextToImagePipeline {
       );
     }
     const runtime = options.runtime?.ort ?? ortWebRuntime;
+    const preference = options.provider ?? 'auto';
     const provider =
       options.runtime?.provider ??
-      (await chooseExecutionProvider(options.provider ?? 'auto', model, undefined, options.webnnDeviceType));
+      (options.device
+        ? chooseProviderFor(preference, model, options.device, options.webnnDeviceType)
+        : await chooseExecutionProvider(preference, model, undefined, options.webnnDeviceType));
     const gpuResident = provider.provider === 'webgpu' && runtime.gpuResidentTensors;
     const residency: TensorResidency = gpuResident ? (options.residency ?? 'gpu') : 'cpu';
     const sessions = await createStageSessions(model, options.loadStage, {

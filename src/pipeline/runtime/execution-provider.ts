@@ -23,7 +23,21 @@ export async function chooseExecutionProvider(
     preference === 'wasm'
       ? { adapter: null }
       : await probeDevice(gpu, preference === 'webnn' ? { webnnDeviceType } : {});
-  const check = checkRequirements(model, device);
+  return chooseProviderFor(preference, model, device, webnnDeviceType);
+}
+
+/**
+ * chooseExecutionProvider on capabilities probed already: the pipeline worker probes the device once and
+ * passes what it found on, so that the check that refused a download and the choice agree.
+ */
+export function chooseProviderFor(
+  preference: ProviderPreference,
+  model: ModelEntry,
+  device: DeviceCapabilities,
+  webnnDeviceType: WebNnDeviceType = 'gpu',
+): ProviderChoice {
+  // wasm is checked as if there were no adapter, whatever the device has.
+  const check = checkRequirements(model, preference === 'wasm' ? { adapter: null } : device);
   const refusal = requirementError(check, preference);
   if (refusal) throw refusal;
   if (preference === 'webnn') {

@@ -14,13 +14,8 @@ import type {
   TensorResidency,
   WebNnDeviceType,
 } from '../types.js';
-import {
-  LocalModelRegistry,
-  withLocalModels,
-  type LocalModelFile,
-  type LocalModelImport,
-} from '../storage/local-files/index.js';
-import { getModel, loadManifest } from '../model/manifest.js';
+import type { LocalModelFile, LocalModelImport } from '../storage/local-files/index.js';
+import { getModel } from '../model/manifest.js';
 import type { Manifest } from '../model/manifest-types.js';
 import {
   reviveError,
@@ -73,8 +68,6 @@ export interface LoadOptions extends DownloadOptions {
 }
 
 const clients = new Map<string, GeneratorClient>();
-/** The entries of local models, read on the page (the worker reads the same database). */
-const localModels = new LocalModelRegistry();
 
 /**
  * The page's handle on the pipeline Worker. One per manifest URL per page, so several `<sd-turbo>`
@@ -85,7 +78,6 @@ export class GeneratorClient extends EventTarget {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private loading?: { key: string; promise: Promise<LoadedModel> };
-  private manifestPromise?: Promise<Manifest>;
 
   private constructor(readonly manifestUrl: string) {
     super();
@@ -101,15 +93,12 @@ export class GeneratorClient extends EventTarget {
     return client;
   }
 
-  /** The manifest's models, then the models made of the user's own files (see importLocalModel). */
-  async manifest(): Promise<Manifest> {
-    this.manifestPromise ??= loadManifest(this.manifestUrl).catch((error: unknown) => {
-      this.manifestPromise = undefined;
-      throw error;
-    });
-    // Without IndexedDB (some private modes) there are no local models, and the manifest still works.
-    const local = await localModels.list().catch(() => []);
-    return withLocalModels(await this.manifestPromise, local);
+  /**
+   * The manifest's models, then the models made of the user's own files (see importLocalModel), as the
+   * worker's catalog holds them: the page asks rather than reading the manifest and the registry again.
+   */
+  manifest(): Promise<Manifest> {
+    return this.request({ kind: 'manifest', manifestUrl: this.manifestUrl });
   }
 
   /** The model that is loaded, or being loaded, in the worker. */

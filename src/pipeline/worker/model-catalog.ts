@@ -21,8 +21,10 @@ export class ModelCatalog {
 
   /** The manifest at `url` with the local models added. */
   async manifest(url: string): Promise<Manifest> {
-    const [manifest, local] = await Promise.all([this.fetched(url), this.registry.list()]);
-    return withLocalModels(manifest, local);
+    // Without IndexedDB (some private modes) there are no local models, and the manifest still works.
+    const local = this.registry.list().catch(() => []);
+    const [manifest, localModels] = await Promise.all([this.fetched(url), local]);
+    return withLocalModels(manifest, localModels);
   }
 
   async model(source: ModelSource): Promise<ModelEntry> {

@@ -126,6 +126,8 @@ async function load(
   const pipeline = await TextToImagePipeline.create(model, {
     provider,
     webnnDeviceType,
+    // The capabilities refuseUnrunnable checked: the device is probed once per worker.
+    device: await deviceCapabilities(provider === 'webnn' ? (webnnDeviceType ?? 'gpu') : undefined),
     residency: request.residency,
     loadStage: (stage) => loadModelFile(model, stage, store),
   });
@@ -258,6 +260,8 @@ async function dispatch(
     }
     case 'device-capabilities':
       return deviceCapabilities(request.webnnDeviceType);
+    case 'manifest':
+      return catalog.manifest(request.manifestUrl);
     case 'stored-models':
       return catalog.stored(request.manifestUrl);
     case 'delete-model':

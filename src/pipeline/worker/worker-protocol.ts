@@ -5,6 +5,7 @@
 import type { DeviceCapabilities } from '../runtime/device-requirements.js';
 import { abortError, isAbortError, PipelineError, type PipelineErrorCode } from '../errors.js';
 import type { GenerateResult, TensorResidency } from '../engine/generate-result.js';
+import type { Manifest } from '../model/manifest-types.js';
 import type { LocalModelFile, LocalModelImport } from '../storage/local-files/index.js';
 import type {
   ImageProgress,
@@ -64,6 +65,8 @@ export type WorkerRequest =
   | { kind: 'tokenize'; prompt: string; maxLength: number }
   /** With a WebNN device type: whether WebNN gives a context for it too (`webnn`). */
   | { kind: 'device-capabilities'; webnnDeviceType?: WebNnDeviceType }
+  /** The manifest's models and the user's own: the worker's catalog answers, the page keeps no copy. */
+  | { kind: 'manifest'; manifestUrl: string }
   | { kind: 'stored-models'; manifestUrl: string }
   | { kind: 'delete-model'; source: ModelSource }
   /** The user's own ONNX files (Blobs: the worker reads them, the page never does). */
@@ -77,6 +80,7 @@ export interface WorkerResults {
   generate: ImageResult;
   tokenize: TokenCount;
   'device-capabilities': DeviceCapabilities;
+  manifest: Manifest;
   'stored-models': StoredModel[];
   'delete-model': null;
   'import-local-model': LocalModelImport;
