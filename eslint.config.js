@@ -1,11 +1,62 @@
 // @ts-check
 import js from '@eslint/js';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import { importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers (docs/code-map.md): components reach the pipeline only through its face (index.ts, and
+ * types.ts for the element's public types); the engine knows neither the worker boundary nor the store;
+ * the scheduler is pure math. tests/lint-rules.test.ts shows each rule firing on tests/fixtures/lint/.
+ */
+const LAYERS = [
+  {
+    target: './src/components',
+    from: './src/pipeline',
+    except: ['./index.ts', './types.ts'],
+    message: 'Components import the pipeline through its face: src/pipeline/index.ts (types: types.ts).',
+  },
+  {
+    target: './src/pipeline/engine',
+    from: ['./src/pipeline/worker', './src/pipeline/storage'],
+    message: 'The engine runs sessions it is given: it knows neither the worker boundary nor the store.',
+  },
+  {
+    target: './src/scheduler',
+    from: ['./src/pipeline', './src/components'],
+    message: 'The scheduler is pure math: no pipeline, no components.',
+  },
+];
+
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'public/', 'models/', 'test-results/', '.cache/'] },
+  {
+    // tests/fixtures/lint/ breaks the rules on purpose: tests/lint-rules.test.ts lints it.
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'public/',
+      'models/',
+      'test-results/',
+      '.cache/',
+      'tests/fixtures/lint/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      // Without these, import-x parses only .js files and follows no import of a .ts one.
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createTypeScriptImportResolver()],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-restricted-paths': ['error', { zones: LAYERS }],
+    },
+  },
   {
     languageOptions: {
       globals: {
@@ -29,14 +80,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            'onnxruntime-web',
-            'onnxruntime-web/*',
-            '../pipeline/*',
-            '../components/*',
-            'lit',
-            'lit/*',
-          ],
+          patterns: ['onnxruntime-web', 'onnxruntime-web/*', 'lit', 'lit/*'],
         },
       ],
     },
@@ -44,7 +88,7 @@ export default tseslint.config(
   {
     files: ['src/pipeline/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['../components/*', 'lit', 'lit/*'] }],
+      'no-restricted-imports': ['error', { patterns: ['**/components/*', 'lit', 'lit/*'] }],
     },
   },
   {
@@ -59,18 +103,9 @@ export default tseslint.config(
               message: 'Components talk to the pipeline, never to ORT.',
             },
             {
-              group: [
-                '../pipeline/*',
-                '!../pipeline/index',
-                '!../pipeline/index.js',
-                '!../pipeline/public-types',
-                '!../pipeline/public-types.js',
-              ],
-              message:
-                'Import the pipeline through its public face (src/pipeline/index.ts), or its types that the ' +
-                "element's own public types show through src/pipeline/public-types.ts.",
+              group: ['**/scheduler/*'],
+              message: 'Components do not use the scheduler directly.',
             },
-            { group: ['../scheduler/*'], message: 'Components do not use the scheduler directly.' },
           ],
         },
       ],

@@ -67,7 +67,7 @@ const emitModelManifest: Plugin = {
  * (HTML, JS, CSS, ORT's .mjs/.wasm, the CLIP vocabulary, model-manifest.json). Model weights are left out
  * on purpose: the downloader keeps them in IndexedDB, and a second copy in Cache Storage would double the
  * largest thing the app stores. `registerType: 'prompt'`: a new app shell waits until the page asks for
- * it (src/pipeline/app-shell.ts announces it), so an update never reloads a page mid-generation. The
+ * it (src/app/app-shell.ts announces it), so an update never reloads a page mid-generation. The
  * plugin's own script registers the worker in the built index.html; the dev server runs none.
  */
 const offlineApp = VitePWA({

@@ -14,16 +14,16 @@ const VOCABULARY_OUTPUT = 'clip/bpe_simple_vocab_16e6.txt.gz';
 
 /**
  * Vite resolves `new URL('…', import.meta.url)` assets for browser builds only; in this server build the
- * vocabulary's URL would still point two folders up from the bundle. This ships the file beside the
- * bundle and points the URL at it (read with node:fs by src/pipeline/clip-vocabulary.ts).
+ * vocabulary's URL would still point three folders up from the bundle. This ships the file beside the
+ * bundle and points the URL at it (read with node:fs by src/pipeline/text/clip-vocabulary.ts).
  */
 const shipClipVocabulary: Plugin = {
   name: 'sd-turbo:node-clip-vocabulary',
   apply: 'build',
   enforce: 'pre',
   transform(code, id) {
-    if (!id.endsWith('/src/pipeline/clip-vocabulary.ts')) return null;
-    const literal = `'../../${VOCABULARY_SOURCE}'`;
+    if (!id.endsWith('/src/pipeline/text/clip-vocabulary.ts')) return null;
+    const literal = `'../../../${VOCABULARY_SOURCE}'`;
     if (!code.includes(literal)) {
       this.error(`clip-vocabulary.ts no longer loads ${literal}; update vite.node.config.ts`);
     }
@@ -43,7 +43,7 @@ const withoutOnnxruntimeWeb: Plugin = {
   name: 'sd-turbo:node-without-onnxruntime-web',
   enforce: 'pre',
   resolveId(source, importer) {
-    if (importer?.includes('/src/pipeline/') && source === './ort-web-runtime.js')
+    if (importer?.includes('/src/pipeline/') && source.endsWith('/ort-web-runtime.js'))
       return WEB_RUNTIME_STAND_IN;
     if (source === 'onnxruntime-web' || source.startsWith('onnxruntime-web/')) {
       this.error(`${importer ?? '?'} imports ${source}, which the Node bundle must not contain`);

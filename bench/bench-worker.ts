@@ -13,7 +13,7 @@ import {
   downloadModel,
   getModelStorageStatus,
   loadModelFile,
-} from '../src/pipeline/download/index.js';
+} from '../src/pipeline/storage/index.js';
 import {
   TextToImagePipeline,
   getModel,

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { REPO_ROOT, ensureTinyModels } from '../scripts/tiny-models/index.js';
-import { getModel, parseManifest } from '../src/pipeline/manifest.js';
+import { getModel, parseManifest } from '../src/pipeline/model/manifest.js';
 import { CHROMIUM_FLAGS, WEBGPU_FLAGS, startDevServer } from '../tests/support/browser.js';
 import { CpuMarks, MemorySampler, type MemoryPeak } from './process-memory.js';
 import {

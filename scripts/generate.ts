@@ -10,7 +10,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatBytes } from '../src/pipeline/download/node.js';
+import { formatBytes } from '../src/pipeline/storage/node.js';
 import { isAbortError, PipelineError } from '../src/pipeline/errors.js';
 import { NodeTextToImage, type NodeProvider } from '../src/node/index.js';
 

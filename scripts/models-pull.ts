@@ -15,14 +15,14 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isAbortError } from '../src/pipeline/errors.js';
-import { getModel, loadManifest, parseManifest, resolveFileUrl } from '../src/pipeline/manifest.js';
+import { getModel, loadManifest, parseManifest, resolveFileUrl } from '../src/pipeline/model/manifest.js';
 import {
   STAGE_NAMES,
   type Manifest,
   type ModelEntry,
   type ModelFile,
   type StageName,
-} from '../src/pipeline/manifest-types.js';
+} from '../src/pipeline/model/manifest-types.js';
 import {
   downloadModel,
   formatBytes,
@@ -31,7 +31,7 @@ import {
   type DownloadProgress,
   type FileRecord,
   type StorageManagerLike,
-} from '../src/pipeline/download/node.js';
+} from '../src/pipeline/storage/node.js';
 
 const USAGE =
   'usage: npm run models:pull -- <model-id> <dir> [--manifest <path-or-url>] [--base-url <url>] ' +

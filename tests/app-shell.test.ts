@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppShellUpdates } from '../src/pipeline/app-shell';
+import { AppShellUpdates } from '../src/app/app-shell';
 
 /** Just enough of ServiceWorker / Registration / Container for AppShellUpdates, driven by the test. */
 class FakeWorker extends EventTarget {

@@ -10,7 +10,7 @@ import { extname, join, normalize } from 'node:path';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readPngText } from '../src/components/png-metadata.js';
+import { readPngText } from '../src/image-file/png-metadata.js';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
 import { launchChromium, openPage, startTestApp, type TestApp } from './support/browser.js';
 

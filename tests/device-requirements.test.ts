@@ -12,10 +12,10 @@ import {
   requirementError,
   type AdapterCapabilities,
   type DeviceCapabilities,
-} from '../src/pipeline/device-requirements';
-import { chooseExecutionProvider } from '../src/pipeline/execution-provider';
-import { getModel, parseManifest } from '../src/pipeline/manifest';
-import type { ModelEntry } from '../src/pipeline/manifest-types';
+} from '../src/pipeline/runtime/device-requirements';
+import { chooseExecutionProvider } from '../src/pipeline/runtime/execution-provider';
+import { getModel, parseManifest } from '../src/pipeline/model/manifest';
+import type { ModelEntry } from '../src/pipeline/model/manifest-types';
 
 const manifest = parseManifest(
   JSON.parse(readFileSync(join(import.meta.dirname, '..', 'model-manifest.json'), 'utf8')),

@@ -15,7 +15,7 @@ import {
   type Manifest,
   type ModelEntry,
   type ModelStageName,
-} from '../src/pipeline/manifest-types.js';
+} from '../src/pipeline/model/manifest-types.js';
 import { startTestApp, testPageReady, type TestApp } from './support/browser.js';
 import { RangeServer, type RequestLog } from './support/range-server.js';
 import type { DownloadSettings } from './pages/download-page.js';

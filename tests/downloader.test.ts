@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ModelEntry, ModelFile, StageName } from '../src/pipeline/manifest-types.js';
+import type { ModelEntry, ModelFile, StageName } from '../src/pipeline/model/manifest-types.js';
 import {
   ChunkedDownloader,
   DownloadError,
@@ -30,11 +30,11 @@ import {
   type DownloadTarget,
   type FileRecord,
   type StorageManagerLike,
-} from '../src/pipeline/download/node.js';
+} from '../src/pipeline/storage/node.js';
 import { downloadTestModel } from './support/download-test-model.js';
 import { onnxTestBytes, RangeServer, testBytes } from './support/range-server.js';
 import type { onnx as OnnxNamespace } from 'onnx-proto';
-import { canStartOnnxModel, ONNX_HEADER_BYTES } from '../src/pipeline/download/onnx-header.js';
+import { canStartOnnxModel, ONNX_HEADER_BYTES } from '../src/pipeline/model/onnx/onnx-header.js';
 
 // onnx-proto is CommonJS that replaces module.exports: require() is the way in (as in scripts/tiny-models).
 const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNamespace };

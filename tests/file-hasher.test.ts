@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { chunkRange, type ChunkStore, type FileRecord } from '../src/pipeline/download/chunk-store.js';
-import { hashStoredFile, InOrderFileHasher } from '../src/pipeline/download/file-hasher.js';
-import { openRange } from '../src/pipeline/download/http.js';
-import { InThreadSha256, type Sha256Stream } from '../src/pipeline/download/sha256.js';
+import { chunkRange, type ChunkStore, type FileRecord } from '../src/pipeline/storage/chunk-store.js';
+import { hashStoredFile, InOrderFileHasher } from '../src/pipeline/storage/file-hasher.js';
+import { openRange } from '../src/pipeline/storage/download/http.js';
+import { InThreadSha256, type Sha256Stream } from '../src/pipeline/storage/sha256.js';
 import { testBytes } from './support/range-server.js';
 
 const CHUNK = 1000;

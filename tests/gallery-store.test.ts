@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { GalleryQuotaError, GalleryStore, type GallerySettings } from '../src/pipeline/gallery-store';
+import { GalleryQuotaError, GalleryStore, type GallerySettings } from '../src/gallery/gallery-store';
 
 const settings: GallerySettings = {
   prompt: 'a cat',

@@ -15,20 +15,20 @@ import {
   readStoredFile,
   type ChunkStore,
   type StorageManagerLike,
-} from '../src/pipeline/download/index.js';
+} from '../src/pipeline/storage/index.js';
 import { LocalFilesError, PipelineError } from '../src/pipeline/errors.js';
+import { readOnnxSignature } from '../src/pipeline/model/onnx/index.js';
 import {
   LocalModelRegistry,
   checkLocalFiles,
   buildLocalEntry,
   importLocalModel,
-  readOnnxSignature,
   withLocalModels,
   type InspectedFile,
   type LocalModelFile,
-} from '../src/pipeline/local-files/index.js';
-import { getModel, parseManifest } from '../src/pipeline/manifest.js';
-import type { ModelEntry, ModelStageName } from '../src/pipeline/manifest-types.js';
+} from '../src/pipeline/storage/local-files/index.js';
+import { getModel, parseManifest } from '../src/pipeline/model/manifest.js';
+import type { ModelEntry, ModelStageName } from '../src/pipeline/model/manifest-types.js';
 import { STAGE_PATHS, TINY_MODELS_DIR, ensureTinyModels } from '../scripts/tiny-models/index.js';
 import manifestJson from '../model-manifest.json' with { type: 'json' };
 import { signatureModel, textEncoderOfWidth, type TensorDeclaration } from './support/onnx-variants.js';

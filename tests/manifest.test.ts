@@ -8,7 +8,7 @@ import {
   loadManifest,
   parseManifest,
   resolveFileUrl,
-} from '../src/pipeline/manifest';
+} from '../src/pipeline/model/manifest';
 
 const MANIFEST_TEXT = readFileSync(join(import.meta.dirname, '..', 'model-manifest.json'), 'utf8');
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../scripts/models-pull.js';
-import { FsChunkStore, storedBytes } from '../src/pipeline/download/node.js';
+import { FsChunkStore, storedBytes } from '../src/pipeline/storage/node.js';
 import { onnxTestBytes, RangeServer } from './support/range-server.js';
 import { downloadTestModel } from './support/download-test-model.js';
 

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readPngText } from '../src/components/png-metadata.js';
+import { readPngText } from '../src/image-file/png-metadata.js';
 import { encodePng } from '../src/node/png.js';
 import { ensureTinyModels, TINY_MODELS_DIR } from '../scripts/tiny-models/index.js';
 import { decodeRgbaPng, expectTinyFp32Png } from './support/png-decode.js';

@@ -6,7 +6,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { readPngText } from '../src/components/png-metadata.js';
+import { readPngText } from '../src/image-file/png-metadata.js';
 import { NodeTextToImage } from '../src/node/index.js';
 import { ensureStandinModels, STANDIN_MODELS_DIR } from '../scripts/standin-models/index.js';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';

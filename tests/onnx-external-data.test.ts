@@ -13,7 +13,7 @@ import {
   DEFAULT_MIN_EXTERNAL_BYTES,
   OnnxFormatError,
   externalizeInitializers,
-} from '../src/pipeline/onnx-external-data';
+} from '../src/pipeline/model/onnx/onnx-external-data';
 import { STAGE_PATHS, TINY_DIMS, TINY_MODELS_DIR, ensureTinyModels } from '../scripts/tiny-models/index';
 import { Prng } from '../scripts/onnx-builder/prng';
 

@@ -10,15 +10,15 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { onnx as OnnxNamespace } from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { float16BitsToFloat32, float32ToFloat16Bits, fromFloat16Bits } from '../src/pipeline/float16';
+import { float16BitsToFloat32, float32ToFloat16Bits, fromFloat16Bits } from '../src/pipeline/engine/float16';
 import {
   OnnxFormatError,
   WidenedTensorTooLargeError,
   float16BitsToFloat32Bits,
   widenFp16Model,
   type WidenedModel,
-} from '../src/pipeline/onnx-fp16-widening';
-import type { ModelStageName } from '../src/pipeline/manifest-types';
+} from '../src/pipeline/model/onnx/onnx-fp16-widening';
+import type { ModelStageName } from '../src/pipeline/model/manifest-types';
 import { Prng } from '../scripts/onnx-builder/prng';
 import { STAGE_PATHS, TINY_DIMS, TINY_MODELS_DIR, ensureTinyModels } from '../scripts/tiny-models/index';
 

@@ -1,7 +1,7 @@
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { addPngText, crc32, readPngChunks, readPngText } from '../src/components/png-metadata.js';
-import { slugify } from '../src/components/format.js';
+import { addPngText, crc32, readPngChunks, readPngText } from '../src/image-file/png-metadata.js';
+import { slugify } from '../src/image-file/file-name.js';
 
 /** A real 2x1 RGBA PNG built by hand (IHDR, IDAT, IEND), independent of the code under test's writer. */
 function tinyPng(): Uint8Array {

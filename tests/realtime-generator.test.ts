@@ -1,5 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LatestRequestScheduler, summarize, type RealtimeImage } from '../src/pipeline/realtime-generator';
+import {
+  LatestRequestScheduler,
+  summarize,
+  type RealtimeImage,
+} from '../src/pipeline/worker/realtime-generator';
 
 interface FakeRequest {
   prompt: string;

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { PipelineError } from '../src/pipeline/errors';
-import { coverCrop, pixelsToImageSample, resampleCover, sourcePixels } from '../src/pipeline/source-image';
+import {
+  coverCrop,
+  pixelsToImageSample,
+  resampleCover,
+  sourcePixels,
+} from '../src/pipeline/engine/source-image';
 
 function solid(width: number, height: number, rgba: (x: number, y: number) => number[]) {
   const data = new Uint8ClampedArray(width * height * 4);

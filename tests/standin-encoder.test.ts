@@ -6,8 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getModel, parseManifest } from '../src/pipeline/manifest';
-import type { Manifest } from '../src/pipeline/manifest-types';
+import { getModel, parseManifest } from '../src/pipeline/model/manifest';
+import type { Manifest } from '../src/pipeline/model/manifest-types';
 import {
   STANDIN_MANIFEST_NAME,
   STANDIN_MODELS_DIR,

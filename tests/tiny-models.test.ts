@@ -8,14 +8,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fromFloat16Bits, toFloat16Bits } from '../src/pipeline/float16';
-import { getModel, parseManifest } from '../src/pipeline/manifest';
+import { fromFloat16Bits, toFloat16Bits } from '../src/pipeline/engine/float16';
+import { getModel, parseManifest } from '../src/pipeline/model/manifest';
 import type {
   ModelEntry,
   ModelStageName,
   TensorElementType,
   TensorSpec,
-} from '../src/pipeline/manifest-types';
+} from '../src/pipeline/model/manifest-types';
 import {
   REPO_ROOT,
   STAGE_PATHS,

@@ -5,8 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clipVocabulary, loadMergeFileText, parseMerges } from '../src/pipeline/clip-vocabulary.js';
-import { encodePrompt, preloadTokenizer, tokenizePrompt } from '../src/pipeline/tokenizer.js';
+import { clipVocabulary, loadMergeFileText, parseMerges } from '../src/pipeline/text/clip-vocabulary.js';
+import { encodePrompt, preloadTokenizer, tokenizePrompt } from '../src/pipeline/text/tokenizer.js';
 
 const MERGE_FILE = new URL('../data/clip/bpe_simple_vocab_16e6.txt.gz', import.meta.url);
 const START = 49406;

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkRequirements, requirementError } from '../src/pipeline/device-requirements.js';
-import { getModel, parseManifest } from '../src/pipeline/manifest.js';
-import { probeWebNn, type MlLike } from '../src/pipeline/webnn.js';
+import { checkRequirements, requirementError } from '../src/pipeline/runtime/device-requirements.js';
+import { getModel, parseManifest } from '../src/pipeline/model/manifest.js';
+import { probeWebNn, type MlLike } from '../src/pipeline/runtime/webnn.js';
 
 const manifest = parseManifest(JSON.parse(readFileSync('model-manifest.json', 'utf8')));
 const tiny = getModel(manifest, 'tiny-fp32');

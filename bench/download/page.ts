@@ -13,8 +13,8 @@ import {
   type ChunkStore,
   type FileRecord,
   type StoredFileId,
-} from '../../src/pipeline/download/index.js';
-import { createSha256Stream } from '../../src/pipeline/download/sha256.js';
+} from '../../src/pipeline/storage/index.js';
+import { createSha256Stream } from '../../src/pipeline/storage/sha256.js';
 
 const MODEL_ID = 'download-bench';
 const idbStore = new IdbChunkStore({ chunksDb: 'download-bench-chunks', recordsDb: 'download-bench-files' });

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ortNode from 'onnxruntime-node';
 import { NodeTextToImage, readManifest, type NodeProvider } from '../../src/node/index.js';
-import { getModel, resolveFileUrl } from '../../src/pipeline/manifest.js';
-import { stageFile, type ModelEntry } from '../../src/pipeline/manifest-types.js';
+import { getModel, resolveFileUrl } from '../../src/pipeline/model/manifest.js';
+import { stageFile, type ModelEntry } from '../../src/pipeline/model/manifest-types.js';
 import type { StageTimings } from '../../src/pipeline/index.js';
 import { imageRows, type ReportRow } from './table.js';
 

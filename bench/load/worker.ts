@@ -10,7 +10,7 @@ import {
   downloadModel,
   getModelStorageStatus,
   loadModelFile,
-} from '../../src/pipeline/download/index.js';
+} from '../../src/pipeline/storage/index.js';
 import {
   TextToImagePipeline,
   checkRequirements,

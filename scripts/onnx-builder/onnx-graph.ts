@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import type { onnx as OnnxNamespace } from 'onnx-proto';
-import { toFloat16Bits } from '../../src/pipeline/float16.js';
+import { toFloat16Bits } from '../../src/pipeline/engine/float16.js';
 
 // onnx-proto is CommonJS that assigns `module.exports` wholesale, so Node's ESM loader sees no named
 // exports; require() is the reliable way in (these scripts only ever run in Node).

@@ -14,7 +14,7 @@ import {
   type StageName,
   type TensorSpec,
   type VaeEncoderStage,
-} from '../../src/pipeline/manifest-types.js';
+} from '../../src/pipeline/model/manifest-types.js';
 import type { ModelParts } from '../onnx-builder/onnx-graph.js';
 import { fileDigest, replaceModelFile, type WriteProgress } from '../onnx-builder/model-writer.js';
 import { REPO_ROOT, STAGE_PATHS } from '../tiny-models/index.js';

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { STAGE_NAMES, type ModelStageName } from '../../src/pipeline/manifest-types.js';
+import { STAGE_NAMES, type ModelStageName } from '../../src/pipeline/model/manifest-types.js';
 import { TINY_MODEL_SETS, type TinyModelSet } from './config.js';
 import { buildTextEncoder } from './text-encoder.js';
 import { buildUnet } from './unet.js';

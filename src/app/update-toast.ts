@@ -2,7 +2,7 @@
  * "A new version is ready — Reload": offered when the app shell has an update waiting. Reloading ends the
  * page's worker, so Reload waits until no image is being made (on request or in real-time mode).
  */
-import type { AppShellUpdates } from '../pipeline/index.js';
+import type { AppShellUpdates } from './app-shell.js';
 
 /** How often Reload looks again whether the image being made has finished. */
 const IDLE_POLL_MS = 200;

@@ -5,7 +5,7 @@ import type {
   ModelProgress,
   ProviderChoice,
   StageTimings,
-} from '../pipeline/public-types.js';
+} from '../pipeline/types.js';
 import type { SdErrorCode } from './messages.js';
 
 /** `sd-image`: one finished image. The pixels stay on the GPU until `toBlob()` asks for a PNG. */

@@ -35,17 +35,3 @@ export function formatMilliseconds(milliseconds: number): string {
 export function percent(done: number, total: number): number {
   return total > 0 ? Math.min(100, Math.floor((done / total) * 100)) : 0;
 }
-
-/** A file-name-safe slug of a prompt: lower-case words joined by dashes, at most `maxLength` characters. */
-export function slugify(text: string, maxLength = 48): string {
-  const slug = text
-    .normalize('NFKD')
-    // NFKD splits 'ï' into 'i' and a combining diaeresis: drop the marks, keep the letter.
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, maxLength)
-    .replace(/-+$/, '');
-  return slug || 'image';
-}

@@ -1,10 +1,7 @@
 /** Turns the worker's ImageResult into the `sd-image` detail, with a PNG encoded only when asked for. */
 import type { ImageResult } from '../pipeline/index.js';
 import type { SdImageDetail } from './events.js';
-import { slugify } from './format.js';
-import { addPngText } from './png-metadata.js';
-
-export const SOFTWARE_NAME = 'sd-turbo-web';
+import { addPngText, imageFileName, SOFTWARE_NAME } from '../image-file/index.js';
 
 /** Draws the bitmap into a canvas and lets the browser encode it; the one read-back happens here. */
 async function encodePng(bitmap: ImageBitmap, text: Record<string, string>): Promise<Blob> {
@@ -14,10 +11,6 @@ async function encodePng(bitmap: ImageBitmap, text: Record<string, string>): Pro
   context.drawImage(bitmap, 0, 0);
   const png = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
   return new Blob([addPngText(png, text) as Uint8Array<ArrayBuffer>], { type: 'image/png' });
-}
-
-export function imageFileName(seed: number, prompt: string): string {
-  return `sd-turbo_${seed}_${slugify(prompt)}.png`;
 }
 
 export function toImageDetail(result: ImageResult): SdImageDetail {

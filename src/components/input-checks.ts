@@ -3,7 +3,7 @@
  * its control with the reason, never silently replaced by another one.
  */
 import { MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, WEBNN_DEVICE_TYPES } from '../pipeline/index.js';
-import type { ProviderPreference, WebNnDeviceType } from '../pipeline/public-types.js';
+import type { ProviderPreference, WebNnDeviceType } from '../pipeline/types.js';
 
 export const MAX_SEED = 0xffffffff;
 export const STEP_CHOICES = [1, 2, 3, 4] as const;

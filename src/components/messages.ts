@@ -2,7 +2,7 @@
  * What the element tells people when something goes wrong: what happened and what to do next, keyed by
  * the pipeline's stable error codes.
  */
-import type { PipelineErrorCode } from '../pipeline/public-types.js';
+import type { PipelineErrorCode } from '../pipeline/types.js';
 
 /** Codes of `sd-error`: the pipeline's, plus 'unknown' for anything that carries none. */
 export type SdErrorCode = PipelineErrorCode | 'unknown';

@@ -5,7 +5,7 @@
  * no `LitElement` type that its own copy of Lit would not match at run time. sd-turbo.ts's class
  * `implements` it, so the two cannot drift apart.
  */
-import type { LoadedModel, ProviderPreference, WebNnDeviceType } from '../pipeline/public-types.js';
+import type { LoadedModel, ProviderPreference, WebNnDeviceType } from '../pipeline/types.js';
 import type { SdImageDetail, SdTurboEventMap } from './events.js';
 
 /** What `generate()` may override; anything left out comes from the element's properties. */

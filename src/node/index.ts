@@ -14,22 +14,22 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { imageFileName, SOFTWARE_NAME } from '../components/image-detail.js';
-import { downloadModel, FsChunkStore, loadModelFile } from '../pipeline/download/node.js';
-import type { DownloadProgress } from '../pipeline/download/progress.js';
+import { imageFileName, SOFTWARE_NAME } from '../image-file/index.js';
+import { downloadModel, FsChunkStore, loadModelFile } from '../pipeline/storage/node.js';
+import type { DownloadProgress } from '../pipeline/storage/progress.js';
 import { PipelineError } from '../pipeline/errors.js';
-import type { ProviderChoice } from '../pipeline/execution-provider.js';
-import { getModel, loadManifest, parseManifest, resolveFileUrl } from '../pipeline/manifest.js';
+import type { ProviderChoice } from '../pipeline/types.js';
+import { getModel, loadManifest, parseManifest, resolveFileUrl } from '../pipeline/model/manifest.js';
 import {
   stageFile,
   type Manifest,
   type ModelEntry,
   type ModelFile,
   type ModelStageName,
-} from '../pipeline/manifest-types.js';
-import type { GenerateResult } from '../pipeline/generate-result.js';
-import { TextToImagePipeline } from '../pipeline/pipeline.js';
-import type { StageLoader } from '../pipeline/stage-sessions.js';
+} from '../pipeline/model/manifest-types.js';
+import type { GenerateResult } from '../pipeline/engine/generate-result.js';
+import { TextToImagePipeline } from '../pipeline/engine/text-to-image-pipeline.js';
+import type { StageLoader } from '../pipeline/engine/stage-sessions.js';
 import { ortNodeRuntime } from './ort-node-runtime.js';
 import { encodePng } from './png.js';
 
@@ -37,9 +37,9 @@ import { encodePng } from './png.js';
 // types (tests/package.browser.test.ts type-checks a consumer against them).
 export { encodePng } from './png.js';
 export { PipelineError, type PipelineErrorCode } from '../pipeline/errors.js';
-export type { DownloadProgress } from '../pipeline/download/progress.js';
-export type { StageTimings } from '../pipeline/generate-result.js';
-export type { ModelEntry } from '../pipeline/manifest-types.js';
+export type { DownloadProgress } from '../pipeline/storage/progress.js';
+export type { StageTimings } from '../pipeline/engine/generate-result.js';
+export type { ModelEntry } from '../pipeline/model/manifest-types.js';
 
 /** onnxruntime-node's execution providers that the pipeline runs on. */
 export type NodeProvider = 'cpu' | 'webgpu';

@@ -1,9 +1,9 @@
 /**
- * Stands in for src/pipeline/ort-web-runtime.ts in the packaged Node bundle (vite.node.config.ts), so that
+ * Stands in for src/pipeline/runtime/ort-web-runtime.ts in the packaged Node bundle (vite.node.config.ts), so that
  * onnxruntime-web is not shipped in it. The Node entry always hands the pipeline onnxruntime-node's
  * runtime; reaching this object means a pipeline was created without one.
  */
-import type { OrtRuntime } from '../pipeline/ort-runtime.js';
+import type { OrtRuntime } from '../pipeline/runtime/ort-runtime.js';
 
 function missing(): never {
   throw new Error(

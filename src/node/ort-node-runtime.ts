@@ -1,5 +1,5 @@
 import * as ortNode from 'onnxruntime-node';
-import type { OrtRuntime } from '../pipeline/ort-runtime.js';
+import type { OrtRuntime } from '../pipeline/runtime/ort-runtime.js';
 
 /** onnxruntime-node as the pipeline's runtime: CPU and WebGPU (Dawn) EPs, tensors read back between stages. */
 export const ortNodeRuntime: OrtRuntime = {

@@ -3,7 +3,7 @@
  * library. Rows use filter 0 (none): the images are small and this keeps the bytes predictable.
  */
 import { deflateSync } from 'node:zlib';
-import { addPngText, crc32 } from '../components/png-metadata.js';
+import { addPngText, crc32 } from '../image-file/index.js';
 
 const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 const BIT_DEPTH = 8;
@@ -21,7 +21,7 @@ function pngChunk(type: string, data: Uint8Array): Uint8Array {
 
 /**
  * Encodes RGBA8 pixels (row-major, width*height*4 bytes) as a PNG, with `text` as tEXt/iTXt chunks after
- * IHDR exactly as the browser's `toBlob()` adds them (src/components/png-metadata.ts).
+ * IHDR exactly as the browser's `toBlob()` adds them (src/image-file/png-metadata.ts).
  */
 export function encodePng(
   pixels: Uint8Array | Uint8ClampedArray,

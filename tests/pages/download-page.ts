@@ -16,8 +16,8 @@ import {
   type ModelStageName,
   type StageName,
 } from '../../src/pipeline/index.js';
-import { readStoredFile } from '../../src/pipeline/download/index.js';
-import { createSha256Stream } from '../../src/pipeline/download/sha256.js';
+import { readStoredFile } from '../../src/pipeline/storage/index.js';
+import { createSha256Stream } from '../../src/pipeline/storage/sha256.js';
 import { outcome } from './outcome.js';
 
 /** Databases of this page only: other tests' stores (and the app's) stay apart. */

@@ -3,8 +3,8 @@
  * of float32 and float16 buffers, and returns what they wrote. No ORT: FP16 models cannot run on this
  * Chromium's SwiftShader (no shader-f16), but the passes between stages must convert FP16 anyway.
  */
-import { fromFloat16Bits, toFloat16Bits } from '../../src/pipeline/float16.js';
-import { LatentKernels, paddedRowBytes, type LatentTypes } from '../../src/pipeline/latent-kernels.js';
+import { fromFloat16Bits, toFloat16Bits } from '../../src/pipeline/engine/float16.js';
+import { LatentKernels, paddedRowBytes, type LatentTypes } from '../../src/pipeline/engine/latent-kernels.js';
 
 type Float = LatentTypes['unetInput'];
 

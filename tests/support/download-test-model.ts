@@ -1,4 +1,9 @@
-import type { ModelEntry, ModelFile, StageName, TensorSpec } from '../../src/pipeline/manifest-types.js';
+import type {
+  ModelEntry,
+  ModelFile,
+  StageName,
+  TensorSpec,
+} from '../../src/pipeline/model/manifest-types.js';
 
 /**
  * A valid manifest entry around three given files, for tests of the downloader and models:pull, which

@@ -1,6 +1,6 @@
 import { inflateSync } from 'node:zlib';
 import { expect } from 'vitest';
-import { readPngChunks, readPngText } from '../../src/components/png-metadata.js';
+import { readPngChunks, readPngText } from '../../src/image-file/png-metadata.js';
 
 /**
  * Decodes an 8-bit RGBA, non-interlaced PNG whose rows all use filter 0 (what src/node/png.ts writes):

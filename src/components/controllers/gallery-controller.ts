@@ -10,7 +10,7 @@ import {
   type GalleryEntry,
   type GalleryPut,
   type GalleryStoreOptions,
-} from '../../pipeline/index.js';
+} from '../../gallery/index.js';
 import type { SdImageDetail } from '../events.js';
 
 /** Longest side of a thumbnail in pixels: the grid shows them at about 96 CSS px, twice for HiDPI. */

@@ -1,0 +1,188 @@
+/**
+ * The images kept in this browser (GalleryStore), newest first, as a grid of cards: the thumbnail, a
+ * one-line caption (seed · steps · prompt, the whole prompt in its tooltip) and small icon buttons to
+ * download, "use these settings" and delete. Clear all sits on the header line beside the count and asks
+ * first, saying how many go; the question asked before the oldest images are deleted to make room sits
+ * under the header.
+ */
+import { html, nothing, type TemplateResult } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import type { GalleryEntry } from '../../gallery/index.js';
+import { focusCancel, renderConfirmQuestion } from '../parts/confirm-question.js';
+import type { QuotaQuestion } from '../controllers/gallery-controller.js';
+import { icon } from './icons.js';
+import { plural } from '../input-checks.js';
+import { LightElement } from '../parts/light-element.js';
+
+/** Images narrower than a card are drawn with crisp pixels, not blurred. */
+const THUMBNAIL_CSS_PX = 160;
+
+export interface SavedGalleryActions {
+  download(entry: GalleryEntry): void;
+  useSettings(entry: GalleryEntry): void;
+  delete(entry: GalleryEntry): void;
+  clearAll(): void;
+  freeAndSave(): void;
+  dismissQuestion(): void;
+}
+
+export class SavedGalleryView extends LightElement {
+  @property({ attribute: false }) actions?: SavedGalleryActions;
+  @property({ attribute: false }) entries: GalleryEntry[] = [];
+  @property({ attribute: false }) question?: QuotaQuestion;
+  /** Clear all was pressed: the question is shown until the user answers it. */
+  @state() private confirmingClear = false;
+  /** Object URLs of the thumbnails shown, by entry id; revoked when their entry goes. */
+  private readonly thumbnailUrls = new Map<string, string>();
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    for (const url of this.thumbnailUrls.values()) URL.revokeObjectURL(url);
+    this.thumbnailUrls.clear();
+  }
+
+  /** A question about images that are all gone already (deleted one by one) is not asked again later. */
+  protected override willUpdate(): void {
+    if (this.entries.length === 0) this.confirmingClear = false;
+  }
+
+  private thumbnailUrl(entry: GalleryEntry): string {
+    let url = this.thumbnailUrls.get(entry.id);
+    if (!url) this.thumbnailUrls.set(entry.id, (url = URL.createObjectURL(entry.thumbnail)));
+    return url;
+  }
+
+  private forgetGone(): void {
+    const ids = new Set(this.entries.map((entry) => entry.id));
+    for (const [id, url] of this.thumbnailUrls) {
+      if (ids.has(id)) continue;
+      URL.revokeObjectURL(url);
+      this.thumbnailUrls.delete(id);
+    }
+  }
+
+  protected override render(): TemplateResult | typeof nothing {
+    this.forgetGone();
+    if (this.entries.length === 0 && !this.question) return nothing;
+    const confirming = this.confirmingClear;
+    return html`
+      <section part="saved-gallery" aria-labelledby="saved-gallery-title">
+        <div class="section-header" part="saved-gallery-header">
+          <h3 id="saved-gallery-title" class="hint">Saved in this browser (${this.entries.length})</h3>
+          ${this.entries.length > 0 && !confirming ? this.renderClearAll() : nothing}
+        </div>
+        ${confirming ? this.renderClearQuestion() : nothing}
+        ${this.question ? this.renderQuestion(this.question) : nothing}
+        <ul class="saved-gallery">
+          ${this.entries.map((entry) => this.renderEntry(entry))}
+        </ul>
+      </section>
+    `;
+  }
+
+  private renderClearAll(): TemplateResult {
+    return html`<button
+      type="button"
+      class="small"
+      part="clear-gallery-button"
+      @click=${() => this.askToClear()}
+    >
+      Clear all
+    </button>`;
+  }
+
+  private renderClearQuestion(): TemplateResult {
+    const images = plural(this.entries.length, 'saved image');
+    return renderConfirmQuestion({
+      part: 'confirm-clear',
+      message: `Delete ${this.entries.length === 1 ? 'the' : 'all'} ${images} from this browser? This cannot be undone.`,
+      confirmLabel: `Delete ${images}`,
+      cancelLabel: 'Cancel',
+      confirm: () => {
+        this.confirmingClear = false;
+        this.actions?.clearAll();
+      },
+      cancel: () => void this.answerNo(),
+    });
+  }
+
+  private askToClear(): void {
+    this.confirmingClear = true;
+    void focusCancel(this, 'confirm-clear');
+  }
+
+  private async answerNo(): Promise<void> {
+    this.confirmingClear = false;
+    await this.updateComplete;
+    this.querySelector<HTMLElement>('[part~="clear-gallery-button"]')?.focus();
+  }
+
+  /** Never deletes on its own: the user chooses between freeing room and not saving this image. */
+  private renderQuestion(question: QuotaQuestion): TemplateResult {
+    return html`<div role="alertdialog" aria-labelledby="quota-question" part="quota-question">
+      <p id="quota-question">${question.message}</p>
+      <button
+        type="button"
+        class="danger"
+        part="free-and-save-button"
+        @click=${() => this.actions?.freeAndSave()}
+      >
+        Delete the ${question.oldestToDelete} oldest and save
+      </button>
+      <button type="button" part="dont-save-button" @click=${() => this.actions?.dismissQuestion()}>
+        Don't save this image
+      </button>
+    </div>`;
+  }
+
+  private renderEntry(entry: GalleryEntry): TemplateResult {
+    const { prompt, seed, steps, width } = entry.settings;
+    const label = `${prompt || 'empty prompt'}, seed ${seed}`;
+    const meta = `seed ${seed} · ${plural(steps, 'step')}`;
+    return html`<li class="saved-card" part="saved-image" data-prompt=${prompt}>
+      <img
+        class=${width < THUMBNAIL_CSS_PX ? 'small' : ''}
+        part="saved-thumbnail"
+        src=${this.thumbnailUrl(entry)}
+        alt=${label}
+        width="192"
+        height="192"
+      />
+      <p class="saved-caption" part="saved-caption" title=${`${prompt || 'Empty prompt'}\n${meta}`}>
+        ${meta} · <span class="saved-prompt">${prompt || 'empty prompt'}</span>
+      </p>
+      <div class="saved-actions" part="saved-actions">
+        <button
+          type="button"
+          class="icon-button"
+          part="saved-download-button"
+          title="Download PNG"
+          aria-label=${`Download ${label}`}
+          @click=${() => this.actions?.download(entry)}
+        >
+          ${icon('download')}
+        </button>
+        <button
+          type="button"
+          class="icon-button"
+          part="use-settings-button"
+          title="Use these settings (prompt, seed, steps)"
+          aria-label=${`Use these settings: ${label}`}
+          @click=${() => this.actions?.useSettings(entry)}
+        >
+          ${icon('settings')}
+        </button>
+        <button
+          type="button"
+          class="icon-button"
+          part="saved-delete-button"
+          title="Delete"
+          aria-label=${`Delete ${label}`}
+          @click=${() => this.actions?.delete(entry)}
+        >
+          ${icon('trash')}
+        </button>
+      </div>
+    </li>`;
+  }
+}

@@ -1,0 +1,168 @@
+/** The prompt first, then Generate, seed, steps and model: everything that says what the next image is. */
+import { html, nothing, type TemplateResult } from 'lit';
+import { property } from 'lit/decorators.js';
+import type { ModelEntry, TokenCount } from '../../pipeline/index.js';
+import { MAX_SEED, STEP_CHOICES, plural } from '../input-checks.js';
+import { LightElement } from './light-element.js';
+
+export interface PromptBarActions {
+  promptInput(prompt: string): void;
+  generateClick(event: MouseEvent): void;
+  seedChange(text: string): void;
+  randomSeed(): void;
+  stepsChange(steps: number): void;
+  modelChange(modelId: string): void;
+  realtimeChange(on: boolean): void;
+}
+
+export class PromptBar extends LightElement {
+  @property({ attribute: false }) actions?: PromptBarActions;
+  @property({ attribute: false }) prompt = '';
+  @property({ attribute: false }) tokens?: TokenCount;
+  @property({ attribute: false }) busy = false;
+  @property({ attribute: false }) generateDisabled = false;
+  /** The seed as typed or given: an invalid one stays visible next to its error. */
+  @property({ attribute: false }) seedText = '';
+  @property({ attribute: false }) seedError?: string;
+  @property({ attribute: false }) steps = 1;
+  @property({ attribute: false }) stepsError?: string;
+  @property({ attribute: false }) models: ModelEntry[] = [];
+  @property({ attribute: false }) modelId?: string;
+  @property({ attribute: false }) realtime = false;
+
+  protected override render(): TemplateResult {
+    return html`
+      <section part="controls" aria-label="Image settings">
+        <label for="prompt">Prompt</label>
+        <textarea
+          id="prompt"
+          part="prompt"
+          .value=${this.prompt}
+          placeholder="A cinematic photo of a lighthouse at dawn"
+          aria-describedby="token-count"
+          enterkeyhint="go"
+          @input=${(event: InputEvent) => this.actions?.promptInput((event.target as HTMLTextAreaElement).value)}
+        ></textarea>
+        ${this.renderTokenCount()}
+        <div class="row">
+          <button
+            class="primary generate"
+            part="generate-button"
+            type="button"
+            ?disabled=${this.generateDisabled}
+            @click=${(event: MouseEvent) => this.actions?.generateClick(event)}
+          >
+            ${this.busy ? 'Cancel' : 'Generate'}
+          </button>
+          ${this.renderSeed()} ${this.renderSteps()} ${this.renderModelPicker()}
+          <label class="choice" part="realtime">
+            <input
+              type="checkbox"
+              part="realtime-toggle"
+              .checked=${this.realtime}
+              @change=${(event: Event) => this.actions?.realtimeChange((event.target as HTMLInputElement).checked)}
+            />
+            Real time
+          </label>
+        </div>
+        ${this.renderFieldError('seed-error', this.seedError)}
+        ${this.renderFieldError('steps-error', this.stepsError)}
+        <p class="hint" id="seed-hint">
+          Empty seed: a new random seed for each image. Enter generates, Esc cancels, Shift+Enter adds a line.
+        </p>
+      </section>
+    `;
+  }
+
+  /** The count, and for a long prompt a one-line note; the dropped words only on request. */
+  private renderTokenCount(): TemplateResult {
+    const tokens = this.tokens;
+    if (!tokens) return html`<div class="hint" id="token-count" part="token-count"></div>`;
+    const dropped = Math.max(0, tokens.tokenCount - tokens.maxTokens);
+    return html`<div class="hint" id="token-count" part="token-count">
+      ${tokens.tokenCount} / ${tokens.maxTokens} tokens
+      ${
+        tokens.truncated
+          ? html`<details class="dropped">
+              <summary>${dropped > 0 ? plural(dropped, 'token') : 'The end'} cut off</summary>
+              <span part="dropped-text">${tokens.droppedText}</span>
+            </details>`
+          : nothing
+      }
+    </div>`;
+  }
+
+  private renderSeed(): TemplateResult {
+    return html`
+      <div class="field seed" part="seed">
+        <label for="seed">Seed</label>
+        <input
+          id="seed"
+          part="seed-input"
+          type="number"
+          inputmode="numeric"
+          min="0"
+          max=${MAX_SEED}
+          placeholder="random"
+          aria-invalid=${this.seedError ? 'true' : 'false'}
+          aria-describedby=${this.seedError ? 'seed-error seed-hint' : 'seed-hint'}
+          .value=${this.seedText}
+          @change=${(event: Event) => this.actions?.seedChange((event.target as HTMLInputElement).value)}
+        />
+      </div>
+      <button
+        type="button"
+        part="random-seed-button"
+        ?disabled=${this.seedText === ''}
+        @click=${() => this.actions?.randomSeed()}
+      >
+        Random seed
+      </button>
+    `;
+  }
+
+  /** An invalid step count is an extra, selected choice: the select shows what was asked for. */
+  private renderSteps(): TemplateResult {
+    return html`
+      <div class="field" part="steps">
+        <label for="steps">Steps</label>
+        <select
+          id="steps"
+          part="steps-select"
+          aria-invalid=${this.stepsError ? 'true' : 'false'}
+          aria-describedby=${this.stepsError ? 'steps-error' : nothing}
+          @change=${(event: Event) => this.actions?.stepsChange(Number((event.target as HTMLSelectElement).value))}
+        >
+          ${
+            this.stepsError
+              ? html`<option value="" selected disabled>${String(this.steps)} (not allowed)</option>`
+              : nothing
+          }
+          ${STEP_CHOICES.map((n) => html`<option value=${n} ?selected=${n === this.steps}>${n}</option>`)}
+        </select>
+      </div>
+    `;
+  }
+
+  private renderModelPicker(): TemplateResult | typeof nothing {
+    if (this.models.length < 2) return nothing;
+    return html`
+      <div class="field" part="model-picker">
+        <label for="model">Model</label>
+        <select
+          id="model"
+          @change=${(event: Event) => this.actions?.modelChange((event.target as HTMLSelectElement).value)}
+        >
+          ${this.models.map(
+            (model) =>
+              html`<option value=${model.id} ?selected=${model.id === this.modelId}>${model.name}</option>`,
+          )}
+        </select>
+      </div>
+    `;
+  }
+
+  private renderFieldError(id: string, error: string | undefined): TemplateResult | typeof nothing {
+    return error ? html`<p class="field-error" id=${id} part="field-error ${id}">${error}</p>` : nothing;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The shown image (its details and actions are `sd-result-details`). While a run is in progress the
+ * previous image stays, dimmed, under the stage and the time.
+ */
+import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { property, query } from 'lit/decorators.js';
+import type { GenerationStage, ImageProgress } from '../../pipeline/index.js';
+import type { GeneratorStage } from '../controllers/generator-controller.js';
+import type { SdImageDetail } from '../events.js';
+import { drawBitmap } from '../image-detail.js';
+import { plural } from '../input-checks.js';
+import { LightElement } from './light-element.js';
+
+const STAGE_LABELS: Record<GeneratorStage, string> = {
+  loading: 'Loading the model',
+  generating: 'Generating',
+};
+
+/** What the pipeline is doing now; the UNet says which of its steps. */
+const PROGRESS_LABELS: Record<Exclude<GenerationStage, 'unet'>, string> = {
+  'text-encoder': 'reading the prompt',
+  'vae-encoder': 'encoding the source image',
+  'vae-decoder': 'decoding the image',
+};
+
+function progressLabel(progress: ImageProgress): string {
+  if (progress.stage === 'unet') return `step ${progress.step} of ${progress.steps}`;
+  return PROGRESS_LABELS[progress.stage];
+}
+
+export class ResultView extends LightElement {
+  @property({ attribute: false }) image?: SdImageDetail;
+  @property({ attribute: false }) stage?: GeneratorStage;
+  @property({ attribute: false }) steps = 0;
+  /** The stage of the image being made, once its first stage has started. */
+  @property({ attribute: false }) progress?: ImageProgress;
+  @property({ attribute: false }) elapsedMs = 0;
+
+  @query('canvas.image') private canvas?: HTMLCanvasElement;
+  private drawn?: SdImageDetail;
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has('image') && this.canvas && this.image && this.drawn !== this.image) {
+      drawBitmap(this.canvas, this.image.bitmap);
+      this.drawn = this.image;
+    }
+  }
+
+  protected override render(): TemplateResult {
+    const busy = this.stage !== undefined;
+    return html`
+      <div class="stage ${busy ? 'busy' : ''}" aria-busy=${busy ? 'true' : 'false'}>
+        ${this.image ? this.renderImage(this.image) : this.renderPlaceholder(busy)}
+        ${busy ? this.renderBusy() : nothing}
+      </div>
+    `;
+  }
+
+  private renderPlaceholder(busy: boolean): TemplateResult {
+    return html`<div class="placeholder" part="placeholder">
+      ${busy ? '' : 'Your image will appear here.'}
+    </div>`;
+  }
+
+  private renderImage(image: SdImageDetail): TemplateResult {
+    return html`<canvas
+      class="image ${image.width < 256 ? 'small' : ''}"
+      part="image"
+      role="img"
+      tabindex="0"
+      aria-label=${`Generated image for "${image.prompt}", seed ${image.seed}`}
+    ></canvas>`;
+  }
+
+  /** The live region already says that a run started; this is the picture of it. */
+  private renderBusy(): TemplateResult {
+    const stage = this.stage ?? 'generating';
+    let detail = '';
+    if (stage === 'generating') {
+      detail = ` · ${this.progress ? progressLabel(this.progress) : plural(this.steps, 'step')}`;
+    }
+    return html`<div class="busy-overlay" part="busy">
+      <span class="spinner" aria-hidden="true"></span>
+      <strong part="busy-stage">${STAGE_LABELS[stage]}${detail}</strong>
+      <span part="elapsed">${(this.elapsedMs / 1000).toFixed(1)} s</span>
+      <span class="hint">Esc cancels</span>
+    </div>`;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Image to image: the picture to start from (file picker, drag and drop; paste is heard by the element) and
+ * the strength, with its error when steps × strength would run no UNet step. Only shown for a model with a
+ * VAE encoder.
+ */
+import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { property, query, state } from 'lit/decorators.js';
+import { drawBitmap } from '../image-detail.js';
+import { LightElement } from './light-element.js';
+
+export interface SourceImageActions {
+  choose(image: Blob): void;
+  remove(): void;
+  strengthChange(strength: number): void;
+}
+
+export class SourceImagePanel extends LightElement {
+  @property({ attribute: false }) actions?: SourceImageActions;
+  @property({ attribute: false }) image?: ImageBitmap | Blob;
+  /** Why the last file chosen or dropped was refused. */
+  @property({ attribute: false }) error?: string;
+  @property({ attribute: false }) strength = 0.5;
+  @property({ attribute: false }) strengthError?: string;
+  @state() private dragging = false;
+  @query('canvas.source-preview') private preview?: HTMLCanvasElement;
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has('image') && this.image) void this.drawPreview(this.image);
+  }
+
+  /** A Blob is decoded here only for the thumbnail; the worker decodes its own copy. */
+  private async drawPreview(image: ImageBitmap | Blob): Promise<void> {
+    const bitmap = image instanceof Blob ? await createImageBitmap(image).catch(() => undefined) : image;
+    if (bitmap && this.preview && image === this.image) drawBitmap(this.preview, bitmap);
+    if (bitmap && bitmap !== image) bitmap.close();
+  }
+
+  protected override render(): TemplateResult {
+    return html`
+      <section part="source-image" aria-label="Image to image">
+        <div
+          class="drop-zone ${this.dragging ? 'dragging' : ''}"
+          part="drop-zone"
+          @dragover=${(event: DragEvent) => this.onDragOver(event)}
+          @dragleave=${() => (this.dragging = false)}
+          @drop=${(event: DragEvent) => this.onDrop(event)}
+        >
+          ${this.image ? html`<canvas class="source-preview" part="source-preview"></canvas>` : nothing}
+          <label for="source-file">Start from an image</label>
+          <input
+            id="source-file"
+            part="source-image-input"
+            type="file"
+            accept="image/*"
+            aria-invalid=${this.error ? 'true' : 'false'}
+            aria-describedby=${this.error ? 'source-error' : nothing}
+            @change=${(event: Event) => this.onFileChosen(event.target as HTMLInputElement)}
+          />
+          <span class="hint">or drop or paste one here.</span>
+          ${
+            this.image
+              ? html`<button type="button" part="remove-source-button" @click=${() => this.actions?.remove()}>
+                  Remove
+                </button>`
+              : nothing
+          }
+        </div>
+        ${
+          this.error
+            ? html`<p class="field-error" id="source-error" part="field-error source-error" role="alert">
+                ${this.error}
+              </p>`
+            : nothing
+        }
+        ${this.image ? this.renderStrength() : nothing}
+      </section>
+    `;
+  }
+
+  private renderStrength(): TemplateResult {
+    return html`
+      <div class="field" part="strength">
+        <label for="strength"
+          >Strength <output part="strength-value">${this.strength.toFixed(2)}</output></label
+        >
+        <input
+          id="strength"
+          part="strength-input"
+          type="range"
+          min="0"
+          max="1"
+          step="0.05"
+          .value=${String(this.strength)}
+          aria-invalid=${this.strengthError ? 'true' : 'false'}
+          aria-describedby=${this.strengthError ? 'strength-error' : nothing}
+          @input=${(event: Event) => this.actions?.strengthChange(Number((event.target as HTMLInputElement).value))}
+        />
+      </div>
+      ${
+        this.strengthError
+          ? html`<p class="field-error" id="strength-error" part="field-error strength-error">
+              ${this.strengthError}
+            </p>`
+          : nothing
+      }
+    `;
+  }
+
+  private onFileChosen(input: HTMLInputElement): void {
+    const file = input.files?.[0];
+    if (file) this.actions?.choose(file);
+    // The same file chosen again after Remove must fire change again.
+    input.value = '';
+  }
+
+  private onDragOver(event: DragEvent): void {
+    if (!event.dataTransfer?.types.includes('Files')) return;
+    event.preventDefault();
+    this.dragging = true;
+  }
+
+  private onDrop(event: DragEvent): void {
+    event.preventDefault();
+    this.dragging = false;
+    const file = event.dataTransfer?.files[0];
+    if (file) this.actions?.choose(file);
+  }
+}

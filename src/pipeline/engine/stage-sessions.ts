@@ -1,0 +1,181 @@
+import type * as ort from 'onnxruntime-web/webgpu';
+import { PipelineError } from '../errors.js';
+import type { ExecutionProvider, WebNnDeviceType } from '../types.js';
+import type { ModelEntry, ModelFile, ModelStageName, TensorSpec } from '../model/manifest-types.js';
+import { OnnxFormatError, externalizeInitializers } from '../model/onnx/onnx-external-data.js';
+import { WidenedTensorTooLargeError, widenFp16Model } from '../model/onnx/onnx-fp16-widening.js';
+import type { OrtRuntime } from '../runtime/ort-runtime.js';
+
+/** A stage's `.onnx` file as stored: one protobuf with its weights embedded. */
+export type StageSource = Uint8Array;
+export type StageLoader = (stage: ModelStageName, file: ModelFile) => Promise<StageSource>;
+
+export interface StageSessions {
+  textEncoder: ort.InferenceSession;
+  unet: ort.InferenceSession;
+  vaeDecoder: ort.InferenceSession;
+  /** Only for models with a VAE encoder (image to image). */
+  vaeEncoder?: ort.InferenceSession;
+}
+
+export interface SessionSettings {
+  /** The ONNX Runtime build that creates the sessions (onnxruntime-web or onnxruntime-node). */
+  runtime: OrtRuntime;
+  provider: ExecutionProvider;
+  /** For the WebNN provider: the MLContext device type. */
+  webnnDeviceType?: WebNnDeviceType;
+  /** Keep outputs on the GPU (WebGPU only). */
+  gpuOutputs: boolean;
+  enableGraphCapture?: boolean;
+  /**
+   * Widen FP16 weights to FP32 as they load (WebGPU without `shader-f16`); every widened tensor must fit
+   * in `maxTensorBytes`.
+   */
+  widenFp16?: { maxTensorBytes: number };
+}
+
+/** A stage's graph and its weights for `SessionOptions.externalData`. */
+interface SplitModel {
+  graph: Uint8Array;
+  externalData: { path: string; data: Uint8Array }[];
+}
+
+function sessionOptions(
+  model: ModelEntry,
+  stage: ModelStageName,
+  settings: SessionSettings,
+): ort.InferenceSession.SessionOptions {
+  const stageOptions = model.stages[stage]?.session ?? {};
+  return {
+    // ORT's WebNN EP needs static shapes: the manifest's freeDimensionOverrides fix every symbolic one.
+    executionProviders: [
+      settings.provider === 'webnn'
+        ? { name: 'webnn', deviceType: settings.webnnDeviceType ?? 'gpu' }
+        : settings.provider,
+    ],
+    graphOptimizationLevel: stageOptions.graphOptimizationLevel ?? 'all',
+    freeDimensionOverrides: stageOptions.freeDimensionOverrides,
+    preferredOutputLocation: settings.gpuOutputs ? 'gpu-buffer' : 'cpu',
+    enableGraphCapture: settings.enableGraphCapture ?? false,
+    // ORT's warnings (e.g. shape ops placed on the CPU on purpose) reach the page's console as errors
+    // with ANSI colour codes: only its errors are worth a user's console.
+    logSeverityLevel: 3,
+  };
+}
+
+/** The manifest and the graph must agree on every name and element type the pipeline relies on. */
+function checkSpecs(
+  stage: ModelStageName,
+  direction: 'input' | 'output',
+  specs: Record<string, TensorSpec>,
+  metadata: readonly ort.InferenceSession.ValueMetadata[],
+): void {
+  for (const spec of Object.values(specs)) {
+    const found = metadata.find((value) => value.name === spec.name);
+    if (!found) {
+      const names = metadata.map((value) => value.name).join(', ');
+      throw new PipelineError(
+        'model-io-mismatch',
+        `${stage}: the manifest names ${direction} "${spec.name}", but the model's ${direction}s are: ${names}.`,
+      );
+    }
+    if (found.isTensor && found.type !== spec.type) {
+      throw new PipelineError(
+        'model-io-mismatch',
+        `${stage}: ${direction} "${spec.name}" is ${found.type} in the model but ${spec.type} in the manifest.`,
+      );
+    }
+  }
+}
+
+/**
+ * The graph apart from its weights, so that ORT never copies the whole file into its wasm heap; widened to
+ * FP32 in pieces where the settings ask for it.
+ */
+function splitWeights(
+  stage: ModelStageName,
+  file: ModelFile,
+  source: StageSource,
+  settings: SessionSettings,
+): SplitModel {
+  const location = `${stage}.weights`;
+  try {
+    if (!settings.widenFp16) {
+      const { graph, externalData } = externalizeInitializers(source, location);
+      return { graph, externalData: [externalData] };
+    }
+    return widenFp16Model(source, { location, maxTensorBytes: settings.widenFp16.maxTensorBytes });
+  } catch (error) {
+    if (error instanceof WidenedTensorTooLargeError) {
+      throw new PipelineError(
+        'unsupported-device',
+        `${file.path} cannot run in FP32 on this GPU: ${error.message} Use a GPU with "shader-f16".`,
+        { cause: error },
+      );
+    }
+    if (!(error instanceof OnnxFormatError)) throw error;
+    throw new PipelineError(
+      'corrupt',
+      `The stored ${file.path} (${source.byteLength} bytes) is not an ONNX model: ${error.message} ` +
+        'Delete the stored model and download it again.',
+      { cause: error },
+    );
+  }
+}
+
+async function createStageSession(
+  model: ModelEntry,
+  stage: ModelStageName,
+  loadStage: StageLoader,
+  settings: SessionSettings,
+): Promise<ort.InferenceSession> {
+  const spec = model.stages[stage];
+  if (!spec) throw new PipelineError('model-io-mismatch', `The model ${model.id} has no ${stage} stage.`);
+  const { graph, externalData } = splitWeights(stage, spec.file, await loadStage(stage, spec.file), settings);
+  let session: ort.InferenceSession;
+  try {
+    const options = { ...sessionOptions(model, stage, settings), externalData };
+    session = await settings.runtime.InferenceSession.create(graph, options);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new PipelineError(
+      'session-failed',
+      `Could not create the ${stage} session for ${spec.file.path} on ${settings.provider}: ${reason}`,
+      { cause: error },
+    );
+  }
+  checkSpecs(stage, 'input', spec.inputs as unknown as Record<string, TensorSpec>, session.inputMetadata);
+  checkSpecs(stage, 'output', spec.outputs as unknown as Record<string, TensorSpec>, session.outputMetadata);
+  return session;
+}
+
+/** One stage after another: all sessions at once would hold every model's load-time copy in memory. */
+export async function createStageSessions(
+  model: ModelEntry,
+  loadStage: StageLoader,
+  settings: SessionSettings,
+): Promise<StageSessions> {
+  const created: ort.InferenceSession[] = [];
+  try {
+    const textEncoder = await createStageSession(model, 'textEncoder', loadStage, settings);
+    created.push(textEncoder);
+    const unet = await createStageSession(model, 'unet', loadStage, settings);
+    created.push(unet);
+    const vaeDecoder = await createStageSession(model, 'vaeDecoder', loadStage, settings);
+    created.push(vaeDecoder);
+    if (!model.stages.vaeEncoder) return { textEncoder, unet, vaeDecoder };
+    const vaeEncoder = await createStageSession(model, 'vaeEncoder', loadStage, settings);
+    return { textEncoder, unet, vaeDecoder, vaeEncoder };
+  } catch (error) {
+    await Promise.all(created.map((session) => session.release()));
+    throw error;
+  }
+}
+
+export async function releaseStageSessions(sessions: StageSessions): Promise<void> {
+  await Promise.all(
+    [sessions.textEncoder, sessions.unet, sessions.vaeDecoder, sessions.vaeEncoder].map((session) =>
+      session?.release(),
+    ),
+  );
+}

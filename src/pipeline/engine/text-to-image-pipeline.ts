@@ -1,0 +1,407 @@
+import { EulerTrailingScheduler, gaussianNoise } from '../../scheduler/index.js';
+import { CpuStageRun } from './cpu-stage-run.js';
+import { NoImageEncoderError, PipelineError, throwIfAborted } from '../errors.js';
+import type { ProviderChoice, ProviderPreference, WebNnDeviceType } from '../types.js';
+import type { DeviceCapabilities } from '../runtime/device-requirements.js';
+import { chooseExecutionProvider, chooseProviderFor } from '../runtime/execution-provider.js';
+import { monitorGpuActivity, type GpuActivity } from './gpu-activity.js';
+import { GpuStageRun } from './gpu-stage-run.js';
+import type { ModelEntry, WeightPrecision } from '../model/manifest-types.js';
+import type { OrtRuntime } from '../runtime/ort-runtime.js';
+import { ortWebRuntime } from '../runtime/ort-web-runtime.js';
+import { sourcePixels, type SourceImage } from './source-image.js';
+import type { StageRun } from './stage-run.js';
+import type {
+  GenerateResult,
+  GenerationProgress,
+  GenerationStage,
+  TensorResidency,
+} from './generate-result.js';
+import {
+  createStageSessions,
+  releaseStageSessions,
+  type StageLoader,
+  type StageSessions,
+} from './stage-sessions.js';
+import { tokenizePrompt } from '../text/tokenizer.js';
+import { widenedModelEntry } from '../model/widened-model-entry.js';
+
+export interface PipelineOptions {
+  provider?: ProviderPreference;
+  /** For `provider: 'webnn'`: the MLContext device type (default 'gpu'). */
+  webnnDeviceType?: WebNnDeviceType;
+  /** Default 'gpu' on WebGPU; always 'cpu' on wasm. */
+  residency?: TensorResidency;
+  loadStage: StageLoader;
+  enableGraphCapture?: boolean;
+  /**
+   * Another ONNX Runtime build with its provider already chosen (onnxruntime-node: see src/node); then
+   * `provider` is ignored. Default: onnxruntime-web, with the provider picked from `provider` and the
+   * browser's adapter.
+   */
+  runtime?: { ort: OrtRuntime; provider: ProviderChoice };
+  /**
+   * This device's capabilities, probed by the caller (the pipeline worker probes once); with a WebNN
+   * provider, its `webnn` answer too. Absent: the pipeline probes the device itself.
+   */
+  device?: DeviceCapabilities;
+}
+
+export const MAX_PROMPT_CHARACTERS = 10_000;
+export const MAX_STEPS = 4;
+
+export interface GenerateRequest {
+  prompt: string;
+  /** Integer in 0 .. 2^32 - 1. */
+  seed: number;
+  /** 1 .. 4; SD-Turbo is made for 1. */
+  steps?: number;
+  signal?: AbortSignal;
+  /** Draw into this canvas on the GPU (no read-back) instead of returning pixels. WebGPU + gpu residency only. */
+  canvas?: HTMLCanvasElement | OffscreenCanvas;
+  /**
+   * Image to image: the picture to start from, center-cropped to the model's aspect ratio and resized to
+   * its image size. Needs a model with a VAE encoder (`pipeline.canDoImageToImage`).
+   */
+  sourceImage?: SourceImage;
+  /**
+   * Image to image only: how much of the schedule to run, in (0, 1]; 1 ignores the picture's content almost
+   * entirely, small values keep it. floor(steps * strength) UNet steps run, so steps * strength must be >= 1.
+   * Default 0.5 (with the default 2 steps: one UNet step, at timestep 499).
+   */
+  strength?: number;
+  /** Called as each stage starts, so a UI can say "step k of N" while the image is made. */
+  onProgress?: (progress: GenerationProgress) => void;
+}
+
+/** Image to image defaults: SD-Turbo's model card uses 2 steps at strength 0.5 (one UNet step). */
+export const DEFAULT_IMAGE_TO_IMAGE_STEPS = 2;
+export const DEFAULT_IMAGE_TO_IMAGE_STRENGTH = 0.5;
+
+interface ValidatedRequest {
+  steps: number;
+  /** Present for image to image. */
+  strength?: number;
+}
+
+function validateRequest(request: GenerateRequest): ValidatedRequest {
+  if (typeof request.prompt !== 'string') {
+    throw new PipelineError('invalid-input', `The prompt must be a string, got ${typeof request.prompt}.`);
+  }
+  if (request.prompt.length > MAX_PROMPT_CHARACTERS) {
+    throw new PipelineError(
+      'invalid-input',
+      `The prompt has ${request.prompt.length} characters; the limit is ${MAX_PROMPT_CHARACTERS} ` +
+        '(the text encoder reads only the first 75 tokens).',
+    );
+  }
+  const { seed } = request;
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new PipelineError(
+      'invalid-input',
+      `The seed must be an integer from 0 to 4294967295, got ${String(seed)}.`,
+    );
+  }
+  const imageToImage = request.sourceImage !== undefined;
+  const steps = request.steps ?? (imageToImage ? DEFAULT_IMAGE_TO_IMAGE_STEPS : 1);
+  if (!Number.isInteger(steps) || steps < 1 || steps > MAX_STEPS) {
+    throw new PipelineError(
+      'invalid-input',
+      `Steps must be an integer from 1 to ${MAX_STEPS}, got ${String(steps)}.`,
+    );
+  }
+  if (!imageToImage) {
+    if (request.strength !== undefined) {
+      throw new PipelineError(
+        'invalid-input',
+        'Strength applies to image to image only: give a sourceImage or leave out strength.',
+      );
+    }
+    return { steps };
+  }
+  const strength = request.strength ?? DEFAULT_IMAGE_TO_IMAGE_STRENGTH;
+  if (typeof strength !== 'number' || !(strength > 0 && strength <= 1)) {
+    throw new PipelineError('invalid-input', `Strength must be a number in (0, 1], got ${String(strength)}.`);
+  }
+  if (Math.floor(steps * strength) < 1) {
+    throw new PipelineError(
+      'invalid-input',
+      `Strength ${strength} with ${steps} step(s) runs no step: image to image runs floor(steps x strength) ` +
+        `UNet steps, so steps x strength must be at least 1 (use strength >= ${1 / steps} or more steps).`,
+    );
+  }
+  return { steps, strength };
+}
+
+/**
+ * Text to image with SD-Turbo: one object owns the three ONNX sessions and everything allocated for
+ * them. Not re-entrant: one image at a time (a second call while busy is refused, not queued).
+ */
+export class TextToImagePipeline {
+  private busy = false;
+  private lostReason?: string;
+  private disposed = false;
+
+  private constructor(
+    readonly model: ModelEntry,
+    readonly provider: ProviderChoice,
+    readonly residency: TensorResidency,
+    private readonly sessions: StageSessions,
+    private readonly run: StageRun,
+    private readonly activity: GpuActivity | undefined,
+    device: GPUDevice | undefined,
+  ) {
+    void device?.lost.then((info) => {
+      if (!this.disposed) this.lostReason = info.message || info.reason || 'unknown reason';
+    });
+  }
+
+  /** The precision the weights run in: as stored, or FP16 widened to FP32 ('fp32-widened'). */
+  get precision(): WeightPrecision {
+    return this.provider.precision ?? this.model.weights;
+  }
+
+  static async create(model: ModelEntry, options: PipelineOptions): Promise<TextToImagePipeline> {
+    if (options.enableGraphCapture) {
+      // Measured with `npm run bench -- --graph-capture`: ORT replays a captured graph only when every input
+      // and output is a GPU buffer, and the UNet's timestep is a CPU tensor (int64 ops on ORT's CPU EP).
+      throw new PipelineError(
+        'invalid-input',
+        "Graph capture cannot run these models: the UNet's timestep input stays on the CPU, and ORT's graph " +
+          'capture needs every input and output in GPU buffers.',
+      );
+    }
+    const runtime = options.runtime?.ort ?? ortWebRuntime;
+    const preference = options.provider ?? 'auto';
+    const provider =
+      options.runtime?.provider ??
+      (options.device
+        ? chooseProviderFor(preference, model, options.device, options.webnnDeviceType)
+        : await chooseExecutionProvider(preference, model, undefined, options.webnnDeviceType));
+    const gpuResident = provider.provider === 'webgpu' && runtime.gpuResidentTensors;
+    const residency: TensorResidency = gpuResident ? (options.residency ?? 'gpu') : 'cpu';
+    // Widened graphs take and give FP32 where the stored ones take FP16: the stage runs follow the entry.
+    const widen = provider.precision === 'fp32-widened';
+    const runModel = widen ? widenedModelEntry(model) : model;
+    const limits = provider.adapterLimits;
+    const sessions = await createStageSessions(runModel, options.loadStage, {
+      runtime,
+      provider: provider.provider,
+      webnnDeviceType: provider.webnnDeviceType,
+      gpuOutputs: residency === 'gpu',
+      enableGraphCapture: options.enableGraphCapture,
+      ...(widen
+        ? {
+            widenFp16: {
+              maxTensorBytes: limits
+                ? Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize)
+                : Number.POSITIVE_INFINITY,
+            },
+          }
+        : {}),
+    });
+    try {
+      const device = gpuResident ? await runtime.env.webgpu.device : undefined;
+      const activity = device ? monitorGpuActivity(device) : undefined;
+      const run =
+        residency === 'gpu' && device
+          ? new GpuStageRun(runModel, sessions, device, runtime)
+          : new CpuStageRun(runModel, sessions, runtime);
+      return new TextToImagePipeline(runModel, provider, residency, sessions, run, activity, device);
+    } catch (error) {
+      await releaseStageSessions(sessions);
+      throw error;
+    }
+  }
+
+  /** Whether `generate({ canvas })` can show an image with no read-back at all. */
+  get canDrawToCanvas(): boolean {
+    return this.residency === 'gpu' && !this.provider.softwareAdapter;
+  }
+
+  get isBusy(): boolean {
+    return this.busy;
+  }
+
+  /** Counters of all GPU activity on ORT's device since load (undefined on wasm). */
+  get gpuActivity(): Readonly<GpuActivity> | undefined {
+    return this.activity ? { ...this.activity } : undefined;
+  }
+
+  /**
+   * Makes one image and throws it away, so that the first image a person asks for does not pay for
+   * shader compilation and first-run allocations (measured with `npm run bench:load`: 4.1 s for the
+   * first tiny image on SwiftShader, 0.34 s for the next). Returns its milliseconds.
+   */
+  async warmUp(): Promise<number> {
+    const started = performance.now();
+    await this.generate({ prompt: '', seed: 0, steps: 1 });
+    if (this.canDoImageToImage) await this.warmUpImageEncoder();
+    return performance.now() - started;
+  }
+
+  /**
+   * Text to image never runs the VAE encoder: without this, the first image to image would still pay for
+   * its shaders and buffers. A grey picture is enough; the latents it makes are never used.
+   */
+  private async warmUpImageEncoder(): Promise<void> {
+    if (this.busy)
+      throw new PipelineError('busy', 'An image is already being generated; wait for it or cancel it.');
+    const { width, height } = this.model.image;
+    this.busy = true;
+    try {
+      await this.run.encodeImage(new Uint8ClampedArray(width * height * 4).fill(128));
+      await this.run.settle();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Whether the model has a VAE encoder, so `generate({ sourceImage })` works. */
+  get canDoImageToImage(): boolean {
+    return this.model.stages.vaeEncoder !== undefined;
+  }
+
+  async generate(request: GenerateRequest): Promise<GenerateResult> {
+    const validated = validateRequest(request);
+    if (this.disposed)
+      throw new PipelineError('not-loaded', 'This pipeline was disposed; load the model again.');
+    if (validated.strength !== undefined && !this.canDoImageToImage) {
+      throw new NoImageEncoderError(this.model.id);
+    }
+    this.throwIfDeviceLost();
+    if (request.canvas && !this.canDrawToCanvas) {
+      throw new PipelineError(
+        'invalid-input',
+        'Drawing straight to a canvas needs WebGPU on a hardware adapter with GPU-resident tensors.',
+      );
+    }
+    if (this.busy)
+      throw new PipelineError('busy', 'An image is already being generated; wait for it or cancel it.');
+    this.busy = true;
+    try {
+      return await this.generateOnce(request, validated);
+    } catch (error) {
+      this.throwIfDeviceLost(error);
+      throw error;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private throwIfDeviceLost(cause?: unknown): void {
+    if (this.lostReason === undefined) return;
+    throw new PipelineError(
+      'device-lost',
+      `The GPU device was lost (${this.lostReason}). The model must be loaded again to continue.`,
+      { cause },
+    );
+  }
+
+  private async generateOnce(request: GenerateRequest, validated: ValidatedRequest): Promise<GenerateResult> {
+    const { steps, strength } = validated;
+    const { signal } = request;
+    const before = this.activity ? { ...this.activity } : undefined;
+    const started = performance.now();
+    const elapsedSince = (mark: number) => performance.now() - mark;
+    const scheduler = new EulerTrailingScheduler();
+    scheduler.setTimesteps(steps, strength === undefined ? {} : { strength });
+    const unetSteps = scheduler.stepCount;
+    const report = (stage: GenerationStage, step: number) =>
+      request.onProgress?.({ stage, step, steps: unetSteps });
+
+    throwIfAborted(signal);
+    let mark = performance.now();
+    const { maxLength, padId } = this.model.tokenizer;
+    const tokens = await tokenizePrompt(request.prompt, { maxLength, padId });
+    const tokenizeMs = elapsedSince(mark);
+
+    throwIfAborted(signal);
+    report('text-encoder', 0);
+    mark = performance.now();
+    await this.run.encodeText(tokens.ids);
+    await this.run.settle();
+    const textEncoderMs = elapsedSince(mark);
+
+    const { channels, height, width } = this.model.latent;
+    const noise = gaussianNoise(request.seed, channels * height * width);
+    let vaeEncoderMs: number | undefined;
+    if (request.sourceImage !== undefined) {
+      throwIfAborted(signal);
+      report('vae-encoder', 0);
+      mark = performance.now();
+      const { width: imageWidth, height: imageHeight } = this.model.image;
+      await this.run.encodeImage(sourcePixels(request.sourceImage, imageWidth, imageHeight));
+      await this.run.settle();
+      vaeEncoderMs = elapsedSince(mark);
+      this.run.startLatentsFromImage(
+        noise,
+        scheduler.initNoiseSigma,
+        scheduler.inputScale(0),
+        this.model.vaeScalingFactor,
+      );
+    } else {
+      this.run.startLatents(noise, scheduler.initNoiseSigma, scheduler.inputScale(0));
+    }
+
+    const unetMs: number[] = [];
+    for (let index = 0; index < unetSteps; index++) {
+      throwIfAborted(signal);
+      report('unet', index + 1);
+      mark = performance.now();
+      await this.run.runUnet(scheduler.timesteps[index]);
+      await this.run.settle();
+      unetMs.push(elapsedSince(mark));
+      const last = index === unetSteps - 1;
+      const outputScale = last ? 1 / this.model.vaeScalingFactor : scheduler.inputScale(index + 1);
+      this.run.step(scheduler.stepCoefficient(index), outputScale, last ? 'vae' : 'unet');
+    }
+
+    throwIfAborted(signal);
+    report('vae-decoder', unetSteps);
+    mark = performance.now();
+    await this.run.decode();
+    await this.run.settle();
+    const vaeMs = elapsedSince(mark);
+
+    mark = performance.now();
+    const pixels = await this.run.finish(request.canvas);
+    await this.run.settle();
+    const pixelsMs = elapsedSince(mark);
+
+    const totalMs = elapsedSince(started);
+    const stagesMs = textEncoderMs + unetMs.reduce((sum, ms) => sum + ms, 0) + vaeMs + (vaeEncoderMs ?? 0);
+    const after = this.activity;
+    return {
+      pixels,
+      width: this.model.image.width,
+      height: this.model.image.height,
+      prompt: request.prompt,
+      seed: request.seed,
+      steps,
+      ...(strength === undefined ? {} : { strength }),
+      truncated: tokens.truncated,
+      timings: {
+        totalMs,
+        tokenizeMs,
+        textEncoderMs,
+        unetMs,
+        vaeMs,
+        ...(vaeEncoderMs === undefined ? {} : { vaeEncoderMs }),
+        pixelsMs,
+        overheadMs: totalMs - stagesMs,
+      },
+      readbacks: before && after ? after.readbacks - before.readbacks : 0,
+      readbackBytes: before && after ? after.readbackBytes - before.readbackBytes : 0,
+      gpuBuffersCreated: before && after ? after.buffersCreated - before.buffersCreated : 0,
+      uploadStagingBuffers: before && after ? after.uploadStagingBuffers - before.uploadStagingBuffers : 0,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.run.dispose();
+    await releaseStageSessions(this.sessions);
+  }
+}

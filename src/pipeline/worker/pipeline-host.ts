@@ -1,0 +1,220 @@
+/**
+ * What the pipeline Worker holds and does: the weight store, the catalog, the loaded pipeline and the
+ * device's capabilities (probed once), and a handler per request. pipeline-worker.ts only dispatches.
+ */
+import * as ort from 'onnxruntime-web/webgpu';
+import { IdbChunkStore, downloadModel, getModelStorageStatus, loadModelFile } from '../storage/index.js';
+import {
+  checkRequirements,
+  probeDevice,
+  requirementError,
+  type DeviceCapabilities,
+} from '../runtime/device-requirements.js';
+import { PipelineError } from '../errors.js';
+import type {
+  GenerateResult,
+  ImageProgress,
+  LoadedModel,
+  ModelProgress,
+  ProviderPreference,
+  StoredModel,
+  WebNnDeviceType,
+} from '../types.js';
+import { isLocalModelId, LocalModelRegistry } from '../storage/local-files/index.js';
+import type { ModelEntry } from '../model/manifest-types.js';
+import { ModelCatalog } from './model-catalog.js';
+import { TextToImagePipeline } from '../engine/text-to-image-pipeline.js';
+import { preloadTokenizer } from '../text/tokenizer.js';
+import { probeWebNn, type WebNnCapabilities } from '../runtime/webnn.js';
+import type { ImageResult, ModelSource, RequestMessage } from './worker-protocol.js';
+
+export const store = new IdbChunkStore();
+export const registry = new LocalModelRegistry();
+export const catalog = new ModelCatalog(store, registry);
+let loaded: { key: string; pipeline: TextToImagePipeline; info: LoadedModel } | undefined;
+/** Images are made one at a time; requests from several elements wait their turn. */
+let generationQueue: Promise<unknown> = Promise.resolve();
+let outputCanvas: OffscreenCanvas | undefined;
+/** This worker's adapter does not change; a lost device means a fresh worker. */
+let device: Promise<DeviceCapabilities> | undefined;
+/** WebNN's answer per device type, asked on demand: creating an MLContext is not free where WebNN exists. */
+const webnnProbes = new Map<WebNnDeviceType, Promise<WebNnCapabilities>>();
+
+export type Reporter = (progress: ModelProgress) => void;
+export type ImageReporter = (progress: ImageProgress) => void;
+
+export function modelFor(source: ModelSource): Promise<ModelEntry> {
+  return catalog.model(source);
+}
+
+/** The adapter and memory, and with a device type WebNN's answer for it, probed here where ORT runs. */
+export async function deviceCapabilities(webnnDeviceType?: WebNnDeviceType): Promise<DeviceCapabilities> {
+  device ??= probeDevice();
+  if (!webnnDeviceType) return device;
+  let webnn = webnnProbes.get(webnnDeviceType);
+  if (!webnn) {
+    webnn = probeWebNn(webnnDeviceType);
+    webnnProbes.set(webnnDeviceType, webnn);
+  }
+  return { ...(await device), webnn: await webnn };
+}
+
+/** Refuses, before any request to the model's URLs, a model this device cannot run with `provider`. */
+async function refuseUnrunnable(
+  model: ModelEntry,
+  provider: ProviderPreference,
+  webnnDeviceType: WebNnDeviceType = 'gpu',
+): Promise<void> {
+  const capabilities = await deviceCapabilities(provider === 'webnn' ? webnnDeviceType : undefined);
+  const refusal = requirementError(checkRequirements(model, capabilities), provider);
+  if (refusal) throw refusal;
+}
+
+export async function download(
+  model: ModelEntry,
+  source: ModelSource,
+  provider: ProviderPreference,
+  webnnDeviceType: WebNnDeviceType | undefined,
+  signal: AbortSignal,
+  report: Reporter,
+): Promise<StoredModel> {
+  await refuseUnrunnable(model, provider, webnnDeviceType);
+  if (isLocalModelId(model.id)) return catalog.localModelStored(model);
+  // Retries and restarts arrive as the progress note.
+  await downloadModel(model, {
+    store,
+    manifestUrl: source.manifestUrl,
+    mirrorBaseUrl: source.mirrorBaseUrl,
+    signal,
+    onProgress: report,
+  });
+  return getModelStorageStatus(model, store);
+}
+
+export async function load(
+  request: Extract<RequestMessage, { kind: 'load' }>,
+  signal: AbortSignal,
+  report: Reporter,
+): Promise<LoadedModel> {
+  const { provider, webnnDeviceType } = request;
+  const key = JSON.stringify([
+    request.source,
+    provider,
+    provider === 'webnn' ? webnnDeviceType : '',
+    request.residency,
+  ]);
+  if (loaded?.key === key) return loaded.info;
+  const tokenizerReady = preloadTokenizer();
+  const model = await modelFor(request.source);
+  const stored = await download(model, request.source, provider, webnnDeviceType, signal, report);
+  await generationQueue;
+  await loaded?.pipeline.dispose();
+  loaded = undefined;
+  const started = performance.now();
+  report({ ...emptyProgress(model.id, stored), phase: 'loading' });
+  const pipeline = await TextToImagePipeline.create(model, {
+    provider,
+    webnnDeviceType,
+    // The capabilities refuseUnrunnable checked: the device is probed once per worker.
+    device: await deviceCapabilities(provider === 'webnn' ? (webnnDeviceType ?? 'gpu') : undefined),
+    residency: request.residency,
+    loadStage: (stage) => loadModelFile(model, stage, store),
+  });
+  await tokenizerReady;
+  const warmupMs = await pipeline.warmUp();
+  const info: LoadedModel = {
+    modelId: model.id,
+    provider: pipeline.provider,
+    residency: pipeline.residency,
+    width: model.image.width,
+    height: model.image.height,
+    loadMs: performance.now() - started,
+    warmupMs,
+    precision: pipeline.precision,
+  };
+  loaded = { key, pipeline, info };
+  return info;
+}
+
+function emptyProgress(modelId: string, stored: StoredModel): ModelProgress {
+  return {
+    modelId,
+    phase: 'done',
+    bytesDone: stored.bytesStored,
+    bytesTotal: stored.bytesTotal,
+    bytesPerSecond: 0,
+    etaSeconds: undefined,
+    files: [],
+  };
+}
+
+async function pixelsToBitmap(pixels: Uint8ClampedArray<ArrayBuffer>, width: number, height: number) {
+  return createImageBitmap(new ImageData(pixels, width, height));
+}
+
+async function generate(
+  request: Extract<RequestMessage, { kind: 'generate' }>,
+  signal: AbortSignal,
+  reportImage: ImageReporter,
+): Promise<ImageResult> {
+  const current = loaded;
+  if (!current) {
+    if (!(request.sourceImage instanceof Blob)) request.sourceImage?.close();
+    throw new Error('No model is loaded: call load() first.');
+  }
+  const { pipeline, info } = current;
+  const drawOnGpu = pipeline.canDrawToCanvas;
+  if (drawOnGpu) outputCanvas ??= new OffscreenCanvas(info.width, info.height);
+  const sourceImage =
+    request.sourceImage instanceof Blob ? await decodePicture(request.sourceImage) : request.sourceImage;
+  let result: GenerateResult;
+  try {
+    result = await pipeline.generate({
+      prompt: request.prompt,
+      seed: request.seed,
+      steps: request.steps,
+      signal,
+      canvas: drawOnGpu ? outputCanvas : undefined,
+      onProgress: (progress) => reportImage({ ...progress, modelId: info.modelId, phase: 'generating' }),
+      ...(sourceImage === undefined ? {} : { sourceImage }),
+      ...(request.strength === undefined ? {} : { strength: request.strength }),
+    });
+  } finally {
+    // The bitmap was transferred (or decoded) for this image alone.
+    sourceImage?.close();
+  }
+  const { pixels, ...figures } = result;
+  const bitmap =
+    drawOnGpu && outputCanvas
+      ? outputCanvas.transferToImageBitmap()
+      : await pixelsToBitmap(pixels as Uint8ClampedArray<ArrayBuffer>, result.width, result.height);
+  return { ...figures, bitmap, modelId: info.modelId, provider: info.provider.provider };
+}
+
+async function decodePicture(blob: Blob): Promise<ImageBitmap> {
+  try {
+    return await createImageBitmap(blob);
+  } catch (error) {
+    throw new PipelineError(
+      'invalid-input',
+      `The source image (${blob.type || 'unknown type'}, ${blob.size} bytes) could not be decoded as a picture.`,
+      { cause: error },
+    );
+  }
+}
+
+export function enqueueGeneration(
+  request: Extract<RequestMessage, { kind: 'generate' }>,
+  signal: AbortSignal,
+  reportImage: ImageReporter,
+): Promise<ImageResult> {
+  const turn = generationQueue.then(() => generate(request, signal, reportImage));
+  generationQueue = turn.catch(() => undefined);
+  return turn;
+}
+
+export async function simulateDeviceLoss(): Promise<null> {
+  if (loaded?.info.provider.provider !== 'webgpu') throw new Error('No WebGPU model is loaded.');
+  (await ort.env.webgpu.device).destroy();
+  return null;
+}
