@@ -1,14 +1,12 @@
 /**
  * The same pipeline on onnxruntime-node (CPU EP) and in Chromium (WebGPU on SwiftShader, and wasm): the
  * Node PNG, decoded by the browser's own PNG decoder, must match the browser's pixels within the
- * WebGPU-vs-wasm tolerance of tests/pipeline.browser.test.ts.
+ * WebGPU-vs-wasm tolerance of tests/pipeline.browser.test.ts. The same check at SD-Turbo's size (the narrow
+ * stand-in) is in tests/node-vs-browser-standin.browser.scale.test.ts (`npm run test:scale`).
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { readPngText } from '../src/image-file/png-metadata.js';
 import { NodeTextToImage } from '../src/node/index.js';
-import { ensureStandinModels, STANDIN_MODELS_DIR } from '../scripts/standin-models/index.js';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
 import { startTestApp, type TestApp } from './support/browser.js';
 import { pixelDifference } from './support/pixels.js';
@@ -20,7 +18,6 @@ const request = { prompt: 'a photo of a cat', seed: 42, steps: 2 };
 
 beforeAll(async () => {
   await ensureTinyModels();
-  await ensureStandinModels();
   app = await startTestApp();
   ({ page } = await app.openTestPage('/tests/pages/pipeline.html'));
 });
@@ -54,25 +51,4 @@ describe('Node and browser make the same image', () => {
       expect(diff.differingShare, provider).toBeLessThan(0.02);
     }
   });
-
-  it('standin-narrow-fp32 (SD-Turbo topology, 512x512): Node CPU EP vs Chromium wasm', async () => {
-    const generator = await NodeTextToImage.load({
-      model: 'standin-narrow-fp32',
-      manifest: join(STANDIN_MODELS_DIR, 'standin-manifest.json'),
-    });
-    const image = await generator.generate(request).finally(() => generator.dispose());
-    expect([image.width, image.height]).toEqual([512, 512]);
-    expect(readPngText(image.png)).toMatchObject({ model: 'standin-narrow-fp32', seed: '42', steps: '2' });
-
-    const { page: standinPage } = await app.openTestPage(
-      `/tests/pages/pipeline.html?manifest=${encodeURIComponent('/models/standin-manifest.json')}`,
-    );
-    const browserImage = await standinPage.evaluate(
-      (r) => window.pipelineTest.generate('standin-narrow-fp32', r, { provider: 'wasm' }),
-      request,
-    );
-    const diff = pixelDifference(image.pixels, browserImage.pixels!);
-    expect(diff.max).toBeLessThanOrEqual(2);
-    expect(diff.differingShare).toBeLessThan(0.02);
-  }, 300_000);
 });
