@@ -108,6 +108,7 @@ export class ModelController implements ReactiveController {
     this.client = GeneratorClient.shared(this.settings.manifestUrl());
     this.client.addEventListener('device-lost', this.onDeviceLost);
     this.client.addEventListener('model-changed', this.onModelChanged);
+    this.client.addEventListener('model-corrupt', this.onModelCorrupt);
     this.loaded = undefined;
     this.loadedVia = undefined;
     void this.inspect();
@@ -116,6 +117,7 @@ export class ModelController implements ReactiveController {
   private detach(): void {
     this.client?.removeEventListener('device-lost', this.onDeviceLost);
     this.client?.removeEventListener('model-changed', this.onModelChanged);
+    this.client?.removeEventListener('model-corrupt', this.onModelCorrupt);
     this.client = undefined;
   }
 
@@ -125,6 +127,16 @@ export class ModelController implements ReactiveController {
     this.loadedVia = undefined;
     if (this.phase === 'ready') this.setPhase('idle');
     this.settings.deviceLost((event as CustomEvent<Error | undefined>).detail);
+  };
+
+  /** The loaded model's bytes failed their digest after it was ready: every element showing it says so. */
+  private readonly onModelCorrupt = (event: Event): void => {
+    const { modelId, error } = (event as CustomEvent<{ modelId: string; error: Error }>).detail;
+    if (modelId !== this.modelId) return;
+    this.loaded = undefined;
+    this.loadedVia = undefined;
+    if (this.phase === 'ready') this.setPhase('idle');
+    this.settings.report(error);
   };
 
   private readonly onModelChanged = (): void => {

@@ -16,4 +16,4 @@ export {
   type SourceImage,
 } from './source-image.js';
 export { latentsToPixels } from './pixels.js';
-export type { StageLoader, StageSource } from './stage-sessions.js';
+export type { StageLoader, StageSource, StageTiming } from './stage-sessions.js';

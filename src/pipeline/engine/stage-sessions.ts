@@ -10,6 +10,13 @@ import type { OrtRuntime } from '../runtime/ort-runtime.js';
 export type StageSource = Uint8Array;
 export type StageLoader = (stage: ModelStageName, file: ModelFile) => Promise<StageSource>;
 
+/** How long one stage took to load: its bytes (`readMs`, overlapping the previous session) and its session. */
+export interface StageTiming {
+  stage: ModelStageName;
+  readMs: number;
+  sessionMs: number;
+}
+
 export interface StageSessions {
   textEncoder: ort.InferenceSession;
   unet: ort.InferenceSession;
@@ -32,6 +39,8 @@ export interface SessionSettings {
    * in `maxTensorBytes`.
    */
   widenFp16?: { maxTensorBytes: number };
+  /** Told as each stage's session exists. */
+  onStageLoaded?: (timing: StageTiming) => void;
 }
 
 /** A stage's graph and its weights for `SessionOptions.externalData`. */
@@ -123,15 +132,34 @@ function splitWeights(
   }
 }
 
-async function createStageSession(
+interface LoadedSource {
+  source: StageSource;
+  readMs: number;
+}
+
+function startLoading(
   model: ModelEntry,
   stage: ModelStageName,
   loadStage: StageLoader,
+): Promise<LoadedSource> {
+  const spec = model.stages[stage];
+  if (!spec)
+    return Promise.reject(
+      new PipelineError('model-io-mismatch', `The model ${model.id} has no ${stage} stage.`),
+    );
+  const started = performance.now();
+  return loadStage(stage, spec.file).then((source) => ({ source, readMs: performance.now() - started }));
+}
+
+async function createStageSession(
+  model: ModelEntry,
+  stage: ModelStageName,
+  loaded: LoadedSource,
   settings: SessionSettings,
 ): Promise<ort.InferenceSession> {
-  const spec = model.stages[stage];
-  if (!spec) throw new PipelineError('model-io-mismatch', `The model ${model.id} has no ${stage} stage.`);
-  const { graph, externalData } = splitWeights(stage, spec.file, await loadStage(stage, spec.file), settings);
+  const spec = model.stages[stage]!;
+  const started = performance.now();
+  const { graph, externalData } = splitWeights(stage, spec.file, loaded.source, settings);
   let session: ort.InferenceSession;
   try {
     const options = { ...sessionOptions(model, stage, settings), externalData };
@@ -146,30 +174,42 @@ async function createStageSession(
   }
   checkSpecs(stage, 'input', spec.inputs as unknown as Record<string, TensorSpec>, session.inputMetadata);
   checkSpecs(stage, 'output', spec.outputs as unknown as Record<string, TensorSpec>, session.outputMetadata);
+  settings.onStageLoaded?.({ stage, readMs: loaded.readMs, sessionMs: performance.now() - started });
   return session;
 }
 
-/** One stage after another: all sessions at once would hold every model's load-time copy in memory. */
+/**
+ * One session after another, while the next stage's bytes are read: reading stage k + 1 overlaps creating
+ * session k. At most two stages' load-time copies are in memory at once, never every model's.
+ */
 export async function createStageSessions(
   model: ModelEntry,
   loadStage: StageLoader,
   settings: SessionSettings,
 ): Promise<StageSessions> {
-  const created: ort.InferenceSession[] = [];
+  const stages: ModelStageName[] = ['textEncoder', 'unet', 'vaeDecoder'];
+  if (model.stages.vaeEncoder) stages.push('vaeEncoder');
+  const created = new Map<ModelStageName, ort.InferenceSession>();
+  let next: Promise<LoadedSource> | undefined = startLoading(model, stages[0]!, loadStage);
   try {
-    const textEncoder = await createStageSession(model, 'textEncoder', loadStage, settings);
-    created.push(textEncoder);
-    const unet = await createStageSession(model, 'unet', loadStage, settings);
-    created.push(unet);
-    const vaeDecoder = await createStageSession(model, 'vaeDecoder', loadStage, settings);
-    created.push(vaeDecoder);
-    if (!model.stages.vaeEncoder) return { textEncoder, unet, vaeDecoder };
-    const vaeEncoder = await createStageSession(model, 'vaeEncoder', loadStage, settings);
-    return { textEncoder, unet, vaeDecoder, vaeEncoder };
+    for (const [index, stage] of stages.entries()) {
+      const loaded: LoadedSource = await next!;
+      next = index + 1 < stages.length ? startLoading(model, stages[index + 1]!, loadStage) : undefined;
+      created.set(stage, await createStageSession(model, stage, loaded, settings));
+    }
   } catch (error) {
-    await Promise.all(created.map((session) => session.release()));
+    // A read started ahead must not reject unheard once this load has failed.
+    void next?.catch(() => undefined);
+    await Promise.all([...created.values()].map((session) => session.release()));
     throw error;
   }
+  const session = (stage: ModelStageName) => created.get(stage)!;
+  const sessions = {
+    textEncoder: session('textEncoder'),
+    unet: session('unet'),
+    vaeDecoder: session('vaeDecoder'),
+  };
+  return model.stages.vaeEncoder ? { ...sessions, vaeEncoder: session('vaeEncoder') } : sessions;
 }
 
 export async function releaseStageSessions(sessions: StageSessions): Promise<void> {

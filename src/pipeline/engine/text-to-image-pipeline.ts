@@ -21,6 +21,7 @@ import {
   createStageSessions,
   releaseStageSessions,
   type StageLoader,
+  type StageTiming,
   type StageSessions,
 } from './stage-sessions.js';
 import { tokenizePrompt } from '../text/tokenizer.js';
@@ -33,6 +34,8 @@ export interface PipelineOptions {
   /** Default 'gpu' on WebGPU; always 'cpu' on wasm. */
   residency?: TensorResidency;
   loadStage: StageLoader;
+  /** Told as each stage's session exists: how long its bytes and its session took. */
+  onStageLoaded?: (timing: StageTiming) => void;
   enableGraphCapture?: boolean;
   /**
    * Another ONNX Runtime build with its provider already chosen (onnxruntime-node: see src/node); then
@@ -190,6 +193,7 @@ export class TextToImagePipeline {
       webnnDeviceType: provider.webnnDeviceType,
       gpuOutputs: residency === 'gpu',
       enableGraphCapture: options.enableGraphCapture,
+      onStageLoaded: options.onStageLoaded,
       ...(widen
         ? {
             widenFp16: {

@@ -4,12 +4,19 @@
  * local-files/ (the user's own ONNX files).
  */
 export * from './download/index.js';
-export { getModelStorageStatus, loadModelFile, loadModelFiles } from './model-files.js';
+export {
+  getModelStorageStatus,
+  loadModelFile,
+  loadModelFiles,
+  loadModelFileVerifyingBeside,
+} from './model-files.js';
 export {
   readStoredFile,
+  readStoredFileVerifyingBeside,
   listStoredModels,
   verifyStoredModel,
   deleteStoredModel,
+  type StoredFileRead,
   type StoredFileSummary,
   type StoredModelSummary,
   type FileVerification,

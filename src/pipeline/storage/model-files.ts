@@ -12,7 +12,7 @@ import {
 } from '../model/manifest-types.js';
 import type { StoredModel } from '../types.js';
 import { isUsable, storedBytes, type ChunkStore, type FileRecord } from './chunk-store.js';
-import { readStoredFile } from './stored-files.js';
+import { readStoredFile, readStoredFileVerifyingBeside, type StoredFileRead } from './stored-files.js';
 
 /** One stage's file, ready for `ort.InferenceSession.create(bytes)`, checked against its digest as it is read. */
 export function loadModelFile(
@@ -21,6 +21,18 @@ export function loadModelFile(
   store: ChunkStore,
 ): Promise<Uint8Array> {
   return readStoredFile(store, { modelId: model.id, path: stageFile(model, stage).path });
+}
+
+/**
+ * One stage's file for a warm start: the bytes as soon as they are read, the digest checked beside the
+ * session's creation (`verified`). A mismatch marks the model corrupt in the store.
+ */
+export function loadModelFileVerifyingBeside(
+  model: ModelEntry,
+  stage: ModelStageName,
+  store: ChunkStore,
+): Promise<StoredFileRead> {
+  return readStoredFileVerifyingBeside(store, { modelId: model.id, path: stageFile(model, stage).path });
 }
 
 /** All stages' files. They take the model's full size in memory at once: prefer loadModelFile one by one. */

@@ -15,20 +15,7 @@ const LOAD_CHUNKS_IN_HASH = 3;
  * so hashing overlaps reading, and a file changed in storage since its download is refused as corrupt.
  */
 export async function readStoredFile(store: ChunkStore, id: StoredFileId): Promise<Uint8Array> {
-  const record = await store.getRecord(id);
-  const expected = record && isUsable(record) ? expectedDigest(record) : undefined;
-  if (!record || expected === undefined) {
-    const state = !record
-      ? 'not stored'
-      : isComplete(record)
-        ? 'stored but not verified'
-        : 'only partly stored';
-    throw new DownloadError(
-      'not-stored',
-      `${id.path} of model ${id.modelId} is ${state}; download the model first`,
-      { resumable: true },
-    );
-  }
+  const { record, expected } = await loadableRecord(store, id);
   const bytes = new Uint8Array(record.size);
   // Every chunk is handed over as soon as it is read: the hasher never reads the store itself.
   const hasher = new InOrderFileHasher(store, record, () => false, {
@@ -45,12 +32,93 @@ export async function readStoredFile(store: ChunkStore, id: StoredFileId): Promi
       // After the copy: the hasher may transfer the chunk's buffer to its Worker.
       hasher.accept(index, chunk);
     }
-    const actual = await hasher.digest();
-    if (actual !== expected) throw corruptInStorage(record, expected, actual);
+    await checkDigest(store, record, expected, await hasher.digest());
   } finally {
     hasher.close();
   }
   return bytes;
+}
+
+/** A stored file read for loading, its digest still being checked. */
+export interface StoredFileRead {
+  bytes: Uint8Array;
+  /**
+   * Resolves once the bytes matched their digest; rejects with an IntegrityError (code 'corrupt') when
+   * they did not, after marking the file corrupt in the store so that every later load refuses it.
+   */
+  verified: Promise<void>;
+}
+
+/**
+ * As readStoredFile, but the hash never holds the read back: the bytes come as fast as the store gives
+ * them and the digest is checked beside whatever the caller does next (creating the session). A chunk
+ * the hash has no room for when it is read is read back from the store in its turn.
+ */
+export async function readStoredFileVerifyingBeside(
+  store: ChunkStore,
+  id: StoredFileId,
+): Promise<StoredFileRead> {
+  const { record, expected } = await loadableRecord(store, id);
+  const bytes = new Uint8Array(record.size);
+  let chunksRead = 0;
+  const hasher = new InOrderFileHasher(store, record, (index) => index < chunksRead, {
+    maxChunksInMemory: LOAD_CHUNKS_IN_HASH,
+  });
+  try {
+    for (let index = 0; index < chunkCount(record); index++) {
+      const chunk = await readChunkOf(store, record, index);
+      bytes.set(chunk, chunkRange(record, index).start);
+      chunksRead = index + 1;
+      // After the copy: the hasher may transfer the chunk's buffer to its Worker.
+      if (hasher.tryReserve()) hasher.accept(index, chunk);
+    }
+  } catch (error) {
+    hasher.close();
+    throw error;
+  }
+  const verified = hasher
+    .digest()
+    .then((actual) => checkDigest(store, record, expected, actual))
+    .finally(() => hasher.close());
+  return { bytes, verified };
+}
+
+/** The record of a file that may be loaded: complete, its digest settled, and not found corrupt before. */
+async function loadableRecord(
+  store: ChunkStore,
+  id: StoredFileId,
+): Promise<{ record: FileRecord; expected: string }> {
+  const record = await store.getRecord(id);
+  const expected = record && isUsable(record) ? expectedDigest(record) : undefined;
+  if (!record || expected === undefined) {
+    const state = !record
+      ? 'not stored'
+      : isComplete(record)
+        ? 'stored but not verified'
+        : 'only partly stored';
+    throw new DownloadError(
+      'not-stored',
+      `${id.path} of model ${id.modelId} is ${state}; download the model first`,
+      { resumable: true },
+    );
+  }
+  if (record.corruptSha256 !== undefined) throw corruptInStorage(record, expected, record.corruptSha256);
+  return { record, expected };
+}
+
+/** A digest that differs from the settled one marks the file corrupt in the store, then rejects. */
+async function checkDigest(
+  store: ChunkStore,
+  record: FileRecord,
+  expected: string,
+  actual: string,
+): Promise<void> {
+  if (actual === expected) return;
+  const current = await store.getRecord(record);
+  // A file deleted (or downloaded anew) while it was hashed is not the one that was read.
+  if (current && current.updatedAt === record.updatedAt)
+    await store.putRecord({ ...current, corruptSha256: actual, updatedAt: Date.now() });
+  throw corruptInStorage(record, expected, actual);
 }
 
 async function readChunkOf(store: ChunkStore, record: FileRecord, index: number): Promise<Uint8Array> {

@@ -3,7 +3,12 @@
  * device's capabilities (probed once), and a handler per request. pipeline-worker.ts only dispatches.
  */
 import * as ort from 'onnxruntime-web/webgpu';
-import { IdbChunkStore, downloadModel, getModelStorageStatus, loadModelFile } from '../storage/index.js';
+import {
+  IdbChunkStore,
+  downloadModel,
+  getModelStorageStatus,
+  loadModelFileVerifyingBeside,
+} from '../storage/index.js';
 import {
   checkRequirements,
   probeDevice,
@@ -26,7 +31,13 @@ import { ModelCatalog } from './model-catalog.js';
 import { TextToImagePipeline } from '../engine/text-to-image-pipeline.js';
 import { preloadTokenizer } from '../text/tokenizer.js';
 import { probeWebNn, type WebNnCapabilities } from '../runtime/webnn.js';
-import type { ImageResult, ModelSource, RequestMessage } from './worker-protocol.js';
+import {
+  serializeError,
+  type ImageResult,
+  type ModelCorruptNotice,
+  type ModelSource,
+  type RequestMessage,
+} from './worker-protocol.js';
 
 export const store = new IdbChunkStore();
 export const registry = new LocalModelRegistry();
@@ -42,6 +53,7 @@ const webnnProbes = new Map<WebNnDeviceType, Promise<WebNnCapabilities>>();
 
 export type Reporter = (progress: ModelProgress) => void;
 export type ImageReporter = (progress: ImageProgress) => void;
+export type CorruptNotifier = (notice: ModelCorruptNotice) => void;
 
 export function modelFor(source: ModelSource): Promise<ModelEntry> {
   return catalog.model(source);
@@ -95,6 +107,7 @@ export async function load(
   request: Extract<RequestMessage, { kind: 'load' }>,
   signal: AbortSignal,
   report: Reporter,
+  notifyCorrupt: CorruptNotifier,
 ): Promise<LoadedModel> {
   const { provider, webnnDeviceType } = request;
   const key = JSON.stringify([
@@ -112,13 +125,24 @@ export async function load(
   loaded = undefined;
   const started = performance.now();
   report({ ...emptyProgress(model.id, stored), phase: 'loading' });
+  // The digests were settled at download: a warm start checks them beside the sessions' creation, not before.
+  const verifications: Promise<void>[] = [];
   const pipeline = await TextToImagePipeline.create(model, {
     provider,
     webnnDeviceType,
     // The capabilities refuseUnrunnable checked: the device is probed once per worker.
     device: await deviceCapabilities(provider === 'webnn' ? (webnnDeviceType ?? 'gpu') : undefined),
     residency: request.residency,
-    loadStage: (stage) => loadModelFile(model, stage, store),
+    loadStage: async (stage) => {
+      const read = await loadModelFileVerifyingBeside(model, stage, store);
+      // Heard once the model is ready (watchVerification), or when the load fails.
+      read.verified.catch(() => undefined);
+      verifications.push(read.verified);
+      return read.bytes;
+    },
+  }).catch(async (error: unknown) => {
+    // Bytes that fail their digest are the better reason for a session that could not be made of them.
+    throw (await corruption(verifications)) ?? error;
   });
   await tokenizerReady;
   const warmupMs = await pipeline.warmUp();
@@ -133,7 +157,41 @@ export async function load(
     precision: pipeline.precision,
   };
   loaded = { key, pipeline, info };
+  void watchVerification(model.id, pipeline, verifications, notifyCorrupt);
   return info;
+}
+
+/** The first 'corrupt' failure among the digests checked, once all are known. */
+async function corruption(verifications: Promise<void>[]): Promise<PipelineError | undefined> {
+  for (const result of await Promise.allSettled(verifications)) {
+    if (
+      result.status === 'rejected' &&
+      result.reason instanceof PipelineError &&
+      result.reason.code === 'corrupt'
+    )
+      return result.reason;
+  }
+  return undefined;
+}
+
+/**
+ * A model made ready before its digests were checked: if one fails, the file is already marked corrupt in
+ * the store; the pipeline is dropped (after the image being made) and the page is told.
+ */
+async function watchVerification(
+  modelId: string,
+  pipeline: TextToImagePipeline,
+  verifications: Promise<void>[],
+  notifyCorrupt: CorruptNotifier,
+): Promise<void> {
+  const error = await corruption(verifications);
+  if (!error) return;
+  if (loaded?.pipeline === pipeline) {
+    loaded = undefined;
+    await generationQueue;
+    await pipeline.dispose();
+  }
+  notifyCorrupt({ type: 'model-corrupt', modelId, error: serializeError(error) });
 }
 
 function emptyProgress(modelId: string, stored: StoredModel): ModelProgress {

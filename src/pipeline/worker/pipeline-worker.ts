@@ -22,7 +22,7 @@ import {
 import {
   serializeError,
   type RequestMessage,
-  type ResponseMessage,
+  type WorkerMessage,
   type WorkerResults,
 } from './worker-protocol.js';
 
@@ -47,7 +47,7 @@ async function dispatch(
         report,
       );
     case 'load':
-      return load(request, signal, report);
+      return load(request, signal, report, post);
     case 'generate':
       return enqueueGeneration(request, signal, reportImage);
     case 'tokenize': {
@@ -80,7 +80,7 @@ async function dispatch(
   }
 }
 
-function post(message: ResponseMessage, transfer: Transferable[] = []): void {
+function post(message: WorkerMessage, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
 }
 
