@@ -28,7 +28,78 @@ function testPicture(): ImageData {
   return picture;
 }
 
+/** Flips one bit in the middle of chunk 0 of a stored file, in the IndexedDB the worker's store uses. */
+async function flipStoredBit(modelId: string, path: string): Promise<number> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open('sd-turbo-weights');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  try {
+    const chunks = db.transaction('chunks', 'readwrite').objectStore('chunks');
+    const key = [modelId, path, 0];
+    const chunk = await new Promise<Uint8Array>((resolve, reject) => {
+      const request = chunks.get(key);
+      request.onsuccess = () => resolve(request.result as Uint8Array);
+      request.onerror = () => reject(request.error);
+    });
+    // The middle of an ONNX file is initializer data: the graph still parses, a weight changes.
+    const offset = Math.floor(chunk.byteLength / 2);
+    chunk[offset] ^= 1;
+    await new Promise((resolve, reject) => {
+      const request = chunks.put(chunk, key);
+      request.onsuccess = resolve;
+      request.onerror = () => reject(request.error);
+    });
+    return offset;
+  } finally {
+    db.close();
+  }
+}
+
+/** Resolves with the client's next 'model-corrupt' event, or rejects after `ms`. */
+function nextCorruptNotice(ms: number): Promise<{ modelId: string; error: Error & { code?: string } }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no model-corrupt event within ${ms} ms`)), ms);
+    client.addEventListener(
+      'model-corrupt',
+      (event) => {
+        clearTimeout(timer);
+        resolve((event as CustomEvent<{ modelId: string; error: Error }>).detail);
+      },
+      { once: true },
+    );
+  });
+}
+
 const clientTest = {
+  /**
+   * A warm start (a fresh worker, the model stored) after one bit of a stored file was flipped: the load,
+   * the 'model-corrupt' event that follows it, then an image and a second load.
+   */
+  warmStartOfCorruptedModel: (modelId: string, path: string) =>
+    outcome(async () => {
+      const flippedAt = await flipStoredBit(modelId, path);
+      client.reset();
+      const events: string[] = [];
+      const notice = nextCorruptNotice(60_000).then((detail) => {
+        events.push('corrupt');
+        return detail;
+      });
+      const load = await outcome(() => client.load(modelId));
+      events.push(load.ok ? 'ready' : 'load-failed');
+      const { error, ...rest } = await notice;
+      const image = await outcome(() => client.generate({ prompt: 'x', seed: 1, steps: 1 }));
+      const nextLoad = await outcome(() => client.load(modelId));
+      return {
+        flippedAt,
+        events,
+        notice: { ...rest, code: error.code, message: error.message },
+        image: { ok: image.ok, code: image.code },
+        nextLoad,
+      };
+    }),
+
   /** Image to image with the picture sent as a bitmap, as a PNG Blob and as ImageData. */
   generateFromPicture: (prompt: string, seed: number) =>
     outcome(async () => {

@@ -157,7 +157,8 @@ export async function load(
     precision: pipeline.precision,
   };
   loaded = { key, pipeline, info };
-  void watchVerification(model.id, pipeline, verifications, notifyCorrupt);
+  // A task later, once the load's answer is posted: the page hears "ready" before any corrupt notice.
+  setTimeout(() => void watchVerification(model.id, pipeline, verifications, notifyCorrupt), 0);
   return info;
 }
 
