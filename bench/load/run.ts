@@ -13,7 +13,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { getModel, parseManifest } from '../../src/pipeline/model/manifest.js';
 import { modelStageNames, type ModelEntry } from '../../src/pipeline/model/manifest-types.js';
 import { REPO_ROOT, ensureTinyModels } from '../../scripts/tiny-models/index.js';
@@ -30,7 +30,11 @@ const USAGE = `usage: npm run bench:load -- --model <id> [options]
                           standin-* ids, else model-manifest.json)
   --dir <folder>          the folder holding the model's files (default: the manifest entry's baseUrl
                           resolved next to the manifest; for sd-turbo, a folder made by npm run models:pull)
-  --no-image              only download and load (firstImageMs is then null)
+  --no-image              only download and load (firstImageMs and warmupMs are then null)
+  --warm                  a warm start: one page load stores the model, a second one loads it (readyMs,
+                          per stage readMs and sessionMs, verifyMs and warmupMs in detail); the digests
+                          are checked beside the sessions' creation, as the app does
+  --verify-first          with --warm: check each stage's digest before its session (the old critical path)
   --json <file>           also write the figures as JSON
   --timeout <s>           give up after this long (default 3600)
 `;
@@ -43,6 +47,8 @@ interface Options {
   manifestPath: string;
   dir?: string;
   images: boolean;
+  warm: boolean;
+  verifyFirst: boolean;
   json?: string;
   timeoutMs: number;
 }
@@ -65,6 +71,12 @@ export interface LoadBenchReport {
     readWeightsMs: number | null;
     steadyImageMs: number | null;
     imageSkipped: string | null;
+    /** With --warm: the second page load, from the first read to every session existing. */
+    readyMs?: number | null;
+    stages?: { stage: string; readMs: number; sessionMs: number }[];
+    verifyMs?: number | null;
+    warmupMs?: number | null;
+    verifyFirst?: boolean;
     /** Peak RSS per process kind in each phase. */
     peaksByPhase: Record<string, KindPeaks>;
     chromium: string;
@@ -83,6 +95,8 @@ function parseOptions(argv: string[]): Options | undefined {
       manifest: { type: 'string' },
       dir: { type: 'string' },
       'no-image': { type: 'boolean' },
+      warm: { type: 'boolean' },
+      'verify-first': { type: 'boolean' },
       json: { type: 'string' },
       timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -94,6 +108,7 @@ function parseOptions(argv: string[]): Options | undefined {
   if (provider !== 'webgpu' && provider !== 'wasm') {
     throw new UsageError(`--provider must be webgpu or wasm, got "${provider}"`);
   }
+  if (values['verify-first'] && !values.warm) throw new UsageError('--verify-first needs --warm');
   const modelId = values.model ?? 'tiny-fp32';
   const timeout = Number(values.timeout ?? 3600);
   if (!Number.isInteger(timeout) || timeout < 1)
@@ -108,6 +123,8 @@ function parseOptions(argv: string[]): Options | undefined {
     ),
     dir: values.dir,
     images: !values['no-image'],
+    warm: values.warm ?? false,
+    verifyFirst: values['verify-first'] ?? false,
     json: values.json,
     timeoutMs: timeout * 1000,
   };
@@ -194,19 +211,19 @@ async function measure(options: Options, model: ModelEntry, modelBytes: number, 
       mirrorBaseUrl: new URL('model/', fileServer.baseUrl).href,
       provider: options.provider,
       images: options.images,
+      mode: options.warm ? 'store' : 'cold',
+      verifyFirst: options.verifyFirst,
     };
     memory.start('page');
-    await page.goto(`${origin}/bench/load/page.html?config=${encodeURIComponent(JSON.stringify(config))}`);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no outcome within ${options.timeoutMs / 1000} s`)),
-        options.timeoutMs,
-      );
-    });
-    const outcome = await Promise.race([page.evaluate(() => window.loadOutcome), timeout]).finally(() =>
-      clearTimeout(timer),
-    );
+    const deadline = Date.now() + options.timeoutMs;
+    let outcome = await runPage(page, origin, config, deadline);
+    if (options.warm && outcome.ok) {
+      // The second page load: a fresh page and Worker over the same profile's IndexedDB.
+      const stored = outcome;
+      outcome = await runPage(page, origin, { ...config, mode: 'warm' }, deadline);
+      outcome.bytesDownloaded = stored.bytesDownloaded;
+      outcome.downloadMs = stored.downloadMs;
+    }
     const peaks = memory.stop();
     return { outcome, peaks, chromium: context.browser()?.version() ?? 'unknown', modelBytes };
   } finally {
@@ -215,6 +232,23 @@ async function measure(options: Options, model: ModelEntry, modelBytes: number, 
     await server.close();
     await rm(profile, { recursive: true, force: true });
   }
+}
+
+async function runPage(
+  page: Page,
+  origin: string,
+  config: LoadBenchConfig,
+  deadline: number,
+): Promise<LoadPageOutcome> {
+  await page.goto(`${origin}/bench/load/page.html?config=${encodeURIComponent(JSON.stringify(config))}`);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error('no outcome within --timeout')),
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  return Promise.race([page.evaluate(() => window.loadOutcome), timeout]).finally(() => clearTimeout(timer));
 }
 
 function relativeToRepo(path: string): string {
@@ -252,6 +286,19 @@ function report(
       readWeightsMs: round(outcome.readWeightsMs),
       steadyImageMs: round(outcome.steadyImageMs),
       imageSkipped: outcome.imageSkipped,
+      ...(options.warm
+        ? {
+            readyMs: round(outcome.readyMs),
+            stages: outcome.stages.map(({ stage, readMs, sessionMs }) => ({
+              stage,
+              readMs: Math.round(readMs),
+              sessionMs: Math.round(sessionMs),
+            })),
+            verifyMs: round(outcome.verifyMs),
+            warmupMs: round(outcome.warmupMs),
+            verifyFirst: options.verifyFirst,
+          }
+        : {}),
       peaksByPhase: Object.fromEntries(peaks),
       chromium: run.chromium,
       date: new Date().toISOString(),
@@ -275,6 +322,15 @@ function format(result: LoadBenchReport): string {
     `  ok                       ${result.ok}${result.error ? `: ${result.error}` : ''}`,
     `  downloaded               ${(result.bytesDownloaded / 1e6).toFixed(1)} MB in ${seconds(result.downloadMs)}`,
     `  load (all sessions)      ${seconds(result.loadMs)} (reading IndexedDB ${seconds(detail.readWeightsMs)})`,
+    ...(detail.readyMs === undefined
+      ? []
+      : [
+          `  warm start ready         ${seconds(detail.readyMs)} (digests ${detail.verifyFirst ? 'first' : 'beside'}, all known at ${seconds(detail.verifyMs ?? null)}; warm-up ${seconds(detail.warmupMs ?? null)})`,
+          ...(detail.stages ?? []).map(
+            (stage) =>
+              `    ${stage.stage.padEnd(22)} read ${seconds(stage.readMs)}, session ${seconds(stage.sessionMs)}`,
+          ),
+        ]),
     `  wasm heap after load     ${gib(result.wasmHeapBytesAfterLoad)}`,
     `  peak renderer (load+img) ${gib(result.peakRendererBytes)}`,
     `  peak GPU process         ${gib(result.peakGpuProcessBytes)}`,
