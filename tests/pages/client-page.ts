@@ -57,19 +57,19 @@ async function flipStoredBit(modelId: string, path: string): Promise<number> {
   }
 }
 
-/** Resolves with the client's next 'model-corrupt' event, or rejects after `ms`. */
-function nextCorruptNotice(ms: number): Promise<{ modelId: string; error: Error & { code?: string } }> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no model-corrupt event within ${ms} ms`)), ms);
+/** Resolves with the client's next 'model-corrupt' event. */
+function nextCorruptNotice(): Promise<{ modelId: string; error: Error & { code?: string } }> {
+  return new Promise((resolve) => {
     client.addEventListener(
       'model-corrupt',
-      (event) => {
-        clearTimeout(timer);
-        resolve((event as CustomEvent<{ modelId: string; error: Error }>).detail);
-      },
+      (event) => resolve((event as CustomEvent<{ modelId: string; error: Error }>).detail),
       { once: true },
     );
   });
+}
+
+function timeout(ms: number, what: string): Promise<never> {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms));
 }
 
 const clientTest = {
@@ -82,13 +82,13 @@ const clientTest = {
       const flippedAt = await flipStoredBit(modelId, path);
       client.reset();
       const events: string[] = [];
-      const notice = nextCorruptNotice(60_000).then((detail) => {
+      const notice = nextCorruptNotice().then((detail) => {
         events.push('corrupt');
         return detail;
       });
       const load = await outcome(() => client.load(modelId));
       events.push(load.ok ? 'ready' : 'load-failed');
-      const { error, ...rest } = await notice;
+      const { error, ...rest } = await Promise.race([notice, timeout(60_000, 'model-corrupt event')]);
       const image = await outcome(() => client.generate({ prompt: 'x', seed: 1, steps: 1 }));
       const nextLoad = await outcome(() => client.load(modelId));
       return {
