@@ -2,20 +2,20 @@
  * The components' public face. Importing it defines `<sd-turbo>` and its parts (once, even if two
  * bundles load it).
  */
-import { DownloadProgressView } from './download-progress.js';
-import { FirstRunPanel } from './first-run-panel.js';
-import { GalleryView } from './gallery-view.js';
-import { LocalFilesPanel } from './local-files-panel.js';
-import { ProblemPanel } from './problem-panel.js';
-import { PromptBar } from './prompt-bar.js';
-import { ResultDetails } from './result-details.js';
-import { ResultView } from './result-view.js';
+import { DownloadProgressView } from './parts/download-progress.js';
+import { FirstRunPanel } from './parts/first-run-panel.js';
+import { GalleryView } from './parts/gallery-view.js';
+import { LocalFilesPanel } from './parts/local-files-panel.js';
+import { ProblemPanel } from './parts/problem-panel.js';
+import { PromptBar } from './parts/prompt-bar.js';
+import { ResultDetails } from './parts/result-details.js';
+import { ResultView } from './parts/result-view.js';
 import type * as Api from './sd-turbo-api.js';
-import { SdTurboElement as SdTurboElementClass } from './sd-turbo.js';
-import { SavedGalleryView } from './saved-gallery-view.js';
-import { SettingsPanel } from './settings-panel.js';
-import { SourceImagePanel } from './source-image-panel.js';
-import { ToastStack } from './toast-stack.js';
+import { SdTurboElement as SdTurboElementClass } from './sd-turbo/sd-turbo.js';
+import { SavedGalleryView } from './parts/saved-gallery-view.js';
+import { SettingsPanel } from './parts/settings-panel.js';
+import { SourceImagePanel } from './parts/source-image-panel.js';
+import { ToastStack } from './parts/toast-stack.js';
 
 /**
  * `<sd-turbo>`'s class, typed as the element's public face (./sd-turbo-api.ts) rather than as the Lit

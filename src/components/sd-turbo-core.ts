@@ -31,10 +31,10 @@ import {
   type InputProblems,
 } from './input-checks.js';
 import { DEVICE_LOST_ADVICE, describeError, type UserMessage } from './messages.js';
-import type { Problem } from './problem-panel.js';
-import { sdTurboStyles } from './sd-turbo-styles.js';
+import type { Problem } from './parts/problem-panel.js';
+import { sdTurboStyles } from './sd-turbo/styles.js';
 import type { GenerateOptions } from './sd-turbo-api.js';
-import type { ToastStack } from './toast-stack.js';
+import type { ToastStack } from './parts/toast-stack.js';
 
 export type { SdErrorCode } from './messages.js';
 

@@ -13,9 +13,9 @@ import { formatMilliseconds } from './format.js';
 import { downloadBlob } from './image-actions.js';
 import { imageFileName, toImageDetail } from './image-detail.js';
 import { strengthProblem } from './input-checks.js';
-import type { SavedGalleryActions } from './saved-gallery-view.js';
+import type { SavedGalleryActions } from './parts/saved-gallery-view.js';
 import { SdTurboCore, randomSeed, type GenerateOptions } from './sd-turbo-core.js';
-import type { SourceImageActions } from './source-image-panel.js';
+import type { SourceImageActions } from './parts/source-image-panel.js';
 
 /** Phases in which a model must be downloaded first: Generate and Enter only point at the panel then. */
 export const NEEDS_DOWNLOAD: readonly Phase[] = ['starting', 'unsupported', 'first-run', 'paused'];

@@ -4,7 +4,7 @@
  */
 import { html, type TemplateResult } from 'lit';
 import { state } from 'lit/decorators.js';
-import { LightElement } from './light-element.js';
+import { LightElement } from '../light-element.js';
 
 interface Toast {
   id: number;

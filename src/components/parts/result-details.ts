@@ -5,10 +5,10 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
-import type { SdImageDetail } from './events.js';
-import { formatMilliseconds, formatSeconds } from './format.js';
-import { plural } from './input-checks.js';
-import { LightElement } from './light-element.js';
+import type { SdImageDetail } from '../events.js';
+import { formatMilliseconds, formatSeconds } from '../format.js';
+import { plural } from '../input-checks.js';
+import { LightElement } from '../light-element.js';
 
 export interface ResultActions {
   downloadPng(image: SdImageDetail): void;

@@ -4,12 +4,12 @@
  */
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query } from 'lit/decorators.js';
-import type { GenerationStage, ImageProgress } from '../pipeline/index.js';
-import type { GeneratorStage } from './controllers/generator-controller.js';
-import type { SdImageDetail } from './events.js';
-import { drawBitmap } from './image-detail.js';
-import { plural } from './input-checks.js';
-import { LightElement } from './light-element.js';
+import type { GenerationStage, ImageProgress } from '../../pipeline/index.js';
+import type { GeneratorStage } from '../controllers/generator-controller.js';
+import type { SdImageDetail } from '../events.js';
+import { drawBitmap } from '../image-detail.js';
+import { plural } from '../input-checks.js';
+import { LightElement } from '../light-element.js';
 
 const STAGE_LABELS: Record<GeneratorStage, string> = {
   loading: 'Loading the model',

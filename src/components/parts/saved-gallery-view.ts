@@ -7,12 +7,12 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import type { GalleryEntry } from '../pipeline/index.js';
+import type { GalleryEntry } from '../../pipeline/index.js';
 import { focusCancel, renderConfirmQuestion } from './confirm-question.js';
-import type { QuotaQuestion } from './controllers/gallery-controller.js';
-import { icon } from './icons.js';
-import { plural } from './input-checks.js';
-import { LightElement } from './light-element.js';
+import type { QuotaQuestion } from '../controllers/gallery-controller.js';
+import { icon } from '../icons.js';
+import { plural } from '../input-checks.js';
+import { LightElement } from '../light-element.js';
 
 /** Images narrower than a card are drawn with crisp pixels, not blurred. */
 const THUMBNAIL_CSS_PX = 160;

@@ -16,10 +16,10 @@ import {
   type ProviderPreference,
   type RequirementCheck,
   type StoredModel,
-} from '../pipeline/index.js';
-import type { Phase } from './controllers/model-controller.js';
-import { formatBytes } from './format.js';
-import { LightElement } from './light-element.js';
+} from '../../pipeline/index.js';
+import type { Phase } from '../controllers/model-controller.js';
+import { formatBytes } from '../format.js';
+import { LightElement } from '../light-element.js';
 
 export interface FirstRunActions {
   download(): void;

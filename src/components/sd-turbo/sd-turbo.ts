@@ -4,25 +4,25 @@
  * this class says what each action does.
  */
 import { html, nothing, type TemplateResult } from 'lit';
-import { isLocalModelId, type LocalModelImport, type ProviderPreference } from '../pipeline/index.js';
-import type { ModelEntry } from '../pipeline/index.js';
-import { LocalFilesController } from './controllers/local-files-controller.js';
-import type { Phase } from './controllers/model-controller.js';
-import { localFilesGuidance } from './error-guidance.js';
-import type { FirstRunActions } from './first-run-panel.js';
-import type { LocalFilesPanel } from './local-files-panel.js';
-import { copyImage, downloadPng } from './image-actions.js';
-import { isProvider, parseSeed } from './input-checks.js';
-import type { Remedy } from './messages.js';
-import type { ProblemActions } from './problem-panel.js';
-import type { PromptBarActions } from './prompt-bar.js';
-import type { ResultActions } from './result-details.js';
-import type { LocalFilesView, SettingsActions } from './settings-panel.js';
-import { isManifestUrl } from './input-checks.js';
-import type { SdTurboElement as SdTurboElementApi } from './sd-turbo-api.js';
-import { NEEDS_DOWNLOAD, SdTurboModes } from './sd-turbo-modes.js';
+import { isLocalModelId, type LocalModelImport, type ProviderPreference } from '../../pipeline/index.js';
+import type { ModelEntry } from '../../pipeline/index.js';
+import { LocalFilesController } from '../controllers/local-files-controller.js';
+import type { Phase } from '../controllers/model-controller.js';
+import { localFilesGuidance } from '../error-guidance.js';
+import type { FirstRunActions } from '../parts/first-run-panel.js';
+import type { LocalFilesPanel } from '../parts/local-files-panel.js';
+import { copyImage, downloadPng } from '../image-actions.js';
+import { isProvider, parseSeed } from '../input-checks.js';
+import type { Remedy } from '../messages.js';
+import type { ProblemActions } from '../parts/problem-panel.js';
+import type { PromptBarActions } from '../parts/prompt-bar.js';
+import type { ResultActions } from '../parts/result-details.js';
+import type { LocalFilesView, SettingsActions } from '../parts/settings-panel.js';
+import { isManifestUrl } from '../input-checks.js';
+import type { SdTurboElement as SdTurboElementApi } from '../sd-turbo-api.js';
+import { NEEDS_DOWNLOAD, SdTurboModes } from '../sd-turbo-modes.js';
 
-export { randomSeed, type GenerateOptions, type SdErrorCode } from './sd-turbo-core.js';
+export { randomSeed, type GenerateOptions, type SdErrorCode } from '../sd-turbo-core.js';
 
 /** The generated random-weight models: offered in the picker only with `test-models`. */
 const isTestModel = (modelId: string): boolean => modelId.startsWith('tiny-');

@@ -5,8 +5,8 @@
  */
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
-import { drawBitmap } from './image-detail.js';
-import { LightElement } from './light-element.js';
+import { drawBitmap } from '../image-detail.js';
+import { LightElement } from '../light-element.js';
 
 export interface SourceImageActions {
   choose(image: Blob): void;

@@ -2,7 +2,7 @@
  * Choosing the user's own model files: the File System Access pickers where the browser has them
  * (Chromium), file inputs elsewhere. Only the DOM lives here; the pipeline reads and checks the files.
  */
-import type { LocalModelFile } from '../pipeline/index.js';
+import type { LocalModelFile } from '../../pipeline/index.js';
 
 /** The parts of the File System Access API used here (not in TypeScript's DOM library). */
 interface FileHandle {

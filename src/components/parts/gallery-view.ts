@@ -1,9 +1,9 @@
 /** This session's images as a grid of thumbnails; a click shows one again. */
 import { html, nothing, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
-import type { GalleryEntry } from './controllers/generator-controller.js';
-import { drawBitmap } from './image-detail.js';
-import { LightElement } from './light-element.js';
+import type { GalleryEntry } from '../controllers/generator-controller.js';
+import { drawBitmap } from '../image-detail.js';
+import { LightElement } from '../light-element.js';
 
 export class GalleryView extends LightElement {
   @property({ attribute: false }) entries: GalleryEntry[] = [];

@@ -1,6 +1,6 @@
 import { css } from 'lit';
-import { layoutStyles } from './sd-turbo-layout-styles.js';
-import { partStyles } from './sd-turbo-part-styles.js';
+import { layoutStyles } from './layout-styles.js';
+import { partStyles } from './part-styles.js';
 
 /**
  * Theming: every colour, the radius, the gap and the font come from `--sd-*` custom properties, and the
