@@ -1,193 +1,260 @@
 /**
- * `<sd-turbo>`: a text-to-image generator in one element. The prompt comes first; the first-run panel,
- * the result with its busy state, the gallery and the settings are parts of their own (each a file), and
- * this class says what each action does.
+ * `<sd-turbo>`: a text-to-image generator in one element. Its attributes, properties, methods and events
+ * (sd-turbo-api.ts) sit here, on controllers that own the state machines (the model, the generator, what
+ * the user is told, the source image, the token count) and render parts that say what each action does.
  */
-import { html, nothing, type TemplateResult } from 'lit';
-import { isLocalModelId, type LocalModelImport, type ProviderPreference } from '../../pipeline/index.js';
-import type { ModelEntry } from '../../pipeline/index.js';
-import { LocalFilesController } from '../controllers/local-files-controller.js';
-import type { Phase } from '../controllers/model-controller.js';
-import { localFilesGuidance } from '../error-guidance.js';
-import type { FirstRunActions } from '../parts/first-run-panel.js';
-import type { LocalFilesPanel } from '../parts/local-files-panel.js';
-import { copyImage, downloadPng } from '../image-actions.js';
-import { isProvider, parseSeed } from '../input-checks.js';
+import { LitElement, html, type PropertyValues, type TemplateResult } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import {
+  DEFAULT_IMAGE_TO_IMAGE_STRENGTH,
+  isAbortError,
+  type LoadedModel,
+  type ProviderPreference,
+  type WebNnDeviceType,
+} from '../../pipeline/index.js';
+import { FeedbackController } from '../controllers/feedback-controller.js';
+import { GeneratorController } from '../controllers/generator-controller.js';
+import { ModelController } from '../controllers/model-controller.js';
+import { SourceImageController } from '../controllers/source-image-controller.js';
+import { TokenCountController } from '../controllers/token-count-controller.js';
+import { guidanceFor } from '../error-guidance.js';
+import { emitEvent, type SdImageDetail, type SdTurboEventMap } from '../events.js';
+import { formatSeconds } from '../format.js';
+import {
+  inputProblems,
+  isManifestUrl,
+  isWebNnDeviceType,
+  parseSeed,
+  randomSeed,
+  seedConverter,
+  stepsProblem,
+  strengthProblem,
+  type InputProblems,
+} from '../input-checks.js';
 import type { Remedy } from '../messages.js';
-import type { ProblemActions } from '../parts/problem-panel.js';
-import type { PromptBarActions } from '../parts/prompt-bar.js';
-import type { ResultActions } from '../parts/result-details.js';
-import type { LocalFilesView, SettingsActions } from '../parts/settings-panel.js';
-import { isManifestUrl } from '../input-checks.js';
-import type { SdTurboElement as SdTurboElementApi } from '../sd-turbo-api.js';
-import { NEEDS_DOWNLOAD, SdTurboModes } from '../sd-turbo-modes.js';
+import type { GenerateOptions, SdTurboElement as SdTurboElementApi } from '../sd-turbo-api.js';
+import type { ElementHost } from './element-host.js';
+import { FirstRunPart } from './first-run-part.js';
+import { PromptPart } from './prompt-part.js';
+import { RealtimePart } from './realtime-part.js';
+import { ResultsPart } from './results-part.js';
+import { SettingsPart } from './settings-part.js';
+import { sdTurboStyles } from './styles.js';
 
-export { randomSeed, type GenerateOptions, type SdErrorCode } from '../sd-turbo-core.js';
+const DEFAULT_MANIFEST = 'model-manifest.json';
+const PROVIDER_NAMES = { webgpu: 'WebGPU', wasm: 'wasm (CPU)', webnn: 'WebNN', cpu: 'the CPU' } as const;
 
-/** The generated random-weight models: offered in the picker only with `test-models`. */
-const isTestModel = (modelId: string): boolean => modelId.startsWith('tiny-');
+export class SdTurboElement extends LitElement implements SdTurboElementApi, ElementHost {
+  static override styles = sdTurboStyles;
+  static override shadowRootOptions = { ...LitElement.shadowRootOptions, delegatesFocus: true };
 
-export class SdTurboElement extends SdTurboModes implements SdTurboElementApi {
-  constructor() {
-    super();
-    this.addEventListener('keydown', (event) => this.onKeydown(event as KeyboardEvent));
+  /** A model id from the manifest, or a manifest URL (ending in .json) whose default model is used. */
+  @property({ reflect: true }) model = '';
+  /** The manifest URL; default: `model-manifest.json` next to the page (resolved against document.baseURI). */
+  @property({ reflect: true }) manifest = '';
+  @property() prompt = '';
+  /** uint32 seed for the next image; null (no attribute) draws a random seed for each image. */
+  @property({ converter: seedConverter, reflect: true }) seed: number | null = null;
+  /** Denoising steps, 1 to 4; any other value is shown as an error on the steps control. */
+  @property({ type: Number, reflect: true }) steps = 1;
+  /** 'auto' (WebGPU, falling back to wasm with a note), 'webgpu', 'wasm' or 'webnn'; others are refused. */
+  @property({ reflect: true }) provider: ProviderPreference = 'auto';
+  /** With provider 'webnn': the MLContext device type, 'gpu', 'cpu' or 'npu'; others are refused. */
+  @property({ reflect: true, attribute: 'webnn-device-type' }) webnnDeviceType: WebNnDeviceType = 'gpu';
+  /** Download (if needed) and load the model as soon as the element is connected. */
+  @property({ type: Boolean, reflect: true }) autoload = false;
+  /** A self-hosted copy of the weights (`npm run models:pull`): replaces the model's baseUrl. */
+  @property({ reflect: true }) mirror = '';
+  /** Offer the generated random-weight test models (ids `tiny-*`) in the model picker. */
+  @property({ type: Boolean, reflect: true, attribute: 'test-models' }) testModels = false;
+  /** Real-time mode: every change of prompt, seed or steps makes a new image (the newest edit wins). */
+  @property({ type: Boolean, reflect: true }) realtime = false;
+  /** Image to image: the picture to start from; ignored by a model without a VAE encoder. */
+  @property({ attribute: false }) sourceImage?: ImageBitmap | Blob;
+  /** Image to image: how much of the source is replaced, above 0 to 1; steps × strength must be ≥ 1. */
+  @property({ type: Number, reflect: true }) strength = DEFAULT_IMAGE_TO_IMAGE_STRENGTH;
+
+  /** The seed as given or typed; kept when it is not a seed, so the control shows it with its error. */
+  @state() seedText = '';
+
+  // The controllers and parts below are the element's insides: the package's type (sd-turbo-api.ts)
+  // leaves them out.
+  readonly models = new ModelController(this, {
+    manifestUrl: () => this.manifestUrl,
+    requestedModel: () => (this.model && !isManifestUrl(this.model) ? this.model : undefined),
+    provider: () => this.provider,
+    webnnDeviceType: () => (isWebNnDeviceType(this.webnnDeviceType) ? this.webnnDeviceType : 'gpu'),
+    // Absolute: the worker resolving it would use its own script's location.
+    mirrorBaseUrl: () => (this.mirror ? new URL(this.mirror, document.baseURI).href : undefined),
+    autoload: () => this.autoload,
+    report: (error) => this.feedback.report(error),
+    announce: (text) => this.feedback.announce(text),
+    progress: (progress) => emitEvent(this, 'sd-progress', progress),
+    ready: (loaded) => this.onReady(loaded),
+    deviceLost: (error) => this.feedback.deviceLost(error),
+  });
+  readonly generator = new GeneratorController(this, (step) => emitEvent(this, 'sd-progress', step));
+  readonly feedback: FeedbackController = new FeedbackController(this, {
+    guidance: (error) => guidanceFor(error, this.models.requirementCheck(), this.provider),
+    // The unsupported panel already says why; sd-error still tells the page.
+    panelSaysWhy: () => this.models.phase === 'unsupported',
+    remedy: (remedy) => void this.onRemedy(remedy),
+  });
+  private readonly tokens = new TokenCountController(this, {
+    prompt: () => this.prompt,
+    maxLength: () => (this.models.manifest ? (this.models.model?.tokenizer.maxLength ?? 77) : undefined),
+    client: () => this.models.client,
+  });
+  private readonly realtimePart = new RealtimePart(this);
+  private readonly results = new ResultsPart(this);
+  private readonly source = new SourceImageController(this, {
+    notify: (text) => this.feedback.notify(text),
+    strengthError: () => this.inputProblems.strength,
+  });
+  private readonly settings = new SettingsPart(this);
+  private readonly firstRun = new FirstRunPart(this);
+  private readonly promptPart = new PromptPart(this);
+
+  override addEventListener<K extends keyof SdTurboEventMap>(
+    type: K,
+    listener: (this: SdTurboElement, event: SdTurboEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener<K extends keyof HTMLElementEventMap>(
+    type: K,
+    listener: (this: HTMLElement, event: HTMLElementEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    super.addEventListener(type, listener, options);
   }
 
-  /** Enter in the prompt generates; Esc anywhere in the element cancels the image being made. */
-  private onKeydown(event: KeyboardEvent): void {
-    if (event.key === 'Escape' && this.busy) {
-      event.preventDefault();
-      this.cancel();
-      return;
-    }
-    const inPrompt = event.composedPath().some((target) => (target as Element).id === 'prompt');
-    if (event.key !== 'Enter' || event.shiftKey || event.isComposing || !inPrompt) return;
-    event.preventDefault();
-    if (!this.busy) this.startGenerating();
+  /** The manifest URL in use, after the `model` and `manifest` attributes are taken into account. */
+  get manifestUrl(): string {
+    const url = isManifestUrl(this.model) ? this.model : this.manifest || DEFAULT_MANIFEST;
+    return new URL(url, document.baseURI).href;
   }
 
-  private readonly promptActions: PromptBarActions = {
-    promptInput: (prompt) => (this.prompt = prompt),
-    // The second click of a double click is not a Cancel: it would stop the image the first one started.
-    generateClick: (event) => {
-      if (event.detail > 1) return;
-      if (this.busy) this.cancel();
-      else this.startGenerating();
-    },
-    seedChange: (text) => {
-      this.seedText = text;
-      this.seed = parseSeed(text) ?? null;
-    },
-    randomSeed: () => {
-      this.seedText = '';
-      this.seed = null;
-    },
-    stepsChange: (steps) => (this.steps = steps),
-    modelChange: (modelId) => (this.model = modelId),
-    realtimeChange: (on) => (this.realtime = on),
-  };
+  /** The model id in use: the `model` attribute, or the manifest's default model. */
+  get modelId(): string | undefined {
+    return this.models.modelId;
+  }
 
-  private startGenerating(): void {
-    if (NEEDS_DOWNLOAD.includes(this.models.phase)) {
-      this.pointAtFirstRun();
-      return;
+  /** True while an image is being made. */
+  get busy(): boolean {
+    return this.generator.busy;
+  }
+
+  /** True while any image is being made or waits: on request (`busy`) or in real-time mode. */
+  get generating(): boolean {
+    return this.busy || this.realtimePart.busy;
+  }
+
+  /** Whether the model in use has a VAE encoder, so it can start from a source image. */
+  get canUseSourceImage(): boolean {
+    return this.models.model?.stages.vaeEncoder !== undefined;
+  }
+
+  get inputProblems(): InputProblems {
+    const strength = this.sourceImage !== undefined && this.canUseSourceImage ? this.strength : undefined;
+    return inputProblems(this.seedText, this.steps, strength, this.provider, this.webnnDeviceType);
+  }
+
+  /** The attribute as written, so a seed that is none stays visible with its error. */
+  override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    if (name === 'seed' && value !== null) this.seedText = value;
+    super.attributeChangedCallback(name, old, value);
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('seed')) {
+      if (this.seed !== null) this.seedText = String(this.seed);
+      else if (parseSeed(this.seedText) !== undefined) this.seedText = '';
     }
-    const problems = this.inputProblems;
-    if (Object.values(problems).some(Boolean)) {
-      this.notify('Fix the setting marked in red first.');
-      this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-      return;
+    const settings = ['model', 'manifest', 'provider', 'webnnDeviceType'] as const;
+    if (settings.some((name) => changed.has(name) && changed.get(name) !== undefined)) {
+      this.models.settingsChanged();
     }
-    this.generate().catch(() => undefined);
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    this.realtimePart.updated(changed);
   }
 
   /**
-   * Shows the first-run panel and says why nothing happened. Focus stays where it is: moved to the
-   * Download button, the next keystroke would start a download of gigabytes nobody agreed to.
+   * Downloads the weights if they are not stored yet (with progress), then loads them. Several elements
+   * on one page with the same manifest and model share the download and the loaded model.
    */
-  private pointAtFirstRun(): void {
-    const reasons: Partial<Record<Phase, string>> = {
-      starting: 'Still checking this device and the stored models…',
-      unsupported: 'This device cannot run the model; the panel says why.',
-      // Your own files, no longer stored: the panel offers to choose them again.
-      ...(isLocalModelId(this.modelId ?? '') && { 'first-run': "Choose the model's files again first." }),
+  async load(): Promise<LoadedModel> {
+    const refusal = this.inputProblems.provider;
+    if (refusal) throw this.feedback.refuse(refusal);
+    this.feedback.clearProblem();
+    return this.models.load();
+  }
+
+  /**
+   * Makes one image; resolves with the `sd-image` detail, rejects with an AbortError on cancel(). Images
+   * made on request are saved; real-time previews (one per edit) are not.
+   */
+  async generate(options: GenerateOptions = {}): Promise<SdImageDetail> {
+    const problems = this.inputProblems;
+    const steps = options.steps ?? this.steps;
+    const sourceImage = this.canUseSourceImage ? (options.sourceImage ?? this.sourceImage) : undefined;
+    const strength = options.strength ?? this.strength;
+    const refusal =
+      (options.seed === undefined ? problems.seed : undefined) ??
+      (options.steps === undefined ? problems.steps : stepsProblem(options.steps)) ??
+      (sourceImage ? strengthProblem(strength, steps) : undefined) ??
+      problems.provider;
+    if (refusal) throw this.feedback.refuse(refusal);
+    const request = {
+      prompt: options.prompt ?? this.prompt,
+      seed: options.seed ?? this.seed ?? randomSeed(),
+      steps,
+      ...(sourceImage ? { sourceImage, strength } : {}),
     };
-    this.notify(
-      reasons[this.models.phase] ?? 'Download the model first: the panel says what it is and how big.',
-    );
-    this.renderRoot.querySelector('[part~="first-run"]')?.scrollIntoView({ block: 'nearest' });
+    try {
+      const image = await this.generator.generate(request, async (signal) => {
+        await this.models.ensureLoaded(signal);
+        this.feedback.clearProblem();
+        this.feedback.announce('Generating an image…');
+        return this.models.client!;
+      });
+      this.feedback.announce(
+        `Image ready: seed ${image.seed}, ${formatSeconds(image.timings.totalMs)} per image.`,
+      );
+      emitEvent(this, 'sd-image', image);
+      this.results.save(image);
+      return image;
+    } catch (error) {
+      if (isAbortError(error)) this.feedback.notify('Cancelled.');
+      else this.feedback.report(error);
+      throw error;
+    }
   }
 
-  private readonly firstRunActions: FirstRunActions = {
-    download: () => this.load().catch(() => undefined),
-    pause: () => this.models.pause(),
-    deletePartial: () => void this.models.deletePartial(),
-    useModel: (modelId) => (this.model = modelId),
-    // The same picker as Settings → Your own files; the files replace the model whose files are gone.
-    chooseFilesAgain: (model) =>
-      this.renderRoot
-        .querySelector<LocalFilesPanel>('sd-local-files-panel')
-        ?.chooseFilesAgain(model.image.width, model.id),
-    forget: (model) => void this.forget(model).catch((error: unknown) => this.report(error)),
-  };
-
-  /** A local model whose files are gone: its entry goes too, and the manifest's default model is used. */
-  private async forget(model: ModelEntry): Promise<void> {
-    await this.models.client?.deleteModel(model.id);
-    if (this.modelId === model.id) this.model = '';
-    this.notify(`Forgot ${model.name}: choose its files under Settings → Your own files to use it again.`);
+  /** Stops the image being made, or pauses a download (what is downloaded is kept). */
+  cancel(): void {
+    this.generator.cancel();
+    this.models.pause();
   }
 
-  private readonly resultActions: ResultActions = {
-    downloadPng: (image) => void downloadPng(image),
-    copyImage: (image) => void copyImage(image).then((outcome) => this.notify(outcome)),
-    reuseSeed: (seed) => (this.seed = seed),
-  };
-
-  private readonly settingsActions: SettingsActions = {
-    providerChange: (provider: ProviderPreference) => (this.provider = provider),
-    webnnDeviceTypeChange: (deviceType) => {
-      this.webnnDeviceType = deviceType;
-      this.models.probeWebNn().catch(() => undefined);
-    },
-    // WebNN is asked about only now (or with provider="webnn"): it creates an MLContext where it exists.
-    opened: () => this.models.webnn.status ?? this.models.probeWebNn().catch(() => undefined),
-    deleteStored: (modelId) => void this.deleteStored(modelId),
-  };
-
-  private async deleteStored(modelId: string): Promise<void> {
-    await this.models.deleteStored(modelId);
-    this.notify(`Deleted the stored ${modelId} model.`);
-    // A local model is gone with its files: out of the list, and no longer the element's model.
-    if (!isLocalModelId(modelId)) return;
-    if (this.modelId === modelId) this.model = '';
-    else void this.models.inspect();
+  private onReady(loaded: LoadedModel): void {
+    this.feedback.setNotice(this.models.fallbackNote);
+    this.feedback.announce(`Model loaded on ${PROVIDER_NAMES[loaded.provider.provider]}.`);
+    emitEvent(this, 'sd-ready', loaded);
   }
-
-  protected readonly localFiles = new LocalFilesController(this, {
-    client: () => this.models.client,
-    stored: (result) => this.onLocalModelStored(result),
-    report: (error) => {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      this.reported.add(failure);
-      this.showProblem(localFilesGuidance(failure), failure.message);
-    },
-    announce: (text) => this.announce(text),
-    notify: (text) => this.notify(text),
-  });
-
-  private readonly localFilesView = (): LocalFilesView => ({
-    actions: {
-      choose: (files, imageSize, replaces) => void this.localFiles.store(files, imageSize, replaces),
-      cancel: () => this.localFiles.cancel(),
-      failed: (error) => this.localFiles.fail(error),
-    },
-    storing: this.localFiles.storing,
-    cancelling: this.localFiles.cancelling,
-    progress: this.localFiles.progress,
-    notes: this.localFiles.notes,
-  });
-
-  /** The stored files are the element's model from now on (a manifest given as `model` stays in use). */
-  private onLocalModelStored({ model, alreadyStored }: LocalModelImport): void {
-    this.problem = undefined;
-    if (isManifestUrl(this.model)) this.manifest = this.model;
-    if (this.model === model.id) void this.models.inspect();
-    else this.model = model.id;
-    this.notify(
-      alreadyStored
-        ? `${model.name} was already stored in this browser; it is selected.`
-        : `${model.name} is stored in this browser and selected: press Generate.`,
-    );
-  }
-
-  private readonly problemActions: ProblemActions = {
-    remedy: (remedy) => void this.onRemedy(remedy),
-    dismiss: () => (this.problem = undefined),
-  };
 
   private async onRemedy(remedy: Remedy): Promise<void> {
-    this.problem = undefined;
     if (remedy === 'use-wasm') this.provider = 'wasm';
     if (remedy === 'redownload' && this.modelId) await this.models.deleteStored(this.modelId);
     if (remedy === 'resume-download' || remedy === 'redownload') this.load().catch(() => undefined);
@@ -201,92 +268,19 @@ export class SdTurboElement extends SdTurboModes implements SdTurboElementApi {
   }
 
   protected override render(): TemplateResult {
+    const results = this.results;
     return html`
-      ${this.renderPromptBar()} ${this.renderSourceImage()}
+      ${this.promptPart.render(this.tokens.tokens)} ${this.source.render()}
       <div class="layout">
-        <div class="top-column">
-          <sd-problem-panel .problem=${this.problem} .actions=${this.problemActions}></sd-problem-panel>
-          ${this.notice ? html`<p class="hint" part="notice" role="note">${this.notice}</p>` : nothing}
-          ${this.renderFirstRun()}
-        </div>
-        <sd-result-view
-          .image=${this.generator.shown}
-          .stage=${this.generator.stage}
-          .steps=${this.generator.steps}
-          .progress=${this.generator.progress}
-          .elapsedMs=${this.generator.elapsedMs}
-        ></sd-result-view>
+        <div class="top-column">${this.feedback.renderMessages()} ${this.firstRun.render()}</div>
+        ${results.renderImage()}
         <div class="side-column">
-          <sd-result-details
-            .actions=${this.resultActions}
-            .image=${this.generator.shown}
-          ></sd-result-details>
-          ${this.renderRealtimeStats()}
-          <sd-gallery-view
-            .entries=${this.generator.gallery}
-            .shownId=${this.generator.shownId}
-            .show=${(id: number) => this.generator.show(id)}
-          ></sd-gallery-view>
-          ${this.renderSettings()}
+          ${results.renderDetails()} ${this.realtimePart.render()} ${results.renderSessionGallery()}
+          ${this.settings.render()}
         </div>
-        ${this.renderSavedGallery()}
+        ${results.renderSavedGallery()}
       </div>
-      <sd-toast-stack></sd-toast-stack>
-      <p class="visually-hidden" role="status" aria-live="polite" part="status">${this.announcement}</p>
+      ${this.feedback.renderLive()}
     `;
-  }
-
-  private renderPromptBar(): TemplateResult {
-    const problems = this.inputProblems;
-    const models = (this.models.manifest?.models ?? []).filter(
-      (model) => this.testModels || !isTestModel(model.id) || model.id === this.modelId,
-    );
-    return html`<sd-prompt-bar
-      .actions=${this.promptActions}
-      .prompt=${this.prompt}
-      .tokens=${this.tokens}
-      .busy=${this.busy}
-      .generateDisabled=${this.models.phase === 'starting' || this.models.phase === 'downloading'}
-      .seedText=${this.seedText}
-      .seedError=${problems.seed}
-      .steps=${this.steps}
-      .stepsError=${problems.steps}
-      .models=${models}
-      .modelId=${this.modelId}
-      .realtime=${this.realtime}
-    ></sd-prompt-bar>`;
-  }
-
-  private renderFirstRun(): TemplateResult {
-    const models = this.models;
-    // A load that an image waits for is shown by the result view's busy state, not a second panel.
-    const phase = models.phase === 'loading' && this.busy ? 'ready' : models.phase;
-    return html`<sd-first-run-panel
-      .actions=${this.firstRunActions}
-      .phase=${phase}
-      .model=${models.model}
-      .models=${models.manifest?.models ?? []}
-      .device=${models.device}
-      .provider=${isProvider(this.provider) ? this.provider : 'auto'}
-      .stored=${models.storedModel}
-      .progress=${models.download.progress}
-      .storagePersisted=${models.download.storagePersisted}
-    ></sd-first-run-panel>`;
-  }
-
-  private renderSettings(): TemplateResult {
-    const names = new Map(this.models.manifest?.models.map((model) => [model.id, model.name]));
-    return html`<sd-settings-panel
-      .actions=${this.settingsActions}
-      .provider=${this.provider}
-      .providerError=${this.inputProblems.provider}
-      .webnnDeviceType=${this.webnnDeviceType}
-      .webnn=${this.models.webnn.status}
-      .loaded=${this.models.loaded}
-      .stored=${this.models.stored}
-      .modelNames=${names}
-      .busy=${this.busy}
-      .localFiles=${this.localFilesView()}
-    ></sd-settings-panel>`;
   }
 }
