@@ -1,6 +1,6 @@
 import { css } from 'lit';
 
-/** The parts' own looks: field errors, the busy state over the image, toasts, 44 px choices. */
+/** Looks that several parts share: field errors, 44 px choices, blocks that shrink with the element. */
 export const partStyles = css`
   details.dropped {
     display: inline;
@@ -55,64 +55,6 @@ export const partStyles = css`
     height: 20px;
     accent-color: var(--_accent);
   }
-  /* The whole image, its caption and the gallery fit one screen. */
-  .stage {
-    position: relative;
-    width: min(100%, 56vh);
-  }
-  .stage.busy :is(canvas.image, .placeholder) {
-    opacity: 0.35;
-    filter: grayscale(0.6);
-    transition: opacity 0.2s;
-  }
-  .busy-overlay {
-    position: absolute;
-    inset: 0;
-    display: grid;
-    place-content: center;
-    justify-items: center;
-    gap: 6px;
-    text-align: center;
-    font-variant-numeric: tabular-nums;
-  }
-  .busy-overlay [part='elapsed'] {
-    font-size: 1.6em;
-    font-weight: 700;
-  }
-  .spinner {
-    width: 32px;
-    height: 32px;
-    border: 3px solid var(--_border);
-    border-top-color: var(--_accent);
-    border-radius: 50%;
-    animation: spin 0.9s linear infinite;
-  }
-  @keyframes spin {
-    to {
-      transform: rotate(1turn);
-    }
-  }
-  @media (prefers-reduced-motion: reduce) {
-    .spinner {
-      animation: none;
-    }
-  }
-  .toasts {
-    position: fixed;
-    inset: auto 16px 16px auto;
-    display: grid;
-    gap: 8px;
-    z-index: 10;
-    max-width: min(360px, calc(100vw - 32px));
-  }
-  .toast {
-    margin: 0;
-    padding: 10px 14px;
-    border-radius: var(--_radius);
-    background: var(--_fg);
-    color: var(--_bg);
-    box-shadow: 0 4px 16px rgb(0 0 0 / 0.25);
-  }
   /* Blocks that shrink with the element (inline by default, they would not), and vanish when empty. */
   sd-source-image-panel,
   sd-saved-gallery-view {
@@ -123,26 +65,6 @@ export const partStyles = css`
   sd-source-image-panel:empty,
   sd-saved-gallery-view:empty {
     display: none;
-  }
-  /* Image to image: a dashed zone that lights up while a file is dragged over it. */
-  .drop-zone {
-    display: flex;
-    flex-wrap: wrap;
-    align-items: center;
-    gap: 8px;
-    padding: 8px;
-    border: 1px dashed var(--_border);
-    border-radius: var(--_radius);
-  }
-  .drop-zone.dragging {
-    border-color: var(--_accent);
-    outline: 2px solid var(--_accent);
-  }
-  canvas.source-preview {
-    width: 64px;
-    height: 64px;
-    object-fit: cover;
-    border-radius: var(--_radius);
   }
   /* Settings → Your own files: below the stored models, its own block. */
   section[part~='local-files'] {

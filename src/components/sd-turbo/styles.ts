@@ -1,4 +1,8 @@
 import { css } from 'lit';
+import { resultViewStyles } from '../parts/result-view.js';
+import { savedGalleryStyles } from '../parts/saved-gallery-view.js';
+import { sourceImageStyles } from '../parts/source-image-panel.js';
+import { toastStyles } from '../parts/toast-stack.js';
 import { layoutStyles } from './layout-styles.js';
 import { partStyles } from './part-styles.js';
 
@@ -281,4 +285,13 @@ const baseStyles = css`
   }
 `;
 
-export const sdTurboStyles = [baseStyles, partStyles, layoutStyles];
+/** The element's own looks first, then each part's, which are more specific. */
+export const sdTurboStyles = [
+  baseStyles,
+  partStyles,
+  layoutStyles,
+  resultViewStyles,
+  toastStyles,
+  sourceImageStyles,
+  savedGalleryStyles,
+];
