@@ -181,7 +181,7 @@ function webGlContextStatus(): string {
 }
 
 /**
- * ORT's WebGL EP is not a pipeline provider (ORT deprecated it, and BENCHMARKS.md lists why SD graphs fail
+ * ORT's WebGL EP is not a pipeline provider (ORT deprecated it, and docs/benchmarks/results/2026-11-30.md lists why SD graphs fail
  * on it): this tries it in onnxruntime-web's default build, then each stage in the `all` build, and
  * reports every exact error; a stage that runs reports its time on zero inputs.
  */

@@ -143,7 +143,7 @@ describe('model-manifest.json', () => {
     ]);
   });
 
-  it('states each model\'s requirements as README "Model requirements" derives them', () => {
+  it('states each model\'s requirements as docs/models.md "Model requirements" derives them', () => {
     expect(getModel(manifest, 'sd-turbo').requires).toEqual({
       // UNet attention scores 1x5x4096x4096 in FP16; FP16 weights; the FP16 UNet alone failed on wasm.
       webgpu: { shaderF16: true, maxStorageBufferBindingSize: 5 * 4096 * 4096 * 2, maxBufferSize: 167772160 },

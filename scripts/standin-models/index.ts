@@ -192,7 +192,7 @@ function manifestEntry(
 const MIB = 1024 ** 2;
 
 /**
- * The largest tensor a shader binds, by the same reasoning as README's "Model requirements" for sd-turbo:
+ * The largest tensor a shader binds, by the same reasoning as docs/models.md "Model requirements" for sd-turbo:
  * the first UNet block's attention scores (heads x 4096 x 4096), the token embedding, or the VAE's last
  * activation at full resolution. For SD-Turbo's own architecture in FP16 this gives its 160 MiB.
  */

@@ -54,7 +54,7 @@ export class NoImageEncoderError extends PipelineError {
     super(
       'invalid-input',
       `The model "${modelId}" cannot do image to image: its manifest entry has no vaeEncoder stage. ` +
-        'Choose a model with a VAE encoder (README "Image to image") or leave out sourceImage.',
+        'Choose a model with a VAE encoder (docs/image-to-image.md) or leave out sourceImage.',
     );
   }
 }

@@ -107,7 +107,7 @@ export interface ModelEntry {
   image: { height: number; width: number };
   /** Latents are divided by this before the VAE decoder (0.18215 for SD 2.x). */
   vaeScalingFactor: number;
-  /** What a device needs to run the model: README "Model requirements" derives each entry's values. */
+  /** What a device needs to run the model: docs/models.md "Model requirements" derives each entry's values. */
   requires: ModelRequirements;
   stages: {
     textEncoder: TextEncoderStage;

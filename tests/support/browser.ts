@@ -1,5 +1,6 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import { realpathSync } from 'node:fs';
+import { createServer, searchForWorkspaceRoot, type ViteDevServer } from 'vite';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -40,6 +41,9 @@ export async function startDevServer(): Promise<{ server: ViteDevServer; url: st
       open: false,
       hmr: false,
       watch: { ignored: () => true },
+      // A git worktree's node_modules may be a link to another checkout's: Vite serves its real path
+      // (ORT's .wasm files) only when allowed.
+      fs: { allow: [searchForWorkspaceRoot(process.cwd()), realpathSync('node_modules')] },
     },
   });
   await server.listen();

@@ -1,7 +1,7 @@
 /**
  * The manifest entry of a model made of the user's own files: names and element types from the files,
- * sizes and symbolic-dimension values from the check, the device requirements estimated the way README
- * "Model requirements" derives them for the listed models. It goes through the manifest parser like any
+ * sizes and symbolic-dimension values from the check, the device requirements estimated the way
+ * docs/models.md "Model requirements" derives them for the listed models. It goes through the manifest parser like any
  * other entry.
  */
 import { parseManifest } from '../manifest.js';
@@ -26,7 +26,7 @@ export const LOCAL_STAGE_PATHS: Record<ModelStageName, string> = {
 const VAE_SCALING_FACTOR = 0.18215;
 /** SD-Turbo's first UNet block: 320 channels in self-attention heads of 64. */
 const ATTENTION_HEADS = 5;
-/** ORT itself and small activations, on top of the weights held twice (README "Model requirements"). */
+/** ORT itself and small activations, on top of the weights held twice (docs/models.md "Model requirements"). */
 const WASM_BASE_BYTES = 64 * 1024 ** 2;
 /** Activations grow with the image: about 256 MiB at 512×512. */
 const WASM_BYTES_PER_PIXEL = 1024;
