@@ -47,8 +47,10 @@ describe('floatTimestepModel', () => {
     // Only the one element type changed: the node list and the weights are the same bytes.
     const before = onnx.ModelProto.decode(unet).graph!;
     const after = onnx.ModelProto.decode(graph).graph!;
-    expect(after.node.map((node) => node.opType)).toEqual(before.node.map((node) => node.opType));
-    expect(after.initializer.length).toBe(before.initializer.length);
+    expect((after.node ?? []).map((node) => node.opType)).toEqual(
+      (before.node ?? []).map((node) => node.opType),
+    );
+    expect(after.initializer?.length).toBe(before.initializer?.length);
   });
 
   it('gives the same output on onnxruntime-node for the float timestep as the original for int64', async () => {
@@ -98,14 +100,15 @@ describe('floatTimestepModel', () => {
     const model = onnx.ModelProto.decode(unet);
     const graph = model.graph!;
     // An int64 Add on the timestep: float would change what the graph computes, so no rewrite.
-    graph.node.unshift(
+    graph.node = [
       onnx.NodeProto.create({
         name: 'offset',
         opType: 'Add',
         input: ['timestep', 'timestep'],
         output: ['t2'],
       }),
-    );
+      ...(graph.node ?? []),
+    ];
     const bytes = onnx.ModelProto.encode(model).finish();
     expect(() => floatTimestepModel(bytes, 'timestep')).toThrow(TimestepRewriteError);
     expect(() => floatTimestepModel(bytes, 'timestep')).toThrow('read as int64 by Add node "offset"');

@@ -14,6 +14,7 @@ import {
   type RgbaPixels,
   type SourceImage,
 } from '../../src/pipeline/index.js';
+import { floatTimestepModel } from '../../src/pipeline/model/onnx/onnx-float-timestep.js';
 import { outcome } from './outcome.js';
 
 const manifestUrl = new URL(
@@ -28,6 +29,8 @@ interface LoadOptions {
   webnnDeviceType?: PipelineOptions['webnnDeviceType'];
   /** Load the model as if its manifest entry had no VAE encoder (a text-to-image-only model). */
   withoutEncoder?: boolean;
+  /** ORT's WebGPU graph capture. */
+  enableGraphCapture?: boolean;
   /** Load the model as if its FP32 form needed buffers and bindings of this many bytes. */
   widenedTensorBytes?: number;
 }
@@ -67,7 +70,7 @@ async function testPicture(spec: PictureSpec): Promise<SourceImage> {
 }
 
 async function load(modelId: string, options: LoadOptions = {}) {
-  const key = `${modelId}/${options.provider ?? 'auto'}/${options.residency ?? 'gpu'}/${options.webnnDeviceType ?? ''}/${options.withoutEncoder ?? false}/${options.widenedTensorBytes ?? ''}`;
+  const key = `${modelId}/${options.provider ?? 'auto'}/${options.residency ?? 'gpu'}/${options.webnnDeviceType ?? ''}/${options.withoutEncoder ?? false}/${options.widenedTensorBytes ?? ''}/${options.enableGraphCapture ?? false}`;
   const existing = pipelines.get(key);
   if (existing) return existing;
   const manifest = await loadManifest(manifestUrl);
@@ -81,6 +84,7 @@ async function load(modelId: string, options: LoadOptions = {}) {
     provider: options.provider,
     residency: options.residency,
     webnnDeviceType: options.webnnDeviceType,
+    enableGraphCapture: options.enableGraphCapture,
     loadStage: async (_stage, file) => {
       stageFetches++;
       const response = await fetch(resolveFileUrl(model, file, manifestUrl));
@@ -92,6 +96,9 @@ async function load(modelId: string, options: LoadOptions = {}) {
 }
 
 const pipelineTest = {
+  ortVersion(): string {
+    return ort.env.versions.web ?? '';
+  },
   async describe(modelId: string, options?: LoadOptions) {
     const pipeline = await load(modelId, options);
     return {
@@ -186,6 +193,52 @@ const pipelineTest = {
         await session.release();
       }
     });
+  },
+  /**
+   * ORT directly, as the pipeline would run it with graph capture: the tiny UNet at `url` (latents
+   * [1, 4, 8, 8], text states [1, 77, 32]) with its timestep made float32, in GPU buffers that stay the same,
+   * run `runs` times. Returns whether the session was created and each run's first output values or error.
+   */
+  async graphCaptureRuns(url: string, runs: number) {
+    const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    const created = await outcome(() =>
+      ort.InferenceSession.create(floatTimestepModel(bytes, 'timestep').graph, {
+        executionProviders: ['webgpu'],
+        preferredOutputLocation: 'gpu-buffer',
+        enableGraphCapture: true,
+      }),
+    );
+    if (!created.ok) return { created: { ...created, value: undefined }, runs: [] };
+    const session = created.value;
+    const device = (await ort.env.webgpu.device) as GPUDevice;
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const gpuTensor = (dims: number[]) => {
+      const bytes = Math.ceil((dims.reduce((a, b) => a * b) * 4) / 16) * 16;
+      const buffer = device.createBuffer({ size: bytes, usage });
+      device.queue.writeBuffer(buffer, 0, new Float32Array(bytes / 4).fill(0.5));
+      return ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims });
+    };
+    const feeds = {
+      sample: gpuTensor([1, 4, 8, 8]),
+      timestep: gpuTensor([1]),
+      encoder_hidden_states: gpuTensor([1, 77, 32]),
+    };
+    const fetches = { out_sample: gpuTensor([1, 4, 8, 8]) };
+    const results = [];
+    try {
+      for (let run = 0; run < runs; run++) {
+        results.push(
+          await outcome(async () => {
+            await session.run(feeds, fetches);
+            return Array.from((await fetches.out_sample.getData()) as Float32Array).slice(0, 4);
+          }),
+        );
+      }
+    } finally {
+      await session.release();
+      for (const tensor of [...Object.values(feeds), fetches.out_sample]) tensor.dispose();
+    }
+    return { created: { ok: true }, runs: results, ortVersion: ort.env.versions.web };
   },
   async loadError(modelId: string, options?: LoadOptions) {
     return outcome(async () => {
