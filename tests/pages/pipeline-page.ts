@@ -230,7 +230,17 @@ const pipelineTest = {
         results.push(
           await outcome(async () => {
             await session.run(feeds, fetches);
-            return Array.from((await fetches.out_sample.getData()) as Float32Array).slice(0, 4);
+            const readback = device.createBuffer({
+              size: 16,
+              usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+            });
+            const encoder = device.createCommandEncoder();
+            encoder.copyBufferToBuffer(fetches.out_sample.gpuBuffer as GPUBuffer, 0, readback, 0, 16);
+            device.queue.submit([encoder.finish()]);
+            await readback.mapAsync(GPUMapMode.READ);
+            const values = Array.from(new Float32Array(readback.getMappedRange().slice(0)));
+            readback.destroy();
+            return values;
           }),
         );
       }
