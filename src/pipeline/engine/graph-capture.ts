@@ -9,10 +9,11 @@
  * With that, onnxruntime-web 1.30 creates every captured session and its first (capturing) run succeeds,
  * but the second run fails: its WebGPU build unregisters each caller-owned GPU buffer at the end of every
  * `session.run` (`webgpuUnregisterBuffer`, releasing the buffer's handle), while the captured commands
- * keep those handles, so the replay's `createBindGroup` gets an undefined buffer. Only buffers ORT
- * allocated itself stay registered, and the pipeline's inputs are written by its own WGSL passes. Until a
- * release keeps caller buffers registered, the pipeline refuses capture on those versions with that reason
- * (tests/graph-capture.browser.test.ts shows the failing replay on ORT directly).
+ * keep those handles, so the replay's `createBindGroup` gets an undefined buffer. (A lone session run
+ * twice can get the same handles back by chance; the pipeline's sessions, which share buffers, do not.)
+ * Only buffers ORT allocated itself stay registered, and the pipeline's inputs are written by its own WGSL
+ * passes. Until a release keeps caller buffers registered, the pipeline refuses capture on those versions
+ * with that reason (tests/graph-capture.browser.test.ts shows the failing replay on ORT directly).
  */
 import { PipelineError } from '../errors.js';
 import type { ModelEntry, ModelFile } from '../model/manifest-types.js';

@@ -33,7 +33,7 @@ const VALUE_INFO = { name: 1, type: 2 } as const;
 const TYPE_PROTO_TENSOR = 1;
 const TENSOR_TYPE_ELEM_TYPE = 1;
 
-/** Operators that pass their first input's values through unchanged in another shape: int64 or float alike. */
+/** Operators that pass their first input's values on unchanged in another shape, int64 or float alike. */
 const RESHAPING_OPERATORS = new Set(['Unsqueeze', 'Squeeze', 'Reshape', 'Expand', 'Flatten', 'Identity']);
 
 /** The timestep reaches an operator that needs it as int64: the rewrite would change the model. */
