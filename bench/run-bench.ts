@@ -47,6 +47,7 @@ const USAGE = `usage: npm run bench -- [options]
                             io         --io gpu and --io cpu ("GPU-resident is X× faster")
                             opt-level  all, extended, basic, disabled
                             free-dims  on, off
+                            graph-capture  off, on (WebGPU, io gpu)
                             provider   every provider in one table: the browser's webgpu, wasm,
                                        webnn and webgl (each on its own page, one after another),
                                        then onnxruntime-node's cpu and webgpu (a child process each);
@@ -89,7 +90,7 @@ class UsageError extends Error {}
  */
 const DEFAULT_PROFILE_DIR = join(homedir(), '.cache', 'sd-turbo-web', 'bench-profile');
 
-const COMPARE_KNOBS = ['io', 'opt-level', 'free-dims', 'provider'] as const;
+const COMPARE_KNOBS = ['io', 'opt-level', 'free-dims', 'graph-capture', 'provider'] as const;
 type CompareKnob = (typeof COMPARE_KNOBS)[number];
 
 interface Options {
@@ -250,6 +251,7 @@ function variantsFor(options: Options): Variant[] {
     residency: options.io,
     graphOptimizationLevel: options.optimizationLevel,
     freeDimensionOverrides: options.freeDimensionOverrides,
+    enableGraphCapture: options.graphCapture,
   };
   switch (options.compare) {
     case undefined:
@@ -267,6 +269,12 @@ function variantsFor(options: Options): Variant[] {
         ...base,
         label: `free-dims ${on ? 'on' : 'off'}`,
         freeDimensionOverrides: on,
+      }));
+    case 'graph-capture':
+      return [false, true].map((on) => ({
+        ...base,
+        label: `graph capture ${on ? 'on' : 'off'}`,
+        enableGraphCapture: on,
       }));
     case 'provider':
       // One page per provider (compareProviders), each with this one pipeline.

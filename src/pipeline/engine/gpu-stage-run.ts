@@ -38,6 +38,8 @@ export class GpuStageRun implements StageRun {
   private readonly pixels: GPUBuffer;
   private readonly readback: GPUBuffer;
   private readonly kernels: LatentKernels;
+  /** The UNet's timestep in a GPU buffer of its own, written before each step (graph capture). */
+  private readonly timestep?: ort.Tensor;
   private canvasContext?: { canvas: HTMLCanvasElement | OffscreenCanvas; context: GPUCanvasContext };
 
   constructor(
@@ -45,6 +47,7 @@ export class GpuStageRun implements StageRun {
     private readonly sessions: StageSessions,
     private readonly device: GPUDevice,
     private readonly runtime: OrtRuntime,
+    options: { timestepOnGpu: boolean } = { timestepOnGpu: false },
   ) {
     const stages = model.stages;
     const latentShape = stageTensorShape(model, DIMS.unet.inputs.sample);
@@ -101,6 +104,19 @@ export class GpuStageRun implements StageRun {
       vaeInput: tensor(vaeInput, types.vaeInput, latentShape),
       image: tensor(imageBuffer, types.image, imageShape),
     };
+    if (options.timestepOnGpu) {
+      const { type } = stages.unet.inputs.timestep;
+      const shape = stageTensorShape(model, DIMS.unet.inputs.timestep);
+      this.timestep = tensor(
+        ioBuffer(
+          type,
+          shape.reduce((a, b) => a * b, 1),
+          'timestep',
+        ),
+        type,
+        shape,
+      );
+    }
     let encoder: ImageEncoderBuffers | undefined;
     if (stages.vaeEncoder && sessions.vaeEncoder && types.encoderSample && types.encoderLatent) {
       encoder = {
@@ -140,12 +156,16 @@ export class GpuStageRun implements StageRun {
 
   private write(tensor: ort.Tensor, data: ort.Tensor.DataType): void {
     const view = data as ArrayBufferView<ArrayBuffer>;
+    // writeBuffer takes whole 4-byte words: a float16 scalar is padded (the buffers are 16-byte multiples).
+    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    const words = bytes.byteLength % 4 === 0 ? bytes : new Uint8Array(Math.ceil(bytes.byteLength / 4) * 4);
+    if (words !== bytes) words.set(bytes);
     this.device.queue.writeBuffer(
       tensor.gpuBuffer as GPUBuffer,
       0,
-      view.buffer,
-      view.byteOffset,
-      view.byteLength,
+      words.buffer,
+      words.byteOffset,
+      words.byteLength,
     );
   }
 
@@ -199,13 +219,21 @@ export class GpuStageRun implements StageRun {
 
   async runUnet(timestep: number): Promise<void> {
     const { inputs, outputs } = this.model.stages.unet;
-    // The timestep stays a CPU tensor: exports turn it into an embedding through int64 ops that ORT runs on
-    // its CPU EP, so a GPU copy would cost one read-back per step.
-    const timestepTensor = new this.runtime.Tensor(
-      inputs.timestep.type,
-      scalarData(inputs.timestep.type, timestep),
-      stageTensorShape(this.model, DIMS.unet.inputs.timestep),
-    );
+    const data = scalarData(inputs.timestep.type, timestep);
+    // Without graph capture the timestep stays a CPU tensor: exports turn it into an embedding through int64
+    // ops that ORT runs on its CPU EP, so a GPU copy would cost one read-back per step. With capture the
+    // graph takes it as float (graph-capture.ts) from the same GPU buffer every run.
+    let timestepTensor: ort.Tensor;
+    if (this.timestep) {
+      this.write(this.timestep, data);
+      timestepTensor = this.timestep;
+    } else {
+      timestepTensor = new this.runtime.Tensor(
+        inputs.timestep.type,
+        data,
+        stageTensorShape(this.model, DIMS.unet.inputs.timestep),
+      );
+    }
     await this.sessions.unet.run(
       {
         [inputs.sample.name]: this.tensors.unetInput,
@@ -287,6 +315,7 @@ export class GpuStageRun implements StageRun {
     for (const tensor of Object.values(this.tensors)) tensor.dispose();
     this.encoderTensors?.sample.dispose();
     this.encoderTensors?.latent.dispose();
+    this.timestep?.dispose();
     for (const buffer of this.buffers) buffer.destroy();
     this.canvasContext?.context.unconfigure();
   }

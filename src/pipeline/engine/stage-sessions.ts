@@ -4,6 +4,7 @@ import type { ExecutionProvider, WebNnDeviceType } from '../types.js';
 import type { ModelEntry, ModelFile, ModelStageName, TensorSpec } from '../model/manifest-types.js';
 import { OnnxFormatError, externalizeInitializers } from '../model/onnx/onnx-external-data.js';
 import { WidenedTensorTooLargeError, widenFp16Model } from '../model/onnx/onnx-fp16-widening.js';
+import { capturableUnetGraph } from './graph-capture.js';
 import type { OrtRuntime } from '../runtime/ort-runtime.js';
 
 /** A stage's `.onnx` file as stored: one protobuf with its weights embedded. */
@@ -26,6 +27,10 @@ export interface SessionSettings {
   webnnDeviceType?: WebNnDeviceType;
   /** Keep outputs on the GPU (WebGPU only). */
   gpuOutputs: boolean;
+  /**
+   * ORT's graph capture (WebGPU): the UNet's int64 timestep is made float32 at load (onnx-float-timestep.ts)
+   * so that no int64 node runs on ORT's CPU EP, which would refuse the capture.
+   */
   enableGraphCapture?: boolean;
   /**
    * Widen FP16 weights to FP32 as they load (WebGPU without `shader-f16`); every widened tensor must fit
@@ -131,7 +136,12 @@ async function createStageSession(
 ): Promise<ort.InferenceSession> {
   const spec = model.stages[stage];
   if (!spec) throw new PipelineError('model-io-mismatch', `The model ${model.id} has no ${stage} stage.`);
-  const { graph, externalData } = splitWeights(stage, spec.file, await loadStage(stage, spec.file), settings);
+  const split = splitWeights(stage, spec.file, await loadStage(stage, spec.file), settings);
+  const { externalData } = split;
+  const graph =
+    settings.enableGraphCapture && stage === 'unet'
+      ? capturableUnetGraph(split.graph, model.stages.unet.inputs.timestep.name, spec.file)
+      : split.graph;
   let session: ort.InferenceSession;
   try {
     const options = { ...sessionOptions(model, stage, settings), externalData };

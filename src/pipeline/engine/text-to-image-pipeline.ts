@@ -6,6 +6,7 @@ import type { DeviceCapabilities } from '../runtime/device-requirements.js';
 import { chooseExecutionProvider, chooseProviderFor } from '../runtime/execution-provider.js';
 import { monitorGpuActivity, type GpuActivity } from './gpu-activity.js';
 import { GpuStageRun } from './gpu-stage-run.js';
+import { capturedModelEntry, graphCaptureRefusal } from './graph-capture.js';
 import type { ModelEntry, WeightPrecision } from '../model/manifest-types.js';
 import type { OrtRuntime } from '../runtime/ort-runtime.js';
 import { ortWebRuntime } from '../runtime/ort-web-runtime.js';
@@ -33,6 +34,12 @@ export interface PipelineOptions {
   /** Default 'gpu' on WebGPU; always 'cpu' on wasm. */
   residency?: TensorResidency;
   loadStage: StageLoader;
+  /**
+   * ORT's WebGPU graph capture (see graph-capture.ts): each session's GPU commands are recorded on its
+   * first run and replayed after. WebGPU with 'gpu' residency only; refused elsewhere, and on
+   * onnxruntime-web up to 1.30 (which cannot replay with the pipeline's buffers), with the reason.
+   * Default off.
+   */
   enableGraphCapture?: boolean;
   /**
    * Another ONNX Runtime build with its provider already chosen (onnxruntime-node: see src/node); then
@@ -162,15 +169,6 @@ export class TextToImagePipeline {
   }
 
   static async create(model: ModelEntry, options: PipelineOptions): Promise<TextToImagePipeline> {
-    if (options.enableGraphCapture) {
-      // Measured with `npm run bench -- --graph-capture`: ORT replays a captured graph only when every input
-      // and output is a GPU buffer, and the UNet's timestep is a CPU tensor (int64 ops on ORT's CPU EP).
-      throw new PipelineError(
-        'invalid-input',
-        "Graph capture cannot run these models: the UNet's timestep input stays on the CPU, and ORT's graph " +
-          'capture needs every input and output in GPU buffers.',
-      );
-    }
     const runtime = options.runtime?.ort ?? ortWebRuntime;
     const preference = options.provider ?? 'auto';
     const provider =
@@ -182,14 +180,20 @@ export class TextToImagePipeline {
     const residency: TensorResidency = gpuResident ? (options.residency ?? 'gpu') : 'cpu';
     // Widened graphs take and give FP32 where the stored ones take FP16: the stage runs follow the entry.
     const widen = provider.precision === 'fp32-widened';
-    const runModel = widen ? widenedModelEntry(model) : model;
+    const capture = options.enableGraphCapture ?? false;
+    if (capture) {
+      const refusal = graphCaptureRefusal(provider, residency, runtime);
+      if (refusal) throw new PipelineError('invalid-input', refusal);
+    }
+    const widenedModel = widen ? widenedModelEntry(model) : model;
+    const runModel = capture ? capturedModelEntry(widenedModel) : widenedModel;
     const limits = provider.adapterLimits;
     const sessions = await createStageSessions(runModel, options.loadStage, {
       runtime,
       provider: provider.provider,
       webnnDeviceType: provider.webnnDeviceType,
       gpuOutputs: residency === 'gpu',
-      enableGraphCapture: options.enableGraphCapture,
+      enableGraphCapture: capture,
       ...(widen
         ? {
             widenFp16: {
@@ -205,7 +209,7 @@ export class TextToImagePipeline {
       const activity = device ? monitorGpuActivity(device) : undefined;
       const run =
         residency === 'gpu' && device
-          ? new GpuStageRun(runModel, sessions, device, runtime)
+          ? new GpuStageRun(runModel, sessions, device, runtime, { timestepOnGpu: capture })
           : new CpuStageRun(runModel, sessions, runtime);
       return new TextToImagePipeline(runModel, provider, residency, sessions, run, activity, device);
     } catch (error) {
