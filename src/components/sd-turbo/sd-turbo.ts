@@ -19,9 +19,7 @@ import { SourceImageController } from '../controllers/source-image-controller.js
 import { TokenCountController } from '../controllers/token-count-controller.js';
 import { guidanceFor } from '../error-guidance.js';
 import { emitEvent, type SdImageDetail, type SdTurboEventMap } from '../events.js';
-import { formatSeconds } from '../format.js';
 import {
-  batchSeeds,
   countProblem,
   inputProblems,
   isManifestUrl,
@@ -35,6 +33,7 @@ import {
 } from '../input-checks.js';
 import type { Remedy } from '../messages.js';
 import type { GenerateOptions, SdTurboElement as SdTurboElementApi } from '../sd-turbo-api.js';
+import { batchRequests, readyAnnouncement, startAnnouncement } from './batch-requests.js';
 import type { ElementHost } from './element-host.js';
 import { FirstRunPart } from './first-run-part.js';
 import { PromptPart } from './prompt-part.js';
@@ -170,14 +169,8 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
 
   get inputProblems(): InputProblems {
     const strength = this.sourceImage !== undefined && this.canUseSourceImage ? this.strength : undefined;
-    return inputProblems(
-      this.seedText,
-      this.steps,
-      strength,
-      this.provider,
-      this.webnnDeviceType,
-      this.count,
-    );
+    const { seedText, steps, provider, webnnDeviceType, count } = this;
+    return inputProblems(seedText, steps, strength, provider, webnnDeviceType, count);
   }
 
   /** The attribute as written, so a seed that is none stays visible with its error. */
@@ -230,21 +223,19 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
       (sourceImage ? strengthProblem(strength, steps) : undefined) ??
       problems.provider;
     if (refusal) throw this.feedback.refuse(refusal);
-    const prompt = options.prompt ?? this.prompt;
-    const seeds = batchSeeds(options.seed ?? this.seed ?? randomSeed(), count);
-    const requests = seeds.map((seed) => ({
-      prompt,
-      seed,
+    const first = {
+      prompt: options.prompt ?? this.prompt,
+      seed: options.seed ?? this.seed ?? randomSeed(),
       steps,
       ...(sourceImage ? { sourceImage, strength } : {}),
-    }));
+    };
     try {
       const images = await this.generator.generate(
-        requests,
+        batchRequests(first, count),
         async (signal) => {
           await this.models.ensureLoaded(signal);
           this.feedback.clearProblem();
-          this.feedback.announce(count === 1 ? 'Generating an image…' : `Generating ${count} images…`);
+          this.feedback.announce(startAnnouncement(count));
           return this.models.client!;
         },
         (image) => {
@@ -252,12 +243,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
           this.results.save(image);
         },
       );
-      const last = images[images.length - 1];
-      this.feedback.announce(
-        count === 1
-          ? `Image ready: seed ${last.seed}, ${formatSeconds(last.timings.totalMs)} per image.`
-          : `${count} images ready: seeds ${images[0].seed} to ${last.seed}.`,
-      );
+      this.feedback.announce(readyAnnouncement(images));
       return images[0];
     } catch (error) {
       if (isAbortError(error)) this.feedback.notify('Cancelled.');
