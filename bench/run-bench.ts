@@ -32,6 +32,7 @@ import {
   runNodeProvider,
   type ProviderRow,
 } from './provider-comparison.js';
+import { COUNT_USAGE, runCountBench } from './batch/run.js';
 import { REALTIME_USAGE, runRealtimeBench } from './realtime/run.js';
 import { formatBench, summarizeBench } from './report.js';
 
@@ -78,6 +79,8 @@ const USAGE = `usage: npm run bench -- [options]
                           (a folder made by npm run models:pull, e.g. /weights/sd-turbo/)
   --timeout <s>           give up on one page after this long (default 1800)
   --json <file>           also write every figure and every image's record as JSON
+  --count <n>             instead: images per second for n images in one batched pass against n one
+                          after another (npm run bench -- --count 4; see bench/batch/run.ts)
   --realtime              instead: images per second and edit-to-image latency while a prompt is
                           typed (npm run bench -- --realtime --help)
 `;
@@ -367,6 +370,14 @@ async function checkModelId(options: Options): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--count')) {
+    try {
+      return await runCountBench(argv);
+    } catch (error) {
+      process.stderr.write(`bench --count: ${(error as Error).message}\n${COUNT_USAGE}`);
+      return 2;
+    }
+  }
   if (argv.includes('--realtime')) {
     try {
       return await runRealtimeBench(argv);

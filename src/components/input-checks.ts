@@ -49,7 +49,7 @@ export function webNnDeviceTypeProblem(value: string, provider: string): string 
     : `"${value}" is not a WebNN device type: use gpu, cpu or npu.`;
 }
 
-export type InputProblems = Record<'seed' | 'steps' | 'strength' | 'provider', string | undefined>;
+export type InputProblems = Record<'seed' | 'steps' | 'strength' | 'provider' | 'count', string | undefined>;
 
 /** Each control's problem: `strength` only for image to image, `webnnDeviceType` only with provider webnn. */
 export function inputProblems(
@@ -58,12 +58,14 @@ export function inputProblems(
   strength: number | undefined,
   provider: string,
   webnnDeviceType: string,
+  count = 1,
 ): InputProblems {
   return {
     seed: seedText === '' ? undefined : seedProblem(seedText),
     steps: stepsProblem(steps),
     strength: strength === undefined ? undefined : strengthProblem(strength, steps),
     provider: providerProblem(provider) ?? webNnDeviceTypeProblem(webnnDeviceType, provider),
+    count: countProblem(count),
   };
 }
 
@@ -101,4 +103,19 @@ export function imageSizeProblem(size: number): string | undefined {
   return Number.isInteger(size) && size % 64 === 0 && size >= MIN_IMAGE_SIZE && size <= MAX_IMAGE_SIZE
     ? undefined
     : `"${String(size)}" is not an image size: use a multiple of 64 from ${MIN_IMAGE_SIZE} to ${MAX_IMAGE_SIZE}.`;
+}
+
+/** How many images one Generate makes, from seeds seed, seed + 1, ... */
+export const MAX_COUNT = 8;
+export const COUNT_CHOICES = [1, 2, 3, 4, 5, 6, 7, 8] as const;
+
+export function countProblem(count: number): string | undefined {
+  return Number.isInteger(count) && count >= 1 && count <= MAX_COUNT
+    ? undefined
+    : `"${String(count)}" is not a number of images: use a whole number from 1 to ${MAX_COUNT}.`;
+}
+
+/** The seeds of `count` images from `first`: consecutive, wrapping past 4294967295 to 0. */
+export function batchSeeds(first: number, count: number): number[] {
+  return Array.from({ length: count }, (_, index) => (first + index) % (MAX_SEED + 1));
 }

@@ -30,6 +30,7 @@ export class PromptPart {
       this.el.seed = null;
     },
     stepsChange: (steps) => (this.el.steps = steps),
+    countChange: (count) => (this.el.count = count),
     modelChange: (modelId) => (this.el.model = modelId),
     realtimeChange: (on) => (this.el.realtime = on),
   };
@@ -100,6 +101,8 @@ export class PromptPart {
       .seedError=${problems.seed}
       .steps=${el.steps}
       .stepsError=${problems.steps}
+      .count=${el.count}
+      .countError=${problems.count}
       .models=${models}
       .modelId=${el.modelId}
       .realtime=${el.realtime}

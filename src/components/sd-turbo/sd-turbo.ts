@@ -19,8 +19,8 @@ import { SourceImageController } from '../controllers/source-image-controller.js
 import { TokenCountController } from '../controllers/token-count-controller.js';
 import { guidanceFor } from '../error-guidance.js';
 import { emitEvent, type SdImageDetail, type SdTurboEventMap } from '../events.js';
-import { formatSeconds } from '../format.js';
 import {
+  countProblem,
   inputProblems,
   isManifestUrl,
   isWebNnDeviceType,
@@ -33,6 +33,7 @@ import {
 } from '../input-checks.js';
 import type { Remedy } from '../messages.js';
 import type { GenerateOptions, SdTurboElement as SdTurboElementApi } from '../sd-turbo-api.js';
+import { batchRequests, readyAnnouncement, startAnnouncement } from './batch-requests.js';
 import type { ElementHost } from './element-host.js';
 import { FirstRunPart } from './first-run-part.js';
 import { PromptPart } from './prompt-part.js';
@@ -73,6 +74,8 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   @property({ attribute: false }) sourceImage?: ImageBitmap | Blob;
   /** Image to image: how much of the source is replaced, above 0 to 1; steps × strength must be ≥ 1. */
   @property({ type: Number, reflect: true }) strength = DEFAULT_IMAGE_TO_IMAGE_STRENGTH;
+  /** Images per Generate, 1 to 8, from seeds seed, seed + 1, ...; any other value is shown as an error. */
+  @property({ type: Number, reflect: true }) count = 1;
 
   /** The seed as given or typed; kept when it is not a seed, so the control shows it with its error. */
   @state() seedText = '';
@@ -166,7 +169,8 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
 
   get inputProblems(): InputProblems {
     const strength = this.sourceImage !== undefined && this.canUseSourceImage ? this.strength : undefined;
-    return inputProblems(this.seedText, this.steps, strength, this.provider, this.webnnDeviceType);
+    const { seedText, steps, provider, webnnDeviceType, count } = this;
+    return inputProblems(seedText, steps, strength, provider, webnnDeviceType, count);
   }
 
   /** The attribute as written, so a seed that is none stays visible with its error. */
@@ -202,39 +206,45 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   }
 
   /**
-   * Makes one image; resolves with the `sd-image` detail, rejects with an AbortError on cancel(). Images
-   * made on request are saved; real-time previews (one per edit) are not.
+   * Makes `count` images from seeds seed, seed + 1, ...; each fires `sd-image` and is saved as it is ready.
+   * Resolves with the first image's `sd-image` detail, rejects with an AbortError on cancel(). Images made
+   * on request are saved; real-time previews (one per edit) are not.
    */
   async generate(options: GenerateOptions = {}): Promise<SdImageDetail> {
     const problems = this.inputProblems;
     const steps = options.steps ?? this.steps;
+    const count = options.count ?? this.count;
     const sourceImage = this.canUseSourceImage ? (options.sourceImage ?? this.sourceImage) : undefined;
     const strength = options.strength ?? this.strength;
     const refusal =
       (options.seed === undefined ? problems.seed : undefined) ??
       (options.steps === undefined ? problems.steps : stepsProblem(options.steps)) ??
+      (options.count === undefined ? problems.count : countProblem(options.count)) ??
       (sourceImage ? strengthProblem(strength, steps) : undefined) ??
       problems.provider;
     if (refusal) throw this.feedback.refuse(refusal);
-    const request = {
+    const first = {
       prompt: options.prompt ?? this.prompt,
       seed: options.seed ?? this.seed ?? randomSeed(),
       steps,
       ...(sourceImage ? { sourceImage, strength } : {}),
     };
     try {
-      const image = await this.generator.generate(request, async (signal) => {
-        await this.models.ensureLoaded(signal);
-        this.feedback.clearProblem();
-        this.feedback.announce('Generating an image…');
-        return this.models.client!;
-      });
-      this.feedback.announce(
-        `Image ready: seed ${image.seed}, ${formatSeconds(image.timings.totalMs)} per image.`,
+      const images = await this.generator.generate(
+        batchRequests(first, count),
+        async (signal) => {
+          await this.models.ensureLoaded(signal);
+          this.feedback.clearProblem();
+          this.feedback.announce(startAnnouncement(count));
+          return this.models.client!;
+        },
+        (image) => {
+          emitEvent(this, 'sd-image', image);
+          this.results.save(image);
+        },
       );
-      emitEvent(this, 'sd-image', image);
-      this.results.save(image);
-      return image;
+      this.feedback.announce(readyAnnouncement(images));
+      return images[0];
     } catch (error) {
       if (isAbortError(error)) this.feedback.notify('Cancelled.');
       else this.feedback.report(error);
@@ -275,8 +285,8 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
         <div class="top-column">${this.feedback.renderMessages()} ${this.firstRun.render()}</div>
         ${results.renderImage()}
         <div class="side-column">
-          ${results.renderDetails()} ${this.realtimePart.render()} ${results.renderSessionGallery()}
-          ${this.settings.render()}
+          ${results.renderBatch()} ${results.renderDetails()} ${this.realtimePart.render()}
+          ${results.renderSessionGallery()} ${this.settings.render()}
         </div>
         ${results.renderSavedGallery()}
       </div>

@@ -24,6 +24,7 @@ import {
   type StageLoader,
   type StageSessions,
 } from './stage-sessions.js';
+import { batchSizeOf, generateBatch, type BatchRequest } from './batch-generate.js';
 import { tokenizePrompt } from '../text/tokenizer.js';
 import { widenedModelEntry } from '../model/widened-model-entry.js';
 
@@ -157,6 +158,7 @@ export class TextToImagePipeline {
     private readonly run: StageRun,
     private readonly activity: GpuActivity | undefined,
     device: GPUDevice | undefined,
+    private readonly runtime: OrtRuntime,
   ) {
     void device?.lost.then((info) => {
       if (!this.disposed) this.lostReason = info.message || info.reason || 'unknown reason';
@@ -211,7 +213,7 @@ export class TextToImagePipeline {
         residency === 'gpu' && device
           ? new GpuStageRun(runModel, sessions, device, runtime, { timestepOnGpu: capture })
           : new CpuStageRun(runModel, sessions, runtime);
-      return new TextToImagePipeline(runModel, provider, residency, sessions, run, activity, device);
+      return new TextToImagePipeline(runModel, provider, residency, sessions, run, activity, device, runtime);
     } catch (error) {
       await releaseStageSessions(sessions);
       throw error;
@@ -266,8 +268,47 @@ export class TextToImagePipeline {
     return this.model.stages.vaeEncoder !== undefined;
   }
 
+  /** Images per `generateBatch`: the batch the model entry fixes (`batchedModelEntry`), else 1. */
+  get batchSize(): number {
+    return batchSizeOf(this.model);
+  }
+
+  /**
+   * Text to image for `batchSize` seeds in one UNet and VAE decoder pass (CPU residency only): each image
+   * is the one `generate` makes with its seed, bit for bit on wasm.
+   */
+  async generateBatch(request: BatchRequest): Promise<GenerateResult[]> {
+    validateRequest({ prompt: request.prompt, seed: request.seeds[0] ?? -1, steps: request.steps });
+    for (const seed of request.seeds) validateRequest({ prompt: '', seed, steps: request.steps });
+    if (request.seeds.length !== this.batchSize) {
+      throw new PipelineError(
+        'invalid-input',
+        `This pipeline was loaded for batches of ${this.batchSize}, got ${request.seeds.length} seeds.`,
+      );
+    }
+    if (this.residency !== 'cpu') {
+      throw new PipelineError('invalid-input', 'A batch in one pass needs CPU residency (wasm, or io cpu).');
+    }
+    if (this.disposed)
+      throw new PipelineError('not-loaded', 'This pipeline was disposed; load the model again.');
+    if (this.busy)
+      throw new PipelineError('busy', 'An image is already being generated; wait for it or cancel it.');
+    this.busy = true;
+    try {
+      return await generateBatch(this.model, this.sessions, this.runtime, request);
+    } finally {
+      this.busy = false;
+    }
+  }
+
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const validated = validateRequest(request);
+    if (this.batchSize !== 1) {
+      throw new PipelineError(
+        'invalid-input',
+        `This pipeline makes batches of ${this.batchSize}: call generateBatch.`,
+      );
+    }
     if (this.disposed)
       throw new PipelineError('not-loaded', 'This pipeline was disposed; load the model again.');
     if (validated.strength !== undefined && !this.canDoImageToImage) {
