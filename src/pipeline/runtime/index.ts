@@ -3,6 +3,9 @@ export { WIDENED_NOTE, chooseExecutionProvider } from './execution-provider.js';
 export {
   canRun,
   checkRequirements,
+  chooseMemoryMode,
+  stageWeightBytes,
+  type MemoryModeChoice,
   probeDevice,
   requirementAdvice,
   requirementError,
