@@ -6,6 +6,7 @@ import { OnnxFormatError, externalizeInitializers } from '../model/onnx/onnx-ext
 import { WidenedTensorTooLargeError, widenFp16Model } from '../model/onnx/onnx-fp16-widening.js';
 import type { OrtRuntime } from '../runtime/ort-runtime.js';
 import type { MemoryMode, StageSessionChurn } from './generate-result.js';
+import { createDeviceKeeper } from './webgpu-device-keeper.js';
 
 /** A stage's `.onnx` file as stored: one protobuf with its weights embedded. */
 export type StageSource = Uint8Array;
@@ -219,16 +220,20 @@ export class LowMemorySessionPool implements StageSessionPool {
   readonly mode = 'low';
   readonly churn: StageSessionChurn = { created: 0, released: 0, loadMs: 0 };
   private held?: { stage: ModelStageName; session: ort.InferenceSession };
+  private keeper?: Promise<ort.InferenceSession>;
 
   constructor(
     private readonly model: ModelEntry,
     private readonly loadStage: StageLoader,
     private readonly settings: SessionSettings,
-  ) {}
+  ) {
+    if (settings.provider === 'webgpu') this.keeper = createDeviceKeeper(settings.runtime);
+  }
 
   async session(stage: ModelStageName): Promise<ort.InferenceSession> {
     if (this.held?.stage === stage) return this.held.session;
-    await this.releaseAll();
+    await this.keeper;
+    await this.release();
     const started = performance.now();
     const session = await createStageSession(this.model, stage, this.loadStage, this.settings);
     this.churn.loadMs += performance.now() - started;
@@ -238,10 +243,17 @@ export class LowMemorySessionPool implements StageSessionPool {
   }
 
   async done(stage: ModelStageName): Promise<void> {
-    if (this.held?.stage === stage) await this.releaseAll();
+    if (this.held?.stage === stage) await this.release();
   }
 
   async releaseAll(): Promise<void> {
+    await this.release();
+    const keeper = this.keeper;
+    this.keeper = undefined;
+    await (await keeper)?.release();
+  }
+
+  private async release(): Promise<void> {
     const held = this.held;
     if (!held) return;
     this.held = undefined;
