@@ -10,6 +10,7 @@ import {
   PipelineError,
   isAbortError,
   type LoadedModel,
+  type MemoryPreference,
   type ProviderPreference,
   type TokenCount,
   type WebNnDeviceType,
@@ -22,6 +23,7 @@ import { formatSeconds } from './format.js';
 import {
   inputProblems,
   isManifestUrl,
+  isMemoryMode,
   isWebNnDeviceType,
   parseSeed,
   randomSeed,
@@ -61,6 +63,12 @@ export class SdTurboCore extends LitElement {
   @property({ reflect: true }) provider: ProviderPreference = 'auto';
   /** With provider 'webnn': the MLContext device type, 'gpu', 'cpu' or 'npu'; others are refused. */
   @property({ reflect: true, attribute: 'webnn-device-type' }) webnnDeviceType: WebNnDeviceType = 'gpu';
+  /**
+   * 'auto' (default; also when the attribute is removed): one stage loaded at a time only where the stages
+   * together would not fit in this device's memory; 'resident' keeps every stage loaded; 'low' loads one
+   * stage at a time, reloading them for every image. Others are refused.
+   */
+  @property({ reflect: true }) memory: MemoryPreference = 'auto';
   /** Download (if needed) and load the model as soon as the element is connected. */
   @property({ type: Boolean, reflect: true }) autoload = false;
   /** A self-hosted copy of the weights (`npm run models:pull`): replaces the model's baseUrl. */
@@ -87,6 +95,7 @@ export class SdTurboCore extends LitElement {
     requestedModel: () => (this.model && !isManifestUrl(this.model) ? this.model : undefined),
     provider: () => this.provider,
     webnnDeviceType: () => (isWebNnDeviceType(this.webnnDeviceType) ? this.webnnDeviceType : 'gpu'),
+    memory: () => (isMemoryMode(this.memory) ? this.memory : 'auto'),
     // Absolute: the worker resolving it would use its own script's location.
     mirrorBaseUrl: () => (this.mirror ? new URL(this.mirror, document.baseURI).href : undefined),
     autoload: () => this.autoload,
@@ -143,7 +152,14 @@ export class SdTurboCore extends LitElement {
   /** Why the current seed, steps, strength or provider cannot be used, per control; empty when all can. */
   protected get inputProblems(): InputProblems {
     const strength = this.sourceImage !== undefined && this.canUseSourceImage ? this.strength : undefined;
-    return inputProblems(this.seedText, this.steps, strength, this.provider, this.webnnDeviceType);
+    return inputProblems(
+      this.seedText,
+      this.steps,
+      strength,
+      this.provider,
+      this.webnnDeviceType,
+      this.memory ?? 'auto',
+    );
   }
 
   /** The attribute as written, so a seed that is none stays visible with its error. */
@@ -157,7 +173,9 @@ export class SdTurboCore extends LitElement {
       if (this.seed !== null) this.seedText = String(this.seed);
       else if (parseSeed(this.seedText) !== undefined) this.seedText = '';
     }
-    const settings = ['model', 'manifest', 'provider', 'webnnDeviceType'] as const;
+    // Lit sets a removed attribute's property to null: no attribute is 'auto'.
+    if (changed.has('memory') && this.memory === null) this.memory = 'auto';
+    const settings = ['model', 'manifest', 'provider', 'webnnDeviceType', 'memory'] as const;
     if (settings.some((name) => changed.has(name) && changed.get(name) !== undefined)) {
       this.models.settingsChanged();
     }

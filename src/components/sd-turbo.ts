@@ -12,7 +12,7 @@ import { localFilesGuidance } from './error-guidance.js';
 import type { FirstRunActions } from './parts/first-run-panel.js';
 import type { LocalFilesPanel } from './parts/local-files-panel.js';
 import { copyImage, downloadPng } from './gallery/image-actions.js';
-import { isProvider, parseSeed } from './input-checks.js';
+import { isMemoryMode, isProvider, parseSeed } from './input-checks.js';
 import type { Remedy } from './messages.js';
 import type { ProblemActions } from './parts/problem-panel.js';
 import type { PromptBarActions } from './parts/prompt-bar.js';
@@ -126,6 +126,7 @@ export class SdTurboElement extends SdTurboModes implements SdTurboElementApi {
 
   private readonly settingsActions: SettingsActions = {
     providerChange: (provider: ProviderPreference) => (this.provider = provider),
+    memoryChange: (memory) => (this.memory = memory),
     webnnDeviceTypeChange: (deviceType) => {
       this.webnnDeviceType = deviceType;
       this.models.probeWebNn().catch(() => undefined);
@@ -268,6 +269,7 @@ export class SdTurboElement extends SdTurboModes implements SdTurboElementApi {
       .models=${models.manifest?.models ?? []}
       .device=${models.device}
       .provider=${isProvider(this.provider) ? this.provider : 'auto'}
+      .memory=${isMemoryMode(this.memory) ? this.memory : 'auto'}
       .stored=${models.storedModel}
       .progress=${models.download.progress}
       .storagePersisted=${models.download.storagePersisted}
@@ -280,6 +282,7 @@ export class SdTurboElement extends SdTurboModes implements SdTurboElementApi {
       .actions=${this.settingsActions}
       .provider=${this.provider}
       .providerError=${this.inputProblems.provider}
+      .memory=${this.memory}
       .webnnDeviceType=${this.webnnDeviceType}
       .webnn=${this.models.webnn.status}
       .loaded=${this.models.loaded}

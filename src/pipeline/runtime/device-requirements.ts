@@ -368,6 +368,19 @@ export function stageWeightBytes(
 }
 
 /**
+ * Reading a stage from the store and creating its session, in stage bytes per second: measured with
+ * `npm run bench:load -- --model standin-sd-turbo-fp32 --memory low` (docs/benchmarks/results/2026-12-06.md).
+ */
+export const STAGE_RELOAD_BYTES_PER_SECOND = 200e6;
+
+/** What low-memory mode adds to each image: the text-to-image stages read and created again. */
+export function lowMemoryReloadSeconds(model: ModelEntry, precision?: WeightPrecision): number {
+  const bytes = stageWeightBytes(model, precision);
+  const reloaded = (bytes.textEncoder ?? 0) + (bytes.unet ?? 0) + (bytes.vaeDecoder ?? 0);
+  return reloaded / STAGE_RELOAD_BYTES_PER_SECOND;
+}
+
+/**
  * 'auto' keeps every stage resident where their weights together fit in the device's memory, and loads
  * one stage at a time where only the largest does: the sum of the stage bytes against the largest.
  * Unknown memory (no `navigator.deviceMemory`) keeps the stages resident, as before this mode existed.

@@ -4,6 +4,7 @@ export {
   canRun,
   checkRequirements,
   chooseMemoryMode,
+  lowMemoryReloadSeconds,
   stageWeightBytes,
   type MemoryModeChoice,
   probeDevice,
