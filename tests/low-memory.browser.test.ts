@@ -44,31 +44,39 @@ afterAll(() => app?.close());
 describe('low-memory mode', () => {
   // First in the page: no resident pipeline holds ORT's WebGPU device while the low-memory one releases
   // every stage, so a second image shows the device outlives its stages.
-  it('on WebGPU, releases each stage after use and keeps one read-back per image', async () => {
-    const low = { provider: 'webgpu', memory: 'low' } as const;
-    const info = await describeModel(low);
-    expect(info.provider.provider, logs.join('\n')).toBe('webgpu');
-    expect(info.memory).toBe('low');
-    expect(info.memoryReason).toContain('as asked');
-    // Load holds the text encoder only: the first stage of the first image.
-    expect(info.stageSessions).toMatchObject({ created: 1, released: 0 });
-    const first = await generate(low);
-    expect(first.stageSessions).toMatchObject({ created: 2, released: 3 });
-    const second = await generate(low);
-    expect(second.stageSessions).toMatchObject({ created: 3, released: 3 });
-    expect(second.stageSessions.loadMs).toBeGreaterThan(0);
-    expect(second.readbacks).toBe(1);
-    expect(second.pixels).toEqual(first.pixels);
-  }, WEBGPU_TIMEOUT_MS);
+  it(
+    'on WebGPU, releases each stage after use and keeps one read-back per image',
+    async () => {
+      const low = { provider: 'webgpu', memory: 'low' } as const;
+      const info = await describeModel(low);
+      expect(info.provider.provider, logs.join('\n')).toBe('webgpu');
+      expect(info.memory).toBe('low');
+      expect(info.memoryReason).toContain('as asked');
+      // Load holds the text encoder only: the first stage of the first image.
+      expect(info.stageSessions).toMatchObject({ created: 1, released: 0 });
+      const first = await generate(low);
+      expect(first.stageSessions).toMatchObject({ created: 2, released: 3 });
+      const second = await generate(low);
+      expect(second.stageSessions).toMatchObject({ created: 3, released: 3 });
+      expect(second.stageSessions.loadMs).toBeGreaterThan(0);
+      expect(second.readbacks).toBe(1);
+      expect(second.pixels).toEqual(first.pixels);
+    },
+    WEBGPU_TIMEOUT_MS,
+  );
 
-  it('on WebGPU, gives the pixels of the resident stages', async () => {
-    const low = await generate({ provider: 'webgpu', memory: 'low' });
-    const resident = await generate({ provider: 'webgpu', memory: 'resident' });
-    expect(resident.stageSessions).toEqual({ created: 0, released: 0, loadMs: 0 });
-    const diff = pixelDifference(low.pixels!, resident.pixels!);
-    expect(diff.max).toBeLessThanOrEqual(2);
-    expect(diff.differingShare).toBeLessThan(0.02);
-  }, WEBGPU_TIMEOUT_MS);
+  it(
+    'on WebGPU, gives the pixels of the resident stages',
+    async () => {
+      const low = await generate({ provider: 'webgpu', memory: 'low' });
+      const resident = await generate({ provider: 'webgpu', memory: 'resident' });
+      expect(resident.stageSessions).toEqual({ created: 0, released: 0, loadMs: 0 });
+      const diff = pixelDifference(low.pixels!, resident.pixels!);
+      expect(diff.max).toBeLessThanOrEqual(2);
+      expect(diff.differingShare).toBeLessThan(0.02);
+    },
+    WEBGPU_TIMEOUT_MS,
+  );
 
   it('on wasm, gives bit-identical pixels to the resident stages', async () => {
     const info = await describeModel({ provider: 'wasm', memory: 'low' });

@@ -155,7 +155,9 @@ export class GpuStageRun implements StageRun {
       this.tensors.inputIds,
       spec.inputs.inputIds.type === 'int64' ? BigInt64Array.from(ids, BigInt) : ids,
     );
-    await (await this.sessions.session('textEncoder')).run(
+    await (
+      await this.sessions.session('textEncoder')
+    ).run(
       { [spec.inputs.inputIds.name]: this.tensors.inputIds },
       { [spec.outputs.hiddenStates.name]: this.tensors.hidden },
     );
@@ -204,7 +206,9 @@ export class GpuStageRun implements StageRun {
       scalarData(inputs.timestep.type, timestep),
       stageTensorShape(this.model, DIMS.unet.inputs.timestep),
     );
-    await (await this.sessions.session('unet')).run(
+    await (
+      await this.sessions.session('unet')
+    ).run(
       {
         [inputs.sample.name]: this.tensors.unetInput,
         [inputs.timestep.name]: timestepTensor,
@@ -220,7 +224,9 @@ export class GpuStageRun implements StageRun {
 
   async decode(): Promise<void> {
     const { inputs, outputs } = this.model.stages.vaeDecoder;
-    await (await this.sessions.session('vaeDecoder')).run(
+    await (
+      await this.sessions.session('vaeDecoder')
+    ).run(
       { [inputs.latentSample.name]: this.tensors.vaeInput },
       { [outputs.sample.name]: this.tensors.image },
     );
