@@ -4,15 +4,15 @@
  */
 import { DownloadProgressView } from './parts/download-progress.js';
 import { FirstRunPanel } from './parts/first-run-panel.js';
-import { GalleryView } from './gallery/gallery-view.js';
+import { GalleryView } from './parts/gallery-view.js';
 import { LocalFilesPanel } from './parts/local-files-panel.js';
 import { ProblemPanel } from './parts/problem-panel.js';
 import { PromptBar } from './parts/prompt-bar.js';
 import { ResultDetails } from './parts/result-details.js';
 import { ResultView } from './parts/result-view.js';
 import type * as Api from './sd-turbo-api.js';
-import { SdTurboElement as SdTurboElementClass } from './sd-turbo.js';
-import { SavedGalleryView } from './gallery/saved-gallery-view.js';
+import { SdTurboElement as SdTurboElementClass } from './sd-turbo/sd-turbo.js';
+import { SavedGalleryView } from './parts/saved-gallery-view.js';
 import { SettingsPanel } from './parts/settings-panel.js';
 import { SourceImagePanel } from './parts/source-image-panel.js';
 import { ToastStack } from './parts/toast-stack.js';

@@ -23,7 +23,7 @@ import {
 } from '../../pipeline/index.js';
 import type { Phase } from '../controllers/model-controller.js';
 import { formatBytes } from '../format.js';
-import { LightElement } from './light-element.js';
+import { LightElement } from '../light-element.js';
 
 export interface FirstRunActions {
   download(): void;

@@ -3,7 +3,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import type { ModelEntry, TokenCount } from '../../pipeline/index.js';
 import { MAX_SEED, STEP_CHOICES, plural } from '../input-checks.js';
-import { LightElement } from './light-element.js';
+import { LightElement } from '../light-element.js';
 
 export interface PromptBarActions {
   promptInput(prompt: string): void;

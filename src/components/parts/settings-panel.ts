@@ -19,7 +19,7 @@ import {
 import { focusCancel, renderConfirmQuestion } from './confirm-question.js';
 import { formatBytes, formatSeconds } from '../format.js';
 import { isWebNnDeviceType } from '../input-checks.js';
-import { LightElement } from './light-element.js';
+import { LightElement } from '../light-element.js';
 import type { LocalFilesActions } from './local-files-panel.js';
 
 /** What Settings shows of Your own files (see local-files-panel.ts). */

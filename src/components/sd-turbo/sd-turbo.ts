@@ -1,25 +1,26 @@
 /**
- * The public face of `<sd-turbo>`: its attributes, properties, methods and events, on top of two
- * controllers that own the state machines: the model (requirements, download, load) and the generator
- * (one image at a time, cancel). sd-turbo.ts adds what people see and do.
+ * `<sd-turbo>`: a text-to-image generator in one element. Its attributes, properties, methods and events
+ * (sd-turbo-api.ts) sit here, on controllers that own the state machines (the model, the generator, what
+ * the user is told, the source image, the token count) and render parts that say what each action does.
  */
-import { LitElement, type PropertyValues } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
+import { LitElement, html, type PropertyValues, type TemplateResult } from 'lit';
+import { property, state } from 'lit/decorators.js';
 import {
   DEFAULT_IMAGE_TO_IMAGE_STRENGTH,
-  PipelineError,
   isAbortError,
   type LoadedModel,
   type MemoryPreference,
   type ProviderPreference,
-  type TokenCount,
   type WebNnDeviceType,
-} from '../pipeline/index.js';
-import { GeneratorController } from './controllers/generator-controller.js';
-import { ModelController } from './controllers/model-controller.js';
-import { guidanceFor } from './error-guidance.js';
-import type { SdImageDetail, SdTurboEventMap } from './events.js';
-import { formatSeconds } from './format.js';
+} from '../../pipeline/index.js';
+import { FeedbackController } from '../controllers/feedback-controller.js';
+import { GeneratorController } from '../controllers/generator-controller.js';
+import { ModelController } from '../controllers/model-controller.js';
+import { SourceImageController } from '../controllers/source-image-controller.js';
+import { TokenCountController } from '../controllers/token-count-controller.js';
+import { guidanceFor } from '../error-guidance.js';
+import { emitEvent, type SdImageDetail, type SdTurboEventMap } from '../events.js';
+import { formatSeconds } from '../format.js';
 import {
   inputProblems,
   isManifestUrl,
@@ -31,22 +32,21 @@ import {
   stepsProblem,
   strengthProblem,
   type InputProblems,
-} from './input-checks.js';
-import { DEVICE_LOST_ADVICE, describeError, type UserMessage } from './messages.js';
-import type { Problem } from './parts/problem-panel.js';
-import { sdTurboStyles } from './sd-turbo-styles.js';
-import type { GenerateOptions } from './sd-turbo-api.js';
-import type { ToastStack } from './parts/toast-stack.js';
-
-export type { SdErrorCode } from './messages.js';
-
-export type { GenerateOptions } from './sd-turbo-api.js';
+} from '../input-checks.js';
+import type { Remedy } from '../messages.js';
+import type { GenerateOptions, SdTurboElement as SdTurboElementApi } from '../sd-turbo-api.js';
+import type { ElementHost } from './element-host.js';
+import { FirstRunPart } from './first-run-part.js';
+import { PromptPart } from './prompt-part.js';
+import { RealtimePart } from './realtime-part.js';
+import { ResultsPart } from './results-part.js';
+import { SettingsPart } from './settings-part.js';
+import { sdTurboStyles } from './styles.js';
 
 const DEFAULT_MANIFEST = 'model-manifest.json';
+const PROVIDER_NAMES = { webgpu: 'WebGPU', wasm: 'wasm (CPU)', webnn: 'WebNN', cpu: 'the CPU' } as const;
 
-export { randomSeed } from './input-checks.js';
-
-export class SdTurboCore extends LitElement {
+export class SdTurboElement extends LitElement implements SdTurboElementApi, ElementHost {
   static override styles = sdTurboStyles;
   static override shadowRootOptions = { ...LitElement.shadowRootOptions, delegatesFocus: true };
 
@@ -83,14 +83,11 @@ export class SdTurboCore extends LitElement {
   @property({ type: Number, reflect: true }) strength = DEFAULT_IMAGE_TO_IMAGE_STRENGTH;
 
   /** The seed as given or typed; kept when it is not a seed, so the control shows it with its error. */
-  @state() protected seedText = '';
-  @state() protected tokens?: TokenCount;
-  @state() protected problem?: Problem;
-  @state() protected notice = '';
-  @state() protected announcement = '';
-  @query('sd-toast-stack') protected toastStack?: ToastStack;
+  @state() seedText = '';
 
-  protected readonly models = new ModelController(this, {
+  // The controllers and parts below are the element's insides: the package's type (sd-turbo-api.ts)
+  // leaves them out.
+  readonly models = new ModelController(this, {
     manifestUrl: () => this.manifestUrl,
     requestedModel: () => (this.model && !isManifestUrl(this.model) ? this.model : undefined),
     provider: () => this.provider,
@@ -99,20 +96,42 @@ export class SdTurboCore extends LitElement {
     // Absolute: the worker resolving it would use its own script's location.
     mirrorBaseUrl: () => (this.mirror ? new URL(this.mirror, document.baseURI).href : undefined),
     autoload: () => this.autoload,
-    report: (error) => this.report(error),
-    announce: (text) => this.announce(text),
-    progress: (progress) => this.emit('sd-progress', progress),
+    report: (error) => this.feedback.report(error),
+    announce: (text) => this.feedback.announce(text),
+    progress: (progress) => emitEvent(this, 'sd-progress', progress),
     ready: (loaded) => this.onReady(loaded),
-    deviceLost: (error) => this.onDeviceLost(error),
+    deviceLost: (error) => this.feedback.deviceLost(error),
   });
-  protected readonly generator = new GeneratorController(this, (step) => this.emit('sd-progress', step));
-  /** Errors already shown, so one failure seen by both load() and generate() is reported once. */
-  protected readonly reported = new WeakSet<object>();
-  private countedKey?: string;
+  readonly generator = new GeneratorController(this, (step) => emitEvent(this, 'sd-progress', step));
+  readonly feedback: FeedbackController = new FeedbackController(this, {
+    guidance: (error) => guidanceFor(error, this.models.requirementCheck(), this.provider),
+    // The unsupported panel already says why; sd-error still tells the page.
+    panelSaysWhy: () => this.models.phase === 'unsupported',
+    remedy: (remedy) => void this.onRemedy(remedy),
+  });
+  private readonly tokens = new TokenCountController(this, {
+    prompt: () => this.prompt,
+    maxLength: () => (this.models.manifest ? (this.models.model?.tokenizer.maxLength ?? 77) : undefined),
+    client: () => this.models.client,
+  });
+  private readonly realtimePart = new RealtimePart(this);
+  private readonly results = new ResultsPart(this);
+  private readonly source = new SourceImageController(this, {
+    notify: (text) => this.feedback.notify(text),
+    strengthError: () => this.inputProblems.strength,
+  });
+  private readonly settings = new SettingsPart(this);
+  private readonly firstRun = new FirstRunPart(this);
+  private readonly promptPart = new PromptPart(this);
 
   override addEventListener<K extends keyof SdTurboEventMap>(
     type: K,
-    listener: (this: SdTurboCore, event: SdTurboEventMap[K]) => unknown,
+    listener: (this: SdTurboElement, event: SdTurboEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener<K extends keyof HTMLElementEventMap>(
+    type: K,
+    listener: (this: HTMLElement, event: HTMLElementEventMap[K]) => unknown,
     options?: boolean | AddEventListenerOptions,
   ): void;
   override addEventListener(
@@ -144,13 +163,17 @@ export class SdTurboCore extends LitElement {
     return this.generator.busy;
   }
 
+  /** True while any image is being made or waits: on request (`busy`) or in real-time mode. */
+  get generating(): boolean {
+    return this.busy || this.realtimePart.busy;
+  }
+
   /** Whether the model in use has a VAE encoder, so it can start from a source image. */
   get canUseSourceImage(): boolean {
     return this.models.model?.stages.vaeEncoder !== undefined;
   }
 
-  /** Why the current seed, steps, strength or provider cannot be used, per control; empty when all can. */
-  protected get inputProblems(): InputProblems {
+  get inputProblems(): InputProblems {
     const strength = this.sourceImage !== undefined && this.canUseSourceImage ? this.strength : undefined;
     return inputProblems(
       this.seedText,
@@ -181,8 +204,8 @@ export class SdTurboCore extends LitElement {
     }
   }
 
-  protected override updated(_changed: PropertyValues<this>): void {
-    void this.countTokens();
+  protected override updated(changed: PropertyValues<this>): void {
+    this.realtimePart.updated(changed);
   }
 
   /**
@@ -191,12 +214,15 @@ export class SdTurboCore extends LitElement {
    */
   async load(): Promise<LoadedModel> {
     const refusal = this.inputProblems.provider;
-    if (refusal) throw this.refuse(refusal);
-    this.problem = undefined;
+    if (refusal) throw this.feedback.refuse(refusal);
+    this.feedback.clearProblem();
     return this.models.load();
   }
 
-  /** Makes one image; resolves with the `sd-image` detail, rejects with an AbortError on cancel(). */
+  /**
+   * Makes one image; resolves with the `sd-image` detail, rejects with an AbortError on cancel(). Images
+   * made on request are saved; real-time previews (one per edit) are not.
+   */
   async generate(options: GenerateOptions = {}): Promise<SdImageDetail> {
     const problems = this.inputProblems;
     const steps = options.steps ?? this.steps;
@@ -207,7 +233,7 @@ export class SdTurboCore extends LitElement {
       (options.steps === undefined ? problems.steps : stepsProblem(options.steps)) ??
       (sourceImage ? strengthProblem(strength, steps) : undefined) ??
       problems.provider;
-    if (refusal) throw this.refuse(refusal);
+    if (refusal) throw this.feedback.refuse(refusal);
     const request = {
       prompt: options.prompt ?? this.prompt,
       seed: options.seed ?? this.seed ?? randomSeed(),
@@ -217,16 +243,19 @@ export class SdTurboCore extends LitElement {
     try {
       const image = await this.generator.generate(request, async (signal) => {
         await this.models.ensureLoaded(signal);
-        this.problem = undefined;
-        this.announce('Generating an image…');
+        this.feedback.clearProblem();
+        this.feedback.announce('Generating an image…');
         return this.models.client!;
       });
-      this.announce(`Image ready: seed ${image.seed}, ${formatSeconds(image.timings.totalMs)} per image.`);
-      this.emit('sd-image', image);
+      this.feedback.announce(
+        `Image ready: seed ${image.seed}, ${formatSeconds(image.timings.totalMs)} per image.`,
+      );
+      emitEvent(this, 'sd-image', image);
+      this.results.save(image);
       return image;
     } catch (error) {
-      if (isAbortError(error)) this.notify('Cancelled.');
-      else this.report(error);
+      if (isAbortError(error)) this.feedback.notify('Cancelled.');
+      else this.feedback.report(error);
       throw error;
     }
   }
@@ -237,72 +266,39 @@ export class SdTurboCore extends LitElement {
     this.models.pause();
   }
 
-  protected refuse(message: string): PipelineError {
-    const error = new PipelineError('invalid-input', message);
-    this.report(error);
-    return error;
+  private onReady(loaded: LoadedModel): void {
+    this.feedback.setNotice(this.models.fallbackNote);
+    this.feedback.announce(`Model loaded on ${PROVIDER_NAMES[loaded.provider.provider]}.`);
+    emitEvent(this, 'sd-ready', loaded);
   }
 
-  protected onReady(loaded: LoadedModel): void {
-    this.notice = this.models.fallbackNote;
-    const names = { webgpu: 'WebGPU', wasm: 'wasm (CPU)', webnn: 'WebNN', cpu: 'the CPU' };
-    this.announce(`Model loaded on ${names[loaded.provider.provider]}.`);
-    this.emit('sd-ready', loaded);
+  private async onRemedy(remedy: Remedy): Promise<void> {
+    if (remedy === 'use-wasm') this.provider = 'wasm';
+    if (remedy === 'redownload' && this.modelId) await this.models.deleteStored(this.modelId);
+    if (remedy === 'resume-download' || remedy === 'redownload') this.load().catch(() => undefined);
+    else this.loadAndGenerate().catch(() => undefined);
   }
 
-  /** Every element on the client hears this; the one whose generate() failed must not report it twice. */
-  protected onDeviceLost(error: Error | undefined): void {
-    if (error) this.reported.add(error);
-    this.showProblem(describeError('device-lost'), error?.message ?? DEVICE_LOST_ADVICE);
+  /** The remedy answers a failed Download or Generate: loading (and downloading) is what was asked for. */
+  private async loadAndGenerate(): Promise<void> {
+    if (!this.models.isLoadCurrent()) await this.load();
+    await this.generate();
   }
 
-  protected report(error: unknown): void {
-    if (typeof error === 'object' && error !== null) {
-      if (this.reported.has(error)) return;
-      this.reported.add(error);
-    }
-    const guidance = guidanceFor(error, this.models.requirementCheck(), this.provider);
-    const message = error instanceof Error ? error.message : String(error);
-    // The unsupported panel already says why; sd-error still tells the page.
-    if (this.models.phase === 'unsupported') this.emitError(guidance, message);
-    else this.showProblem(guidance, message);
-  }
-
-  protected showProblem(guidance: UserMessage, message: string): void {
-    this.problem = { ...guidance, message };
-    this.emitError(guidance, message);
-  }
-
-  protected emitError(guidance: UserMessage, message: string): void {
-    this.emit('sd-error', { code: guidance.code, message, advice: guidance.advice });
-  }
-
-  protected emit<K extends keyof SdTurboEventMap>(type: K, detail: SdTurboEventMap[K]['detail']): void {
-    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
-  }
-
-  protected announce(text: string): void {
-    this.announcement = text;
-  }
-
-  /** Says it to screen readers and shows it for a few seconds. */
-  protected notify(text: string): void {
-    this.announce(text);
-    this.toastStack?.show(text);
-  }
-
-  /** Counts once per prompt and model, as soon as the manifest says the model's tokenizer length. */
-  private async countTokens(): Promise<void> {
-    const prompt = this.prompt;
-    const maxLength = this.models.model?.tokenizer.maxLength ?? 77;
-    const key = `${maxLength}:${prompt}`;
-    if (key === this.countedKey || !this.models.manifest) return;
-    this.countedKey = key;
-    try {
-      const counted = await this.models.client?.tokenize(prompt, maxLength);
-      if (prompt === this.prompt) this.tokens = counted;
-    } catch {
-      // The count is a hint; the prompt is checked again when the image is made.
-    }
+  protected override render(): TemplateResult {
+    const results = this.results;
+    return html`
+      ${this.promptPart.render(this.tokens.tokens)} ${this.source.render()}
+      <div class="layout">
+        <div class="top-column">${this.feedback.renderMessages()} ${this.firstRun.render()}</div>
+        ${results.renderImage()}
+        <div class="side-column">
+          ${results.renderDetails()} ${this.realtimePart.render()} ${results.renderSessionGallery()}
+          ${this.settings.render()}
+        </div>
+        ${results.renderSavedGallery()}
+      </div>
+      ${this.feedback.renderLive()}
+    `;
   }
 }
