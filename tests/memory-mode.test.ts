@@ -9,6 +9,7 @@ import { chooseMemoryMode, stageWeightBytes } from '../src/pipeline/runtime/devi
 import { getModel, parseManifest } from '../src/pipeline/model/manifest';
 import { PipelineError } from '../src/pipeline/errors';
 import type { MemoryPreference } from '../src/pipeline/types';
+import { inputProblems, memoryProblem } from '../src/components/input-checks';
 
 const manifest = parseManifest(
   JSON.parse(readFileSync(join(import.meta.dirname, '..', 'model-manifest.json'), 'utf8')),
@@ -81,5 +82,21 @@ describe('asked-for memory mode', () => {
     } catch (error) {
       expect((error as PipelineError).code).toBe('invalid-input');
     }
+  });
+});
+
+describe('the memory attribute of <sd-turbo>', () => {
+  it('accepts auto, resident and low, and names them for anything else', () => {
+    for (const mode of ['auto', 'resident', 'low']) expect(memoryProblem(mode)).toBeUndefined();
+    expect(memoryProblem('LOW')).toBe(
+      '"LOW" is not a memory mode: use auto, resident (every stage loaded) or low (one stage at a time).',
+    );
+  });
+
+  it('refuses a load with a bad memory mode as a provider problem, before any load', () => {
+    expect(inputProblems('', 1, undefined, 'auto', 'gpu', 'big').provider).toContain(
+      '"big" is not a memory mode',
+    );
+    expect(inputProblems('', 1, undefined, 'auto', 'gpu', 'low').provider).toBeUndefined();
   });
 });
