@@ -209,11 +209,9 @@ export class ModelController implements ReactiveController {
       this.settings.announce('Loading the model…');
       const provider = this.settings.provider();
       const webnnDeviceType = this.settings.webnnDeviceType();
-      const memory = this.settings.memory();
+      const choice = { provider, webnnDeviceType, memory: this.settings.memory() };
       const loading = client.load(modelId, {
-        provider,
-        webnnDeviceType,
-        memory,
+        ...choice,
         mirrorBaseUrl: this.settings.mirrorBaseUrl(),
         onProgress: (progress) => this.download.onProgress(progress),
       });
@@ -223,7 +221,7 @@ export class ModelController implements ReactiveController {
         loadedVia: loading,
         loadedProvider: provider,
         loadedWebNnDeviceType: webnnDeviceType,
-        loadedMemory: memory,
+        loadedMemory: choice.memory,
       });
       this.fallbackNote = loaded.provider.fellBack
         ? `${loaded.provider.reason} Running on wasm (CPU) instead.`

@@ -63,12 +63,9 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   @property({ reflect: true }) provider: ProviderPreference = 'auto';
   /** With provider 'webnn': the MLContext device type, 'gpu', 'cpu' or 'npu'; others are refused. */
   @property({ reflect: true, attribute: 'webnn-device-type' }) webnnDeviceType: WebNnDeviceType = 'gpu';
-  /**
-   * 'auto' (default; also when the attribute is removed): one stage loaded at a time only where the stages
-   * together would not fit in this device's memory; 'resident' keeps every stage loaded; 'low' loads one
-   * stage at a time, reloading them for every image. Others are refused.
-   */
-  @property({ reflect: true }) memory: MemoryPreference = 'auto';
+  /** 'auto' (also when removed), 'resident' or 'low' (one stage at a time, reloaded per image). */
+  @property({ reflect: true, converter: { fromAttribute: (value: string | null) => value ?? 'auto' } })
+  memory: MemoryPreference = 'auto';
   /** Download (if needed) and load the model as soon as the element is connected. */
   @property({ type: Boolean, reflect: true }) autoload = false;
   /** A self-hosted copy of the weights (`npm run models:pull`): replaces the model's baseUrl. */
@@ -175,14 +172,8 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
 
   get inputProblems(): InputProblems {
     const strength = this.sourceImage !== undefined && this.canUseSourceImage ? this.strength : undefined;
-    return inputProblems(
-      this.seedText,
-      this.steps,
-      strength,
-      this.provider,
-      this.webnnDeviceType,
-      this.memory ?? 'auto',
-    );
+    const { provider, webnnDeviceType, memory } = this;
+    return inputProblems(this.seedText, this.steps, strength, provider, webnnDeviceType, memory);
   }
 
   /** The attribute as written, so a seed that is none stays visible with its error. */
@@ -196,8 +187,6 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
       if (this.seed !== null) this.seedText = String(this.seed);
       else if (parseSeed(this.seedText) !== undefined) this.seedText = '';
     }
-    // Lit sets a removed attribute's property to null: no attribute is 'auto'.
-    if (changed.has('memory') && this.memory === null) this.memory = 'auto';
     const settings = ['model', 'manifest', 'provider', 'webnnDeviceType', 'memory'] as const;
     if (settings.some((name) => changed.has(name) && changed.get(name) !== undefined)) {
       this.models.settingsChanged();
