@@ -368,8 +368,9 @@ export function stageWeightBytes(
 }
 
 /**
- * Reading a stage from the store and creating its session, in stage bytes per second: measured with
- * `npm run bench:load -- --model standin-sd-turbo-fp32 --memory low` (docs/benchmarks/results/2026-12-06.md).
+ * Reading a stage from the store and creating its session, in stage bytes per second: an assumed rate
+ * until `npm run bench:load -- --model standin-sd-turbo-fp32 --memory low` gives a measured one
+ * (`detail.steadyImageStageSessions.loadMs`; docs/benchmarks/results/2026-12-06.md).
  */
 export const STAGE_RELOAD_BYTES_PER_SECOND = 200e6;
 
