@@ -3,7 +3,7 @@
  * its control with the reason, never silently replaced by another one.
  */
 import { MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, WEBNN_DEVICE_TYPES } from '../pipeline/index.js';
-import type { ProviderPreference, WebNnDeviceType } from '../pipeline/types.js';
+import type { MemoryPreference, ProviderPreference, WebNnDeviceType } from '../pipeline/types.js';
 
 export const MAX_SEED = 0xffffffff;
 export const STEP_CHOICES = [1, 2, 3, 4] as const;
@@ -49,6 +49,19 @@ export function webNnDeviceTypeProblem(value: string, provider: string): string 
     : `"${value}" is not a WebNN device type: use gpu, cpu or npu.`;
 }
 
+const MEMORY_MODES: readonly MemoryPreference[] = ['auto', 'resident', 'low'];
+
+export function isMemoryMode(value: string): value is MemoryPreference {
+  return (MEMORY_MODES as readonly string[]).includes(value);
+}
+
+/** The `memory` attribute: no attribute is 'auto'. */
+export function memoryProblem(value: string): string | undefined {
+  return isMemoryMode(value)
+    ? undefined
+    : `"${value}" is not a memory mode: use auto, resident (every stage loaded) or low (one stage at a time).`;
+}
+
 export type InputProblems = Record<'seed' | 'steps' | 'strength' | 'provider' | 'count', string | undefined>;
 
 /** Each control's problem: `strength` only for image to image, `webnnDeviceType` only with provider webnn. */
@@ -59,12 +72,15 @@ export function inputProblems(
   provider: string,
   webnnDeviceType: string,
   count = 1,
+  memory = 'auto',
 ): InputProblems {
   return {
     seed: seedText === '' ? undefined : seedProblem(seedText),
     steps: stepsProblem(steps),
     strength: strength === undefined ? undefined : strengthProblem(strength, steps),
-    provider: providerProblem(provider) ?? webNnDeviceTypeProblem(webnnDeviceType, provider),
+    // The memory mode is a loading setting like the provider: shown with it, refused before any load.
+    provider:
+      providerProblem(provider) ?? webNnDeviceTypeProblem(webnnDeviceType, provider) ?? memoryProblem(memory),
     count: countProblem(count),
   };
 }

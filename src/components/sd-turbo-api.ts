@@ -5,7 +5,12 @@
  * no `LitElement` type that its own copy of Lit would not match at run time. sd-turbo.ts's class
  * `implements` it, so the two cannot drift apart.
  */
-import type { LoadedModel, ProviderPreference, WebNnDeviceType } from '../pipeline/types.js';
+import type {
+  LoadedModel,
+  MemoryPreference,
+  ProviderPreference,
+  WebNnDeviceType,
+} from '../pipeline/types.js';
 import type { SdImageDetail, SdTurboEventMap } from './events.js';
 
 /** What `generate()` may override; anything left out comes from the element's properties. */
@@ -40,6 +45,8 @@ export interface SdTurboElement extends HTMLElement {
   provider: ProviderPreference;
   /** With provider 'webnn': the MLContext device type, 'gpu', 'cpu' or 'npu'; others are refused. */
   webnnDeviceType: WebNnDeviceType;
+  /** 'auto' (default), 'resident' (every stage loaded) or 'low' (one stage at a time); others are refused. */
+  memory: MemoryPreference;
   /** Download (if needed) and load the model as soon as the element is connected. */
   autoload: boolean;
   /** A self-hosted copy of the weights (`npm run models:pull`): replaces the model's baseUrl. */

@@ -26,6 +26,7 @@ const pipelines = new Map<string, TextToImagePipeline>();
 interface LoadOptions {
   provider?: PipelineOptions['provider'];
   residency?: PipelineOptions['residency'];
+  memory?: PipelineOptions['memory'];
   webnnDeviceType?: PipelineOptions['webnnDeviceType'];
   /** Load the model as if its manifest entry had no VAE encoder (a text-to-image-only model). */
   withoutEncoder?: boolean;
@@ -70,7 +71,7 @@ async function testPicture(spec: PictureSpec): Promise<SourceImage> {
 }
 
 async function load(modelId: string, options: LoadOptions = {}) {
-  const key = `${modelId}/${options.provider ?? 'auto'}/${options.residency ?? 'gpu'}/${options.webnnDeviceType ?? ''}/${options.withoutEncoder ?? false}/${options.widenedTensorBytes ?? ''}/${options.enableGraphCapture ?? false}`;
+  const key = `${modelId}/${options.provider ?? 'auto'}/${options.residency ?? 'gpu'}/${options.webnnDeviceType ?? ''}/${options.withoutEncoder ?? false}/${options.widenedTensorBytes ?? ''}/${options.enableGraphCapture ?? false}/${options.memory ?? 'auto'}`;
   const existing = pipelines.get(key);
   if (existing) return existing;
   const manifest = await loadManifest(manifestUrl);
@@ -83,6 +84,7 @@ async function load(modelId: string, options: LoadOptions = {}) {
   const pipeline = await TextToImagePipeline.create(model, {
     provider: options.provider,
     residency: options.residency,
+    memory: options.memory,
     webnnDeviceType: options.webnnDeviceType,
     enableGraphCapture: options.enableGraphCapture,
     loadStage: async (_stage, file) => {
@@ -106,6 +108,9 @@ const pipelineTest = {
       residency: pipeline.residency,
       activity: pipeline.gpuActivity,
       precision: pipeline.precision,
+      memory: pipeline.memory,
+      memoryReason: pipeline.memoryReason,
+      stageSessions: pipeline.stageSessions,
     };
   },
   /** The adapter's buffer limits beside those of the device ORT created (WebGPU only). */

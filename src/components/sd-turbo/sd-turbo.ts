@@ -9,6 +9,7 @@ import {
   DEFAULT_IMAGE_TO_IMAGE_STRENGTH,
   isAbortError,
   type LoadedModel,
+  type MemoryPreference,
   type ProviderPreference,
   type WebNnDeviceType,
 } from '../../pipeline/index.js';
@@ -23,6 +24,7 @@ import {
   countProblem,
   inputProblems,
   isManifestUrl,
+  isMemoryMode,
   isWebNnDeviceType,
   parseSeed,
   randomSeed,
@@ -62,6 +64,9 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   @property({ reflect: true }) provider: ProviderPreference = 'auto';
   /** With provider 'webnn': the MLContext device type, 'gpu', 'cpu' or 'npu'; others are refused. */
   @property({ reflect: true, attribute: 'webnn-device-type' }) webnnDeviceType: WebNnDeviceType = 'gpu';
+  /** 'auto' (also when removed), 'resident' or 'low' (one stage at a time, reloaded per image). */
+  @property({ reflect: true, converter: { fromAttribute: (value: string | null) => value ?? 'auto' } })
+  memory: MemoryPreference = 'auto';
   /** Download (if needed) and load the model as soon as the element is connected. */
   @property({ type: Boolean, reflect: true }) autoload = false;
   /** A self-hosted copy of the weights (`npm run models:pull`): replaces the model's baseUrl. */
@@ -87,6 +92,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
     requestedModel: () => (this.model && !isManifestUrl(this.model) ? this.model : undefined),
     provider: () => this.provider,
     webnnDeviceType: () => (isWebNnDeviceType(this.webnnDeviceType) ? this.webnnDeviceType : 'gpu'),
+    memory: () => (isMemoryMode(this.memory) ? this.memory : 'auto'),
     // Absolute: the worker resolving it would use its own script's location.
     mirrorBaseUrl: () => (this.mirror ? new URL(this.mirror, document.baseURI).href : undefined),
     autoload: () => this.autoload,
@@ -169,8 +175,8 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
 
   get inputProblems(): InputProblems {
     const strength = this.sourceImage !== undefined && this.canUseSourceImage ? this.strength : undefined;
-    const { seedText, steps, provider, webnnDeviceType, count } = this;
-    return inputProblems(seedText, steps, strength, provider, webnnDeviceType, count);
+    const { seedText, steps, provider, webnnDeviceType, count, memory } = this;
+    return inputProblems(seedText, steps, strength, provider, webnnDeviceType, count, memory);
   }
 
   /** The attribute as written, so a seed that is none stays visible with its error. */
@@ -184,7 +190,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
       if (this.seed !== null) this.seedText = String(this.seed);
       else if (parseSeed(this.seedText) !== undefined) this.seedText = '';
     }
-    const settings = ['model', 'manifest', 'provider', 'webnnDeviceType'] as const;
+    const settings = ['model', 'manifest', 'provider', 'webnnDeviceType', 'memory'] as const;
     if (settings.some((name) => changed.has(name) && changed.get(name) !== undefined)) {
       this.models.settingsChanged();
     }

@@ -4,15 +4,16 @@
  * Each image's arithmetic is the single image's: the per-sample kernels of ORT's CPU provider loop over
  * the batch, so on wasm every image is bit-identical to the one `generate` makes with its seed.
  */
+import type * as ort from 'onnxruntime-web/webgpu';
 import { EulerTrailingScheduler, gaussianNoise } from '../../scheduler/index.js';
 import { PipelineError } from '../errors.js';
-import type { ModelEntry, StageSessionOptions } from '../model/manifest-types.js';
+import type { ModelEntry, ModelStageName, StageSessionOptions } from '../model/manifest-types.js';
 import type { OrtRuntime } from '../runtime/ort-runtime.js';
 import { tokenizePrompt } from '../text/tokenizer.js';
 import type { GenerateResult } from './generate-result.js';
 import { latentsToPixels } from './pixels.js';
 import { floatData, readFloats, scalarData } from './stage-run.js';
-import type { StageSessions } from './stage-sessions.js';
+import type { StageSessionPool } from './stage-sessions.js';
 
 /** The names exporters give a graph's symbolic batch dimension (optimum: batch_size; others: batch). */
 const BATCH_DIMENSION_NAMES = ['batch_size', 'batch'] as const;
@@ -80,12 +81,13 @@ function repeat(values: Float32Array, times: number): Float32Array {
 /** Text to image for every seed at once; the timings are the batch's, shared by its images. */
 export async function generateBatch(
   model: ModelEntry,
-  sessions: StageSessions,
+  sessions: StageSessionPool,
   runtime: OrtRuntime,
   request: BatchRequest,
 ): Promise<GenerateResult[]> {
   const count = request.seeds.length;
   const started = performance.now();
+  const churnBefore = { ...sessions.churn };
   const { textEncoder, unet, vaeDecoder } = model.stages;
   const { channels, height, width } = model.latent;
   const latentShape = [count, channels, height, width];
@@ -98,7 +100,7 @@ export async function generateBatch(
   const tokenizeMs = performance.now() - mark;
   mark = performance.now();
   const ids = new runtime.Tensor('int32', tokens.ids, [1, maxLength]);
-  const hiddenTensor = (await sessions.textEncoder.run({ [textEncoder.inputs.inputIds.name]: ids }))[
+  const hiddenTensor = (await runStage(sessions, 'textEncoder', { [textEncoder.inputs.inputIds.name]: ids }))[
     textEncoder.outputs.hiddenStates.name
   ];
   const hiddenType = unet.inputs.encoderHiddenStates.type;
@@ -135,7 +137,9 @@ export async function generateBatch(
       [unet.inputs.timestep.name]: timesteps,
       [unet.inputs.encoderHiddenStates.name]: hidden,
     };
-    const noisePred = await readFloats((await sessions.unet.run(feeds))[unet.outputs.noisePred.name]);
+    // The UNet stays loaded for every step; the low-memory pool releases it after the last one.
+    const unetSession = await sessions.session('unet');
+    const noisePred = await readFloats((await unetSession.run(feeds))[unet.outputs.noisePred.name]);
     unetMs.push(performance.now() - mark);
     const last = index === scheduler.stepCount - 1;
     const outputScale = last ? 1 / model.vaeScalingFactor : scheduler.inputScale(index + 1);
@@ -147,6 +151,7 @@ export async function generateBatch(
     }
     input = next;
   }
+  await sessions.done('unet');
 
   if (request.signal?.aborted) throw request.signal.reason;
   mark = performance.now();
@@ -156,7 +161,7 @@ export async function generateBatch(
     latentShape,
   );
   const decoded = await readFloats(
-    (await sessions.vaeDecoder.run({ [vaeDecoder.inputs.latentSample.name]: latents }))[
+    (await runStage(sessions, 'vaeDecoder', { [vaeDecoder.inputs.latentSample.name]: latents }))[
       vaeDecoder.outputs.sample.name
     ],
   );
@@ -187,5 +192,21 @@ export async function generateBatch(
     readbackBytes: 0,
     gpuBuffersCreated: 0,
     uploadStagingBuffers: 0,
+    stageSessions: {
+      created: sessions.churn.created - churnBefore.created,
+      released: sessions.churn.released - churnBefore.released,
+      loadMs: sessions.churn.loadMs - churnBefore.loadMs,
+    },
   }));
+}
+
+/** One stage's run from the pool; the low-memory pool releases the stage once it is done. */
+async function runStage(
+  sessions: StageSessionPool,
+  stage: ModelStageName,
+  feeds: Record<string, ort.Tensor>,
+): Promise<ort.InferenceSession.OnnxValueMapType> {
+  const outputs = await (await sessions.session(stage)).run(feeds);
+  await sessions.done(stage);
+  return outputs;
 }

@@ -15,7 +15,7 @@ import {
 } from '../model/manifest-types.js';
 import type { OrtRuntime } from '../runtime/ort-runtime.js';
 import { bytesPerElement, scalarData, type StageRun } from './stage-run.js';
-import type { StageSessions } from './stage-sessions.js';
+import type { StageSessionPool } from './stage-sessions.js';
 
 /**
  * Every tensor of an image lives in GPU buffers allocated once at load; ORT reads its inputs from them
@@ -44,7 +44,7 @@ export class GpuStageRun implements StageRun {
 
   constructor(
     private readonly model: ModelEntry,
-    private readonly sessions: StageSessions,
+    private readonly sessions: StageSessionPool,
     private readonly device: GPUDevice,
     private readonly runtime: OrtRuntime,
     options: { timestepOnGpu: boolean } = { timestepOnGpu: false },
@@ -118,7 +118,7 @@ export class GpuStageRun implements StageRun {
       );
     }
     let encoder: ImageEncoderBuffers | undefined;
-    if (stages.vaeEncoder && sessions.vaeEncoder && types.encoderSample && types.encoderLatent) {
+    if (stages.vaeEncoder && types.encoderSample && types.encoderLatent) {
       encoder = {
         sourcePixels: ioBuffer('int32', image.width * image.height, 'source-pixels'),
         sample: ioBuffer(types.encoderSample, 3 * image.width * image.height, 'encoder-sample'),
@@ -175,7 +175,9 @@ export class GpuStageRun implements StageRun {
       this.tensors.inputIds,
       spec.inputs.inputIds.type === 'int64' ? BigInt64Array.from(ids, BigInt) : ids,
     );
-    await this.sessions.textEncoder.run(
+    await (
+      await this.sessions.session('textEncoder')
+    ).run(
       { [spec.inputs.inputIds.name]: this.tensors.inputIds },
       { [spec.outputs.hiddenStates.name]: this.tensors.hidden },
     );
@@ -188,10 +190,8 @@ export class GpuStageRun implements StageRun {
 
   async encodeImage(pixels: Uint8ClampedArray): Promise<void> {
     const spec = this.model.stages.vaeEncoder;
-    const session = this.sessions.vaeEncoder;
-    if (!this.encoderTensors || !spec || !session) {
-      throw new NoImageEncoderError(this.model.id);
-    }
+    if (!this.encoderTensors || !spec) throw new NoImageEncoderError(this.model.id);
+    const session = await this.sessions.session('vaeEncoder');
     // The one upload of the picture: packed RGBA8, unpacked to [-1, 1] NCHW by a WGSL pass.
     this.device.queue.writeBuffer(
       this.encoderTensors.sourcePixels,
@@ -234,7 +234,9 @@ export class GpuStageRun implements StageRun {
         stageTensorShape(this.model, DIMS.unet.inputs.timestep),
       );
     }
-    await this.sessions.unet.run(
+    await (
+      await this.sessions.session('unet')
+    ).run(
       {
         [inputs.sample.name]: this.tensors.unetInput,
         [inputs.timestep.name]: timestepTensor,
@@ -250,7 +252,9 @@ export class GpuStageRun implements StageRun {
 
   async decode(): Promise<void> {
     const { inputs, outputs } = this.model.stages.vaeDecoder;
-    await this.sessions.vaeDecoder.run(
+    await (
+      await this.sessions.session('vaeDecoder')
+    ).run(
       { [inputs.latentSample.name]: this.tensors.vaeInput },
       { [outputs.sample.name]: this.tensors.image },
     );

@@ -2,7 +2,7 @@ import { EulerTrailingScheduler, gaussianNoise } from '../../scheduler/index.js'
 import { CpuStageRun } from './cpu-stage-run.js';
 import { NoImageEncoderError, PipelineError, throwIfAborted } from '../errors.js';
 import type { ProviderChoice, ProviderPreference, WebNnDeviceType } from '../types.js';
-import type { DeviceCapabilities } from '../runtime/device-requirements.js';
+import { chooseMemoryMode, type DeviceCapabilities } from '../runtime/device-requirements.js';
 import { chooseExecutionProvider, chooseProviderFor } from '../runtime/execution-provider.js';
 import { monitorGpuActivity, type GpuActivity } from './gpu-activity.js';
 import { GpuStageRun } from './gpu-stage-run.js';
@@ -16,13 +16,16 @@ import type {
   GenerateResult,
   GenerationProgress,
   GenerationStage,
+  MemoryMode,
+  MemoryPreference,
   TensorResidency,
 } from './generate-result.js';
 import {
-  createStageSessions,
-  releaseStageSessions,
+  LowMemorySessionPool,
+  ResidentSessionPool,
+  type SessionSettings,
   type StageLoader,
-  type StageSessions,
+  type StageSessionPool,
 } from './stage-sessions.js';
 import { batchSizeOf, generateBatch, type BatchRequest } from './batch-generate.js';
 import { tokenizePrompt } from '../text/tokenizer.js';
@@ -53,6 +56,11 @@ export interface PipelineOptions {
    * provider, its `webnn` answer too. Absent: the pipeline probes the device itself.
    */
   device?: DeviceCapabilities;
+  /**
+   * 'low': one stage loaded at a time, read from `loadStage` when needed and released after use; 'auto'
+   * (default) picks it only where the stages together would not fit in `device`'s memory.
+   */
+  memory?: MemoryPreference;
 }
 
 export const MAX_PROMPT_CHARACTERS = 10_000;
@@ -154,7 +162,9 @@ export class TextToImagePipeline {
     readonly model: ModelEntry,
     readonly provider: ProviderChoice,
     readonly residency: TensorResidency,
-    private readonly sessions: StageSessions,
+    /** Why this memory mode, worded for people. */
+    readonly memoryReason: string,
+    private readonly sessions: StageSessionPool,
     private readonly run: StageRun,
     private readonly activity: GpuActivity | undefined,
     device: GPUDevice | undefined,
@@ -168,6 +178,16 @@ export class TextToImagePipeline {
   /** The precision the weights run in: as stored, or FP16 widened to FP32 ('fp32-widened'). */
   get precision(): WeightPrecision {
     return this.provider.precision ?? this.model.weights;
+  }
+
+  /** 'low': stages are loaded one at a time and released after use, for every image. */
+  get memory(): MemoryMode {
+    return this.sessions.mode;
+  }
+
+  /** Stage sessions created and released since load, and the milliseconds spent creating them. */
+  get stageSessions(): GenerateResult['stageSessions'] {
+    return { ...this.sessions.churn };
   }
 
   static async create(model: ModelEntry, options: PipelineOptions): Promise<TextToImagePipeline> {
@@ -190,7 +210,7 @@ export class TextToImagePipeline {
     const widenedModel = widen ? widenedModelEntry(model) : model;
     const runModel = capture ? capturedModelEntry(widenedModel) : widenedModel;
     const limits = provider.adapterLimits;
-    const sessions = await createStageSessions(runModel, options.loadStage, {
+    const settings: SessionSettings = {
       runtime,
       provider: provider.provider,
       webnnDeviceType: provider.webnnDeviceType,
@@ -205,17 +225,34 @@ export class TextToImagePipeline {
             },
           }
         : {}),
-    });
+    };
+    const memory = chooseMemoryMode(model, options.device, options.memory, provider.precision);
+    const sessions =
+      memory.mode === 'low'
+        ? new LowMemorySessionPool(runModel, options.loadStage, settings)
+        : await ResidentSessionPool.create(runModel, options.loadStage, settings);
     try {
+      // The first stage of every image, loaded now: it checks the model and starts ORT's WebGPU device.
+      if (memory.mode === 'low') await sessions.session('textEncoder');
       const device = gpuResident ? await runtime.env.webgpu.device : undefined;
       const activity = device ? monitorGpuActivity(device) : undefined;
       const run =
         residency === 'gpu' && device
           ? new GpuStageRun(runModel, sessions, device, runtime, { timestepOnGpu: capture })
           : new CpuStageRun(runModel, sessions, runtime);
-      return new TextToImagePipeline(runModel, provider, residency, sessions, run, activity, device, runtime);
+      return new TextToImagePipeline(
+        runModel,
+        provider,
+        residency,
+        memory.reason,
+        sessions,
+        run,
+        activity,
+        device,
+        runtime,
+      );
     } catch (error) {
-      await releaseStageSessions(sessions);
+      await sessions.releaseAll();
       throw error;
     }
   }
@@ -258,6 +295,7 @@ export class TextToImagePipeline {
     try {
       await this.run.encodeImage(new Uint8ClampedArray(width * height * 4).fill(128));
       await this.run.settle();
+      await this.sessions.done('vaeEncoder');
     } finally {
       this.busy = false;
     }
@@ -347,6 +385,7 @@ export class TextToImagePipeline {
     const { steps, strength } = validated;
     const { signal } = request;
     const before = this.activity ? { ...this.activity } : undefined;
+    const churnBefore = { ...this.sessions.churn };
     const started = performance.now();
     const elapsedSince = (mark: number) => performance.now() - mark;
     const scheduler = new EulerTrailingScheduler();
@@ -366,6 +405,7 @@ export class TextToImagePipeline {
     mark = performance.now();
     await this.run.encodeText(tokens.ids);
     await this.run.settle();
+    await this.sessions.done('textEncoder');
     const textEncoderMs = elapsedSince(mark);
 
     const { channels, height, width } = this.model.latent;
@@ -378,6 +418,7 @@ export class TextToImagePipeline {
       const { width: imageWidth, height: imageHeight } = this.model.image;
       await this.run.encodeImage(sourcePixels(request.sourceImage, imageWidth, imageHeight));
       await this.run.settle();
+      await this.sessions.done('vaeEncoder');
       vaeEncoderMs = elapsedSince(mark);
       this.run.startLatentsFromImage(
         noise,
@@ -401,6 +442,7 @@ export class TextToImagePipeline {
       const outputScale = last ? 1 / this.model.vaeScalingFactor : scheduler.inputScale(index + 1);
       this.run.step(scheduler.stepCoefficient(index), outputScale, last ? 'vae' : 'unet');
     }
+    await this.sessions.done('unet');
 
     throwIfAborted(signal);
     report('vae-decoder', unetSteps);
@@ -413,6 +455,8 @@ export class TextToImagePipeline {
     const pixels = await this.run.finish(request.canvas);
     await this.run.settle();
     const pixelsMs = elapsedSince(mark);
+    // After the pixels: on the CPU path the decoder's output tensor is read in finish().
+    await this.sessions.done('vaeDecoder');
 
     const totalMs = elapsedSince(started);
     const stagesMs = textEncoderMs + unetMs.reduce((sum, ms) => sum + ms, 0) + vaeMs + (vaeEncoderMs ?? 0);
@@ -440,6 +484,11 @@ export class TextToImagePipeline {
       readbackBytes: before && after ? after.readbackBytes - before.readbackBytes : 0,
       gpuBuffersCreated: before && after ? after.buffersCreated - before.buffersCreated : 0,
       uploadStagingBuffers: before && after ? after.uploadStagingBuffers - before.uploadStagingBuffers : 0,
+      stageSessions: {
+        created: this.sessions.churn.created - churnBefore.created,
+        released: this.sessions.churn.released - churnBefore.released,
+        loadMs: this.sessions.churn.loadMs - churnBefore.loadMs,
+      },
     };
   }
 
@@ -447,6 +496,6 @@ export class TextToImagePipeline {
     if (this.disposed) return;
     this.disposed = true;
     this.run.dispose();
-    await releaseStageSessions(this.sessions);
+    await this.sessions.releaseAll();
   }
 }
