@@ -55,6 +55,9 @@ export function isMemoryMode(value: string): value is MemoryPreference {
   return (MEMORY_MODES as readonly string[]).includes(value);
 }
 
+/** Removing the `memory` attribute restores 'auto'. */
+export const memoryAttribute = { fromAttribute: (value: string | null) => value ?? 'auto' };
+
 /** The `memory` attribute: no attribute is 'auto'. */
 export function memoryProblem(value: string): string | undefined {
   return isMemoryMode(value)

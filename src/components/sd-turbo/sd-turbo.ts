@@ -25,6 +25,7 @@ import {
   inputProblems,
   isManifestUrl,
   isMemoryMode,
+  memoryAttribute,
   isWebNnDeviceType,
   parseSeed,
   randomSeed,
@@ -65,8 +66,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   /** With provider 'webnn': the MLContext device type, 'gpu', 'cpu' or 'npu'; others are refused. */
   @property({ reflect: true, attribute: 'webnn-device-type' }) webnnDeviceType: WebNnDeviceType = 'gpu';
   /** 'auto' (also when removed), 'resident' or 'low' (one stage at a time, reloaded per image). */
-  @property({ reflect: true, converter: { fromAttribute: (value: string | null) => value ?? 'auto' } })
-  memory: MemoryPreference = 'auto';
+  @property({ reflect: true, converter: memoryAttribute }) memory: MemoryPreference = 'auto';
   /** Download (if needed) and load the model as soon as the element is connected. */
   @property({ type: Boolean, reflect: true }) autoload = false;
   /** A self-hosted copy of the weights (`npm run models:pull`): replaces the model's baseUrl. */
@@ -85,8 +85,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   /** The seed as given or typed; kept when it is not a seed, so the control shows it with its error. */
   @state() seedText = '';
 
-  // The controllers and parts below are the element's insides: the package's type (sd-turbo-api.ts)
-  // leaves them out.
+  // The controllers and parts below are the element's insides: sd-turbo-api.ts leaves them out.
   readonly models = new ModelController(this, {
     manifestUrl: () => this.manifestUrl,
     requestedModel: () => (this.model && !isManifestUrl(this.model) ? this.model : undefined),
