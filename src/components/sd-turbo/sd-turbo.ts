@@ -211,9 +211,8 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   }
 
   /**
-   * Makes `count` images from seeds seed, seed + 1, ...; each fires `sd-image` and is saved as it is ready.
-   * Resolves with the first image's `sd-image` detail, rejects with an AbortError on cancel(). Images made
-   * on request are saved; real-time previews (one per edit) are not.
+   * Makes `count` images from seeds seed, seed + 1, ...; each fires `sd-image` and is saved (real-time
+   * previews are not). Resolves with the first image's detail, rejects with an AbortError on cancel().
    */
   async generate(options: GenerateOptions = {}): Promise<SdImageDetail> {
     const problems = this.inputProblems;
