@@ -18,12 +18,10 @@ import {
   WIRE_LENGTH_DELIMITED,
   WIRE_VARINT,
   type ProtoField as Field,
+  DATA_TYPE,
 } from './onnx-proto.js';
 
-/** TensorProto.DataType values. */
-const FLOAT = 1;
-const INT64 = 7;
-const FLOAT16 = 10;
+const { float: FLOAT, int64: INT64, float16: FLOAT16 } = DATA_TYPE;
 
 const GRAPH_NODE = 1;
 const GRAPH_VALUE_INFO = 13;
