@@ -171,6 +171,13 @@ export class PromptBar extends LightElement {
     `;
   }
 
+  protected override updated(): void {
+    // The model list can change in the same update as the choice, and a select the user has touched ignores
+    // `selected` attributes: the choice is set again once its option exists.
+    const picker = this.querySelector<HTMLSelectElement>('select#model');
+    if (picker && this.modelId !== undefined && picker.value !== this.modelId) picker.value = this.modelId;
+  }
+
   private renderModelPicker(): TemplateResult | typeof nothing {
     if (this.models.length < 2) return nothing;
     return html`
