@@ -35,6 +35,7 @@ const USAGE = `usage: npm run bench:load -- --model <id> [options]
                           per stage readMs and sessionMs, verifyMs and warmupMs in detail); the digests
                           are checked beside the sessions' creation, as the app does
   --verify-first          with --warm: check each stage's digest before its session (the old critical path)
+  --memory auto|resident|low  the pipeline's memory mode (default auto; low: one stage at a time)
   --json <file>           also write the figures as JSON
   --timeout <s>           give up after this long (default 3600)
 `;
@@ -49,6 +50,7 @@ interface Options {
   images: boolean;
   warm: boolean;
   verifyFirst: boolean;
+  memory: LoadBenchConfig['memory'];
   json?: string;
   timeoutMs: number;
 }
@@ -57,6 +59,8 @@ interface Options {
 export interface LoadBenchReport {
   model: string;
   provider: string;
+  /** The memory mode the pipeline loaded in ('resident' or 'low'). */
+  memory: string | null;
   bytesDownloaded: number;
   downloadMs: number | null;
   loadMs: number | null;
@@ -70,6 +74,7 @@ export interface LoadBenchReport {
     modelBytes: number;
     readWeightsMs: number | null;
     steadyImageMs: number | null;
+    steadyImageStageSessions: LoadPageOutcome['steadyImageStageSessions'];
     imageSkipped: string | null;
     /** With --warm: the second page load, from the first read to every session existing. */
     readyMs?: number | null;
@@ -97,6 +102,7 @@ function parseOptions(argv: string[]): Options | undefined {
       'no-image': { type: 'boolean' },
       warm: { type: 'boolean' },
       'verify-first': { type: 'boolean' },
+      memory: { type: 'string' },
       json: { type: 'string' },
       timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -109,6 +115,10 @@ function parseOptions(argv: string[]): Options | undefined {
     throw new UsageError(`--provider must be webgpu or wasm, got "${provider}"`);
   }
   if (values['verify-first'] && !values.warm) throw new UsageError('--verify-first needs --warm');
+  const memory = values.memory ?? 'auto';
+  if (memory !== 'auto' && memory !== 'resident' && memory !== 'low') {
+    throw new UsageError(`--memory must be auto, resident or low, got "${memory}"`);
+  }
   const modelId = values.model ?? 'tiny-fp32';
   const timeout = Number(values.timeout ?? 3600);
   if (!Number.isInteger(timeout) || timeout < 1)
@@ -125,6 +135,7 @@ function parseOptions(argv: string[]): Options | undefined {
     images: !values['no-image'],
     warm: values.warm ?? false,
     verifyFirst: values['verify-first'] ?? false,
+    memory,
     json: values.json,
     timeoutMs: timeout * 1000,
   };
@@ -213,6 +224,7 @@ async function measure(options: Options, model: ModelEntry, modelBytes: number, 
       images: options.images,
       mode: options.warm ? 'store' : 'cold',
       verifyFirst: options.verifyFirst,
+      memory: options.memory,
     };
     memory.start('page');
     const deadline = Date.now() + options.timeoutMs;
@@ -272,6 +284,7 @@ function report(
   return {
     model: options.modelId,
     provider: outcome.provider ?? options.provider,
+    memory: outcome.memory,
     bytesDownloaded: outcome.bytesDownloaded,
     downloadMs: round(outcome.downloadMs),
     loadMs: round(outcome.loadMs),
@@ -285,6 +298,7 @@ function report(
       modelBytes: run.modelBytes,
       readWeightsMs: round(outcome.readWeightsMs),
       steadyImageMs: round(outcome.steadyImageMs),
+      steadyImageStageSessions: outcome.steadyImageStageSessions,
       imageSkipped: outcome.imageSkipped,
       ...(options.warm
         ? {
@@ -318,7 +332,7 @@ const seconds = (ms: number | null) => (ms === null ? 'n/a' : `${(ms / 1000).toF
 function format(result: LoadBenchReport): string {
   const { detail } = result;
   const lines = [
-    `${result.model} on ${result.provider} (${(detail.modelBytes / 1e6).toFixed(1)} MB), ${detail.chromium}`,
+    `${result.model} on ${result.provider}, memory ${result.memory ?? 'n/a'} (${(detail.modelBytes / 1e6).toFixed(1)} MB), ${detail.chromium}`,
     `  ok                       ${result.ok}${result.error ? `: ${result.error}` : ''}`,
     `  downloaded               ${(result.bytesDownloaded / 1e6).toFixed(1)} MB in ${seconds(result.downloadMs)}`,
     `  load (all sessions)      ${seconds(result.loadMs)} (reading IndexedDB ${seconds(detail.readWeightsMs)})`,

@@ -76,6 +76,7 @@ async function measure(config: LoadBenchConfig, outcome: LoadPageOutcome): Promi
   const load = await timed(() =>
     TextToImagePipeline.create(model, {
       provider: config.provider,
+      memory: config.memory,
       loadStage: async (stage) => {
         const read = await timed(() => loadModelFile(model, stage, store));
         readWeightsMs += read.ms;
@@ -86,6 +87,7 @@ async function measure(config: LoadBenchConfig, outcome: LoadPageOutcome): Promi
   await tokenizerReady;
   const pipeline = load.value;
   outcome.provider = pipeline.provider.provider;
+  outcome.memory = pipeline.memory;
   outcome.loadMs = load.ms;
   outcome.readWeightsMs = readWeightsMs;
   outcome.wasmHeapBytesAfterLoad = wasmHeapBytes();
@@ -94,7 +96,10 @@ async function measure(config: LoadBenchConfig, outcome: LoadPageOutcome): Promi
   mark('images');
   const request = { prompt: 'a lighthouse at dawn, oil painting', steps: 1 };
   outcome.firstImageMs = (await timed(() => pipeline.generate({ ...request, seed: 1 }))).ms;
-  outcome.steadyImageMs = (await timed(() => pipeline.generate({ ...request, seed: 2 }))).ms;
+  const steady = await timed(() => pipeline.generate({ ...request, seed: 2 }));
+  outcome.steadyImageMs = steady.ms;
+  const { created, released, loadMs } = steady.value.stageSessions;
+  outcome.steadyImageStageSessions = { created, released, loadMs: Math.round(loadMs) };
 }
 
 /**
@@ -118,6 +123,7 @@ async function measureWarmStart(
   const load = await timed(() =>
     TextToImagePipeline.create(model, {
       provider: config.provider,
+      memory: config.memory,
       onStageLoaded: (timing) => outcome.stages.push(timing),
       loadStage: async (stage) => {
         if (config.verifyFirst) return loadModelFile(model, stage, store);
@@ -131,6 +137,7 @@ async function measureWarmStart(
   await tokenizerReady;
   const pipeline = load.value;
   outcome.provider = pipeline.provider.provider;
+  outcome.memory = pipeline.memory;
   outcome.readyMs = outcome.loadMs = load.ms;
   outcome.readWeightsMs = outcome.stages.reduce((sum, stage) => sum + stage.readMs, 0);
   outcome.wasmHeapBytesAfterLoad = wasmHeapBytes();
@@ -159,6 +166,8 @@ self.addEventListener('message', (event: MessageEvent<LoadBenchConfig>) => {
     stages: [],
     verifyMs: null,
     warmupMs: null,
+    memory: null,
+    steadyImageStageSessions: null,
   };
   measure(config, outcome)
     .then(() => {

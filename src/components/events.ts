@@ -52,3 +52,12 @@ export interface SdTurboEventMap {
   'sd-image': CustomEvent<SdImageDetail>;
   'sd-error': CustomEvent<SdErrorDetail>;
 }
+
+/** Every `sd-*` event bubbles out of the shadow root, so a page can listen on any ancestor. */
+export function emitEvent<K extends keyof SdTurboEventMap>(
+  target: EventTarget,
+  type: K,
+  detail: SdTurboEventMap[K]['detail'],
+): void {
+  target.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+}

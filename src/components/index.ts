@@ -2,17 +2,18 @@
  * The components' public face. Importing it defines `<sd-turbo>` and its parts (once, even if two
  * bundles load it).
  */
+import { BatchGrid } from './parts/batch-grid.js';
 import { DownloadProgressView } from './parts/download-progress.js';
 import { FirstRunPanel } from './parts/first-run-panel.js';
-import { GalleryView } from './gallery/gallery-view.js';
+import { GalleryView } from './parts/gallery-view.js';
 import { LocalFilesPanel } from './parts/local-files-panel.js';
 import { ProblemPanel } from './parts/problem-panel.js';
 import { PromptBar } from './parts/prompt-bar.js';
 import { ResultDetails } from './parts/result-details.js';
 import { ResultView } from './parts/result-view.js';
 import type * as Api from './sd-turbo-api.js';
-import { SdTurboElement as SdTurboElementClass } from './sd-turbo.js';
-import { SavedGalleryView } from './gallery/saved-gallery-view.js';
+import { SdTurboElement as SdTurboElementClass } from './sd-turbo/sd-turbo.js';
+import { SavedGalleryView } from './parts/saved-gallery-view.js';
 import { SettingsPanel } from './parts/settings-panel.js';
 import { SourceImagePanel } from './parts/source-image-panel.js';
 import { ToastStack } from './parts/toast-stack.js';
@@ -42,6 +43,7 @@ const ELEMENTS: [string, CustomElementConstructor][] = [
   ['sd-download-progress', DownloadProgressView],
   ['sd-first-run-panel', FirstRunPanel],
   ['sd-result-view', ResultView],
+  ['sd-batch-grid', BatchGrid],
   ['sd-result-details', ResultDetails],
   ['sd-gallery-view', GalleryView],
   ['sd-saved-gallery-view', SavedGalleryView],

@@ -3,7 +3,7 @@
  * its control with the reason, never silently replaced by another one.
  */
 import { MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, WEBNN_DEVICE_TYPES } from '../pipeline/index.js';
-import type { ProviderPreference, WebNnDeviceType } from '../pipeline/types.js';
+import type { MemoryPreference, ProviderPreference, WebNnDeviceType } from '../pipeline/types.js';
 
 export const MAX_SEED = 0xffffffff;
 export const STEP_CHOICES = [1, 2, 3, 4] as const;
@@ -49,7 +49,23 @@ export function webNnDeviceTypeProblem(value: string, provider: string): string 
     : `"${value}" is not a WebNN device type: use gpu, cpu or npu.`;
 }
 
-export type InputProblems = Record<'seed' | 'steps' | 'strength' | 'provider', string | undefined>;
+const MEMORY_MODES: readonly MemoryPreference[] = ['auto', 'resident', 'low'];
+
+export function isMemoryMode(value: string): value is MemoryPreference {
+  return (MEMORY_MODES as readonly string[]).includes(value);
+}
+
+/** Removing the `memory` attribute restores 'auto'. */
+export const memoryAttribute = { fromAttribute: (value: string | null) => value ?? 'auto' };
+
+/** The `memory` attribute: no attribute is 'auto'. */
+export function memoryProblem(value: string): string | undefined {
+  return isMemoryMode(value)
+    ? undefined
+    : `"${value}" is not a memory mode: use auto, resident (every stage loaded) or low (one stage at a time).`;
+}
+
+export type InputProblems = Record<'seed' | 'steps' | 'strength' | 'provider' | 'count', string | undefined>;
 
 /** Each control's problem: `strength` only for image to image, `webnnDeviceType` only with provider webnn. */
 export function inputProblems(
@@ -58,12 +74,17 @@ export function inputProblems(
   strength: number | undefined,
   provider: string,
   webnnDeviceType: string,
+  count = 1,
+  memory = 'auto',
 ): InputProblems {
   return {
     seed: seedText === '' ? undefined : seedProblem(seedText),
     steps: stepsProblem(steps),
     strength: strength === undefined ? undefined : strengthProblem(strength, steps),
-    provider: providerProblem(provider) ?? webNnDeviceTypeProblem(webnnDeviceType, provider),
+    // The memory mode is a loading setting like the provider: shown with it, refused before any load.
+    provider:
+      providerProblem(provider) ?? webNnDeviceTypeProblem(webnnDeviceType, provider) ?? memoryProblem(memory),
+    count: countProblem(count),
   };
 }
 
@@ -101,4 +122,19 @@ export function imageSizeProblem(size: number): string | undefined {
   return Number.isInteger(size) && size % 64 === 0 && size >= MIN_IMAGE_SIZE && size <= MAX_IMAGE_SIZE
     ? undefined
     : `"${String(size)}" is not an image size: use a multiple of 64 from ${MIN_IMAGE_SIZE} to ${MAX_IMAGE_SIZE}.`;
+}
+
+/** How many images one Generate makes, from seeds seed, seed + 1, ... */
+export const MAX_COUNT = 8;
+export const COUNT_CHOICES = [1, 2, 3, 4, 5, 6, 7, 8] as const;
+
+export function countProblem(count: number): string | undefined {
+  return Number.isInteger(count) && count >= 1 && count <= MAX_COUNT
+    ? undefined
+    : `"${String(count)}" is not a number of images: use a whole number from 1 to ${MAX_COUNT}.`;
+}
+
+/** The seeds of `count` images from `first`: consecutive, wrapping past 4294967295 to 0. */
+export function batchSeeds(first: number, count: number): number[] {
+  return Array.from({ length: count }, (_, index) => (first + index) % (MAX_SEED + 1));
 }

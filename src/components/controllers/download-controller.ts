@@ -5,7 +5,7 @@
 import type { ReactiveControllerHost } from 'lit';
 import { isAbortError, type GeneratorClient, type ModelProgress } from '../../pipeline/index.js';
 import { percent } from '../format.js';
-import { sharedDownload, stopDownload } from '../shared-download.js';
+import { sharedDownload, stopDownload } from './shared-download.js';
 
 export interface DownloadFeedback {
   announce(text: string): void;

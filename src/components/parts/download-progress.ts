@@ -6,7 +6,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import type { ModelProgress } from '../../pipeline/index.js';
 import { formatBytes, formatEta, formatRate, percent } from '../format.js';
-import { LightElement } from './light-element.js';
+import { LightElement } from '../light-element.js';
 
 export class DownloadProgressView extends LightElement {
   @property({ attribute: false }) progress?: ModelProgress;

@@ -8,7 +8,7 @@ import { property, query, state } from 'lit/decorators.js';
 import { DEFAULT_IMAGE_SIZE, type LocalModelFile, type ModelProgress } from '../../pipeline/index.js';
 import { formatBytes, percent } from '../format.js';
 import { imageSizeProblem } from '../input-checks.js';
-import { LightElement } from './light-element.js';
+import { LightElement } from '../light-element.js';
 import { canPickFiles, canPickFolder, filesFromInput, pickFiles, pickFolder } from './local-file-picking.js';
 
 export interface LocalFilesActions {

@@ -1,7 +1,7 @@
 /** A failure: what happened, what to do, and the one remedy that helps, as a button. */
 import { html, nothing, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
-import { LightElement } from './light-element.js';
+import { LightElement } from '../light-element.js';
 import type { Remedy, UserMessage } from '../messages.js';
 
 export interface Problem extends UserMessage {

@@ -8,7 +8,7 @@ import { property } from 'lit/decorators.js';
 import type { SdImageDetail } from '../events.js';
 import { formatMilliseconds, formatSeconds } from '../format.js';
 import { plural } from '../input-checks.js';
-import { LightElement } from './light-element.js';
+import { LightElement } from '../light-element.js';
 
 export interface ResultActions {
   downloadPng(image: SdImageDetail): void;

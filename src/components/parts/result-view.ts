@@ -2,14 +2,14 @@
  * The shown image (its details and actions are `sd-result-details`). While a run is in progress the
  * previous image stays, dimmed, under the stage and the time.
  */
-import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query } from 'lit/decorators.js';
 import type { GenerationStage, ImageProgress } from '../../pipeline/index.js';
 import type { GeneratorStage } from '../controllers/generator-controller.js';
 import type { SdImageDetail } from '../events.js';
 import { drawBitmap } from '../image-detail.js';
 import { plural } from '../input-checks.js';
-import { LightElement } from './light-element.js';
+import { LightElement } from '../light-element.js';
 
 const STAGE_LABELS: Record<GeneratorStage, string> = {
   loading: 'Loading the model',
@@ -27,6 +27,52 @@ function progressLabel(progress: ImageProgress): string {
   if (progress.stage === 'unet') return `step ${progress.step} of ${progress.steps}`;
   return PROGRESS_LABELS[progress.stage];
 }
+
+/** The image and its busy state: the picture dims under a spinner and the time so far. The element adopts it (light-DOM parts have no shadow root of their own). */
+export const resultViewStyles = css`
+  /* The whole image, its caption and the gallery fit one screen. */
+  .stage {
+    position: relative;
+    width: min(100%, 56vh);
+  }
+  .stage.busy :is(canvas.image, .placeholder) {
+    opacity: 0.35;
+    filter: grayscale(0.6);
+    transition: opacity 0.2s;
+  }
+  .busy-overlay {
+    position: absolute;
+    inset: 0;
+    display: grid;
+    place-content: center;
+    justify-items: center;
+    gap: 6px;
+    text-align: center;
+    font-variant-numeric: tabular-nums;
+  }
+  .busy-overlay [part='elapsed'] {
+    font-size: 1.6em;
+    font-weight: 700;
+  }
+  .spinner {
+    width: 32px;
+    height: 32px;
+    border: 3px solid var(--_border);
+    border-top-color: var(--_accent);
+    border-radius: 50%;
+    animation: spin 0.9s linear infinite;
+  }
+  @keyframes spin {
+    to {
+      transform: rotate(1turn);
+    }
+  }
+  @media (prefers-reduced-motion: reduce) {
+    .spinner {
+      animation: none;
+    }
+  }
+`;
 
 export class ResultView extends LightElement {
   @property({ attribute: false }) image?: SdImageDetail;

@@ -3,16 +3,87 @@
  * the strength, with its error when steps × strength would run no UNet step. Only shown for a model with a
  * VAE encoder.
  */
-import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { drawBitmap } from '../image-detail.js';
-import { LightElement } from './light-element.js';
+import { LightElement } from '../light-element.js';
 
 export interface SourceImageActions {
   choose(image: Blob): void;
   remove(): void;
   strengthChange(strength: number): void;
 }
+
+/** The drop zone, the preview and the strength, side by side where they fit. The element adopts it (light-DOM parts have no shadow root of their own). */
+export const sourceImageStyles = css`
+  /* Image to image: a dashed zone that lights up while a file is dragged over it. */
+  .drop-zone {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 8px;
+    padding: 8px;
+    border: 1px dashed var(--_border);
+    border-radius: var(--_radius);
+  }
+  .drop-zone.dragging {
+    border-color: var(--_accent);
+    outline: 2px solid var(--_accent);
+  }
+  canvas.source-preview {
+    width: 64px;
+    height: 64px;
+    object-fit: cover;
+    border-radius: var(--_radius);
+  }
+  /* Image to image: the drop zone and, once there is a picture, its strength beside it (under it on a phone). */
+  section[part~='source-image'] {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 8px var(--_gap);
+  }
+  section[part~='source-image'] > * {
+    min-width: 0;
+    max-width: 100%;
+  }
+  section[part~='source-image'] > .drop-zone {
+    flex: 1 1 auto;
+  }
+  section[part~='source-image'] > [part~='strength'] {
+    flex: 1 1 200px;
+    max-width: 320px;
+  }
+  /* The file input as one of the element's buttons, without a box of its own around it. */
+  .drop-zone input[type='file'] {
+    field-sizing: content;
+    border: 0;
+    padding: 0;
+    background: none;
+  }
+  .drop-zone input[type='file']::file-selector-button {
+    min-height: 44px;
+    margin-right: 8px;
+    padding: 7px 14px;
+    font: inherit;
+    color: inherit;
+    cursor: pointer;
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--_radius) * 0.75);
+    background: var(--_surface);
+  }
+  section[part~='source-image'] > .field-error {
+    flex-basis: 100%;
+  }
+  .drop-zone input[type='file'],
+  input#strength {
+    min-width: 0;
+    max-width: 100%;
+  }
+  input#strength {
+    accent-color: var(--_accent);
+  }
+`;
 
 export class SourceImagePanel extends LightElement {
   @property({ attribute: false }) actions?: SourceImageActions;

@@ -115,6 +115,7 @@ export async function load(
     provider,
     provider === 'webnn' ? webnnDeviceType : '',
     request.residency,
+    request.memory ?? 'auto',
   ]);
   if (loaded?.key === key) return loaded.info;
   const tokenizerReady = preloadTokenizer();
@@ -133,6 +134,7 @@ export async function load(
     // The capabilities refuseUnrunnable checked: the device is probed once per worker.
     device: await deviceCapabilities(provider === 'webnn' ? (webnnDeviceType ?? 'gpu') : undefined),
     residency: request.residency,
+    memory: request.memory,
     loadStage: async (stage) => {
       const read = await loadModelFileVerifyingBeside(model, stage, store);
       // Heard once the model is ready (watchVerification), or when the load fails.
@@ -155,6 +157,8 @@ export async function load(
     loadMs: performance.now() - started,
     warmupMs,
     precision: pipeline.precision,
+    memory: pipeline.memory,
+    memoryReason: pipeline.memoryReason,
   };
   loaded = { key, pipeline, info };
   // A task later, once the load's answer is posted: the page hears "ready" before any corrupt notice.

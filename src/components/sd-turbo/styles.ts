@@ -1,6 +1,11 @@
 import { css } from 'lit';
-import { layoutStyles } from './sd-turbo-layout-styles.js';
-import { partStyles } from './sd-turbo-part-styles.js';
+import { batchGridStyles } from '../parts/batch-grid.js';
+import { resultViewStyles } from '../parts/result-view.js';
+import { savedGalleryStyles } from '../parts/saved-gallery-view.js';
+import { sourceImageStyles } from '../parts/source-image-panel.js';
+import { toastStyles } from '../parts/toast-stack.js';
+import { layoutStyles } from './layout-styles.js';
+import { partStyles } from './part-styles.js';
 
 /**
  * Theming: every colour, the radius, the gap and the font come from `--sd-*` custom properties, and the
@@ -281,4 +286,14 @@ const baseStyles = css`
   }
 `;
 
-export const sdTurboStyles = [baseStyles, partStyles, layoutStyles];
+/** The element's own looks first, then each part's, which are more specific. */
+export const sdTurboStyles = [
+  baseStyles,
+  partStyles,
+  layoutStyles,
+  resultViewStyles,
+  toastStyles,
+  sourceImageStyles,
+  savedGalleryStyles,
+  batchGridStyles,
+];

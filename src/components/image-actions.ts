@@ -1,5 +1,5 @@
 /** What can be done with a finished image outside the element: save it as a PNG, copy it. */
-import type { SdImageDetail } from '../events.js';
+import type { SdImageDetail } from './events.js';
 
 export async function downloadPng(image: SdImageDetail): Promise<void> {
   downloadBlob(await image.toBlob(), image.fileName);

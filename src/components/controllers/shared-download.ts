@@ -2,7 +2,7 @@
  * One download per model per manifest on a page, whichever element starts it: the others follow its
  * progress. Pausing aborts the transfer; what is stored stays, and the next download resumes from it.
  */
-import type { GeneratorClient, ModelProgress, StoredModel } from '../pipeline/index.js';
+import type { GeneratorClient, ModelProgress, StoredModel } from '../../pipeline/index.js';
 
 interface Download {
   promise: Promise<StoredModel>;

@@ -3,7 +3,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import type { GalleryEntry } from '../controllers/generator-controller.js';
 import { drawBitmap } from '../image-detail.js';
-import { LightElement } from '../parts/light-element.js';
+import { LightElement } from '../light-element.js';
 
 export class GalleryView extends LightElement {
   @property({ attribute: false }) entries: GalleryEntry[] = [];

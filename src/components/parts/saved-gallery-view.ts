@@ -5,14 +5,14 @@
  * first, saying how many go; the question asked before the oldest images are deleted to make room sits
  * under the header.
  */
-import { html, nothing, type TemplateResult } from 'lit';
+import { css, html, nothing, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import type { GalleryEntry } from '../../gallery/index.js';
-import { focusCancel, renderConfirmQuestion } from '../parts/confirm-question.js';
+import { focusCancel, renderConfirmQuestion } from './confirm-question.js';
 import type { QuotaQuestion } from '../controllers/gallery-controller.js';
-import { icon } from './icons.js';
+import { icon } from '../icons.js';
 import { plural } from '../input-checks.js';
-import { LightElement } from '../parts/light-element.js';
+import { LightElement } from '../light-element.js';
 
 /** Images narrower than a card are drawn with crisp pixels, not blurred. */
 const THUMBNAIL_CSS_PX = 160;
@@ -25,6 +25,71 @@ export interface SavedGalleryActions {
   freeAndSave(): void;
   dismissQuestion(): void;
 }
+
+/** Saved images as cards in a grid that fills the width. The element adopts it (light-DOM parts have no shadow root of their own). */
+export const savedGalleryStyles = css`
+  /* Saved images: cards in a grid that fills the width, as many columns as fit. */
+  ul.saved-gallery {
+    --_card-width: 150px;
+    list-style: none;
+    margin: 0;
+    padding: 0;
+    display: grid;
+    grid-template-columns: repeat(auto-fill, minmax(var(--_card-width), 1fr));
+    gap: 10px;
+  }
+  /* Two cards side by side on a phone; wider cards, with more of their prompts, on a wide element. */
+  @container (min-width: 720px) {
+    ul.saved-gallery {
+      --_card-width: 180px;
+    }
+  }
+  li.saved-card {
+    display: grid;
+    min-width: 0;
+    overflow: hidden;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    background: var(--_surface);
+  }
+  li.saved-card img {
+    display: block;
+    width: 100%;
+    height: auto;
+    aspect-ratio: 1;
+    object-fit: cover;
+    background: var(--_bg);
+  }
+  li.saved-card img.small {
+    image-rendering: pixelated;
+  }
+  .saved-caption {
+    margin: 0;
+    padding: 6px 8px 0;
+    font-size: 0.8em;
+    color: var(--_muted);
+    white-space: nowrap;
+    overflow: hidden;
+    text-overflow: ellipsis;
+  }
+  .saved-prompt {
+    color: var(--_fg);
+  }
+  .saved-actions {
+    display: flex;
+    align-items: center;
+    gap: 2px;
+    padding: 2px 4px 4px;
+  }
+  /* Delete apart from the others, at the card's end, and red when pointed at. */
+  .saved-actions [part~='saved-delete-button'] {
+    margin-left: auto;
+  }
+  .saved-actions [part~='saved-delete-button']:hover {
+    color: var(--_error);
+    border-color: var(--_error);
+  }
+`;
 
 export class SavedGalleryView extends LightElement {
   @property({ attribute: false }) actions?: SavedGalleryActions;

@@ -1,0 +1,112 @@
+/**
+ * Image to image from the element's side: the picture chosen, dropped or pasted becomes the element's
+ * `sourceImage`, a file that is no picture is refused on the panel, and the steps follow the strength so
+ * that the default strength never runs zero UNet steps.
+ */
+import {
+  html,
+  nothing,
+  type ReactiveController,
+  type ReactiveControllerHost,
+  type TemplateResult,
+} from 'lit';
+import { DEFAULT_IMAGE_TO_IMAGE_STEPS } from '../../pipeline/index.js';
+import { strengthProblem } from '../input-checks.js';
+import type { SourceImageActions } from '../parts/source-image-panel.js';
+
+/** The element's image-to-image settings, which this controller reads and sets. */
+export interface SourceImageHost extends ReactiveControllerHost, EventTarget {
+  sourceImage?: ImageBitmap | Blob;
+  strength: number;
+  steps: number;
+  readonly canUseSourceImage: boolean;
+}
+
+export interface SourceImageHooks {
+  notify(text: string): void;
+  /** Why the strength cannot be used with the steps; shown on the strength control. */
+  strengthError(): string | undefined;
+}
+
+export class SourceImageController implements ReactiveController {
+  /** Why the last file chosen, dropped or pasted cannot be a source image; shown on the panel. */
+  private refusal?: string;
+
+  private readonly actions: SourceImageActions = {
+    choose: (image) => this.choose(image),
+    remove: () => {
+      this.host.sourceImage = undefined;
+      this.setRefusal(undefined);
+    },
+    strengthChange: (strength) => (this.host.strength = strength),
+  };
+
+  constructor(
+    private readonly host: SourceImageHost,
+    private readonly hooks: SourceImageHooks,
+  ) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    this.host.addEventListener('paste', this.onPaste);
+  }
+
+  hostDisconnected(): void {
+    this.host.removeEventListener('paste', this.onPaste);
+  }
+
+  /** A pasted picture becomes the source image; pasted text goes where it was pasted. */
+  private readonly onPaste = (event: Event): void => {
+    if (!(event instanceof ClipboardEvent)) return;
+    const image = [...(event.clipboardData?.files ?? [])].find((file) => file.type.startsWith('image/'));
+    if (!image || !this.host.canUseSourceImage) return;
+    event.preventDefault();
+    this.choose(image);
+  };
+
+  /**
+   * From the picker, a drop or a paste. At the default strength one step would run no UNet step, so the
+   * steps go to image to image's default, and the user is told.
+   */
+  private choose(image: Blob): void {
+    const host = this.host;
+    if (!image.type.startsWith('image/')) {
+      // The new file was meant to replace the source: keeping the old one would make images from a picture
+      // the user has just put aside.
+      const replaced = host.sourceImage ? ' The previous source image was removed.' : '';
+      const name = image instanceof File && image.name ? `"${image.name}"` : 'That file';
+      host.sourceImage = undefined;
+      const refusal =
+        `${name} is not a picture (${image.type || 'unknown type'}): use a PNG, JPEG, WebP or GIF ` +
+        `image.${replaced}`;
+      this.setRefusal(refusal);
+      this.hooks.notify(refusal);
+      return;
+    }
+    this.setRefusal(undefined);
+    host.sourceImage = image;
+    if (strengthProblem(host.strength, host.steps) && host.steps < DEFAULT_IMAGE_TO_IMAGE_STEPS) {
+      host.steps = DEFAULT_IMAGE_TO_IMAGE_STEPS;
+      this.hooks.notify(
+        `Steps set to ${host.steps}: at strength ${host.strength} one step would change nothing.`,
+      );
+    }
+  }
+
+  private setRefusal(refusal: string | undefined): void {
+    this.refusal = refusal;
+    this.host.requestUpdate();
+  }
+
+  render(): TemplateResult | typeof nothing {
+    if (!this.host.canUseSourceImage) return nothing;
+    return html`<sd-source-image-panel
+      .actions=${this.actions}
+      .image=${this.host.sourceImage}
+      .error=${this.refusal}
+      .strength=${this.host.strength}
+      .strengthError=${this.hooks.strengthError()}
+    ></sd-source-image-panel>`;
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The element's side of the prompt bar: what typing, Generate, Enter and Esc do, and why Generate does
+ * nothing while the model still has to be downloaded.
+ */
+import { html, type TemplateResult } from 'lit';
+import { isLocalModelId, type TokenCount } from '../../pipeline/index.js';
+import type { Phase } from '../controllers/model-controller.js';
+import { parseSeed } from '../input-checks.js';
+import type { PromptBarActions } from '../parts/prompt-bar.js';
+import { NEEDS_DOWNLOAD, type ElementHost } from './element-host.js';
+
+/** The generated random-weight models: offered in the picker only with `test-models`. */
+const isTestModel = (modelId: string): boolean => modelId.startsWith('tiny-');
+
+export class PromptPart {
+  private readonly actions: PromptBarActions = {
+    promptInput: (prompt) => (this.el.prompt = prompt),
+    // The second click of a double click is not a Cancel: it would stop the image the first one started.
+    generateClick: (event) => {
+      if (event.detail > 1) return;
+      if (this.el.busy) this.el.cancel();
+      else this.startGenerating();
+    },
+    seedChange: (text) => {
+      this.el.seedText = text;
+      this.el.seed = parseSeed(text) ?? null;
+    },
+    randomSeed: () => {
+      this.el.seedText = '';
+      this.el.seed = null;
+    },
+    stepsChange: (steps) => (this.el.steps = steps),
+    countChange: (count) => (this.el.count = count),
+    modelChange: (modelId) => (this.el.model = modelId),
+    realtimeChange: (on) => (this.el.realtime = on),
+  };
+
+  constructor(private readonly el: ElementHost) {
+    el.addEventListener('keydown', (event) => this.onKeydown(event));
+  }
+
+  /** Enter in the prompt generates; Esc anywhere in the element cancels the image being made. */
+  private onKeydown(event: KeyboardEvent): void {
+    if (event.key === 'Escape' && this.el.busy) {
+      event.preventDefault();
+      this.el.cancel();
+      return;
+    }
+    const inPrompt = event.composedPath().some((target) => (target as Element).id === 'prompt');
+    if (event.key !== 'Enter' || event.shiftKey || event.isComposing || !inPrompt) return;
+    event.preventDefault();
+    if (!this.el.busy) this.startGenerating();
+  }
+
+  private startGenerating(): void {
+    const el = this.el;
+    if (NEEDS_DOWNLOAD.includes(el.models.phase)) {
+      this.pointAtFirstRun();
+      return;
+    }
+    if (Object.values(el.inputProblems).some(Boolean)) {
+      el.feedback.notify('Fix the setting marked in red first.');
+      el.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+      return;
+    }
+    el.generate().catch(() => undefined);
+  }
+
+  /**
+   * Shows the first-run panel and says why nothing happened. Focus stays where it is: moved to the
+   * Download button, the next keystroke would start a download of gigabytes nobody agreed to.
+   */
+  private pointAtFirstRun(): void {
+    const el = this.el;
+    const reasons: Partial<Record<Phase, string>> = {
+      starting: 'Still checking this device and the stored models…',
+      unsupported: 'This device cannot run the model; the panel says why.',
+      // Your own files, no longer stored: the panel offers to choose them again.
+      ...(isLocalModelId(el.modelId ?? '') && { 'first-run': "Choose the model's files again first." }),
+    };
+    el.feedback.notify(
+      reasons[el.models.phase] ?? 'Download the model first: the panel says what it is and how big.',
+    );
+    el.renderRoot.querySelector('[part~="first-run"]')?.scrollIntoView({ block: 'nearest' });
+  }
+
+  render(tokens: TokenCount | undefined): TemplateResult {
+    const el = this.el;
+    const problems = el.inputProblems;
+    const phase = el.models.phase;
+    const models = (el.models.manifest?.models ?? []).filter(
+      (model) => el.testModels || !isTestModel(model.id) || model.id === el.modelId,
+    );
+    return html`<sd-prompt-bar
+      .actions=${this.actions}
+      .prompt=${el.prompt}
+      .tokens=${tokens}
+      .busy=${el.busy}
+      .generateDisabled=${phase === 'starting' || phase === 'downloading'}
+      .seedText=${el.seedText}
+      .seedError=${problems.seed}
+      .steps=${el.steps}
+      .stepsError=${problems.steps}
+      .count=${el.count}
+      .countError=${problems.count}
+      .models=${models}
+      .modelId=${el.modelId}
+      .realtime=${el.realtime}
+    ></sd-prompt-bar>`;
+  }
+}
