@@ -87,6 +87,29 @@ describe('readStoredFileVerifyingBeside: a warm start reads first and checks the
     await expect(readStoredFile(store, id)).rejects.toMatchObject({ code: 'corrupt' });
   });
 
+  it('reads back the chunks the hash had no room for only once the model is ready', async () => {
+    const store = storedFile();
+    let reads = 0;
+    const readChunk = store.readChunk;
+    store.readChunk = (file, index) => {
+      reads++;
+      return readChunk(file, index);
+    };
+    let ready!: () => void;
+    const read = await readStoredFileVerifyingBeside(store, id, new Promise((resolve) => (ready = resolve)));
+    expect(read.bytes).toEqual(source);
+    const settled = read.verified.then(() => 'verified');
+    const waited = await Promise.race([
+      settled,
+      new Promise((resolve) => setTimeout(resolve, 50, 'waiting')),
+    ]);
+    // Each chunk read once; the hash holds at most 3 of the 8, so its digest waits for the read-back.
+    expect({ reads, waited }).toEqual({ reads: 8, waited: 'waiting' });
+    ready();
+    await expect(settled).resolves.toBe('verified');
+    expect(reads).toBeGreaterThan(8);
+  });
+
   it('marks nothing when the file was stored anew while its old bytes were hashed', async () => {
     const store = storedFile();
     store.chunks.get(`${id.modelId}/${id.path}#0`)![0] ^= 1;

@@ -25,14 +25,17 @@ export function loadModelFile(
 
 /**
  * One stage's file for a warm start: the bytes as soon as they are read, the digest checked beside the
- * session's creation (`verified`). A mismatch marks the model corrupt in the store.
+ * session's creation and finished once `readBackAfter` resolves (`verified`). A mismatch marks the model
+ * corrupt in the store.
  */
 export function loadModelFileVerifyingBeside(
   model: ModelEntry,
   stage: ModelStageName,
   store: ChunkStore,
+  readBackAfter?: Promise<void>,
 ): Promise<StoredFileRead> {
-  return readStoredFileVerifyingBeside(store, { modelId: model.id, path: stageFile(model, stage).path });
+  const id = { modelId: model.id, path: stageFile(model, stage).path };
+  return readStoredFileVerifyingBeside(store, id, readBackAfter);
 }
 
 /** All stages' files. They take the model's full size in memory at once: prefer loadModelFile one by one. */

@@ -51,17 +51,22 @@ export interface StoredFileRead {
 
 /**
  * As readStoredFile, but the hash never holds the read back: the bytes come as fast as the store gives
- * them and the digest is checked beside whatever the caller does next (creating the session). A chunk
- * the hash has no room for when it is read is read back from the store in its turn.
+ * them and the digest is checked beside whatever the caller does next (creating the session). Chunks are
+ * hashed as they are read while the hash keeps pace; a chunk it had no room for is read back from the store
+ * in its turn, but only once `readBackAfter` resolves (the model is ready), so that the second read never
+ * competes with the first, the slow part of a warm start. Meanwhile the hash holds at most
+ * LOAD_CHUNKS_IN_HASH chunks.
  */
 export async function readStoredFileVerifyingBeside(
   store: ChunkStore,
   id: StoredFileId,
+  readBackAfter: Promise<void> = Promise.resolve(),
 ): Promise<StoredFileRead> {
   const { record, expected } = await loadableRecord(store, id);
   const bytes = new Uint8Array(record.size);
   let chunksRead = 0;
-  const hasher = new InOrderFileHasher(store, record, (index) => index < chunksRead, {
+  let readBackAllowed = false;
+  const hasher = new InOrderFileHasher(store, record, (index) => readBackAllowed && index < chunksRead, {
     maxChunksInMemory: LOAD_CHUNKS_IN_HASH,
   });
   try {
@@ -76,8 +81,11 @@ export async function readStoredFileVerifyingBeside(
     hasher.close();
     throw error;
   }
-  const verified = hasher
-    .digest()
+  const verified = readBackAfter
+    .then(() => {
+      readBackAllowed = true;
+      return hasher.digest();
+    })
     .then((actual) => checkDigest(store, record, expected, actual))
     .finally(() => hasher.close());
   return { bytes, verified };

@@ -126,8 +126,11 @@ export async function load(
   loaded = undefined;
   const started = performance.now();
   report({ ...emptyProgress(model.id, stored), phase: 'loading' });
-  // The digests were settled at download: a warm start checks them beside the sessions' creation, not before.
+  // The digests were settled at download: a warm start checks them beside the sessions' creation, not before,
+  // and reads back what the hash could not keep pace with only once the model is ready (or has failed).
   const verifications: Promise<void>[] = [];
+  let allowReadBack!: () => void;
+  const readBackAfter = new Promise<void>((resolve) => (allowReadBack = resolve));
   const pipeline = await TextToImagePipeline.create(model, {
     provider,
     webnnDeviceType,
@@ -136,13 +139,14 @@ export async function load(
     residency: request.residency,
     memory: request.memory,
     loadStage: async (stage) => {
-      const read = await loadModelFileVerifyingBeside(model, stage, store);
+      const read = await loadModelFileVerifyingBeside(model, stage, store, readBackAfter);
       // Heard once the model is ready (watchVerification), or when the load fails.
       read.verified.catch(() => undefined);
       verifications.push(read.verified);
       return read.bytes;
     },
   }).catch(async (error: unknown) => {
+    allowReadBack();
     // Bytes that fail their digest are the better reason for a session that could not be made of them.
     throw (await corruption(verifications)) ?? error;
   });
@@ -162,7 +166,10 @@ export async function load(
   };
   loaded = { key, pipeline, info };
   // A task later, once the load's answer is posted: the page hears "ready" before any corrupt notice.
-  setTimeout(() => void watchVerification(model.id, pipeline, verifications, notifyCorrupt), 0);
+  setTimeout(() => {
+    allowReadBack();
+    void watchVerification(model.id, pipeline, verifications, notifyCorrupt);
+  }, 0);
   return info;
 }
 
