@@ -155,6 +155,7 @@ describe('GeneratorClient: worker, IndexedDB store and pipeline together', () =>
       expect(result.value.notice.message).toContain(
         'unet/model.onnx of model tiny-fp32 is corrupt in storage',
       );
+      expect(result.value.notice.message).toContain('Images made with this model since it was loaded');
       // The worker dropped the model, and the mark in the store refuses the next load.
       expect(result.value.image).toEqual({ ok: false, code: 'not-loaded' });
       expect(result.value.nextLoad).toMatchObject({ ok: false, code: 'corrupt' });

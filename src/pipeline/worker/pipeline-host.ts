@@ -203,7 +203,13 @@ async function watchVerification(
     await generationQueue;
     await pipeline.dispose();
   }
-  notifyCorrupt({ type: 'model-corrupt', modelId, error: serializeError(error) });
+  // The model was ready, so images may have been made of the changed bytes: the person is told about those too.
+  const notice = new PipelineError(
+    'corrupt',
+    `${error.message} Images made with this model since it was loaded came from these bytes and may be wrong.`,
+    { cause: error },
+  );
+  notifyCorrupt({ type: 'model-corrupt', modelId, error: serializeError(notice) });
 }
 
 function emptyProgress(modelId: string, stored: StoredModel): ModelProgress {
