@@ -131,6 +131,8 @@ export async function load(
   const verifications: Promise<void>[] = [];
   let allowReadBack!: () => void;
   const readBackAfter = new Promise<void>((resolve) => (allowReadBack = resolve));
+  /** Set once ready: low-memory mode reads stages again for each image, and each of those reads is watched. */
+  let watch: ((verified: Promise<void>) => void) | undefined;
   const pipeline = await TextToImagePipeline.create(model, {
     provider,
     webnnDeviceType,
@@ -142,7 +144,8 @@ export async function load(
       const read = await loadModelFileVerifyingBeside(model, stage, store, readBackAfter);
       // Heard once the model is ready (watchVerification), or when the load fails.
       read.verified.catch(() => undefined);
-      verifications.push(read.verified);
+      if (watch) watch(read.verified);
+      else verifications.push(read.verified);
       return read.bytes;
     },
   }).catch(async (error: unknown) => {
@@ -169,6 +172,7 @@ export async function load(
   setTimeout(() => {
     allowReadBack();
     void watchVerification(model.id, pipeline, verifications, notifyCorrupt);
+    watch = (verified) => void watchVerification(model.id, pipeline, [verified], notifyCorrupt);
   }, 0);
   return info;
 }
@@ -186,6 +190,9 @@ async function corruption(verifications: Promise<void>[]): Promise<PipelineError
   return undefined;
 }
 
+/** Pipelines whose corrupt bytes the page has been told of: once each, however many reads fail. */
+const toldCorrupt = new WeakSet<TextToImagePipeline>();
+
 /**
  * A model made ready before its digests were checked: if one fails, the file is already marked corrupt in
  * the store; the pipeline is dropped (after the image being made) and the page is told.
@@ -197,7 +204,8 @@ async function watchVerification(
   notifyCorrupt: CorruptNotifier,
 ): Promise<void> {
   const error = await corruption(verifications);
-  if (!error) return;
+  if (!error || toldCorrupt.has(pipeline)) return;
+  toldCorrupt.add(pipeline);
   if (loaded?.pipeline === pipeline) {
     loaded = undefined;
     await generationQueue;
