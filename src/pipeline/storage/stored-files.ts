@@ -51,11 +51,11 @@ export interface StoredFileRead {
 
 /**
  * As readStoredFile, but the hash never holds the read back: the bytes come as fast as the store gives
- * them and the digest is checked beside whatever the caller does next (creating the session). Chunks are
- * hashed as they are read while the hash keeps pace; a chunk it had no room for is read back from the store
- * in its turn, but only once `readBackAfter` resolves (the model is ready), so that the second read never
- * competes with the first, the slow part of a warm start. Meanwhile the hash holds at most
- * LOAD_CHUNKS_IN_HASH chunks.
+ * them, and their digest is checked only once `readBackAfter` resolves (the model is ready), from the
+ * chunks read back from the store. On a machine with few cores the hash would otherwise take CPU from
+ * reading and creating the sessions, the slow parts of a warm start. A file read after that (low-memory
+ * mode reads stages again per image) is hashed beside the read, from the chunks in hand where the hash
+ * keeps pace.
  */
 export async function readStoredFileVerifyingBeside(
   store: ChunkStore,
@@ -65,8 +65,9 @@ export async function readStoredFileVerifyingBeside(
   const { record, expected } = await loadableRecord(store, id);
   const bytes = new Uint8Array(record.size);
   let chunksRead = 0;
-  let readBackAllowed = false;
-  const hasher = new InOrderFileHasher(store, record, (index) => readBackAllowed && index < chunksRead, {
+  let ready = false;
+  void readBackAfter.then(() => (ready = true));
+  const hasher = new InOrderFileHasher(store, record, (index) => ready && index < chunksRead, {
     maxChunksInMemory: LOAD_CHUNKS_IN_HASH,
   });
   try {
@@ -75,17 +76,14 @@ export async function readStoredFileVerifyingBeside(
       bytes.set(chunk, chunkRange(record, index).start);
       chunksRead = index + 1;
       // After the copy: the hasher may transfer the chunk's buffer to its Worker.
-      if (hasher.tryReserve()) hasher.accept(index, chunk);
+      if (ready && hasher.tryReserve()) hasher.accept(index, chunk);
     }
   } catch (error) {
     hasher.close();
     throw error;
   }
   const verified = readBackAfter
-    .then(() => {
-      readBackAllowed = true;
-      return hasher.digest();
-    })
+    .then(() => hasher.digest())
     .then((actual) => checkDigest(store, record, expected, actual))
     .finally(() => hasher.close());
   return { bytes, verified };
