@@ -33,7 +33,7 @@ const USAGE = `usage: npm run bench:load -- --model <id> [options]
   --no-image              only download and load (firstImageMs and warmupMs are then null)
   --warm                  a warm start: one page load stores the model, a second one loads it (readyMs,
                           per stage readMs and sessionMs, verifyMs and warmupMs in detail); the digests
-                          are checked beside the sessions' creation, as the app does
+                          are checked once the sessions exist, from the chunks read back, as the app does
   --verify-first          with --warm: check each stage's digest before its session (the old critical path)
   --memory auto|resident|low  the pipeline's memory mode (default auto; low: one stage at a time)
   --json <file>           also write the figures as JSON
@@ -339,7 +339,7 @@ function format(result: LoadBenchReport): string {
     ...(detail.readyMs === undefined
       ? []
       : [
-          `  warm start ready         ${seconds(detail.readyMs)} (digests ${detail.verifyFirst ? 'first' : 'beside'}, all known at ${seconds(detail.verifyMs ?? null)}; warm-up ${seconds(detail.warmupMs ?? null)})`,
+          `  warm start ready         ${seconds(detail.readyMs)} (digests ${detail.verifyFirst ? 'first' : 'after ready'}, all known at ${seconds(detail.verifyMs ?? null)}; warm-up ${seconds(detail.warmupMs ?? null)})`,
           ...(detail.stages ?? []).map(
             (stage) =>
               `    ${stage.stage.padEnd(22)} read ${seconds(stage.readMs)}, session ${seconds(stage.sessionMs)}`,

@@ -126,8 +126,8 @@ export async function load(
   loaded = undefined;
   const started = performance.now();
   report({ ...emptyProgress(model.id, stored), phase: 'loading' });
-  // The digests were settled at download: a warm start checks them beside the sessions' creation, not before,
-  // and reads back what the hash could not keep pace with only once the model is ready (or has failed).
+  // The digests were settled at download: a warm start checks them again only once the model is ready (or
+  // has failed), from the chunks read back, so the hash takes no CPU from reading and creating the sessions.
   const verifications: Promise<void>[] = [];
   let allowReadBack!: () => void;
   const readBackAfter = new Promise<void>((resolve) => (allowReadBack = resolve));
