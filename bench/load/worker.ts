@@ -103,9 +103,9 @@ async function measure(config: LoadBenchConfig, outcome: LoadPageOutcome): Promi
 }
 
 /**
- * A second page load's start, the model stored: the app's way (each stage read, its session created while
- * its digest is checked beside, the next stage read meanwhile), or with --verify-first each digest checked
- * before its session, as every load did before.
+ * A second page load's start, the model stored: the app's way (each stage read and its session created, the
+ * next stage read meanwhile, the digests checked once every session exists), or with --verify-first each
+ * digest checked before its session, as every load did before.
  */
 async function measureWarmStart(
   config: LoadBenchConfig,

@@ -24,9 +24,8 @@ export function loadModelFile(
 }
 
 /**
- * One stage's file for a warm start: the bytes as soon as they are read, the digest checked beside the
- * session's creation and finished once `readBackAfter` resolves (`verified`). A mismatch marks the model
- * corrupt in the store.
+ * One stage's file for a warm start: the bytes as soon as they are read, the digest checked once
+ * `readBackAfter` resolves (`verified`). A mismatch marks the model corrupt in the store.
  */
 export function loadModelFileVerifyingBeside(
   model: ModelEntry,
