@@ -22,10 +22,11 @@ export function seedProblem(text: string): string | undefined {
     : undefined;
 }
 
-export function stepsProblem(steps: number): string | undefined {
+/** @param given what was written (an attribute's text), quoted in the message. */
+export function stepsProblem(steps: number, given = String(steps)): string | undefined {
   return (STEP_CHOICES as readonly number[]).includes(steps)
     ? undefined
-    : `"${String(steps)}" is not a number of steps: choose 1, 2, 3 or 4.`;
+    : `"${given}" is not a number of steps: choose 1, 2, 3 or 4.`;
 }
 
 export function isProvider(value: string): value is ProviderPreference {
@@ -51,18 +52,24 @@ export function webNnDeviceTypeProblem(value: string, provider: string): string 
 
 export type InputProblems = Record<'seed' | 'steps' | 'strength' | 'provider', string | undefined>;
 
+/** A number setting and what was written for it, which messages quote (never "NaN"). */
+export interface GivenNumber {
+  value: number;
+  text: string;
+}
+
 /** Each control's problem: `strength` only for image to image, `webnnDeviceType` only with provider webnn. */
 export function inputProblems(
   seedText: string,
-  steps: number,
-  strength: number | undefined,
+  steps: GivenNumber,
+  strength: GivenNumber | undefined,
   provider: string,
   webnnDeviceType: string,
 ): InputProblems {
   return {
     seed: seedText === '' ? undefined : seedProblem(seedText),
-    steps: stepsProblem(steps),
-    strength: strength === undefined ? undefined : strengthProblem(strength, steps),
+    steps: stepsProblem(steps.value, steps.text),
+    strength: strength && strengthProblem(strength.value, steps.value, strength.text),
     provider: providerProblem(provider) ?? webNnDeviceTypeProblem(webnnDeviceType, provider),
   };
 }
@@ -86,9 +93,13 @@ export function plural(count: number, noun: string): string {
 }
 
 /** Image to image runs floor(steps × strength) UNet steps, so a product under 1 would run none. */
-export function strengthProblem(strength: number, steps: number): string | undefined {
+export function strengthProblem(
+  strength: number,
+  steps: number,
+  given = String(strength),
+): string | undefined {
   if (!(Number.isFinite(strength) && strength > 0 && strength <= 1)) {
-    return `"${String(strength)}" is not a strength: use a number above 0 and at most 1.`;
+    return `"${given}" is not a strength: use a number above 0 and at most 1.`;
   }
   return Math.floor(steps * strength) < 1
     ? `Strength ${strength} with ${plural(steps, 'step')} runs no step: steps × strength must be at least 1 ` +

@@ -95,11 +95,14 @@ export class ModelController implements ReactiveController {
     );
   }
 
-  /** After the manifest URL, the model or the provider changed. */
+  /** After the manifest URL, the model or the provider changed (before the first update too). */
   settingsChanged(): void {
     if (!this.client) return;
-    if (this.client.manifestUrl !== this.settings.manifestUrl()) this.attach();
-    else void this.inspect();
+    if (this.client.manifestUrl !== this.settings.manifestUrl()) {
+      // Another manifest: what the old one offered and stored no longer applies.
+      Object.assign(this, { manifest: undefined, stored: [], phase: 'starting' });
+      this.attach();
+    } else void this.inspect();
     if (this.phase === 'ready' && !this.isLoadCurrent()) this.setPhase('idle');
   }
 

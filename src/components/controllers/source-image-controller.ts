@@ -18,6 +18,8 @@ import type { SourceImageActions } from '../parts/source-image-panel.js';
 export interface SourceImageHost extends ReactiveControllerHost, EventTarget {
   sourceImage?: ImageBitmap | Blob;
   strength: number;
+  /** The strength as shown: two decimals, or the attribute as written when it is no number. */
+  readonly strengthText: string;
   steps: number;
   readonly canUseSourceImage: boolean;
 }
@@ -106,6 +108,7 @@ export class SourceImageController implements ReactiveController {
       .image=${this.host.sourceImage}
       .error=${this.refusal}
       .strength=${this.host.strength}
+      .strengthText=${this.host.strengthText}
       .strengthError=${this.hooks.strengthError()}
     ></sd-source-image-panel>`;
   }

@@ -91,6 +91,8 @@ export class SourceImagePanel extends LightElement {
   /** Why the last file chosen or dropped was refused. */
   @property({ attribute: false }) error?: string;
   @property({ attribute: false }) strength = 0.5;
+  /** The strength as shown: the attribute as written when it is no number. */
+  @property({ attribute: false }) strengthText = '0.50';
   @property({ attribute: false }) strengthError?: string;
   @state() private dragging = false;
   @query('canvas.source-preview') private preview?: HTMLCanvasElement;
@@ -152,7 +154,7 @@ export class SourceImagePanel extends LightElement {
     return html`
       <div class="field" part="strength">
         <label for="strength"
-          >Strength <output part="strength-value">${this.strength.toFixed(2)}</output></label
+          >Strength <output part="strength-value">${this.strengthText}</output></label
         >
         <input
           id="strength"

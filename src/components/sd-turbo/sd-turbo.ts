@@ -41,30 +41,39 @@ import { ResultsPart } from './results-part.js';
 import { SettingsPart } from './settings-part.js';
 import { sdTurboStyles } from './styles.js';
 
-const DEFAULT_MANIFEST = 'model-manifest.json';
+/**
+ * The SD-Turbo catalogue the package carries, found beside this module wherever it is served from (the
+ * library build copies it and leaves the repository's test models out; see vite.config.ts).
+ */
+const DEFAULT_MANIFEST_URL = new URL('../../../model-manifest.json', import.meta.url).href;
 const PROVIDER_NAMES = { webgpu: 'WebGPU', wasm: 'wasm (CPU)', webnn: 'WebNN', cpu: 'the CPU' } as const;
 
 export class SdTurboElement extends LitElement implements SdTurboElementApi, ElementHost {
   static override styles = sdTurboStyles;
   static override shadowRootOptions = { ...LitElement.shadowRootOptions, delegatesFocus: true };
 
+  // `useDefault`: removing an attribute gives its property the default back (Lit otherwise sets null).
   /** A model id from the manifest, or a manifest URL (ending in .json) whose default model is used. */
-  @property({ reflect: true }) model = '';
-  /** The manifest URL; default: `model-manifest.json` next to the page (resolved against document.baseURI). */
-  @property({ reflect: true }) manifest = '';
-  @property() prompt = '';
+  @property({ reflect: true, useDefault: true }) model = '';
+  /**
+   * The manifest URL (resolved against document.baseURI); default: the SD-Turbo catalogue the package
+   * carries, beside its own module.
+   */
+  @property({ reflect: true, useDefault: true }) manifest = '';
+  @property({ useDefault: true }) prompt = '';
   /** uint32 seed for the next image; null (no attribute) draws a random seed for each image. */
   @property({ converter: seedConverter, reflect: true }) seed: number | null = null;
   /** Denoising steps, 1 to 4; any other value is shown as an error on the steps control. */
-  @property({ type: Number, reflect: true }) steps = 1;
+  @property({ type: Number, reflect: true, useDefault: true }) steps = 1;
   /** 'auto' (WebGPU, falling back to wasm with a note), 'webgpu', 'wasm' or 'webnn'; others are refused. */
-  @property({ reflect: true }) provider: ProviderPreference = 'auto';
+  @property({ reflect: true, useDefault: true }) provider: ProviderPreference = 'auto';
   /** With provider 'webnn': the MLContext device type, 'gpu', 'cpu' or 'npu'; others are refused. */
-  @property({ reflect: true, attribute: 'webnn-device-type' }) webnnDeviceType: WebNnDeviceType = 'gpu';
+  @property({ reflect: true, attribute: 'webnn-device-type', useDefault: true })
+  webnnDeviceType: WebNnDeviceType = 'gpu';
   /** Download (if needed) and load the model as soon as the element is connected. */
   @property({ type: Boolean, reflect: true }) autoload = false;
   /** A self-hosted copy of the weights (`npm run models:pull`): replaces the model's baseUrl. */
-  @property({ reflect: true }) mirror = '';
+  @property({ reflect: true, useDefault: true }) mirror = '';
   /** Offer the generated random-weight test models (ids `tiny-*`) in the model picker. */
   @property({ type: Boolean, reflect: true, attribute: 'test-models' }) testModels = false;
   /** Real-time mode: every change of prompt, seed or steps makes a new image (the newest edit wins). */
@@ -72,10 +81,12 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   /** Image to image: the picture to start from; ignored by a model without a VAE encoder. */
   @property({ attribute: false }) sourceImage?: ImageBitmap | Blob;
   /** Image to image: how much of the source is replaced, above 0 to 1; steps × strength must be ≥ 1. */
-  @property({ type: Number, reflect: true }) strength = DEFAULT_IMAGE_TO_IMAGE_STRENGTH;
+  @property({ type: Number, reflect: true, useDefault: true }) strength = DEFAULT_IMAGE_TO_IMAGE_STRENGTH;
 
   /** The seed as given or typed; kept when it is not a seed, so the control shows it with its error. */
   @state() seedText = '';
+  /** The `steps` and `strength` attributes as written, so a message quotes "x" rather than NaN. */
+  private readonly numberTexts = new Map<string, string>();
 
   // The controllers and parts below are the element's insides: the package's type (sd-turbo-api.ts)
   // leaves them out.
@@ -140,8 +151,8 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
 
   /** The manifest URL in use, after the `model` and `manifest` attributes are taken into account. */
   get manifestUrl(): string {
-    const url = isManifestUrl(this.model) ? this.model : this.manifest || DEFAULT_MANIFEST;
-    return new URL(url, document.baseURI).href;
+    if (isManifestUrl(this.model)) return new URL(this.model, document.baseURI).href;
+    return this.manifest ? new URL(this.manifest, document.baseURI).href : DEFAULT_MANIFEST_URL;
   }
 
   /** The model id in use: the `model` attribute, or the manifest's default model. */
@@ -166,13 +177,36 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
 
   get inputProblems(): InputProblems {
     const strength = this.sourceImage !== undefined && this.canUseSourceImage ? this.strength : undefined;
-    return inputProblems(this.seedText, this.steps, strength, this.provider, this.webnnDeviceType);
+    return inputProblems(
+      this.seedText,
+      { value: this.steps, text: this.numberText('steps', this.steps) },
+      strength === undefined ? undefined : { value: strength, text: this.numberText('strength', strength) },
+      this.provider,
+      this.webnnDeviceType,
+    );
   }
 
-  /** The attribute as written, so a seed that is none stays visible with its error. */
+  /** The strength as shown beside its slider: the attribute as written when it is not a number. */
+  get strengthText(): string {
+    return Number.isFinite(this.strength)
+      ? this.strength.toFixed(2)
+      : this.numberText('strength', this.strength);
+  }
+
+  /** The attribute as written, so a value that cannot be used stays visible with its error. */
   override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
-    if (name === 'seed' && value !== null) this.seedText = value;
+    if (name === 'seed') this.seedText = value ?? '';
+    if (name === 'steps' || name === 'strength') {
+      if (value === null) this.numberTexts.delete(name);
+      else this.numberTexts.set(name, value);
+    }
     super.attributeChangedCallback(name, old, value);
+  }
+
+  /** What was given for a number: its attribute text while that still stands for the value. */
+  private numberText(name: 'steps' | 'strength', value: number): string {
+    const text = this.numberTexts.get(name);
+    return text !== undefined && Object.is(Number(text), value) ? text : String(value);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -180,10 +214,9 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
       if (this.seed !== null) this.seedText = String(this.seed);
       else if (parseSeed(this.seedText) !== undefined) this.seedText = '';
     }
+    // Whenever they are set, even before the first update: the latest manifest and model win.
     const settings = ['model', 'manifest', 'provider', 'webnnDeviceType'] as const;
-    if (settings.some((name) => changed.has(name) && changed.get(name) !== undefined)) {
-      this.models.settingsChanged();
-    }
+    if (settings.some((name) => changed.has(name))) this.models.settingsChanged();
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -213,7 +246,13 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
     const refusal =
       (options.seed === undefined ? problems.seed : undefined) ??
       (options.steps === undefined ? problems.steps : stepsProblem(options.steps)) ??
-      (sourceImage ? strengthProblem(strength, steps) : undefined) ??
+      (sourceImage
+        ? strengthProblem(
+            strength,
+            steps,
+            options.strength === undefined ? this.numberText('strength', strength) : undefined,
+          )
+        : undefined) ??
       problems.provider;
     if (refusal) throw this.feedback.refuse(refusal);
     const request = {
