@@ -267,8 +267,11 @@ export class ModelController implements ReactiveController {
 
   async deleteStored(modelId: string): Promise<void> {
     await this.client?.deleteModel(modelId);
+    // The client unloaded it: generating with weights that are gone would surprise whoever deleted them.
+    if (this.loaded?.modelId === modelId) Object.assign(this, { loaded: undefined, loadedVia: undefined });
     await this.refreshStored();
-    if (modelId === this.modelId && this.phase === 'idle') this.setPhase('first-run');
+    if (modelId === this.modelId && (this.phase === 'idle' || this.phase === 'ready'))
+      this.setPhase('first-run');
     this.settings.announce(`Deleted the stored ${modelId} model.`);
   }
 

@@ -11,7 +11,7 @@ import type { ElementHost } from './element-host.js';
 
 export class FirstRunPart {
   private readonly actions: FirstRunActions = {
-    download: () => this.el.load().catch(() => undefined),
+    download: () => void this.download(),
     pause: () => this.el.models.pause(),
     deletePartial: () => void this.el.models.deletePartial(),
     useModel: (modelId) => (this.el.model = modelId),
@@ -24,6 +24,29 @@ export class FirstRunPart {
   };
 
   constructor(private readonly el: ElementHost) {}
+
+  /**
+   * The Download button goes away once pressed: focus moves to Pause, and when the panel is gone too, to
+   * the prompt (or to Resume after a failure), never to the page's body.
+   */
+  private async download(): Promise<void> {
+    const loading = this.el.load();
+    await this.el.updateComplete;
+    this.focusIfLost('[part~="pause-button"]');
+    await loading.catch(() => undefined);
+    await this.el.updateComplete;
+    this.focusIfLost('[part~="download-button"]', '#prompt');
+  }
+
+  private focusIfLost(...selectors: string[]): void {
+    const active = document.activeElement;
+    if (active !== null && active !== document.body) return;
+    const root = this.el.renderRoot;
+    selectors
+      .map((selector) => root.querySelector<HTMLElement>(selector))
+      .find(Boolean)
+      ?.focus();
+  }
 
   /** A local model whose files are gone: its entry goes too, and the manifest's default model is used. */
   private async forget(model: ModelEntry): Promise<void> {
