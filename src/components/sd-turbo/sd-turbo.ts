@@ -221,6 +221,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
 
   protected override updated(changed: PropertyValues<this>): void {
     this.realtimePart.updated(changed);
+    this.firstRun.updated();
   }
 
   /**
