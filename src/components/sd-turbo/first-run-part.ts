@@ -23,6 +23,9 @@ export class FirstRunPart {
     forget: (model) => void this.forget(model).catch((error: unknown) => this.el.feedback.report(error)),
   };
 
+  /** Set from a Download click until its load settles. */
+  private keepingFocus = false;
+
   constructor(private readonly el: ElementHost) {}
 
   /**
@@ -30,19 +33,21 @@ export class FirstRunPart {
    * the prompt (or to Resume after a failure), never to the page's body.
    */
   private async download(): Promise<void> {
-    const loading = this.el.load();
+    this.keepingFocus = true;
+    await this.el.load().catch(() => undefined);
     await this.el.updateComplete;
-    this.focusIfLost('[part~="pause-button"]');
-    await loading.catch(() => undefined);
-    await this.el.updateComplete;
-    this.focusIfLost('[part~="download-button"]', '#prompt');
+    this.updated();
+    this.keepingFocus = false;
   }
 
-  private focusIfLost(...selectors: string[]): void {
+  /** After each of the element's updates. */
+  updated(): void {
+    if (!this.keepingFocus) return;
     const active = document.activeElement;
     if (active !== null && active !== document.body) return;
     const root = this.el.renderRoot;
-    selectors
+    const next = ['[part~="pause-button"]', '[part~="download-button"]', '#prompt'];
+    next
       .map((selector) => root.querySelector<HTMLElement>(selector))
       .find(Boolean)
       ?.focus();
