@@ -4,11 +4,16 @@
  * restores its default, a value that cannot be used stays visible with its error and is quoted as written,
  * and a manifest that is missing, not JSON or invalid gets a panel that names it, never a raw error.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { build } from 'vite';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
-import { startTestApp, type TestApp } from './support/browser.js';
+import { openPage, startTestApp, type TestApp } from './support/browser.js';
 
 const part = (name: string) => `sd-turbo [part~="${name}"]`;
 
@@ -328,6 +333,76 @@ describe('smaller defects', () => {
       // No "No file chosen" beside the picker: the input is hidden behind its button.
       expect(await input.isVisible()).toBe(false);
       expect(await page.locator(part('choose-source-button')).isVisible()).toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('zero set-up: the library with only its import and <sd-turbo></sd-turbo>', () => {
+  let root: string;
+  let origin: string;
+  let close: () => void;
+
+  beforeAll(async () => {
+    // The library build as the package ships it (dist/lib), in a folder of its own; the page in another.
+    root = await mkdtemp(join(tmpdir(), 'sd-turbo-zero-setup-'));
+    await build({
+      configFile: 'vite.config.ts',
+      mode: 'lib',
+      logLevel: 'error',
+      build: { outDir: join(root, 'pkg/dist/lib') },
+    });
+    await mkdir(join(root, 'site'));
+    await writeFile(
+      join(root, 'site/index.html'),
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>zero set-up</title></head><body>
+<script type="module">import '/pkg/dist/lib/sd-turbo.js';</script>
+<sd-turbo></sd-turbo></body></html>`,
+    );
+    const types: Record<string, string> = {
+      '.html': 'text/html',
+      '.js': 'text/javascript',
+      '.json': 'application/json',
+      '.wasm': 'application/wasm',
+    };
+    // No cross-origin isolation headers: the element must work without them (wasm then runs on one thread).
+    const server = createServer((request, response) => {
+      const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
+      readFile(join(root, path)).then(
+        (body) => {
+          response.setHeader('Content-Type', types[extname(path)] ?? 'application/octet-stream');
+          response.end(body);
+        },
+        () => {
+          response.statusCode = 404;
+          response.end();
+        },
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    close = () => server.close();
+  }, 300_000);
+
+  afterAll(async () => {
+    close?.();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  it("shows SD-Turbo's first-run panel from the catalogue beside the module, with no console error", async () => {
+    const { context, page, logs } = await openPage(app.browser, `${origin}/site/index.html`);
+    try {
+      // On a GPU without shader-f16 the same panel says why this device cannot run it.
+      const panel = page.locator('sd-turbo [part~="first-run"]');
+      await panel.waitFor({ timeout: 30_000 });
+      expect(await textOf(page, 'sd-turbo [part~="first-run"]')).toContain('SD-Turbo');
+      const manifestUrl = await element(page, (el) => el.manifestUrl);
+      expect(manifestUrl).toMatch(new RegExp(`^${origin}/pkg/dist/lib/model-manifest-[\\w-]+\\.json$`));
+      const catalogue = (await (await fetch(manifestUrl as string)).json()) as { models: { id: string }[] };
+      expect(catalogue.models.map((model) => model.id)).toEqual(['sd-turbo', 'sd-turbo-webnn']);
+      expect(await page.locator('sd-turbo [part~="error"]').count()).toBe(0);
+      expect(logs.filter((line) => line.startsWith('[error]') || line.startsWith('[pageerror]'))).toEqual([]);
     } finally {
       await context.close();
     }
