@@ -356,7 +356,7 @@ describe('zero set-up: the library with only its import and <sd-turbo></sd-turbo
     await mkdir(join(root, 'site'));
     await writeFile(
       join(root, 'site/index.html'),
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>zero set-up</title></head><body>
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>zero set-up</title><link rel="icon" href="data:,"></head><body>
 <script type="module">import '/pkg/dist/lib/sd-turbo.js';</script>
 <sd-turbo></sd-turbo></body></html>`,
     );
