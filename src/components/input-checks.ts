@@ -50,6 +50,22 @@ export function webNnDeviceTypeProblem(value: string, provider: string): string 
     : `"${value}" is not a WebNN device type: use gpu, cpu or npu.`;
 }
 
+/** The `steps` and `strength` attributes as written, so a message quotes "x" rather than NaN. */
+export class WrittenNumbers {
+  private readonly texts = new Map<string, string>();
+
+  set(name: string, text: string | null): void {
+    if (text === null) this.texts.delete(name);
+    else this.texts.set(name, text);
+  }
+
+  /** The value with what was written for it, while that text still stands for the value. */
+  given(name: string, value: number): GivenNumber {
+    const text = this.texts.get(name);
+    return { value, text: text !== undefined && Object.is(Number(text), value) ? text : String(value) };
+  }
+}
+
 export type InputProblems = Record<'seed' | 'steps' | 'strength' | 'provider', string | undefined>;
 
 /** A number setting and what was written for it, which messages quote (never "NaN"). */

@@ -98,16 +98,14 @@ export class ModelController implements ReactiveController {
   /** After the manifest URL, the model or the provider changed (before the first update too). */
   settingsChanged(): void {
     if (!this.client) return;
-    if (this.client.manifestUrl !== this.settings.manifestUrl()) {
-      // Another manifest: what the old one offered and stored no longer applies.
-      Object.assign(this, { manifest: undefined, stored: [], phase: 'starting' });
-      this.attach();
-    } else void this.inspect();
+    if (this.client.manifestUrl !== this.settings.manifestUrl()) this.attach(true);
+    else void this.inspect();
     if (this.phase === 'ready' && !this.isLoadCurrent()) this.setPhase('idle');
   }
 
-  attach(): void {
+  attach(anotherManifest = false): void {
     this.detach();
+    if (anotherManifest) Object.assign(this, { manifest: undefined, stored: [], phase: 'starting' });
     this.client = GeneratorClient.shared(this.settings.manifestUrl());
     this.client.addEventListener('device-lost', this.onDeviceLost);
     this.client.addEventListener('model-changed', this.onModelChanged);
@@ -267,11 +265,10 @@ export class ModelController implements ReactiveController {
 
   async deleteStored(modelId: string): Promise<void> {
     await this.client?.deleteModel(modelId);
-    // The client unloaded it: generating with weights that are gone would surprise whoever deleted them.
+    // The client unloaded it too: nothing generates with weights that are gone.
     if (this.loaded?.modelId === modelId) Object.assign(this, { loaded: undefined, loadedVia: undefined });
     await this.refreshStored();
-    if (modelId === this.modelId && (this.phase === 'idle' || this.phase === 'ready'))
-      this.setPhase('first-run');
+    if (modelId === this.modelId && ['idle', 'ready'].includes(this.phase)) this.setPhase('first-run');
     this.settings.announce(`Deleted the stored ${modelId} model.`);
   }
 

@@ -18,8 +18,6 @@ import type { SourceImageActions } from '../parts/source-image-panel.js';
 export interface SourceImageHost extends ReactiveControllerHost, EventTarget {
   sourceImage?: ImageBitmap | Blob;
   strength: number;
-  /** The strength as shown: two decimals, or the attribute as written when it is no number. */
-  readonly strengthText: string;
   steps: number;
   readonly canUseSourceImage: boolean;
 }
@@ -28,6 +26,8 @@ export interface SourceImageHooks {
   notify(text: string): void;
   /** Why the strength cannot be used with the steps; shown on the strength control. */
   strengthError(): string | undefined;
+  /** The strength as written (an attribute's text), shown when it is no number. */
+  strengthText(): string;
 }
 
 export class SourceImageController implements ReactiveController {
@@ -123,7 +123,7 @@ export class SourceImageController implements ReactiveController {
       .image=${this.host.sourceImage}
       .error=${this.refusal}
       .strength=${this.host.strength}
-      .strengthText=${this.host.strengthText}
+      .strengthText=${Number.isFinite(this.host.strength) ? this.host.strength.toFixed(2) : this.hooks.strengthText()}
       .strengthError=${this.hooks.strengthError()}
     ></sd-source-image-panel>`;
   }

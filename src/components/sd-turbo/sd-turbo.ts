@@ -29,6 +29,7 @@ import {
   seedConverter,
   stepsProblem,
   strengthProblem,
+  WrittenNumbers,
   type InputProblems,
 } from '../input-checks.js';
 import type { Remedy } from '../messages.js';
@@ -41,10 +42,7 @@ import { ResultsPart } from './results-part.js';
 import { SettingsPart } from './settings-part.js';
 import { sdTurboStyles } from './styles.js';
 
-/**
- * The SD-Turbo catalogue the package carries, found beside this module wherever it is served from (the
- * library build copies it and leaves the repository's test models out; see vite.config.ts).
- */
+/** The catalogue the package carries, beside this module (the library build drops the test models). */
 const DEFAULT_MANIFEST_URL = new URL('../../../model-manifest.json', import.meta.url).href;
 const PROVIDER_NAMES = { webgpu: 'WebGPU', wasm: 'wasm (CPU)', webnn: 'WebNN', cpu: 'the CPU' } as const;
 
@@ -55,10 +53,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   // `useDefault`: removing an attribute gives its property the default back (Lit otherwise sets null).
   /** A model id from the manifest, or a manifest URL (ending in .json) whose default model is used. */
   @property({ reflect: true, useDefault: true }) model = '';
-  /**
-   * The manifest URL (resolved against document.baseURI); default: the SD-Turbo catalogue the package
-   * carries, beside its own module.
-   */
+  /** The manifest URL (resolved against document.baseURI); default: the package's own catalogue. */
   @property({ reflect: true, useDefault: true }) manifest = '';
   @property({ useDefault: true }) prompt = '';
   /** uint32 seed for the next image; null (no attribute) draws a random seed for each image. */
@@ -85,8 +80,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
 
   /** The seed as given or typed; kept when it is not a seed, so the control shows it with its error. */
   @state() seedText = '';
-  /** The `steps` and `strength` attributes as written, so a message quotes "x" rather than NaN. */
-  private readonly numberTexts = new Map<string, string>();
+  private readonly written = new WrittenNumbers();
 
   // The controllers and parts below are the element's insides: the package's type (sd-turbo-api.ts)
   // leaves them out.
@@ -121,6 +115,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   private readonly source = new SourceImageController(this, {
     notify: (text) => this.feedback.notify(text),
     strengthError: () => this.inputProblems.strength,
+    strengthText: () => this.written.given('strength', this.strength).text,
   });
   private readonly settings = new SettingsPart(this);
   private readonly firstRun = new FirstRunPart(this);
@@ -177,36 +172,16 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
 
   get inputProblems(): InputProblems {
     const strength = this.sourceImage !== undefined && this.canUseSourceImage ? this.strength : undefined;
-    return inputProblems(
-      this.seedText,
-      { value: this.steps, text: this.numberText('steps', this.steps) },
-      strength === undefined ? undefined : { value: strength, text: this.numberText('strength', strength) },
-      this.provider,
-      this.webnnDeviceType,
-    );
-  }
-
-  /** The strength as shown beside its slider: the attribute as written when it is not a number. */
-  get strengthText(): string {
-    return Number.isFinite(this.strength)
-      ? this.strength.toFixed(2)
-      : this.numberText('strength', this.strength);
+    const given = strength === undefined ? undefined : this.written.given('strength', strength);
+    const steps = this.written.given('steps', this.steps);
+    return inputProblems(this.seedText, steps, given, this.provider, this.webnnDeviceType);
   }
 
   /** The attribute as written, so a value that cannot be used stays visible with its error. */
   override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
     if (name === 'seed') this.seedText = value ?? '';
-    if (name === 'steps' || name === 'strength') {
-      if (value === null) this.numberTexts.delete(name);
-      else this.numberTexts.set(name, value);
-    }
+    if (name === 'steps' || name === 'strength') this.written.set(name, value);
     super.attributeChangedCallback(name, old, value);
-  }
-
-  /** What was given for a number: its attribute text while that still stands for the value. */
-  private numberText(name: 'steps' | 'strength', value: number): string {
-    const text = this.numberTexts.get(name);
-    return text !== undefined && Object.is(Number(text), value) ? text : String(value);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -248,11 +223,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
       (options.seed === undefined ? problems.seed : undefined) ??
       (options.steps === undefined ? problems.steps : stepsProblem(options.steps)) ??
       (sourceImage
-        ? strengthProblem(
-            strength,
-            steps,
-            options.strength === undefined ? this.numberText('strength', strength) : undefined,
-          )
+        ? strengthProblem(strength, steps, this.written.given('strength', strength).text)
         : undefined) ??
       problems.provider;
     if (refusal) throw this.feedback.refuse(refusal);
