@@ -137,7 +137,7 @@ async function load(config: BenchConfig, variant: Variant): Promise<TextToImageP
   const pipeline = await TextToImagePipeline.create(model, {
     provider: config.provider,
     residency: variant.residency,
-    enableGraphCapture: config.enableGraphCapture,
+    enableGraphCapture: variant.enableGraphCapture,
     loadStage: async (stage) => {
       const reading = performance.now();
       const bytes = await loadModelFile(model, stage, store);

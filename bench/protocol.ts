@@ -57,6 +57,8 @@ export interface Variant {
   graphOptimizationLevel?: OptimizationLevel;
   /** false drops the manifest's freeDimensionOverrides, so ORT sees the graphs' symbolic dimensions. */
   freeDimensionOverrides: boolean;
+  /** ORT's enableGraphCapture for this pipeline's sessions (`--compare graph-capture`). */
+  enableGraphCapture: boolean;
 }
 
 /** One generated image: the pipeline's own figures, pixels left out. */

@@ -346,7 +346,7 @@ function describeBench(summary: BenchSummary): string {
     `${config.modelId} on ${device}, ${config.steps} step(s), ${config.images} images after ` +
       `${summary.variants[0]?.warmupImages ?? config.warmups} warm-up(s)${alternating} ` +
       `(--warmup ${config.warmups}, --warmup-seconds ${config.warmupSeconds})`,
-    `  graph capture ${config.enableGraphCapture ? 'on' : 'off'}, wasm threads ${load?.wasmThreads ?? '?'}`,
+    `  graph capture ${graphCaptureLabel(config)}, wasm threads ${load?.wasmThreads ?? '?'}`,
   ];
   if (load?.provider.softwareAdapter) {
     lines.push(
@@ -534,4 +534,10 @@ export function formatBench(summary: BenchSummary): string {
   ];
   if (summary.comparisons.length > 0) parts.push('', formatComparisons(summary));
   return `${parts.join('\n')}\n`;
+}
+
+/** 'on', 'off', or 'per variant' under `--compare graph-capture`. */
+function graphCaptureLabel(config: BenchConfig): string {
+  const on = config.variants.filter((variant) => variant.enableGraphCapture).length;
+  return on === 0 ? 'off' : on === config.variants.length ? 'on' : 'per variant';
 }

@@ -32,6 +32,7 @@ import {
   runNodeProvider,
   type ProviderRow,
 } from './provider-comparison.js';
+import { COUNT_USAGE, runCountBench } from './batch/run.js';
 import { REALTIME_USAGE, runRealtimeBench } from './realtime/run.js';
 import { formatBench, summarizeBench } from './report.js';
 
@@ -47,6 +48,7 @@ const USAGE = `usage: npm run bench -- [options]
                             io         --io gpu and --io cpu ("GPU-resident is X× faster")
                             opt-level  all, extended, basic, disabled
                             free-dims  on, off
+                            graph-capture  off, on (WebGPU, io gpu)
                             provider   every provider in one table: the browser's webgpu, wasm,
                                        webnn and webgl (each on its own page, one after another),
                                        then onnxruntime-node's cpu and webgpu (a child process each);
@@ -77,6 +79,8 @@ const USAGE = `usage: npm run bench -- [options]
                           (a folder made by npm run models:pull, e.g. /weights/sd-turbo/)
   --timeout <s>           give up on one page after this long (default 1800)
   --json <file>           also write every figure and every image's record as JSON
+  --count <n>             instead: images per second for n images in one batched pass against n one
+                          after another (npm run bench -- --count 4; see bench/batch/run.ts)
   --realtime              instead: images per second and edit-to-image latency while a prompt is
                           typed (npm run bench -- --realtime --help)
 `;
@@ -89,7 +93,7 @@ class UsageError extends Error {}
  */
 const DEFAULT_PROFILE_DIR = join(homedir(), '.cache', 'sd-turbo-web', 'bench-profile');
 
-const COMPARE_KNOBS = ['io', 'opt-level', 'free-dims', 'provider'] as const;
+const COMPARE_KNOBS = ['io', 'opt-level', 'free-dims', 'graph-capture', 'provider'] as const;
 type CompareKnob = (typeof COMPARE_KNOBS)[number];
 
 interface Options {
@@ -250,6 +254,7 @@ function variantsFor(options: Options): Variant[] {
     residency: options.io,
     graphOptimizationLevel: options.optimizationLevel,
     freeDimensionOverrides: options.freeDimensionOverrides,
+    enableGraphCapture: options.graphCapture,
   };
   switch (options.compare) {
     case undefined:
@@ -267,6 +272,12 @@ function variantsFor(options: Options): Variant[] {
         ...base,
         label: `free-dims ${on ? 'on' : 'off'}`,
         freeDimensionOverrides: on,
+      }));
+    case 'graph-capture':
+      return [false, true].map((on) => ({
+        ...base,
+        label: `graph capture ${on ? 'on' : 'off'}`,
+        enableGraphCapture: on,
       }));
     case 'provider':
       // One page per provider (compareProviders), each with this one pipeline.
@@ -359,6 +370,14 @@ async function checkModelId(options: Options): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--count')) {
+    try {
+      return await runCountBench(argv);
+    } catch (error) {
+      process.stderr.write(`bench --count: ${(error as Error).message}\n${COUNT_USAGE}`);
+      return 2;
+    }
+  }
   if (argv.includes('--realtime')) {
     try {
       return await runRealtimeBench(argv);

@@ -366,8 +366,10 @@ describe('the app page with <sd-turbo>', () => {
     expect(await page.getByRole('button', { name: 'Run benchmark' }).count()).toBe(0);
     await page.goto(`${app.origin}/bench.html?model=tiny-fp32`);
     await page.locator(part('stored-note')).waitFor({ timeout: 30_000 });
-    await page.getByLabel('Images', { exact: true }).fill('2');
-    await page.getByLabel('Warm-up', { exact: true }).fill('1');
+    // The benchmark's own form: the element beside it has an "Images" control (images per Generate) too.
+    const form = page.locator('#benchmark form');
+    await form.getByLabel('Images', { exact: true }).fill('2');
+    await form.getByLabel('Warm-up', { exact: true }).fill('1');
     await page.getByRole('button', { name: 'Run benchmark' }).click();
     await page.locator('#benchmark-results table').waitFor({ timeout: 60_000 });
     expect(await textOf(page, '#benchmark-results caption')).toBe(

@@ -229,14 +229,15 @@ describe('your own files in the app', () => {
     await chooseOwnFiles(page, [tiny.vaeDecoder, tiny.textEncoder, tiny.unet]);
     await expect.poll(() => currentModel(page), { timeout: 30_000 }).toMatch(/^local-[0-9a-f]{12}$/);
     localId = await currentModel(page);
-    expect(await page.locator('sd-turbo #model').inputValue()).toBe(localId);
+    // The model list comes back from the worker after the choice: the picker shows it once it has arrived.
+    await expect.poll(() => page.locator('sd-turbo #model').inputValue(), { timeout: 30_000 }).toBe(localId);
     expect(await textOf(page, `sd-turbo #model option[value="${localId}"]`)).toBe(
       `Your own files (${localId.slice('local-'.length)})`,
     );
-    expect(await textOf(page, part('stored-models'))).toContain(
-      `Your own files (${localId.slice(6)}) 6.6 MB`,
-    );
-    expect(await textOf(page, part('status'))).toContain('is stored in this browser and selected');
+    await expect
+      .poll(() => textOf(page, part('stored-models')))
+      .toContain(`Your own files (${localId.slice(6)}) 6.6 MB`);
+    await expect.poll(() => textOf(page, part('status'))).toContain('is stored in this browser and selected');
 
     const stored = await storedState(page, localId);
     const hashes = {

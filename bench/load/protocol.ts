@@ -9,6 +9,8 @@ export interface LoadBenchConfig {
   /** The loopback file server holding the model's files. */
   mirrorBaseUrl: string;
   provider: 'webgpu' | 'wasm';
+  /** The pipeline's memory mode: 'low' loads one stage at a time, per image. */
+  memory: 'auto' | 'resident' | 'low';
   /** Make the first image after load, then a second one (steady state). */
   images: boolean;
 }
@@ -35,4 +37,8 @@ export interface LoadPageOutcome {
   /** The second image: the steady state a user sees after the warm-up. */
   steadyImageMs: number | null;
   imageSkipped: string | null;
+  /** The memory mode the pipeline chose. */
+  memory: string | null;
+  /** The second image's stage sessions created and released, and the ms spent loading them. */
+  steadyImageStageSessions: { created: number; released: number; loadMs: number } | null;
 }

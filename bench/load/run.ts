@@ -30,6 +30,7 @@ const USAGE = `usage: npm run bench:load -- --model <id> [options]
                           standin-* ids, else model-manifest.json)
   --dir <folder>          the folder holding the model's files (default: the manifest entry's baseUrl
                           resolved next to the manifest; for sd-turbo, a folder made by npm run models:pull)
+  --memory auto|resident|low  the pipeline's memory mode (default auto; low: one stage at a time)
   --no-image              only download and load (firstImageMs is then null)
   --json <file>           also write the figures as JSON
   --timeout <s>           give up after this long (default 3600)
@@ -43,6 +44,7 @@ interface Options {
   manifestPath: string;
   dir?: string;
   images: boolean;
+  memory: LoadBenchConfig['memory'];
   json?: string;
   timeoutMs: number;
 }
@@ -51,6 +53,8 @@ interface Options {
 export interface LoadBenchReport {
   model: string;
   provider: string;
+  /** The memory mode the pipeline loaded in ('resident' or 'low'). */
+  memory: string | null;
   bytesDownloaded: number;
   downloadMs: number | null;
   loadMs: number | null;
@@ -64,6 +68,7 @@ export interface LoadBenchReport {
     modelBytes: number;
     readWeightsMs: number | null;
     steadyImageMs: number | null;
+    steadyImageStageSessions: LoadPageOutcome['steadyImageStageSessions'];
     imageSkipped: string | null;
     /** Peak RSS per process kind in each phase. */
     peaksByPhase: Record<string, KindPeaks>;
@@ -83,6 +88,7 @@ function parseOptions(argv: string[]): Options | undefined {
       manifest: { type: 'string' },
       dir: { type: 'string' },
       'no-image': { type: 'boolean' },
+      memory: { type: 'string' },
       json: { type: 'string' },
       timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -93,6 +99,10 @@ function parseOptions(argv: string[]): Options | undefined {
   const provider = values.provider ?? 'webgpu';
   if (provider !== 'webgpu' && provider !== 'wasm') {
     throw new UsageError(`--provider must be webgpu or wasm, got "${provider}"`);
+  }
+  const memory = values.memory ?? 'auto';
+  if (memory !== 'auto' && memory !== 'resident' && memory !== 'low') {
+    throw new UsageError(`--memory must be auto, resident or low, got "${memory}"`);
   }
   const modelId = values.model ?? 'tiny-fp32';
   const timeout = Number(values.timeout ?? 3600);
@@ -108,6 +118,7 @@ function parseOptions(argv: string[]): Options | undefined {
     ),
     dir: values.dir,
     images: !values['no-image'],
+    memory,
     json: values.json,
     timeoutMs: timeout * 1000,
   };
@@ -194,6 +205,7 @@ async function measure(options: Options, model: ModelEntry, modelBytes: number, 
       mirrorBaseUrl: new URL('model/', fileServer.baseUrl).href,
       provider: options.provider,
       images: options.images,
+      memory: options.memory,
     };
     memory.start('page');
     await page.goto(`${origin}/bench/load/page.html?config=${encodeURIComponent(JSON.stringify(config))}`);
@@ -238,6 +250,7 @@ function report(
   return {
     model: options.modelId,
     provider: outcome.provider ?? options.provider,
+    memory: outcome.memory,
     bytesDownloaded: outcome.bytesDownloaded,
     downloadMs: round(outcome.downloadMs),
     loadMs: round(outcome.loadMs),
@@ -251,6 +264,7 @@ function report(
       modelBytes: run.modelBytes,
       readWeightsMs: round(outcome.readWeightsMs),
       steadyImageMs: round(outcome.steadyImageMs),
+      steadyImageStageSessions: outcome.steadyImageStageSessions,
       imageSkipped: outcome.imageSkipped,
       peaksByPhase: Object.fromEntries(peaks),
       chromium: run.chromium,
@@ -271,7 +285,7 @@ const seconds = (ms: number | null) => (ms === null ? 'n/a' : `${(ms / 1000).toF
 function format(result: LoadBenchReport): string {
   const { detail } = result;
   const lines = [
-    `${result.model} on ${result.provider} (${(detail.modelBytes / 1e6).toFixed(1)} MB), ${detail.chromium}`,
+    `${result.model} on ${result.provider}, memory ${result.memory ?? 'n/a'} (${(detail.modelBytes / 1e6).toFixed(1)} MB), ${detail.chromium}`,
     `  ok                       ${result.ok}${result.error ? `: ${result.error}` : ''}`,
     `  downloaded               ${(result.bytesDownloaded / 1e6).toFixed(1)} MB in ${seconds(result.downloadMs)}`,
     `  load (all sessions)      ${seconds(result.loadMs)} (reading IndexedDB ${seconds(detail.readWeightsMs)})`,

@@ -72,6 +72,7 @@ async function measure(config: LoadBenchConfig, outcome: LoadPageOutcome): Promi
   const load = await timed(() =>
     TextToImagePipeline.create(model, {
       provider: config.provider,
+      memory: config.memory,
       loadStage: async (stage) => {
         const read = await timed(() => loadModelFile(model, stage, store));
         readWeightsMs += read.ms;
@@ -82,6 +83,7 @@ async function measure(config: LoadBenchConfig, outcome: LoadPageOutcome): Promi
   await tokenizerReady;
   const pipeline = load.value;
   outcome.provider = pipeline.provider.provider;
+  outcome.memory = pipeline.memory;
   outcome.loadMs = load.ms;
   outcome.readWeightsMs = readWeightsMs;
   outcome.wasmHeapBytesAfterLoad = wasmHeapBytes();
@@ -90,7 +92,10 @@ async function measure(config: LoadBenchConfig, outcome: LoadPageOutcome): Promi
   mark('images');
   const request = { prompt: 'a lighthouse at dawn, oil painting', steps: 1 };
   outcome.firstImageMs = (await timed(() => pipeline.generate({ ...request, seed: 1 }))).ms;
-  outcome.steadyImageMs = (await timed(() => pipeline.generate({ ...request, seed: 2 }))).ms;
+  const steady = await timed(() => pipeline.generate({ ...request, seed: 2 }));
+  outcome.steadyImageMs = steady.ms;
+  const { created, released, loadMs } = steady.value.stageSessions;
+  outcome.steadyImageStageSessions = { created, released, loadMs: Math.round(loadMs) };
 }
 
 self.addEventListener('message', (event: MessageEvent<LoadBenchConfig>) => {
@@ -107,6 +112,8 @@ self.addEventListener('message', (event: MessageEvent<LoadBenchConfig>) => {
     firstImageMs: null,
     steadyImageMs: null,
     imageSkipped: config.images ? null : 'not asked for (--no-image)',
+    memory: null,
+    steadyImageStageSessions: null,
   };
   measure(config, outcome)
     .then(() => {

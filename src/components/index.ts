@@ -2,6 +2,7 @@
  * The components' public face. Importing it defines `<sd-turbo>` and its parts (once, even if two
  * bundles load it).
  */
+import { BatchGrid } from './parts/batch-grid.js';
 import { DownloadProgressView } from './parts/download-progress.js';
 import { FirstRunPanel } from './parts/first-run-panel.js';
 import { GalleryView } from './parts/gallery-view.js';
@@ -42,6 +43,7 @@ const ELEMENTS: [string, CustomElementConstructor][] = [
   ['sd-download-progress', DownloadProgressView],
   ['sd-first-run-panel', FirstRunPanel],
   ['sd-result-view', ResultView],
+  ['sd-batch-grid', BatchGrid],
   ['sd-result-details', ResultDetails],
   ['sd-gallery-view', GalleryView],
   ['sd-saved-gallery-view', SavedGalleryView],

@@ -3,7 +3,7 @@
  * its control with the reason, never silently replaced by another one.
  */
 import { MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, WEBNN_DEVICE_TYPES } from '../pipeline/index.js';
-import type { ProviderPreference, WebNnDeviceType } from '../pipeline/types.js';
+import type { MemoryPreference, ProviderPreference, WebNnDeviceType } from '../pipeline/types.js';
 
 export const MAX_SEED = 0xffffffff;
 export const STEP_CHOICES = [1, 2, 3, 4] as const;
@@ -50,7 +50,7 @@ export function webNnDeviceTypeProblem(value: string, provider: string): string 
     : `"${value}" is not a WebNN device type: use gpu, cpu or npu.`;
 }
 
-/** The `steps` and `strength` attributes as written, so a message quotes "x" rather than NaN. */
+/** The `steps`, `strength` and `count` attributes as written, so a message quotes "x" rather than NaN. */
 export class WrittenNumbers {
   private readonly texts = new Map<string, string>();
 
@@ -66,7 +66,20 @@ export class WrittenNumbers {
   }
 }
 
-export type InputProblems = Record<'seed' | 'steps' | 'strength' | 'provider', string | undefined>;
+const MEMORY_MODES: readonly MemoryPreference[] = ['auto', 'resident', 'low'];
+
+export function isMemoryMode(value: string): value is MemoryPreference {
+  return (MEMORY_MODES as readonly string[]).includes(value);
+}
+
+/** The `memory` attribute: no attribute is 'auto'. */
+export function memoryProblem(value: string): string | undefined {
+  return isMemoryMode(value)
+    ? undefined
+    : `"${value}" is not a memory mode: use auto, resident (every stage loaded) or low (one stage at a time).`;
+}
+
+export type InputProblems = Record<'seed' | 'steps' | 'strength' | 'provider' | 'count', string | undefined>;
 
 /** A number setting and what was written for it, which messages quote (never "NaN"). */
 export interface GivenNumber {
@@ -81,12 +94,17 @@ export function inputProblems(
   strength: GivenNumber | undefined,
   provider: string,
   webnnDeviceType: string,
+  count: GivenNumber = { value: 1, text: '1' },
+  memory = 'auto',
 ): InputProblems {
   return {
     seed: seedText === '' ? undefined : seedProblem(seedText),
     steps: stepsProblem(steps.value, steps.text),
     strength: strength && strengthProblem(strength.value, steps.value, strength.text),
-    provider: providerProblem(provider) ?? webNnDeviceTypeProblem(webnnDeviceType, provider),
+    // The memory mode is a loading setting like the provider: shown with it, refused before any load.
+    provider:
+      providerProblem(provider) ?? webNnDeviceTypeProblem(webnnDeviceType, provider) ?? memoryProblem(memory),
+    count: countProblem(count.value, count.text),
   };
 }
 
@@ -128,4 +146,20 @@ export function imageSizeProblem(size: number): string | undefined {
   return Number.isInteger(size) && size % 64 === 0 && size >= MIN_IMAGE_SIZE && size <= MAX_IMAGE_SIZE
     ? undefined
     : `"${String(size)}" is not an image size: use a multiple of 64 from ${MIN_IMAGE_SIZE} to ${MAX_IMAGE_SIZE}.`;
+}
+
+/** How many images one Generate makes, from seeds seed, seed + 1, ... */
+export const MAX_COUNT = 8;
+export const COUNT_CHOICES = [1, 2, 3, 4, 5, 6, 7, 8] as const;
+
+/** @param given what was written (an attribute's text), quoted in the message. */
+export function countProblem(count: number, given = String(count)): string | undefined {
+  return Number.isInteger(count) && count >= 1 && count <= MAX_COUNT
+    ? undefined
+    : `"${given}" is not a number of images: use a whole number from 1 to ${MAX_COUNT}.`;
+}
+
+/** The seeds of `count` images from `first`: consecutive, wrapping past 4294967295 to 0. */
+export function batchSeeds(first: number, count: number): number[] {
+  return Array.from({ length: count }, (_, index) => (first + index) % (MAX_SEED + 1));
 }

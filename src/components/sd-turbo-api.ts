@@ -5,7 +5,12 @@
  * no `LitElement` type that its own copy of Lit would not match at run time. sd-turbo.ts's class
  * `implements` it, so the two cannot drift apart.
  */
-import type { LoadedModel, ProviderPreference, WebNnDeviceType } from '../pipeline/types.js';
+import type {
+  LoadedModel,
+  MemoryPreference,
+  ProviderPreference,
+  WebNnDeviceType,
+} from '../pipeline/types.js';
 import type { SdImageDetail, SdTurboEventMap } from './events.js';
 
 /** What `generate()` may override; anything left out comes from the element's properties. */
@@ -14,6 +19,8 @@ export interface GenerateOptions {
   /** uint32; a random one when neither this nor the `seed` property is set. */
   seed?: number;
   steps?: number;
+  /** Images to make, 1 to 8, from seeds seed, seed + 1, ...; each fires its own `sd-image`. */
+  count?: number;
   sourceImage?: ImageBitmap | Blob;
   strength?: number;
 }
@@ -38,6 +45,8 @@ export interface SdTurboElement extends HTMLElement {
   provider: ProviderPreference;
   /** With provider 'webnn': the MLContext device type, 'gpu', 'cpu' or 'npu'; others are refused. */
   webnnDeviceType: WebNnDeviceType;
+  /** 'auto' (default), 'resident' (every stage loaded) or 'low' (one stage at a time); others are refused. */
+  memory: MemoryPreference;
   /** Download (if needed) and load the model as soon as the element is connected. */
   autoload: boolean;
   /** A self-hosted copy of the weights (`npm run models:pull`): replaces the model's baseUrl. */
@@ -50,6 +59,8 @@ export interface SdTurboElement extends HTMLElement {
   sourceImage?: ImageBitmap | Blob;
   /** Image to image: how much of the source is replaced, above 0 to 1; steps × strength must be ≥ 1. */
   strength: number;
+  /** Images per Generate, 1 to 8, from seeds seed, seed + 1, ...; any other value is shown as an error. */
+  count: number;
 
   /** The manifest URL in use, after the `model` and `manifest` attributes are taken into account. */
   readonly manifestUrl: string;
@@ -69,7 +80,10 @@ export interface SdTurboElement extends HTMLElement {
    * on one page with the same manifest and model share the download and the loaded model.
    */
   load(): Promise<LoadedModel>;
-  /** Makes one image; resolves with the `sd-image` detail, rejects with an AbortError on cancel(). */
+  /**
+   * Makes `count` images (seeds seed, seed + 1, ...), each with its own `sd-image` event; resolves with the
+   * first one's detail, rejects with an AbortError on cancel().
+   */
   generate(options?: GenerateOptions): Promise<SdImageDetail>;
   /** Stops the image being made, or pauses a download (what is downloaded is kept). */
   cancel(): void;

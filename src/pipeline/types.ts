@@ -5,7 +5,7 @@
  * Runtime, Lit or worker internals: a page that installs only `sd-turbo-web` type-checks.
  */
 import type { DownloadProgress } from './storage/progress.js';
-import type { GenerationProgress, TensorResidency } from './engine/generate-result.js';
+import type { GenerationProgress, MemoryMode, TensorResidency } from './engine/generate-result.js';
 import type { WeightPrecision } from './model/manifest-types.js';
 
 export type { PipelineErrorCode } from './errors.js';
@@ -14,6 +14,9 @@ export type {
   GenerateResult,
   GenerationProgress,
   GenerationStage,
+  MemoryMode,
+  MemoryPreference,
+  StageSessionChurn,
   StageTimings,
   TensorResidency,
 } from './engine/generate-result.js';
@@ -77,6 +80,10 @@ export interface LoadedModel {
   warmupMs: number;
   /** 'fp32-widened': FP16 weights widened to FP32 at load (WebGPU without shader-f16): twice the memory. */
   precision: WeightPrecision;
+  /** 'low': one stage loaded at a time and released after use, reloaded for every image. */
+  memory: MemoryMode;
+  /** Why this memory mode, worded for people. */
+  memoryReason: string;
 }
 
 /** How much of a model this browser has stored. */

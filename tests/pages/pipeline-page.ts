@@ -14,6 +14,7 @@ import {
   type RgbaPixels,
   type SourceImage,
 } from '../../src/pipeline/index.js';
+import { floatTimestepModel } from '../../src/pipeline/model/onnx/onnx-float-timestep.js';
 import { outcome } from './outcome.js';
 
 const manifestUrl = new URL(
@@ -25,9 +26,12 @@ const pipelines = new Map<string, TextToImagePipeline>();
 interface LoadOptions {
   provider?: PipelineOptions['provider'];
   residency?: PipelineOptions['residency'];
+  memory?: PipelineOptions['memory'];
   webnnDeviceType?: PipelineOptions['webnnDeviceType'];
   /** Load the model as if its manifest entry had no VAE encoder (a text-to-image-only model). */
   withoutEncoder?: boolean;
+  /** ORT's WebGPU graph capture. */
+  enableGraphCapture?: boolean;
   /** Load the model as if its FP32 form needed buffers and bindings of this many bytes. */
   widenedTensorBytes?: number;
 }
@@ -67,7 +71,7 @@ async function testPicture(spec: PictureSpec): Promise<SourceImage> {
 }
 
 async function load(modelId: string, options: LoadOptions = {}) {
-  const key = `${modelId}/${options.provider ?? 'auto'}/${options.residency ?? 'gpu'}/${options.webnnDeviceType ?? ''}/${options.withoutEncoder ?? false}/${options.widenedTensorBytes ?? ''}`;
+  const key = `${modelId}/${options.provider ?? 'auto'}/${options.residency ?? 'gpu'}/${options.webnnDeviceType ?? ''}/${options.withoutEncoder ?? false}/${options.widenedTensorBytes ?? ''}/${options.enableGraphCapture ?? false}/${options.memory ?? 'auto'}`;
   const existing = pipelines.get(key);
   if (existing) return existing;
   const manifest = await loadManifest(manifestUrl);
@@ -80,7 +84,9 @@ async function load(modelId: string, options: LoadOptions = {}) {
   const pipeline = await TextToImagePipeline.create(model, {
     provider: options.provider,
     residency: options.residency,
+    memory: options.memory,
     webnnDeviceType: options.webnnDeviceType,
+    enableGraphCapture: options.enableGraphCapture,
     loadStage: async (_stage, file) => {
       stageFetches++;
       const response = await fetch(resolveFileUrl(model, file, manifestUrl));
@@ -92,6 +98,9 @@ async function load(modelId: string, options: LoadOptions = {}) {
 }
 
 const pipelineTest = {
+  ortVersion(): string {
+    return ort.env.versions.web ?? '';
+  },
   async describe(modelId: string, options?: LoadOptions) {
     const pipeline = await load(modelId, options);
     return {
@@ -99,6 +108,9 @@ const pipelineTest = {
       residency: pipeline.residency,
       activity: pipeline.gpuActivity,
       precision: pipeline.precision,
+      memory: pipeline.memory,
+      memoryReason: pipeline.memoryReason,
+      stageSessions: pipeline.stageSessions,
     };
   },
   /** The adapter's buffer limits beside those of the device ORT created (WebGPU only). */
@@ -186,6 +198,76 @@ const pipelineTest = {
         await session.release();
       }
     });
+  },
+  /**
+   * ORT directly, as the pipeline runs tiny-fp32 with graph capture: its text encoder and its UNet (the
+   * timestep made float32) captured, the text encoder's output buffer the UNet's input, every buffer the
+   * same on every run. Runs text encoder, UNet, text encoder, UNet and returns each run's outcome: the
+   * UNet output's first values, or the error.
+   */
+  async graphCaptureRuns(baseUrl: string) {
+    const options = {
+      executionProviders: ['webgpu'],
+      preferredOutputLocation: 'gpu-buffer',
+      enableGraphCapture: true,
+    } as const;
+    const fetchBytes = async (path: string) =>
+      new Uint8Array(await (await fetch(`${baseUrl}/${path}`)).arrayBuffer());
+    const textEncoder = await ort.InferenceSession.create(
+      await fetchBytes('text_encoder/model.onnx'),
+      options,
+    );
+    const unet = await ort.InferenceSession.create(
+      floatTimestepModel(await fetchBytes('unet/model.onnx'), 'timestep').graph,
+      options,
+    );
+    const device = (await ort.env.webgpu.device) as GPUDevice;
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const gpuTensor = (dims: number[], dataType: 'float32' | 'int32' = 'float32') => {
+      const bytes = Math.ceil((dims.reduce((a, b) => a * b) * 4) / 16) * 16;
+      const buffer = device.createBuffer({ size: bytes, usage });
+      device.queue.writeBuffer(buffer, 0, new Float32Array(bytes / 4).fill(dataType === 'int32' ? 0 : 0.5));
+      return ort.Tensor.fromGpuBuffer(buffer, { dataType, dims });
+    };
+    const ids = gpuTensor([1, 77], 'int32');
+    const hidden = gpuTensor([1, 77, 32]);
+    const sample = gpuTensor([1, 4, 8, 8]);
+    const timestep = gpuTensor([1]);
+    const out = gpuTensor([1, 4, 8, 8]);
+    const readOut = async () => {
+      const readback = device.createBuffer({
+        size: 16,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
+      const encoder = device.createCommandEncoder();
+      encoder.copyBufferToBuffer(out.gpuBuffer as GPUBuffer, 0, readback, 0, 16);
+      device.queue.submit([encoder.finish()]);
+      await readback.mapAsync(GPUMapMode.READ);
+      const values = Array.from(new Float32Array(readback.getMappedRange().slice(0)));
+      readback.destroy();
+      return values;
+    };
+    const runs = [];
+    try {
+      for (let round = 0; round < 2; round++) {
+        runs.push(
+          await outcome(
+            async () => void (await textEncoder.run({ input_ids: ids }, { last_hidden_state: hidden })),
+          ),
+        );
+        runs.push(
+          await outcome(async () => {
+            await unet.run({ sample, timestep, encoder_hidden_states: hidden }, { out_sample: out });
+            return readOut();
+          }),
+        );
+      }
+    } finally {
+      await textEncoder.release();
+      await unet.release();
+      for (const tensor of [ids, hidden, sample, timestep, out]) tensor.dispose();
+    }
+    return runs;
   },
   async loadError(modelId: string, options?: LoadOptions) {
     return outcome(async () => {

@@ -35,6 +35,8 @@ export class GeneratorController implements ReactiveController {
   /** The stage of the image being made that started last; undefined until its first stage starts. */
   progress?: ImageProgress;
   gallery: GalleryEntry[] = [];
+  /** The images of the latest Generate that asked for more than one, in seed order: shown as a grid. */
+  batch: GalleryEntry[] = [];
   shownId?: number;
   private running?: AbortController;
   private startedAt = 0;
@@ -66,17 +68,21 @@ export class GeneratorController implements ReactiveController {
   }
 
   /**
-   * Makes one image once `prepare` (loading the model) is done. A run already in progress is an error, so
-   * a second click cannot silently replace the first; a later "latest wins" mode would cancel it here.
+   * Makes the requested images, one after another, once `prepare` (loading the model) is done; each is
+   * shown and handed to `onImage` as it is ready, and together they are the grid (`batch`). A run already
+   * in progress is an error, so a second click cannot silently replace the first. Cancelling stops the
+   * images not yet made.
    */
   async generate(
-    request: ImageRequest,
+    requests: readonly ImageRequest[],
     prepare: (signal: AbortSignal) => Promise<GeneratorClient>,
-  ): Promise<SdImageDetail> {
+    onImage?: (image: SdImageDetail) => void,
+  ): Promise<SdImageDetail[]> {
     if (this.running)
       throw new PipelineError('busy', 'An image is already being made: wait for it, or cancel it.');
     const controller = new AbortController();
-    this.start(controller, request.steps);
+    this.start(controller, requests[0]?.steps ?? 1);
+    this.batch = [];
     try {
       const client = await prepare(controller.signal);
       this.stage = 'generating';
@@ -87,11 +93,17 @@ export class GeneratorController implements ReactiveController {
         this.host.requestUpdate();
         this.onProgress?.(progress);
       };
-      const image = toImageDetail(
-        await client.generate(request, { signal: controller.signal, onImageProgress }),
-      );
-      this.add(image);
-      return image;
+      const images: SdImageDetail[] = [];
+      for (const request of requests) {
+        const image = toImageDetail(
+          await client.generate(request, { signal: controller.signal, onImageProgress }),
+        );
+        this.add(image);
+        if (requests.length > 1) this.batch = [...this.batch, this.gallery[0]];
+        images.push(image);
+        onImage?.(image);
+      }
+      return images;
     } finally {
       this.stop();
     }
@@ -130,6 +142,7 @@ export class GeneratorController implements ReactiveController {
     // Older images give their GPU memory back; a listener that wants to keep one keeps its toBlob() PNG.
     for (const evicted of kept.splice(GALLERY_LIMIT)) evicted.image.bitmap.close();
     this.gallery = kept;
+    this.batch = this.batch.filter((shown) => kept.includes(shown));
     this.shownId = entry.id;
     this.host.requestUpdate();
   }

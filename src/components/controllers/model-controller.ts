@@ -44,6 +44,7 @@ export class ModelController implements ReactiveController {
   private loadedVia?: Promise<LoadedModel>;
   private loadedProvider?: ProviderPreference;
   private loadedWebNnDeviceType?: string;
+  private loadedMemory?: string;
   private loading?: Promise<LoadedModel>;
   private inspection = 0;
 
@@ -91,6 +92,7 @@ export class ModelController implements ReactiveController {
       this.client?.loadedModel === this.loadedVia &&
       this.loadedProvider === this.settings.provider() &&
       (this.loadedProvider !== 'webnn' || this.loadedWebNnDeviceType === this.settings.webnnDeviceType()) &&
+      this.loadedMemory === this.settings.memory() &&
       this.loaded.modelId === this.modelId
     );
   }
@@ -208,9 +210,9 @@ export class ModelController implements ReactiveController {
       this.settings.announce('Loading the model…');
       const provider = this.settings.provider();
       const webnnDeviceType = this.settings.webnnDeviceType();
+      const choice = { provider, webnnDeviceType, memory: this.settings.memory() };
       const loading = client.load(modelId, {
-        provider,
-        webnnDeviceType,
+        ...choice,
         mirrorBaseUrl: this.settings.mirrorBaseUrl(),
         onProgress: (progress) => this.download.onProgress(progress),
       });
@@ -220,6 +222,7 @@ export class ModelController implements ReactiveController {
         loadedVia: loading,
         loadedProvider: provider,
         loadedWebNnDeviceType: webnnDeviceType,
+        loadedMemory: choice.memory,
       });
       this.fallbackNote = loaded.provider.fellBack
         ? `${loaded.provider.reason} Running on wasm (CPU) instead.`

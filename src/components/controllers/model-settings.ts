@@ -1,6 +1,7 @@
 /** What the model controller needs from its element, and the phases it moves through. */
 import type {
   LoadedModel,
+  MemoryPreference,
   ModelProgress,
   ProviderPreference,
   WebNnDeviceType,
@@ -22,6 +23,8 @@ export interface ModelSettings {
   provider(): ProviderPreference;
   /** For provider 'webnn': the MLContext device type. */
   webnnDeviceType(): WebNnDeviceType;
+  /** 'low': one stage loaded at a time; 'auto': only where the stages together would not fit. */
+  memory(): MemoryPreference;
   mirrorBaseUrl(): string | undefined;
   autoload(): boolean;
   report(error: unknown): void;

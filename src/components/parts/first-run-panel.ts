@@ -8,9 +8,12 @@ import { property, state } from 'lit/decorators.js';
 import {
   canRun,
   checkRequirements,
+  chooseMemoryMode,
+  lowMemoryReloadSeconds,
   isLocalModelId,
   requirementAdvice,
   type DeviceCapabilities,
+  type MemoryPreference,
   type ModelEntry,
   type ModelProgress,
   type ProviderPreference,
@@ -57,6 +60,7 @@ export class FirstRunPanel extends LightElement {
   @property({ attribute: false }) models: ModelEntry[] = [];
   @property({ attribute: false }) device?: DeviceCapabilities;
   @property({ attribute: false }) provider: ProviderPreference = 'auto';
+  @property({ attribute: false }) memory: MemoryPreference = 'auto';
   @property({ attribute: false }) stored?: StoredModel;
   @property({ attribute: false }) progress?: ModelProgress;
   @property({ attribute: false }) storagePersisted?: boolean;
@@ -175,7 +179,7 @@ export class FirstRunPanel extends LightElement {
               </p>`
             : nothing
         }
-        ${this.renderProviderNote(model)}
+        ${this.renderProviderNote(model)} ${this.renderMemoryNote(model)}
         ${
           this.phase === 'downloading' || this.phase === 'paused'
             ? html`<sd-download-progress
@@ -255,6 +259,17 @@ export class FirstRunPanel extends LightElement {
         ? 'It will run on wasm (CPU), more slowly.'
         : 'Choose another execution provider under Settings.';
     return html`<p class="hint" part="provider-note">${lacks} ${then}</p>`;
+  }
+
+  /** What low-memory mode costs per image, where it will be used. */
+  private renderMemoryNote(model: ModelEntry): TemplateResult | typeof nothing {
+    const provider = this.provider === 'auto' ? 'webgpu' : this.provider;
+    const precision = this.device ? checkRequirements(model, this.device)[provider].precision : undefined;
+    if (chooseMemoryMode(model, this.device, this.memory, precision).mode !== 'low') return nothing;
+    const seconds = Math.max(1, Math.round(lowMemoryReloadSeconds(model, precision)));
+    return html`<p class="hint" part="memory-note">
+      Low-memory mode: each image reloads the three stages, about ${seconds} s more per image.
+    </p>`;
   }
 
   private renderPersistenceNote(): TemplateResult | typeof nothing {

@@ -2,7 +2,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import type { ModelEntry, TokenCount } from '../../pipeline/index.js';
-import { MAX_SEED, STEP_CHOICES, plural } from '../input-checks.js';
+import { COUNT_CHOICES, MAX_SEED, STEP_CHOICES, plural } from '../input-checks.js';
 import { LightElement } from '../light-element.js';
 
 export interface PromptBarActions {
@@ -13,6 +13,7 @@ export interface PromptBarActions {
   seedChange(text: string): void;
   randomSeed(): void;
   stepsChange(steps: number): void;
+  countChange(count: number): void;
   modelChange(modelId: string): void;
   realtimeChange(on: boolean): void;
 }
@@ -30,6 +31,8 @@ export class PromptBar extends LightElement {
   @property({ attribute: false }) seedError?: string;
   @property({ attribute: false }) steps = 1;
   @property({ attribute: false }) stepsError?: string;
+  @property({ attribute: false }) count = 1;
+  @property({ attribute: false }) countError?: string;
   @property({ attribute: false }) models: ModelEntry[] = [];
   @property({ attribute: false }) modelId?: string;
   @property({ attribute: false }) realtime = false;
@@ -59,7 +62,7 @@ export class PromptBar extends LightElement {
           >
             ${this.busy ? 'Cancel' : 'Generate'}
           </button>
-          ${this.renderSeed()} ${this.renderSteps()} ${this.renderModelPicker()}
+          ${this.renderSeed()} ${this.renderSteps()} ${this.renderCount()} ${this.renderModelPicker()}
           <label class="choice" part="realtime">
             <input
               type="checkbox"
@@ -72,6 +75,7 @@ export class PromptBar extends LightElement {
         </div>
         ${this.renderFieldError('seed-error', this.seedError)}
         ${this.renderFieldError('steps-error', this.stepsError)}
+        ${this.renderFieldError('count-error', this.countError)}
         <p class="hint" id="seed-hint">
           Empty seed: a new random seed for each image. Enter generates, Esc cancels, Shift+Enter adds a line.
         </p>
@@ -143,6 +147,36 @@ export class PromptBar extends LightElement {
         </select>
       </div>
     `;
+  }
+
+  /** Images per Generate: an invalid count is an extra, selected choice, as for steps. */
+  private renderCount(): TemplateResult {
+    return html`
+      <div class="field" part="count">
+        <label for="count">Images</label>
+        <select
+          id="count"
+          part="count-select"
+          aria-invalid=${this.countError ? 'true' : 'false'}
+          aria-describedby=${this.countError ? 'count-error' : nothing}
+          @change=${(event: Event) => this.actions?.countChange(Number((event.target as HTMLSelectElement).value))}
+        >
+          ${
+            this.countError
+              ? html`<option value="" selected disabled>${String(this.count)} (not allowed)</option>`
+              : nothing
+          }
+          ${COUNT_CHOICES.map((n) => html`<option value=${n} ?selected=${n === this.count}>${n}</option>`)}
+        </select>
+      </div>
+    `;
+  }
+
+  protected override updated(): void {
+    // The model list can change in the same update as the choice, and a select the user has touched ignores
+    // `selected` attributes: the choice is set again once its option exists.
+    const picker = this.querySelector<HTMLSelectElement>('select#model');
+    if (picker && this.modelId !== undefined && picker.value !== this.modelId) picker.value = this.modelId;
   }
 
   private renderModelPicker(): TemplateResult | typeof nothing {

@@ -10,6 +10,7 @@ import {
   WEBNN_DEVICE_TYPES,
   type LoadedModel,
   type ModelProgress,
+  type MemoryPreference,
   type ProviderPreference,
   type StoredModel,
   type WebNnCapabilities,
@@ -32,11 +33,18 @@ export interface LocalFilesView {
 
 export interface SettingsActions {
   providerChange(provider: ProviderPreference): void;
+  memoryChange(memory: MemoryPreference): void;
   webnnDeviceTypeChange(deviceType: WebNnDeviceType): void;
   /** Settings was opened: the time to ask whether WebNN is available (it is not asked before). */
   opened(): void;
   deleteStored(modelId: string): void;
 }
+
+const MEMORY_LABELS: [MemoryPreference, string][] = [
+  ['auto', 'Automatic (one stage at a time only where all would not fit)'],
+  ['resident', 'Keep every stage loaded'],
+  ['low', 'Low memory: one stage at a time, reloaded for every image'],
+];
 
 const PROVIDER_LABELS: [ProviderPreference, string][] = [
   ['auto', 'Automatic (WebGPU when possible)'],
@@ -49,6 +57,8 @@ export class SettingsPanel extends LightElement {
   @property({ attribute: false }) actions?: SettingsActions;
   /** The `provider` as given, which may be one this element does not know. */
   @property({ attribute: false }) provider = 'auto';
+  /** The `memory` attribute as given. */
+  @property({ attribute: false }) memory = 'auto';
   /** The `webnn-device-type` as given, and WebNN's answer for it (undefined until asked). */
   @property({ attribute: false }) webnnDeviceType = 'gpu';
   @property({ attribute: false }) webnn?: WebNnCapabilities;
@@ -99,6 +109,22 @@ export class SettingsPanel extends LightElement {
               </p>`
             : nothing
         }
+        <fieldset part="memory">
+          <legend>Memory</legend>
+          ${MEMORY_LABELS.map(
+            ([value, label]) =>
+              html`<label class="choice"
+                ><input
+                  type="radio"
+                  name="memory"
+                  .value=${value}
+                  .checked=${this.memory === value}
+                  @change=${() => this.actions?.memoryChange(value)}
+                />
+                ${label}</label
+              >`,
+          )}
+        </fieldset>
         ${this.renderLoaded()} ${this.renderStored()}
         <sd-local-files-panel
           .actions=${this.localFiles?.actions}
@@ -147,6 +173,7 @@ export class SettingsPanel extends LightElement {
     return html`<p class="hint" part="load-note">
       Running on: ${loaded.provider.reason} Loaded in ${formatSeconds(loaded.loadMs)}, including a
       ${formatSeconds(loaded.warmupMs)} warm-up image.
+      ${loaded.memory === 'low' ? 'Low-memory mode: ' : ''}${loaded.memoryReason}
     </p>`;
   }
 

@@ -4,7 +4,7 @@
  */
 import { html, type TemplateResult } from 'lit';
 import type { ModelEntry } from '../../pipeline/index.js';
-import { isProvider } from '../input-checks.js';
+import { isMemoryMode, isProvider } from '../input-checks.js';
 import type { FirstRunActions } from '../parts/first-run-panel.js';
 import type { LocalFilesPanel } from '../parts/local-files-panel.js';
 import type { ElementHost } from './element-host.js';
@@ -64,7 +64,7 @@ export class FirstRunPart {
   }
 
   render(): TemplateResult {
-    const { models, busy, provider } = this.el;
+    const { models, busy, provider, memory } = this.el;
     // A load that an image waits for is shown by the result view's busy state, not a second panel.
     const phase = models.phase === 'loading' && busy ? 'ready' : models.phase;
     return html`<sd-first-run-panel
@@ -74,6 +74,7 @@ export class FirstRunPart {
       .models=${models.manifest?.models ?? []}
       .device=${models.device}
       .provider=${isProvider(provider) ? provider : 'auto'}
+      .memory=${isMemoryMode(memory) ? memory : 'auto'}
       .stored=${models.storedModel}
       .progress=${models.download.progress}
       .storagePersisted=${models.download.storagePersisted}

@@ -36,6 +36,7 @@ export class PromptPart {
       this.el.seed = seed;
     },
     stepsChange: (steps) => (this.el.steps = steps),
+    countChange: (count) => (this.el.count = count),
     modelChange: (modelId) => (this.el.model = modelId),
     realtimeChange: (on) => (this.el.realtime = on),
   };
@@ -119,6 +120,8 @@ export class PromptPart {
       .seedError=${problems.seed}
       .steps=${el.steps}
       .stepsError=${problems.steps}
+      .count=${el.count}
+      .countError=${problems.count}
       .models=${models}
       .modelId=${el.modelId}
       .realtime=${el.realtime}

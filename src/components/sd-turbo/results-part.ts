@@ -61,6 +61,15 @@ export class ResultsPart {
     ></sd-result-view>`;
   }
 
+  renderBatch(): TemplateResult {
+    const generator = this.el.generator;
+    return html`<sd-batch-grid
+      .entries=${generator.batch}
+      .shownId=${generator.shownId}
+      .show=${(id: number) => generator.show(id)}
+    ></sd-batch-grid>`;
+  }
+
   renderDetails(): TemplateResult {
     return html`<sd-result-details
       .actions=${this.resultActions}

@@ -9,6 +9,7 @@ import {
   DEFAULT_IMAGE_TO_IMAGE_STRENGTH,
   isAbortError,
   type LoadedModel,
+  type MemoryPreference,
   type ProviderPreference,
   type WebNnDeviceType,
 } from '../../pipeline/index.js';
@@ -19,21 +20,20 @@ import { SourceImageController } from '../controllers/source-image-controller.js
 import { TokenCountController } from '../controllers/token-count-controller.js';
 import { guidanceFor } from '../error-guidance.js';
 import { emitEvent, type SdImageDetail, type SdTurboEventMap } from '../events.js';
-import { formatSeconds } from '../format.js';
 import {
   inputProblems,
   isManifestUrl,
+  isMemoryMode,
   isWebNnDeviceType,
   parseSeed,
   randomSeed,
   seedConverter,
-  stepsProblem,
-  strengthProblem,
   WrittenNumbers,
   type InputProblems,
 } from '../input-checks.js';
 import type { Remedy } from '../messages.js';
 import type { GenerateOptions, SdTurboElement as SdTurboElementApi } from '../sd-turbo-api.js';
+import { batchRequests, generateRefusal, readyAnnouncement, startAnnouncement } from './batch-requests.js';
 import type { ElementHost } from './element-host.js';
 import { FirstRunPart } from './first-run-part.js';
 import { PromptPart } from './prompt-part.js';
@@ -65,6 +65,8 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   /** With provider 'webnn': the MLContext device type, 'gpu', 'cpu' or 'npu'; others are refused. */
   @property({ reflect: true, attribute: 'webnn-device-type', useDefault: true })
   webnnDeviceType: WebNnDeviceType = 'gpu';
+  /** 'auto', 'resident' or 'low' (one stage at a time, reloaded per image). */
+  @property({ reflect: true, useDefault: true }) memory: MemoryPreference = 'auto';
   /** Download (if needed) and load the model as soon as the element is connected. */
   @property({ type: Boolean, reflect: true }) autoload = false;
   /** A self-hosted copy of the weights (`npm run models:pull`): replaces the model's baseUrl. */
@@ -77,18 +79,20 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   @property({ attribute: false }) sourceImage?: ImageBitmap | Blob;
   /** Image to image: how much of the source is replaced, above 0 to 1; steps × strength must be ≥ 1. */
   @property({ type: Number, reflect: true, useDefault: true }) strength = DEFAULT_IMAGE_TO_IMAGE_STRENGTH;
+  /** Images per Generate, 1 to 8, from seeds seed, seed + 1, ...; any other value is shown as an error. */
+  @property({ type: Number, reflect: true, useDefault: true }) count = 1;
 
   /** The seed as given or typed; kept when it is not a seed, so the control shows it with its error. */
   @state() seedText = '';
   private readonly written = new WrittenNumbers();
 
-  // The controllers and parts below are the element's insides: the package's type (sd-turbo-api.ts)
-  // leaves them out.
+  // The controllers and parts below are the element's insides: sd-turbo-api.ts leaves them out.
   readonly models = new ModelController(this, {
     manifestUrl: () => this.manifestUrl,
     requestedModel: () => (this.model && !isManifestUrl(this.model) ? this.model : undefined),
     provider: () => this.provider,
     webnnDeviceType: () => (isWebNnDeviceType(this.webnnDeviceType) ? this.webnnDeviceType : 'gpu'),
+    memory: () => (isMemoryMode(this.memory) ? this.memory : 'auto'),
     // Absolute: the worker resolving it would use its own script's location.
     mirrorBaseUrl: () => (this.mirror ? new URL(this.mirror, document.baseURI).href : undefined),
     autoload: () => this.autoload,
@@ -103,7 +107,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
     guidance: (error) => guidanceFor(error, this.models.requirementCheck(), this.provider),
     // The unsupported panel already says why; sd-error still tells the page.
     panelSaysWhy: () => this.models.phase === 'unsupported',
-    remedy: (remedy) => void this.onRemedy(remedy),
+    remedy: (remedy) => void this.onRemedy(remedy).catch(() => undefined),
   });
   private readonly tokens = new TokenCountController(this, {
     prompt: () => this.prompt,
@@ -173,14 +177,16 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   get inputProblems(): InputProblems {
     const strength = this.sourceImage !== undefined && this.canUseSourceImage ? this.strength : undefined;
     const given = strength === undefined ? undefined : this.written.given('strength', strength);
+    const { seedText, provider, webnnDeviceType, memory } = this;
     const steps = this.written.given('steps', this.steps);
-    return inputProblems(this.seedText, steps, given, this.provider, this.webnnDeviceType);
+    const count = this.written.given('count', this.count);
+    return inputProblems(seedText, steps, given, provider, webnnDeviceType, count, memory);
   }
 
   /** The attribute as written, so a value that cannot be used stays visible with its error. */
   override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
     if (name === 'seed') this.seedText = value ?? '';
-    if (name === 'steps' || name === 'strength') this.written.set(name, value);
+    if (name === 'steps' || name === 'strength' || name === 'count') this.written.set(name, value);
     super.attributeChangedCallback(name, old, value);
   }
 
@@ -190,7 +196,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
       else if (parseSeed(this.seedText) !== undefined) this.seedText = '';
     }
     // Whenever they are set, even before the first update: the latest manifest and model win.
-    const settings = ['model', 'manifest', 'provider', 'webnnDeviceType'] as const;
+    const settings = ['model', 'manifest', 'provider', 'webnnDeviceType', 'memory'] as const;
     if (settings.some((name) => changed.has(name))) this.models.settingsChanged();
   }
 
@@ -211,41 +217,39 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   }
 
   /**
-   * Makes one image; resolves with the `sd-image` detail, rejects with an AbortError on cancel(). Images
-   * made on request are saved; real-time previews (one per edit) are not.
+   * Makes `count` images from seeds seed, seed + 1, ...; each fires `sd-image` and is saved (real-time
+   * previews are not). Resolves with the first image's detail, rejects with an AbortError on cancel().
    */
   async generate(options: GenerateOptions = {}): Promise<SdImageDetail> {
-    const problems = this.inputProblems;
     const steps = options.steps ?? this.steps;
+    const count = options.count ?? this.count;
     const sourceImage = this.canUseSourceImage ? (options.sourceImage ?? this.sourceImage) : undefined;
     const strength = options.strength ?? this.strength;
-    const refusal =
-      (options.seed === undefined ? problems.seed : undefined) ??
-      (options.steps === undefined ? problems.steps : stepsProblem(options.steps)) ??
-      (sourceImage
-        ? strengthProblem(strength, steps, this.written.given('strength', strength).text)
-        : undefined) ??
-      problems.provider;
+    const given = sourceImage ? this.written.given('strength', strength) : undefined;
+    const refusal = generateRefusal(this.inputProblems, options, steps, given);
     if (refusal) throw this.feedback.refuse(refusal);
-    const request = {
+    const first = {
       prompt: options.prompt ?? this.prompt,
       seed: options.seed ?? this.seed ?? randomSeed(),
       steps,
       ...(sourceImage ? { sourceImage, strength } : {}),
     };
     try {
-      const image = await this.generator.generate(request, async (signal) => {
-        await this.models.ensureLoaded(signal);
-        this.feedback.clearProblem();
-        this.feedback.announce('Generating an image…');
-        return this.models.client!;
-      });
-      this.feedback.announce(
-        `Image ready: seed ${image.seed}, ${formatSeconds(image.timings.totalMs)} per image.`,
+      const images = await this.generator.generate(
+        batchRequests(first, count),
+        async (signal) => {
+          await this.models.ensureLoaded(signal);
+          this.feedback.clearProblem();
+          this.feedback.announce(startAnnouncement(count));
+          return this.models.client!;
+        },
+        (image) => {
+          emitEvent(this, 'sd-image', image);
+          this.results.save(image);
+        },
       );
-      emitEvent(this, 'sd-image', image);
-      this.results.save(image);
-      return image;
+      this.feedback.announce(readyAnnouncement(images));
+      return images[0];
     } catch (error) {
       if (isAbortError(error)) this.feedback.notify('Cancelled.');
       else this.feedback.report(error);
@@ -265,15 +269,12 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
     emitEvent(this, 'sd-ready', loaded);
   }
 
+  /** load() and generate() report their own failures, so the remedy button only starts them. */
   private async onRemedy(remedy: Remedy): Promise<void> {
     if (remedy === 'use-wasm') this.provider = 'wasm';
     if (remedy === 'redownload' && this.modelId) await this.models.deleteStored(this.modelId);
-    if (remedy === 'resume-download' || remedy === 'redownload') this.load().catch(() => undefined);
-    else this.loadAndGenerate().catch(() => undefined);
-  }
-
-  /** The remedy answers a failed Download or Generate: loading (and downloading) is what was asked for. */
-  private async loadAndGenerate(): Promise<void> {
+    // After a failed Download, loading (and downloading) is what was asked for; otherwise a Generate.
+    if (remedy === 'resume-download' || remedy === 'redownload') return void (await this.load());
     if (!this.models.isLoadCurrent()) await this.load();
     await this.generate();
   }
@@ -286,8 +287,8 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
         <div class="top-column">${this.feedback.renderMessages()} ${this.firstRun.render()}</div>
         ${results.renderImage()}
         <div class="side-column">
-          ${results.renderDetails()} ${this.realtimePart.render()} ${results.renderSessionGallery()}
-          ${this.settings.render()}
+          ${results.renderBatch()} ${results.renderDetails()} ${this.realtimePart.render()}
+          ${results.renderSessionGallery()} ${this.settings.render()}
         </div>
         ${results.renderSavedGallery()}
       </div>

@@ -15,6 +15,7 @@ export class SettingsPart {
 
   private readonly actions: SettingsActions = {
     providerChange: (provider) => (this.el.provider = provider),
+    memoryChange: (memory) => (this.el.memory = memory),
     webnnDeviceTypeChange: (deviceType) => {
       this.el.webnnDeviceType = deviceType;
       this.el.models.probeWebNn().catch(() => undefined);
@@ -83,6 +84,7 @@ export class SettingsPart {
       .actions=${this.actions}
       .provider=${el.provider}
       .providerError=${el.inputProblems.provider}
+      .memory=${el.memory}
       .webnnDeviceType=${el.webnnDeviceType}
       .webnn=${el.models.webnn.status}
       .loaded=${el.models.loaded}

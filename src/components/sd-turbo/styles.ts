@@ -1,4 +1,5 @@
 import { css } from 'lit';
+import { batchGridStyles } from '../parts/batch-grid.js';
 import { resultViewStyles } from '../parts/result-view.js';
 import { savedGalleryStyles } from '../parts/saved-gallery-view.js';
 import { sourceImageStyles } from '../parts/source-image-panel.js';
@@ -294,4 +295,5 @@ export const sdTurboStyles = [
   toastStyles,
   sourceImageStyles,
   savedGalleryStyles,
+  batchGridStyles,
 ];

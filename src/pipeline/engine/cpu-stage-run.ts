@@ -10,7 +10,7 @@ import type { OrtRuntime } from '../runtime/ort-runtime.js';
 import { latentsToPixels } from './pixels.js';
 import { pixelsToImageSample } from './source-image.js';
 import { floatData, readFloats, scalarData, type StageRun } from './stage-run.js';
-import type { StageSessions } from './stage-sessions.js';
+import type { StageSessionPool } from './stage-sessions.js';
 
 /** Everything read back through the CPU between stages: wasm, or WebGPU's `--io cpu` comparison mode. */
 export class CpuStageRun implements StageRun {
@@ -24,7 +24,7 @@ export class CpuStageRun implements StageRun {
 
   constructor(
     private readonly model: ModelEntry,
-    private readonly sessions: StageSessions,
+    private readonly sessions: StageSessionPool,
     private readonly runtime: OrtRuntime,
   ) {}
 
@@ -37,7 +37,7 @@ export class CpuStageRun implements StageRun {
         this.shape(DIMS.textEncoder.inputs.inputIds),
       ),
     };
-    const outputs = await this.sessions.textEncoder.run(feeds);
+    const outputs = await (await this.sessions.session('textEncoder')).run(feeds);
     this.hidden = outputs[spec.outputs.hiddenStates.name];
   }
 
@@ -48,10 +48,8 @@ export class CpuStageRun implements StageRun {
 
   async encodeImage(pixels: Uint8ClampedArray): Promise<void> {
     const spec = this.model.stages.vaeEncoder;
-    const session = this.sessions.vaeEncoder;
-    if (!spec || !session) {
-      throw new NoImageEncoderError(this.model.id);
-    }
+    if (!spec) throw new NoImageEncoderError(this.model.id);
+    const session = await this.sessions.session('vaeEncoder');
     const { width, height } = this.model.image;
     const sample = pixelsToImageSample(pixels, width, height);
     const feeds = {
@@ -93,7 +91,7 @@ export class CpuStageRun implements StageRun {
       ),
       [inputs.encoderHiddenStates.name]: this.hidden,
     };
-    const result = await this.sessions.unet.run(feeds);
+    const result = await (await this.sessions.session('unet')).run(feeds);
     this.noisePred = await readFloats(result[outputs.noisePred.name]);
   }
 
@@ -116,7 +114,7 @@ export class CpuStageRun implements StageRun {
         this.shape(DIMS.vaeDecoder.inputs.latentSample),
       ),
     };
-    this.image = (await this.sessions.vaeDecoder.run(feeds))[outputs.sample.name];
+    this.image = (await (await this.sessions.session('vaeDecoder')).run(feeds))[outputs.sample.name];
   }
 
   async finish(): Promise<Uint8ClampedArray> {

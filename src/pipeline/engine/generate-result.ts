@@ -6,6 +6,22 @@
 /** Where the pipeline keeps its tensors between stages. */
 export type TensorResidency = 'gpu' | 'cpu';
 
+/**
+ * How the stage sessions live: 'resident' keeps every stage loaded; 'low' loads one stage at a time and
+ * releases it after use, so only the largest stage must fit, at the cost of reloading the stages per image.
+ */
+export type MemoryMode = 'resident' | 'low';
+/** 'auto': 'low' only where the stages together would not fit in the device's memory. */
+export type MemoryPreference = 'auto' | MemoryMode;
+
+/** Stage sessions created and released while making one image (low-memory mode; 0 when resident). */
+export interface StageSessionChurn {
+  created: number;
+  released: number;
+  /** Reading the stages from the store and creating their sessions. */
+  loadMs: number;
+}
+
 /** The stages of one image, in the order they run (the VAE encoder only for image to image). */
 export type GenerationStage = 'text-encoder' | 'vae-encoder' | 'unet' | 'vae-decoder';
 
@@ -55,4 +71,5 @@ export interface GenerateResult {
   gpuBuffersCreated: number;
   /** Mapped staging buffers ORT made to upload CPU inputs (the timestep each step). */
   uploadStagingBuffers: number;
+  stageSessions: StageSessionChurn;
 }

@@ -15,7 +15,7 @@ import {
 } from '../model/manifest-types.js';
 import type { OrtRuntime } from '../runtime/ort-runtime.js';
 import { bytesPerElement, scalarData, type StageRun } from './stage-run.js';
-import type { StageSessions } from './stage-sessions.js';
+import type { StageSessionPool } from './stage-sessions.js';
 
 /**
  * Every tensor of an image lives in GPU buffers allocated once at load; ORT reads its inputs from them
@@ -38,13 +38,16 @@ export class GpuStageRun implements StageRun {
   private readonly pixels: GPUBuffer;
   private readonly readback: GPUBuffer;
   private readonly kernels: LatentKernels;
+  /** The UNet's timestep in a GPU buffer of its own, written before each step (graph capture). */
+  private readonly timestep?: ort.Tensor;
   private canvasContext?: { canvas: HTMLCanvasElement | OffscreenCanvas; context: GPUCanvasContext };
 
   constructor(
     private readonly model: ModelEntry,
-    private readonly sessions: StageSessions,
+    private readonly sessions: StageSessionPool,
     private readonly device: GPUDevice,
     private readonly runtime: OrtRuntime,
+    options: { timestepOnGpu: boolean } = { timestepOnGpu: false },
   ) {
     const stages = model.stages;
     const latentShape = stageTensorShape(model, DIMS.unet.inputs.sample);
@@ -101,8 +104,21 @@ export class GpuStageRun implements StageRun {
       vaeInput: tensor(vaeInput, types.vaeInput, latentShape),
       image: tensor(imageBuffer, types.image, imageShape),
     };
+    if (options.timestepOnGpu) {
+      const { type } = stages.unet.inputs.timestep;
+      const shape = stageTensorShape(model, DIMS.unet.inputs.timestep);
+      this.timestep = tensor(
+        ioBuffer(
+          type,
+          shape.reduce((a, b) => a * b, 1),
+          'timestep',
+        ),
+        type,
+        shape,
+      );
+    }
     let encoder: ImageEncoderBuffers | undefined;
-    if (stages.vaeEncoder && sessions.vaeEncoder && types.encoderSample && types.encoderLatent) {
+    if (stages.vaeEncoder && types.encoderSample && types.encoderLatent) {
       encoder = {
         sourcePixels: ioBuffer('int32', image.width * image.height, 'source-pixels'),
         sample: ioBuffer(types.encoderSample, 3 * image.width * image.height, 'encoder-sample'),
@@ -140,12 +156,16 @@ export class GpuStageRun implements StageRun {
 
   private write(tensor: ort.Tensor, data: ort.Tensor.DataType): void {
     const view = data as ArrayBufferView<ArrayBuffer>;
+    // writeBuffer takes whole 4-byte words: a float16 scalar is padded (the buffers are 16-byte multiples).
+    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    const words = bytes.byteLength % 4 === 0 ? bytes : new Uint8Array(Math.ceil(bytes.byteLength / 4) * 4);
+    if (words !== bytes) words.set(bytes);
     this.device.queue.writeBuffer(
       tensor.gpuBuffer as GPUBuffer,
       0,
-      view.buffer,
-      view.byteOffset,
-      view.byteLength,
+      words.buffer,
+      words.byteOffset,
+      words.byteLength,
     );
   }
 
@@ -155,7 +175,9 @@ export class GpuStageRun implements StageRun {
       this.tensors.inputIds,
       spec.inputs.inputIds.type === 'int64' ? BigInt64Array.from(ids, BigInt) : ids,
     );
-    await this.sessions.textEncoder.run(
+    await (
+      await this.sessions.session('textEncoder')
+    ).run(
       { [spec.inputs.inputIds.name]: this.tensors.inputIds },
       { [spec.outputs.hiddenStates.name]: this.tensors.hidden },
     );
@@ -168,10 +190,8 @@ export class GpuStageRun implements StageRun {
 
   async encodeImage(pixels: Uint8ClampedArray): Promise<void> {
     const spec = this.model.stages.vaeEncoder;
-    const session = this.sessions.vaeEncoder;
-    if (!this.encoderTensors || !spec || !session) {
-      throw new NoImageEncoderError(this.model.id);
-    }
+    if (!this.encoderTensors || !spec) throw new NoImageEncoderError(this.model.id);
+    const session = await this.sessions.session('vaeEncoder');
     // The one upload of the picture: packed RGBA8, unpacked to [-1, 1] NCHW by a WGSL pass.
     this.device.queue.writeBuffer(
       this.encoderTensors.sourcePixels,
@@ -199,14 +219,24 @@ export class GpuStageRun implements StageRun {
 
   async runUnet(timestep: number): Promise<void> {
     const { inputs, outputs } = this.model.stages.unet;
-    // The timestep stays a CPU tensor: exports turn it into an embedding through int64 ops that ORT runs on
-    // its CPU EP, so a GPU copy would cost one read-back per step.
-    const timestepTensor = new this.runtime.Tensor(
-      inputs.timestep.type,
-      scalarData(inputs.timestep.type, timestep),
-      stageTensorShape(this.model, DIMS.unet.inputs.timestep),
-    );
-    await this.sessions.unet.run(
+    const data = scalarData(inputs.timestep.type, timestep);
+    // Without graph capture the timestep stays a CPU tensor: exports turn it into an embedding through int64
+    // ops that ORT runs on its CPU EP, so a GPU copy would cost one read-back per step. With capture the
+    // graph takes it as float (graph-capture.ts) from the same GPU buffer every run.
+    let timestepTensor: ort.Tensor;
+    if (this.timestep) {
+      this.write(this.timestep, data);
+      timestepTensor = this.timestep;
+    } else {
+      timestepTensor = new this.runtime.Tensor(
+        inputs.timestep.type,
+        data,
+        stageTensorShape(this.model, DIMS.unet.inputs.timestep),
+      );
+    }
+    await (
+      await this.sessions.session('unet')
+    ).run(
       {
         [inputs.sample.name]: this.tensors.unetInput,
         [inputs.timestep.name]: timestepTensor,
@@ -222,7 +252,9 @@ export class GpuStageRun implements StageRun {
 
   async decode(): Promise<void> {
     const { inputs, outputs } = this.model.stages.vaeDecoder;
-    await this.sessions.vaeDecoder.run(
+    await (
+      await this.sessions.session('vaeDecoder')
+    ).run(
       { [inputs.latentSample.name]: this.tensors.vaeInput },
       { [outputs.sample.name]: this.tensors.image },
     );
@@ -287,6 +319,7 @@ export class GpuStageRun implements StageRun {
     for (const tensor of Object.values(this.tensors)) tensor.dispose();
     this.encoderTensors?.sample.dispose();
     this.encoderTensors?.latent.dispose();
+    this.timestep?.dispose();
     for (const buffer of this.buffers) buffer.destroy();
     this.canvasContext?.context.unconfigure();
   }

@@ -15,5 +15,6 @@ export {
   type RgbaPixels,
   type SourceImage,
 } from './source-image.js';
+export { MAX_BATCH, batchedModelEntry, canBatch, type BatchRequest } from './batch-generate.js';
 export { latentsToPixels } from './pixels.js';
 export type { StageLoader, StageSource } from './stage-sessions.js';

@@ -4,7 +4,10 @@ import type { ExecutionProvider, WebNnDeviceType } from '../types.js';
 import type { ModelEntry, ModelFile, ModelStageName, TensorSpec } from '../model/manifest-types.js';
 import { OnnxFormatError, externalizeInitializers } from '../model/onnx/onnx-external-data.js';
 import { WidenedTensorTooLargeError, widenFp16Model } from '../model/onnx/onnx-fp16-widening.js';
+import { capturableUnetGraph } from './graph-capture.js';
 import type { OrtRuntime } from '../runtime/ort-runtime.js';
+import type { MemoryMode, StageSessionChurn } from './generate-result.js';
+import { createDeviceKeeper } from './webgpu-device-keeper.js';
 
 /** A stage's `.onnx` file as stored: one protobuf with its weights embedded. */
 export type StageSource = Uint8Array;
@@ -26,6 +29,10 @@ export interface SessionSettings {
   webnnDeviceType?: WebNnDeviceType;
   /** Keep outputs on the GPU (WebGPU only). */
   gpuOutputs: boolean;
+  /**
+   * ORT's graph capture (WebGPU): the UNet's int64 timestep is made float32 at load (onnx-float-timestep.ts)
+   * so that no int64 node runs on ORT's CPU EP, which would refuse the capture.
+   */
   enableGraphCapture?: boolean;
   /**
    * Widen FP16 weights to FP32 as they load (WebGPU without `shader-f16`); every widened tensor must fit
@@ -131,7 +138,12 @@ async function createStageSession(
 ): Promise<ort.InferenceSession> {
   const spec = model.stages[stage];
   if (!spec) throw new PipelineError('model-io-mismatch', `The model ${model.id} has no ${stage} stage.`);
-  const { graph, externalData } = splitWeights(stage, spec.file, await loadStage(stage, spec.file), settings);
+  const split = splitWeights(stage, spec.file, await loadStage(stage, spec.file), settings);
+  const { externalData } = split;
+  const graph =
+    settings.enableGraphCapture && stage === 'unet'
+      ? capturableUnetGraph(split.graph, model.stages.unet.inputs.timestep.name, spec.file)
+      : split.graph;
   let session: ort.InferenceSession;
   try {
     const options = { ...sessionOptions(model, stage, settings), externalData };
@@ -169,6 +181,94 @@ export async function createStageSessions(
   } catch (error) {
     await Promise.all(created.map((session) => session.release()));
     throw error;
+  }
+}
+
+/**
+ * Where the stage runs find their sessions. `done` says a stage's work for this image has finished (and
+ * settled on the GPU): the low-memory pool releases it there. Tensors that cross stages (hidden states,
+ * latents) belong to the stage runs, never to a session, so they outlive the release.
+ */
+export interface StageSessionPool {
+  readonly mode: MemoryMode;
+  session(stage: ModelStageName): Promise<ort.InferenceSession>;
+  done(stage: ModelStageName): Promise<void>;
+  /** Sessions created and released since load, and the milliseconds spent creating them. */
+  readonly churn: Readonly<StageSessionChurn>;
+  releaseAll(): Promise<void>;
+}
+
+/** Every stage loaded once, at load, and kept until dispose. */
+export class ResidentSessionPool implements StageSessionPool {
+  readonly mode = 'resident';
+  readonly churn: StageSessionChurn = { created: 0, released: 0, loadMs: 0 };
+
+  constructor(private readonly sessions: StageSessions) {}
+
+  static async create(model: ModelEntry, loadStage: StageLoader, settings: SessionSettings) {
+    return new ResidentSessionPool(await createStageSessions(model, loadStage, settings));
+  }
+
+  async session(stage: ModelStageName): Promise<ort.InferenceSession> {
+    const session = this.sessions[stage];
+    if (!session) throw new PipelineError('model-io-mismatch', `This model has no ${stage} stage.`);
+    return session;
+  }
+
+  async done(): Promise<void> {}
+
+  releaseAll(): Promise<void> {
+    return releaseStageSessions(this.sessions);
+  }
+}
+
+/**
+ * One stage loaded at a time: its bytes read from the store when it is needed, its session released when
+ * its work is done, so the device holds at most the largest stage instead of all of them.
+ */
+export class LowMemorySessionPool implements StageSessionPool {
+  readonly mode = 'low';
+  readonly churn: StageSessionChurn = { created: 0, released: 0, loadMs: 0 };
+  private held?: { stage: ModelStageName; session: ort.InferenceSession };
+  private keeper?: Promise<ort.InferenceSession>;
+
+  constructor(
+    private readonly model: ModelEntry,
+    private readonly loadStage: StageLoader,
+    private readonly settings: SessionSettings,
+  ) {
+    if (settings.provider === 'webgpu') this.keeper = createDeviceKeeper(settings.runtime);
+  }
+
+  async session(stage: ModelStageName): Promise<ort.InferenceSession> {
+    if (this.held?.stage === stage) return this.held.session;
+    await this.keeper;
+    await this.release();
+    const started = performance.now();
+    const session = await createStageSession(this.model, stage, this.loadStage, this.settings);
+    this.churn.loadMs += performance.now() - started;
+    this.churn.created++;
+    this.held = { stage, session };
+    return session;
+  }
+
+  async done(stage: ModelStageName): Promise<void> {
+    if (this.held?.stage === stage) await this.release();
+  }
+
+  async releaseAll(): Promise<void> {
+    await this.release();
+    const keeper = this.keeper;
+    this.keeper = undefined;
+    await (await keeper)?.release();
+  }
+
+  private async release(): Promise<void> {
+    const held = this.held;
+    if (!held) return;
+    this.held = undefined;
+    await held.session.release();
+    this.churn.released++;
   }
 }
 

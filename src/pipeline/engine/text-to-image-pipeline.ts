@@ -2,10 +2,11 @@ import { EulerTrailingScheduler, gaussianNoise } from '../../scheduler/index.js'
 import { CpuStageRun } from './cpu-stage-run.js';
 import { NoImageEncoderError, PipelineError, throwIfAborted } from '../errors.js';
 import type { ProviderChoice, ProviderPreference, WebNnDeviceType } from '../types.js';
-import type { DeviceCapabilities } from '../runtime/device-requirements.js';
+import { chooseMemoryMode, type DeviceCapabilities } from '../runtime/device-requirements.js';
 import { chooseExecutionProvider, chooseProviderFor } from '../runtime/execution-provider.js';
 import { monitorGpuActivity, type GpuActivity } from './gpu-activity.js';
 import { GpuStageRun } from './gpu-stage-run.js';
+import { capturedModelEntry, graphCaptureRefusal } from './graph-capture.js';
 import type { ModelEntry, WeightPrecision } from '../model/manifest-types.js';
 import type { OrtRuntime } from '../runtime/ort-runtime.js';
 import { ortWebRuntime } from '../runtime/ort-web-runtime.js';
@@ -15,14 +16,18 @@ import type {
   GenerateResult,
   GenerationProgress,
   GenerationStage,
+  MemoryMode,
+  MemoryPreference,
   TensorResidency,
 } from './generate-result.js';
 import {
-  createStageSessions,
-  releaseStageSessions,
+  LowMemorySessionPool,
+  ResidentSessionPool,
+  type SessionSettings,
   type StageLoader,
-  type StageSessions,
+  type StageSessionPool,
 } from './stage-sessions.js';
+import { batchSizeOf, generateBatch, type BatchRequest } from './batch-generate.js';
 import { tokenizePrompt } from '../text/tokenizer.js';
 import { widenedModelEntry } from '../model/widened-model-entry.js';
 
@@ -33,6 +38,12 @@ export interface PipelineOptions {
   /** Default 'gpu' on WebGPU; always 'cpu' on wasm. */
   residency?: TensorResidency;
   loadStage: StageLoader;
+  /**
+   * ORT's WebGPU graph capture (see graph-capture.ts): each session's GPU commands are recorded on its
+   * first run and replayed after. WebGPU with 'gpu' residency only; refused elsewhere, and on
+   * onnxruntime-web up to 1.30 (which cannot replay with the pipeline's buffers), with the reason.
+   * Default off.
+   */
   enableGraphCapture?: boolean;
   /**
    * Another ONNX Runtime build with its provider already chosen (onnxruntime-node: see src/node); then
@@ -45,6 +56,11 @@ export interface PipelineOptions {
    * provider, its `webnn` answer too. Absent: the pipeline probes the device itself.
    */
   device?: DeviceCapabilities;
+  /**
+   * 'low': one stage loaded at a time, read from `loadStage` when needed and released after use; 'auto'
+   * (default) picks it only where the stages together would not fit in `device`'s memory.
+   */
+  memory?: MemoryPreference;
 }
 
 export const MAX_PROMPT_CHARACTERS = 10_000;
@@ -146,10 +162,13 @@ export class TextToImagePipeline {
     readonly model: ModelEntry,
     readonly provider: ProviderChoice,
     readonly residency: TensorResidency,
-    private readonly sessions: StageSessions,
+    /** Why this memory mode, worded for people. */
+    readonly memoryReason: string,
+    private readonly sessions: StageSessionPool,
     private readonly run: StageRun,
     private readonly activity: GpuActivity | undefined,
     device: GPUDevice | undefined,
+    private readonly runtime: OrtRuntime,
   ) {
     void device?.lost.then((info) => {
       if (!this.disposed) this.lostReason = info.message || info.reason || 'unknown reason';
@@ -161,16 +180,17 @@ export class TextToImagePipeline {
     return this.provider.precision ?? this.model.weights;
   }
 
+  /** 'low': stages are loaded one at a time and released after use, for every image. */
+  get memory(): MemoryMode {
+    return this.sessions.mode;
+  }
+
+  /** Stage sessions created and released since load, and the milliseconds spent creating them. */
+  get stageSessions(): GenerateResult['stageSessions'] {
+    return { ...this.sessions.churn };
+  }
+
   static async create(model: ModelEntry, options: PipelineOptions): Promise<TextToImagePipeline> {
-    if (options.enableGraphCapture) {
-      // Measured with `npm run bench -- --graph-capture`: ORT replays a captured graph only when every input
-      // and output is a GPU buffer, and the UNet's timestep is a CPU tensor (int64 ops on ORT's CPU EP).
-      throw new PipelineError(
-        'invalid-input',
-        "Graph capture cannot run these models: the UNet's timestep input stays on the CPU, and ORT's graph " +
-          'capture needs every input and output in GPU buffers.',
-      );
-    }
     const runtime = options.runtime?.ort ?? ortWebRuntime;
     const preference = options.provider ?? 'auto';
     const provider =
@@ -182,14 +202,20 @@ export class TextToImagePipeline {
     const residency: TensorResidency = gpuResident ? (options.residency ?? 'gpu') : 'cpu';
     // Widened graphs take and give FP32 where the stored ones take FP16: the stage runs follow the entry.
     const widen = provider.precision === 'fp32-widened';
-    const runModel = widen ? widenedModelEntry(model) : model;
+    const capture = options.enableGraphCapture ?? false;
+    if (capture) {
+      const refusal = graphCaptureRefusal(provider, residency, runtime);
+      if (refusal) throw new PipelineError('invalid-input', refusal);
+    }
+    const widenedModel = widen ? widenedModelEntry(model) : model;
+    const runModel = capture ? capturedModelEntry(widenedModel) : widenedModel;
     const limits = provider.adapterLimits;
-    const sessions = await createStageSessions(runModel, options.loadStage, {
+    const settings: SessionSettings = {
       runtime,
       provider: provider.provider,
       webnnDeviceType: provider.webnnDeviceType,
       gpuOutputs: residency === 'gpu',
-      enableGraphCapture: options.enableGraphCapture,
+      enableGraphCapture: capture,
       ...(widen
         ? {
             widenFp16: {
@@ -199,17 +225,34 @@ export class TextToImagePipeline {
             },
           }
         : {}),
-    });
+    };
+    const memory = chooseMemoryMode(model, options.device, options.memory, provider.precision);
+    const sessions =
+      memory.mode === 'low'
+        ? new LowMemorySessionPool(runModel, options.loadStage, settings)
+        : await ResidentSessionPool.create(runModel, options.loadStage, settings);
     try {
+      // The first stage of every image, loaded now: it checks the model and starts ORT's WebGPU device.
+      if (memory.mode === 'low') await sessions.session('textEncoder');
       const device = gpuResident ? await runtime.env.webgpu.device : undefined;
       const activity = device ? monitorGpuActivity(device) : undefined;
       const run =
         residency === 'gpu' && device
-          ? new GpuStageRun(runModel, sessions, device, runtime)
+          ? new GpuStageRun(runModel, sessions, device, runtime, { timestepOnGpu: capture })
           : new CpuStageRun(runModel, sessions, runtime);
-      return new TextToImagePipeline(runModel, provider, residency, sessions, run, activity, device);
+      return new TextToImagePipeline(
+        runModel,
+        provider,
+        residency,
+        memory.reason,
+        sessions,
+        run,
+        activity,
+        device,
+        runtime,
+      );
     } catch (error) {
-      await releaseStageSessions(sessions);
+      await sessions.releaseAll();
       throw error;
     }
   }
@@ -252,6 +295,7 @@ export class TextToImagePipeline {
     try {
       await this.run.encodeImage(new Uint8ClampedArray(width * height * 4).fill(128));
       await this.run.settle();
+      await this.sessions.done('vaeEncoder');
     } finally {
       this.busy = false;
     }
@@ -262,8 +306,47 @@ export class TextToImagePipeline {
     return this.model.stages.vaeEncoder !== undefined;
   }
 
+  /** Images per `generateBatch`: the batch the model entry fixes (`batchedModelEntry`), else 1. */
+  get batchSize(): number {
+    return batchSizeOf(this.model);
+  }
+
+  /**
+   * Text to image for `batchSize` seeds in one UNet and VAE decoder pass (CPU residency only): each image
+   * is the one `generate` makes with its seed, bit for bit on wasm.
+   */
+  async generateBatch(request: BatchRequest): Promise<GenerateResult[]> {
+    validateRequest({ prompt: request.prompt, seed: request.seeds[0] ?? -1, steps: request.steps });
+    for (const seed of request.seeds) validateRequest({ prompt: '', seed, steps: request.steps });
+    if (request.seeds.length !== this.batchSize) {
+      throw new PipelineError(
+        'invalid-input',
+        `This pipeline was loaded for batches of ${this.batchSize}, got ${request.seeds.length} seeds.`,
+      );
+    }
+    if (this.residency !== 'cpu') {
+      throw new PipelineError('invalid-input', 'A batch in one pass needs CPU residency (wasm, or io cpu).');
+    }
+    if (this.disposed)
+      throw new PipelineError('not-loaded', 'This pipeline was disposed; load the model again.');
+    if (this.busy)
+      throw new PipelineError('busy', 'An image is already being generated; wait for it or cancel it.');
+    this.busy = true;
+    try {
+      return await generateBatch(this.model, this.sessions, this.runtime, request);
+    } finally {
+      this.busy = false;
+    }
+  }
+
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const validated = validateRequest(request);
+    if (this.batchSize !== 1) {
+      throw new PipelineError(
+        'invalid-input',
+        `This pipeline makes batches of ${this.batchSize}: call generateBatch.`,
+      );
+    }
     if (this.disposed)
       throw new PipelineError('not-loaded', 'This pipeline was disposed; load the model again.');
     if (validated.strength !== undefined && !this.canDoImageToImage) {
@@ -302,6 +385,7 @@ export class TextToImagePipeline {
     const { steps, strength } = validated;
     const { signal } = request;
     const before = this.activity ? { ...this.activity } : undefined;
+    const churnBefore = { ...this.sessions.churn };
     const started = performance.now();
     const elapsedSince = (mark: number) => performance.now() - mark;
     const scheduler = new EulerTrailingScheduler();
@@ -321,6 +405,7 @@ export class TextToImagePipeline {
     mark = performance.now();
     await this.run.encodeText(tokens.ids);
     await this.run.settle();
+    await this.sessions.done('textEncoder');
     const textEncoderMs = elapsedSince(mark);
 
     const { channels, height, width } = this.model.latent;
@@ -333,6 +418,7 @@ export class TextToImagePipeline {
       const { width: imageWidth, height: imageHeight } = this.model.image;
       await this.run.encodeImage(sourcePixels(request.sourceImage, imageWidth, imageHeight));
       await this.run.settle();
+      await this.sessions.done('vaeEncoder');
       vaeEncoderMs = elapsedSince(mark);
       this.run.startLatentsFromImage(
         noise,
@@ -356,6 +442,7 @@ export class TextToImagePipeline {
       const outputScale = last ? 1 / this.model.vaeScalingFactor : scheduler.inputScale(index + 1);
       this.run.step(scheduler.stepCoefficient(index), outputScale, last ? 'vae' : 'unet');
     }
+    await this.sessions.done('unet');
 
     throwIfAborted(signal);
     report('vae-decoder', unetSteps);
@@ -368,6 +455,8 @@ export class TextToImagePipeline {
     const pixels = await this.run.finish(request.canvas);
     await this.run.settle();
     const pixelsMs = elapsedSince(mark);
+    // After the pixels: on the CPU path the decoder's output tensor is read in finish().
+    await this.sessions.done('vaeDecoder');
 
     const totalMs = elapsedSince(started);
     const stagesMs = textEncoderMs + unetMs.reduce((sum, ms) => sum + ms, 0) + vaeMs + (vaeEncoderMs ?? 0);
@@ -395,6 +484,11 @@ export class TextToImagePipeline {
       readbackBytes: before && after ? after.readbackBytes - before.readbackBytes : 0,
       gpuBuffersCreated: before && after ? after.buffersCreated - before.buffersCreated : 0,
       uploadStagingBuffers: before && after ? after.uploadStagingBuffers - before.uploadStagingBuffers : 0,
+      stageSessions: {
+        created: this.sessions.churn.created - churnBefore.created,
+        released: this.sessions.churn.released - churnBefore.released,
+        loadMs: this.sessions.churn.loadMs - churnBefore.loadMs,
+      },
     };
   }
 
@@ -402,6 +496,6 @@ export class TextToImagePipeline {
     if (this.disposed) return;
     this.disposed = true;
     this.run.dispose();
-    await releaseStageSessions(this.sessions);
+    await this.sessions.releaseAll();
   }
 }

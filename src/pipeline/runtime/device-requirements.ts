@@ -3,8 +3,19 @@
  * runs before anything is downloaded: a 2.5 GB download that cannot end in an image is worse than none.
  */
 import { PipelineError, type PipelineErrorCode } from '../errors.js';
-import type { ProviderPreference as Preference, WebNnDeviceType } from '../types.js';
-import type { ModelEntry, WeightPrecision, WebGpuRequirements } from '../model/manifest-types.js';
+import type {
+  MemoryMode,
+  MemoryPreference,
+  ProviderPreference as Preference,
+  WebNnDeviceType,
+} from '../types.js';
+import type {
+  ModelEntry,
+  ModelFile,
+  ModelStageName,
+  WeightPrecision,
+  WebGpuRequirements,
+} from '../model/manifest-types.js';
 import { probeWebNn, type WebNnCapabilities } from './webnn.js';
 
 /** The adapter facts a requirement check reads; plain data, so it crosses from the Worker to the page. */
@@ -332,4 +343,84 @@ function mebibytes(bytes: number): string {
 
 function gibibytes(bytes: number): string {
   return `${(bytes / GIB).toFixed(2)} GiB`;
+}
+
+/** The memory mode a pipeline loads in, and why (worded for people). */
+export interface MemoryModeChoice {
+  mode: MemoryMode;
+  reason: string;
+}
+
+/**
+ * Bytes each stage's weights take once loaded: its file's bytes, twice that for FP16 widened to FP32.
+ * The stages text to image holds; the VAE encoder too where the model has one (image to image).
+ */
+export function stageWeightBytes(
+  model: ModelEntry,
+  precision: WeightPrecision = model.weights,
+): Partial<Record<ModelStageName, number>> {
+  const factor = precision === 'fp32-widened' ? 2 : 1;
+  const bytes: Partial<Record<ModelStageName, number>> = {};
+  for (const [stage, spec] of Object.entries(model.stages) as [ModelStageName, { file: ModelFile }][]) {
+    bytes[stage] = (spec.file.bytes ?? spec.file.approxBytes ?? 0) * factor;
+  }
+  return bytes;
+}
+
+/**
+ * Reading a stage from the store and creating its session, in stage bytes per second: an assumed rate
+ * until `npm run bench:load -- --model standin-sd-turbo-fp32 --memory low` gives a measured one
+ * (`detail.steadyImageStageSessions.loadMs`; docs/benchmarks/results/2026-12-06.md).
+ */
+export const STAGE_RELOAD_BYTES_PER_SECOND = 200e6;
+
+/** What low-memory mode adds to each image: the text-to-image stages read and created again. */
+export function lowMemoryReloadSeconds(model: ModelEntry, precision?: WeightPrecision): number {
+  const bytes = stageWeightBytes(model, precision);
+  const reloaded = (bytes.textEncoder ?? 0) + (bytes.unet ?? 0) + (bytes.vaeDecoder ?? 0);
+  return reloaded / STAGE_RELOAD_BYTES_PER_SECOND;
+}
+
+/**
+ * 'auto' keeps every stage resident where their weights together fit in the device's memory, and loads
+ * one stage at a time where only the largest does: the sum of the stage bytes against the largest.
+ * Unknown memory (no `navigator.deviceMemory`) keeps the stages resident, as before this mode existed.
+ */
+export function chooseMemoryMode(
+  model: ModelEntry,
+  device: DeviceCapabilities | undefined,
+  preference: MemoryPreference = 'auto',
+  precision?: WeightPrecision,
+): MemoryModeChoice {
+  if (preference === 'resident') {
+    return { mode: 'resident', reason: 'Every stage stays loaded, as asked.' };
+  }
+  if (preference === 'low') {
+    return { mode: 'low', reason: 'Low-memory mode, as asked: each image loads one stage at a time.' };
+  }
+  if (preference !== 'auto') {
+    throw new PipelineError(
+      'invalid-input',
+      `The memory mode must be "auto", "resident" or "low", got ${JSON.stringify(preference)}.`,
+    );
+  }
+  const bytes = Object.values(stageWeightBytes(model, precision));
+  const total = bytes.reduce((sum, stage) => sum + stage, 0);
+  const largest = Math.max(...bytes);
+  const memory = device?.memoryBytes;
+  if (memory === undefined) {
+    return { mode: 'resident', reason: 'This browser does not report its memory: every stage stays loaded.' };
+  }
+  if (total <= memory) {
+    return {
+      mode: 'resident',
+      reason: `The stages (${gibibytes(total)}) fit in this device's ${gibibytes(memory)}: every stage stays loaded.`,
+    };
+  }
+  return {
+    mode: 'low',
+    reason:
+      `The stages together (${gibibytes(total)}) exceed this device's ${gibibytes(memory)}; the largest ` +
+      `(${gibibytes(largest)}) is loaded alone: low-memory mode reloads the stages for every image.`,
+  };
 }

@@ -3,6 +3,10 @@ export { WIDENED_NOTE, chooseExecutionProvider } from './execution-provider.js';
 export {
   canRun,
   checkRequirements,
+  chooseMemoryMode,
+  lowMemoryReloadSeconds,
+  stageWeightBytes,
+  type MemoryModeChoice,
   probeDevice,
   requirementAdvice,
   requirementError,

@@ -11,6 +11,7 @@ import type {
   ModelProgress,
   ProviderPreference,
   StoredModel,
+  MemoryPreference,
   TensorResidency,
   WebNnDeviceType,
 } from '../types.js';
@@ -65,6 +66,11 @@ export interface DownloadOptions extends RequestOptions {
 
 export interface LoadOptions extends DownloadOptions {
   residency?: TensorResidency;
+  /**
+   * 'low': one stage loaded at a time and released after use (each image reloads the stages); 'auto'
+   * (default): only where the stages together would not fit in this device's memory.
+   */
+  memory?: MemoryPreference;
 }
 
 const clients = new Map<string, GeneratorClient>();
@@ -167,6 +173,7 @@ export class GeneratorClient extends EventTarget {
       provider,
       webnnDeviceType,
       options.residency,
+      options.memory ?? 'auto',
       options.mirrorBaseUrl,
     ]);
     if (this.loading?.key === key) return this.loading.promise;
@@ -177,6 +184,7 @@ export class GeneratorClient extends EventTarget {
         provider,
         webnnDeviceType,
         residency: options.residency,
+        memory: options.memory,
       },
       { ...options, onProgress: reportingPersistence(options.onProgress) },
     );

@@ -102,6 +102,7 @@ export async function load(
     provider,
     provider === 'webnn' ? webnnDeviceType : '',
     request.residency,
+    request.memory ?? 'auto',
   ]);
   if (loaded?.key === key) return loaded.info;
   const tokenizerReady = preloadTokenizer();
@@ -118,6 +119,7 @@ export async function load(
     // The capabilities refuseUnrunnable checked: the device is probed once per worker.
     device: await deviceCapabilities(provider === 'webnn' ? (webnnDeviceType ?? 'gpu') : undefined),
     residency: request.residency,
+    memory: request.memory,
     loadStage: (stage) => loadModelFile(model, stage, store),
   });
   await tokenizerReady;
@@ -131,6 +133,8 @@ export async function load(
     loadMs: performance.now() - started,
     warmupMs,
     precision: pipeline.precision,
+    memory: pipeline.memory,
+    memoryReason: pipeline.memoryReason,
   };
   loaded = { key, pipeline, info };
   return info;

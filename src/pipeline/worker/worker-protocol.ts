@@ -4,7 +4,7 @@
  */
 import type { DeviceCapabilities } from '../runtime/device-requirements.js';
 import { abortError, isAbortError, PipelineError, type PipelineErrorCode } from '../errors.js';
-import type { GenerateResult, TensorResidency } from '../engine/generate-result.js';
+import type { GenerateResult, MemoryPreference, TensorResidency } from '../engine/generate-result.js';
 import type { Manifest } from '../model/manifest-types.js';
 import type { LocalModelFile, LocalModelImport } from '../storage/local-files/index.js';
 import type {
@@ -52,6 +52,8 @@ export type WorkerRequest =
       /** For provider 'webnn' (default 'gpu'). */
       webnnDeviceType?: WebNnDeviceType;
       residency?: TensorResidency;
+      /** Default 'auto': low-memory mode only where the stages together would not fit. */
+      memory?: MemoryPreference;
     }
   | {
       kind: 'generate';

@@ -15,3 +15,4 @@ export {
   type WideningOptions,
   type WidenedModel,
 } from './onnx-fp16-widening.js';
+export { floatTimestepModel, TimestepRewriteError, type FloatTimestepModel } from './onnx-float-timestep.js';

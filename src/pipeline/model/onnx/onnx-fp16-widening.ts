@@ -24,14 +24,13 @@ import {
   WIRE_LENGTH_DELIMITED,
   WIRE_VARINT,
   type ProtoField as Field,
+  DATA_TYPE,
 } from './onnx-proto.js';
 import { DEFAULT_MIN_EXTERNAL_BYTES } from './onnx-external-data.js';
 
 export { OnnxFormatError } from './onnx-proto.js';
 
-/** TensorProto.DataType values. */
-const FLOAT = 1;
-const FLOAT16 = 10;
+const { float: FLOAT, float16: FLOAT16 } = DATA_TYPE;
 
 /** Field numbers of the onnx.proto messages this rewrite walks, beyond those in onnx-proto.ts. */
 const MODEL_FUNCTIONS = 25;

@@ -15,6 +15,8 @@ export const TENSOR_PROTO = {
   dataLocation: 14,
 } as const;
 /** TensorProto.DataLocation.EXTERNAL: the tensor's bytes are in another file. */
+/** TensorProto.DataType values that the load-time rewrites (widening, float timestep) change. */
+export const DATA_TYPE = { float: 1, int64: 7, float16: 10 } as const;
 export const DATA_LOCATION_EXTERNAL = 1;
 
 export const WIRE_VARINT = 0;

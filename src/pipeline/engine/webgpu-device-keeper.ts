@@ -1,0 +1,58 @@
+import type * as ort from 'onnxruntime-web/webgpu';
+import type { OrtRuntime } from '../runtime/ort-runtime.js';
+
+/**
+ * ORT's WebGPU EP destroys its device when its last session is released, and its `preserveDevice` option
+ * cannot be passed through onnxruntime-web's session options (EP options are appended before `extra`).
+ * Low-memory mode releases every stage between uses while GPU buffers carry the hidden states and latents
+ * across stages on that device: a one-node session (Identity on one float) keeps the device alive.
+ */
+export function createDeviceKeeper(runtime: OrtRuntime): Promise<ort.InferenceSession> {
+  return runtime.InferenceSession.create(identityModel(), {
+    executionProviders: ['webgpu'],
+    logSeverityLevel: 3,
+  });
+}
+
+const WIRE_VARINT = 0;
+const WIRE_LENGTH_DELIMITED = 2;
+const FLOAT = 1;
+
+function varint(value: number): number[] {
+  const bytes: number[] = [];
+  while (value > 0x7f) {
+    bytes.push((value & 0x7f) | 0x80);
+    value >>>= 7;
+  }
+  bytes.push(value);
+  return bytes;
+}
+
+function varintField(field: number, value: number): number[] {
+  return [...varint((field << 3) | WIRE_VARINT), ...varint(value)];
+}
+
+function bytesField(field: number, content: number[] | string): number[] {
+  const bytes = typeof content === 'string' ? [...new TextEncoder().encode(content)] : content;
+  return [...varint((field << 3) | WIRE_LENGTH_DELIMITED), ...varint(bytes.length), ...bytes];
+}
+
+/** ValueInfoProto: a float tensor of shape [1]. */
+function floatScalar(name: string): number[] {
+  const shape = bytesField(2, bytesField(1, varintField(1, 1)));
+  const tensorType = bytesField(1, [...varintField(1, FLOAT), ...shape]);
+  return [...bytesField(1, name), ...bytesField(2, tensorType)];
+}
+
+/** ModelProto (IR 8, opset 17): y = Identity(x). */
+function identityModel(): Uint8Array {
+  const node = [...bytesField(1, 'x'), ...bytesField(2, 'y'), ...bytesField(4, 'Identity')];
+  const graph = [
+    ...bytesField(1, node),
+    ...bytesField(2, 'device-keeper'),
+    ...bytesField(11, floatScalar('x')),
+    ...bytesField(12, floatScalar('y')),
+  ];
+  const opset = [...bytesField(1, ''), ...varintField(2, 17)];
+  return Uint8Array.from([...varintField(1, 8), ...bytesField(8, opset), ...bytesField(7, graph)]);
+}
