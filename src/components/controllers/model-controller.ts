@@ -42,9 +42,8 @@ export class ModelController implements ReactiveController {
   readonly webnn: WebNnProbe;
   /** The client's load promise this model came from: another element's load replaces it. */
   private loadedVia?: Promise<LoadedModel>;
-  private loadedProvider?: ProviderPreference;
-  private loadedWebNnDeviceType?: string;
-  private loadedMemory?: string;
+  /** The provider, WebNN device type and memory mode `loaded` was loaded with. */
+  private loadedWith?: { provider: ProviderPreference; webnnDeviceType: string; memory: string };
   private loading?: Promise<LoadedModel>;
   private inspection = 0;
 
@@ -90,9 +89,10 @@ export class ModelController implements ReactiveController {
     return (
       this.loaded !== undefined &&
       this.client?.loadedModel === this.loadedVia &&
-      this.loadedProvider === this.settings.provider() &&
-      (this.loadedProvider !== 'webnn' || this.loadedWebNnDeviceType === this.settings.webnnDeviceType()) &&
-      this.loadedMemory === this.settings.memory() &&
+      this.loadedWith?.provider === this.settings.provider() &&
+      (this.loadedWith.provider !== 'webnn' ||
+        this.loadedWith.webnnDeviceType === this.settings.webnnDeviceType()) &&
+      this.loadedWith.memory === this.settings.memory() &&
       this.loaded.modelId === this.modelId
     );
   }
@@ -208,22 +208,19 @@ export class ModelController implements ReactiveController {
       if (!(await this.isStored(modelId))) await this.downloadWeights(client, modelId);
       this.setPhase('loading');
       this.settings.announce('Loading the model…');
-      const provider = this.settings.provider();
-      const webnnDeviceType = this.settings.webnnDeviceType();
-      const choice = { provider, webnnDeviceType, memory: this.settings.memory() };
+      const { settings } = this;
+      const choice = {
+        provider: settings.provider(),
+        webnnDeviceType: settings.webnnDeviceType(),
+        memory: settings.memory(),
+      };
       const loading = client.load(modelId, {
         ...choice,
         mirrorBaseUrl: this.settings.mirrorBaseUrl(),
         onProgress: (progress) => this.download.onProgress(progress),
       });
       const loaded = await loading;
-      Object.assign(this, {
-        loaded,
-        loadedVia: loading,
-        loadedProvider: provider,
-        loadedWebNnDeviceType: webnnDeviceType,
-        loadedMemory: choice.memory,
-      });
+      Object.assign(this, { loaded, loadedVia: loading, loadedWith: choice });
       this.fallbackNote = loaded.provider.fellBack
         ? `${loaded.provider.reason} Running on wasm (CPU) instead.`
         : '';
