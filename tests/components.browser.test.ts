@@ -343,7 +343,11 @@ describe('the app page with <sd-turbo>', () => {
     }
     // The seed is set (from the test above), so "Random seed" is enabled and in the order.
     expect(focusOrder).toEqual(['generate-button', 'seed-input', 'random-seed-button', 'steps-select']);
-    expect(await page.getByRole('spinbutton', { name: 'Seed' }).count()).toBe(1);
+    // A text box (not type=number), so a seed that is none stays visible as written beside its error;
+    // phones still get the numeric keyboard.
+    const seed = page.getByRole('textbox', { name: 'Seed' });
+    expect(await seed.count()).toBe(1);
+    expect(await seed.getAttribute('inputmode')).toBe('numeric');
     expect(await page.getByRole('combobox', { name: 'Steps' }).count()).toBe(1);
     expect(await page.getByRole('img', { name: /^Generated image for "/ }).count()).toBe(1);
     expect(await textOf(page, part('status'))).toMatch(/^Image ready: seed \d+, [\d.]+ s per image\.$/);

@@ -134,7 +134,7 @@ describe("zero set-up: only import 'sd-turbo-web' and <sd-turbo></sd-turbo>", ()
       await panel.waitFor({ timeout: 30_000 });
       expect((await panel.textContent())?.replace(/\s+/g, ' ')).toContain('SD-Turbo');
       const state = (await page.evaluate(() => {
-        const element = document.querySelector('sd-turbo') as HTMLElement & Record<string, unknown>;
+        const element = document.querySelector('sd-turbo') as unknown as Record<string, unknown>;
         return { modelId: element.modelId, manifestUrl: element.manifestUrl };
       })) as { modelId: string; manifestUrl: string };
       expect(state.modelId).toBe('sd-turbo');
