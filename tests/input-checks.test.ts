@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  countProblem,
   inputProblems,
   providerProblem,
   stepsProblem,
@@ -67,5 +68,14 @@ describe('messages quote what was given', () => {
 
   it('falls back to the number itself when nothing was written', () => {
     expect(stepsProblem(9)).toBe('"9" is not a number of steps: choose 1, 2, 3 or 4.');
+    expect(countProblem(9)).toBe('"9" is not a number of images: use a whole number from 1 to 8.');
+  });
+
+  it('names the written count, never NaN', () => {
+    const problems = inputProblems('', { value: 1, text: '1' }, undefined, 'auto', 'gpu', {
+      value: Number.NaN,
+      text: 'many',
+    });
+    expect(problems.count).toBe('"many" is not a number of images: use a whole number from 1 to 8.');
   });
 });
