@@ -298,6 +298,8 @@ describe('attributes: removing restores the default, bad values stay visible', (
       canvas.getContext('2d')!.fillRect(0, 0, 64, 64);
       const host = document.querySelector('sd-turbo') as HTMLElement & { sourceImage?: Blob };
       host.sourceImage = await canvas.convertToBlob({ type: 'image/png' });
+      // Two steps, so the default strength (0.5) runs one UNet step and is no error of its own.
+      host.setAttribute('steps', '2');
       host.setAttribute('strength', 'abc');
     });
     await expect.poll(() => textOf(page, part('strength-error'))).toContain('"abc" is not a strength');
