@@ -33,7 +33,7 @@ const USAGE = `usage: npm run bench:load -- --model <id> [options]
   --memory auto|resident|low  the pipeline's memory mode (default auto; low: one stage at a time)
   --no-image              only download and load (firstImageMs is then null)
   --json <file>           also write the figures as JSON
-  --timeout <s>           give up after this long (default 3600)
+  --timeout <s>           give up after this long, reporting the peaks so far (default 3600)
 `;
 
 class UsageError extends Error {}
