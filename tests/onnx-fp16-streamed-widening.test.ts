@@ -153,9 +153,19 @@ describe('widenFp16Chunks on the tiny FP16 graphs', () => {
 
   it('refuses a tensor too large for the device, a cut file and bytes that are not ONNX', async () => {
     const limit = 4 * 1024 ** 2;
-    await expect(
-      widenFp16Chunks(chunksOf(files.textEncoder, 8191), { location: 'te', maxTensorBytes: limit }),
-    ).rejects.toThrow(WidenedTensorTooLargeError);
+    let closed = false;
+    async function* closing() {
+      try {
+        yield* chunksOf(files.textEncoder, 8191);
+      } finally {
+        closed = true;
+      }
+    }
+    await expect(widenFp16Chunks(closing(), { location: 'te', maxTensorBytes: limit })).rejects.toThrow(
+      WidenedTensorTooLargeError,
+    );
+    // Stopped early, the source is closed: the store's hasher ends with it.
+    expect(closed).toBe(true);
     const cut = files.unet.subarray(0, Math.floor(files.unet.byteLength / 2));
     await expect(widenFp16Chunks(chunksOf(cut, 4096), { location: 'u' })).rejects.toThrow(OnnxFormatError);
     const html = new TextEncoder().encode('<!doctype html><html><body>Not here</body></html>');

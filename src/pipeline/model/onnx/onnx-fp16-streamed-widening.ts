@@ -350,8 +350,15 @@ export async function widenFp16Chunks(
   if (!(settings.maxPieceBytes > 0) || settings.maxPieceBytes % 4 !== 0) {
     throw new RangeError(`maxPieceBytes must be a positive multiple of 4, got ${settings.maxPieceBytes}.`);
   }
-  const streaming = new StreamingWidener(new ChunkReader(inOrder(chunks)), settings);
-  const skeleton = concat(await streaming.model());
+  const source = inOrder(chunks);
+  const streaming = new StreamingWidener(new ChunkReader(source), settings);
+  let skeleton: Uint8Array;
+  try {
+    skeleton = concat(await streaming.model());
+  } finally {
+    // A widening stopped early (a tensor too large, a bad file) lets the source clean up (the store's hasher).
+    await source.return(undefined);
+  }
   // What the pass left in FP16 (types, constants, small tensors), widened in memory; its own pieces (only
   // a large FP16 tensor held as int32_data would make one) are named apart from the streamed ones.
   const rest = widenFp16Model(skeleton, { ...settings, location: `${settings.location}.rest` });
