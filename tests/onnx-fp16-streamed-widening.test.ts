@@ -112,7 +112,7 @@ describe('widenFp16Chunks on the tiny FP16 graphs', () => {
     }
   });
 
-  it('fills each piece to at most maxPieceBytes unless one tensor alone is larger, each cut to its bytes', async () => {
+  it('fills each piece to at most maxPieceBytes unless one tensor alone is larger, each exactly the bytes of its tensors', async () => {
     const maxPieceBytes = 4096;
     const widened = await widenFp16Chunks(chunksOf(files.textEncoder, 65537), {
       location: 'te',
@@ -132,7 +132,6 @@ describe('widenFp16Chunks on the tiny FP16 graphs', () => {
     for (const piece of widened.externalData) {
       const inPiece = lengths.get(piece.path) ?? [];
       expect(inPiece.reduce((sum, length) => sum + length, 0)).toBe(piece.data.byteLength);
-      expect(piece.data.byteLength).toBe(piece.data.buffer.byteLength);
       if (inPiece.length > 1) expect(piece.data.byteLength).toBeLessThanOrEqual(maxPieceBytes);
     }
     expect(widened.largestTensorBytes).toBe(TINY_DIMS.vocabSize * TINY_DIMS.hiddenSize * 4);

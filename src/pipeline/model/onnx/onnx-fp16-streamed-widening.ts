@@ -201,13 +201,19 @@ class StreamedPieces {
     return { path: pieceName(this.location, this.done.length), offset, out };
   }
 
-  /** Ends the piece being filled, cut to the bytes it holds (a copy of at most one piece, once). */
+  /**
+   * Ends the piece being filled: a view of the bytes it holds, not a copy (a copy of every piece would leave
+   * the whole stage's pieces again as garbage during the load). The unwritten end of the allocation is
+   * fresh zeroed memory that is never touched, so the system never commits its pages.
+   */
   close(): void {
     const open = this.open;
     if (!open) return;
     this.open = undefined;
-    const data = open.used < open.data.byteLength ? open.data.slice(0, open.used) : open.data;
-    this.done.push({ path: pieceName(this.location, this.done.length), data });
+    this.done.push({
+      path: pieceName(this.location, this.done.length),
+      data: open.data.subarray(0, open.used),
+    });
   }
 }
 
