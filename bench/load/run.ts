@@ -33,7 +33,7 @@ const USAGE = `usage: npm run bench:load -- --model <id> [options]
   --memory auto|resident|low  the pipeline's memory mode (default auto; low: one stage at a time)
   --no-image              only download and load (firstImageMs is then null)
   --json <file>           also write the figures as JSON
-  --timeout <s>           give up after this long (default 3600)
+  --timeout <s>           give up after this long, reporting the peaks so far (default 3600)
 `;
 
 class UsageError extends Error {}
@@ -210,9 +210,11 @@ async function measure(options: Options, model: ModelEntry, modelBytes: number, 
     memory.start('page');
     await page.goto(`${origin}/bench/load/page.html?config=${encodeURIComponent(JSON.stringify(config))}`);
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
+    // A run past --timeout still reports the memory peaks of the phases it reached (a full-size image on
+    // SwiftShader can take longer than anyone waits), as ok: false.
+    const timeout = new Promise<LoadPageOutcome>((resolveTimeout) => {
       timer = setTimeout(
-        () => reject(new Error(`no outcome within ${options.timeoutMs / 1000} s`)),
+        () => resolveTimeout(timedOutOutcome(options, memory.currentPhase)),
         options.timeoutMs,
       );
     });
@@ -227,6 +229,24 @@ async function measure(options: Options, model: ModelEntry, modelBytes: number, 
     await server.close();
     await rm(profile, { recursive: true, force: true });
   }
+}
+
+function timedOutOutcome(options: Options, phase: string): LoadPageOutcome {
+  return {
+    ok: false,
+    error: `no outcome within ${options.timeoutMs / 1000} s (still in phase ${phase})`,
+    provider: null,
+    bytesDownloaded: 0,
+    downloadMs: null,
+    loadMs: null,
+    readWeightsMs: null,
+    wasmHeapBytesAfterLoad: null,
+    firstImageMs: null,
+    steadyImageMs: null,
+    imageSkipped: null,
+    memory: options.memory,
+    steadyImageStageSessions: null,
+  };
 }
 
 function relativeToRepo(path: string): string {

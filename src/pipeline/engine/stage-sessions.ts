@@ -3,7 +3,8 @@ import { PipelineError } from '../errors.js';
 import type { ExecutionProvider, WebNnDeviceType } from '../types.js';
 import type { ModelEntry, ModelFile, ModelStageName, TensorSpec } from '../model/manifest-types.js';
 import { OnnxFormatError, externalizeInitializers } from '../model/onnx/onnx-external-data.js';
-import { WidenedTensorTooLargeError, widenFp16Model } from '../model/onnx/onnx-fp16-widening.js';
+import { WidenedTensorTooLargeError } from '../model/onnx/onnx-fp16-widening.js';
+import { widenFp16Chunks } from '../model/onnx/onnx-fp16-streamed-widening.js';
 import { capturableUnetGraph } from './graph-capture.js';
 import type { OrtRuntime } from '../runtime/ort-runtime.js';
 import type { MemoryMode, StageSessionChurn } from './generate-result.js';
@@ -12,6 +13,11 @@ import { createDeviceKeeper } from './webgpu-device-keeper.js';
 /** A stage's `.onnx` file as stored: one protobuf with its weights embedded. */
 export type StageSource = Uint8Array;
 export type StageLoader = (stage: ModelStageName, file: ModelFile) => Promise<StageSource>;
+/**
+ * A stage's stored file chunk by chunk, in order, its digest checked by the end; a chunk may be taken back
+ * by its source once the next is asked for.
+ */
+export type StageStreamer = (stage: ModelStageName, file: ModelFile) => AsyncIterable<Uint8Array>;
 
 export interface StageSessions {
   textEncoder: ort.InferenceSession;
@@ -36,9 +42,10 @@ export interface SessionSettings {
   enableGraphCapture?: boolean;
   /**
    * Widen FP16 weights to FP32 as they load (WebGPU without `shader-f16`); every widened tensor must fit
-   * in `maxTensorBytes`.
+   * in `maxTensorBytes`. With `streamStage`, each stage is widened chunk by chunk as it is read, so that
+   * its FP16 file is never held whole beside its FP32 pieces.
    */
-  widenFp16?: { maxTensorBytes: number };
+  widenFp16?: { maxTensorBytes: number; streamStage?: StageStreamer };
 }
 
 /** A stage's graph and its weights for `SessionOptions.externalData`. */
@@ -97,21 +104,26 @@ function checkSpecs(
 
 /**
  * The graph apart from its weights, so that ORT never copies the whole file into its wasm heap; widened to
- * FP32 in pieces where the settings ask for it.
+ * FP32 in pieces where the settings ask for it (streamed from the store where a streamer is given).
  */
-function splitWeights(
+async function splitWeights(
   stage: ModelStageName,
   file: ModelFile,
-  source: StageSource,
+  loadStage: StageLoader,
   settings: SessionSettings,
-): SplitModel {
+): Promise<SplitModel> {
   const location = `${stage}.weights`;
+  const widen = settings.widenFp16;
+  let bytesRead: number | undefined;
   try {
-    if (!settings.widenFp16) {
+    if (!widen) {
+      const source = await loadStage(stage, file);
+      bytesRead = source.byteLength;
       const { graph, externalData } = externalizeInitializers(source, location);
       return { graph, externalData: [externalData] };
     }
-    return widenFp16Model(source, { location, maxTensorBytes: settings.widenFp16.maxTensorBytes });
+    const chunks = widen.streamStage ? widen.streamStage(stage, file) : [await loadStage(stage, file)];
+    return await widenFp16Chunks(chunks, { location, maxTensorBytes: widen.maxTensorBytes });
   } catch (error) {
     if (error instanceof WidenedTensorTooLargeError) {
       throw new PipelineError(
@@ -121,10 +133,11 @@ function splitWeights(
       );
     }
     if (!(error instanceof OnnxFormatError)) throw error;
+    const size = bytesRead ?? file.bytes;
     throw new PipelineError(
       'corrupt',
-      `The stored ${file.path} (${source.byteLength} bytes) is not an ONNX model: ${error.message} ` +
-        'Delete the stored model and download it again.',
+      `The stored ${file.path}${size === undefined ? '' : ` (${size} bytes)`} is not an ONNX model: ` +
+        `${error.message} Delete the stored model and download it again.`,
       { cause: error },
     );
   }
@@ -138,7 +151,7 @@ async function createStageSession(
 ): Promise<ort.InferenceSession> {
   const spec = model.stages[stage];
   if (!spec) throw new PipelineError('model-io-mismatch', `The model ${model.id} has no ${stage} stage.`);
-  const split = splitWeights(stage, spec.file, await loadStage(stage, spec.file), settings);
+  const split = await splitWeights(stage, spec.file, loadStage, settings);
   const { externalData } = split;
   const graph =
     settings.enableGraphCapture && stage === 'unet'

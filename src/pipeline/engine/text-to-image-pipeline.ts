@@ -25,6 +25,7 @@ import {
   ResidentSessionPool,
   type SessionSettings,
   type StageLoader,
+  type StageStreamer,
   type StageSessionPool,
 } from './stage-sessions.js';
 import { batchSizeOf, generateBatch, type BatchRequest } from './batch-generate.js';
@@ -38,6 +39,11 @@ export interface PipelineOptions {
   /** Default 'gpu' on WebGPU; always 'cpu' on wasm. */
   residency?: TensorResidency;
   loadStage: StageLoader;
+  /**
+   * Where a stage is widened to FP32 (WebGPU without `shader-f16`): its stored file chunk by chunk, so that
+   * the FP16 file is never held whole beside its widened pieces. Absent: `loadStage`'s whole file is used.
+   */
+  streamStage?: StageStreamer;
   /**
    * ORT's WebGPU graph capture (see graph-capture.ts): each session's GPU commands are recorded on its
    * first run and replayed after. WebGPU with 'gpu' residency only; refused elsewhere, and on
@@ -222,6 +228,7 @@ export class TextToImagePipeline {
               maxTensorBytes: limits
                 ? Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize)
                 : Number.POSITIVE_INFINITY,
+              streamStage: options.streamStage,
             },
           }
         : {}),

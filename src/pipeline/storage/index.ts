@@ -4,9 +4,10 @@
  * local-files/ (the user's own ONNX files).
  */
 export * from './download/index.js';
-export { getModelStorageStatus, loadModelFile, loadModelFiles } from './model-files.js';
+export { getModelStorageStatus, loadModelFile, loadModelFiles, streamModelFile } from './model-files.js';
 export {
   readStoredFile,
+  streamStoredFile,
   listStoredModels,
   verifyStoredModel,
   deleteStoredModel,

@@ -12,7 +12,7 @@ import {
 } from '../model/manifest-types.js';
 import type { StoredModel } from '../types.js';
 import { isUsable, storedBytes, type ChunkStore, type FileRecord } from './chunk-store.js';
-import { readStoredFile } from './stored-files.js';
+import { readStoredFile, streamStoredFile } from './stored-files.js';
 
 /** One stage's file, ready for `ort.InferenceSession.create(bytes)`, checked against its digest as it is read. */
 export function loadModelFile(
@@ -21,6 +21,18 @@ export function loadModelFile(
   store: ChunkStore,
 ): Promise<Uint8Array> {
   return readStoredFile(store, { modelId: model.id, path: stageFile(model, stage).path });
+}
+
+/**
+ * One stage's file chunk by chunk, checked against its digest by the end: for a load that widens the
+ * stage as it reads, so that the file is never one buffer.
+ */
+export function streamModelFile(
+  model: ModelEntry,
+  stage: ModelStageName,
+  store: ChunkStore,
+): AsyncGenerator<Uint8Array> {
+  return streamStoredFile(store, { modelId: model.id, path: stageFile(model, stage).path });
 }
 
 /** All stages' files. They take the model's full size in memory at once: prefer loadModelFile one by one. */

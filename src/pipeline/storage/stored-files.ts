@@ -15,20 +15,7 @@ const LOAD_CHUNKS_IN_HASH = 3;
  * so hashing overlaps reading, and a file changed in storage since its download is refused as corrupt.
  */
 export async function readStoredFile(store: ChunkStore, id: StoredFileId): Promise<Uint8Array> {
-  const record = await store.getRecord(id);
-  const expected = record && isUsable(record) ? expectedDigest(record) : undefined;
-  if (!record || expected === undefined) {
-    const state = !record
-      ? 'not stored'
-      : isComplete(record)
-        ? 'stored but not verified'
-        : 'only partly stored';
-    throw new DownloadError(
-      'not-stored',
-      `${id.path} of model ${id.modelId} is ${state}; download the model first`,
-      { resumable: true },
-    );
-  }
+  const { record, expected } = await loadableRecord(store, id);
   const bytes = new Uint8Array(record.size);
   // Every chunk is handed over as soon as it is read: the hasher never reads the store itself.
   const hasher = new InOrderFileHasher(store, record, () => false, {
@@ -51,6 +38,56 @@ export async function readStoredFile(store: ChunkStore, id: StoredFileId): Promi
     hasher.close();
   }
   return bytes;
+}
+
+/**
+ * The stored file chunk by chunk, in order, for a reader that never needs it whole (widening a stage as it
+ * loads). Each chunk goes to the hasher once the reader asks for the next one, so a chunk is the reader's
+ * only until then (the hasher may take its buffer). The last step, after the last chunk, compares the
+ * digest: a reader that reads to the end has had every byte checked, or gets the IntegrityError.
+ */
+export async function* streamStoredFile(store: ChunkStore, id: StoredFileId): AsyncGenerator<Uint8Array> {
+  const { record, expected } = await loadableRecord(store, id);
+  const hasher = new InOrderFileHasher(store, record, () => false, {
+    maxChunksInMemory: LOAD_CHUNKS_IN_HASH,
+  });
+  try {
+    for (let index = 0; index < chunkCount(record); index++) {
+      await hasher.reserve();
+      const chunk = await readChunkOf(store, record, index).catch((error: unknown) => {
+        hasher.release();
+        throw error;
+      });
+      yield chunk;
+      hasher.accept(index, chunk);
+    }
+    const actual = await hasher.digest();
+    if (actual !== expected) throw corruptInStorage(record, expected, actual);
+  } finally {
+    hasher.close();
+  }
+}
+
+/** A complete file's record and the digest its bytes must have; else why it cannot be loaded. */
+async function loadableRecord(
+  store: ChunkStore,
+  id: StoredFileId,
+): Promise<{ record: FileRecord; expected: string }> {
+  const record = await store.getRecord(id);
+  const expected = record && isUsable(record) ? expectedDigest(record) : undefined;
+  if (!record || expected === undefined) {
+    const state = !record
+      ? 'not stored'
+      : isComplete(record)
+        ? 'stored but not verified'
+        : 'only partly stored';
+    throw new DownloadError(
+      'not-stored',
+      `${id.path} of model ${id.modelId} is ${state}; download the model first`,
+      { resumable: true },
+    );
+  }
+  return { record, expected };
 }
 
 async function readChunkOf(store: ChunkStore, record: FileRecord, index: number): Promise<Uint8Array> {

@@ -3,7 +3,13 @@
  * device's capabilities (probed once), and a handler per request. pipeline-worker.ts only dispatches.
  */
 import * as ort from 'onnxruntime-web/webgpu';
-import { IdbChunkStore, downloadModel, getModelStorageStatus, loadModelFile } from '../storage/index.js';
+import {
+  IdbChunkStore,
+  downloadModel,
+  getModelStorageStatus,
+  loadModelFile,
+  streamModelFile,
+} from '../storage/index.js';
 import {
   checkRequirements,
   probeDevice,
@@ -121,6 +127,7 @@ export async function load(
     residency: request.residency,
     memory: request.memory,
     loadStage: (stage) => loadModelFile(model, stage, store),
+    streamStage: (stage) => streamModelFile(model, stage, store),
   });
   await tokenizerReady;
   const warmupMs = await pipeline.warmUp();
