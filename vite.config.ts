@@ -49,6 +49,24 @@ const libraryBuild: BuildEnvironmentOptions = {
   },
 };
 
+/**
+ * The element's default catalogue (`new URL('../../../model-manifest.json', import.meta.url)` in
+ * src/components/sd-turbo/sd-turbo.ts) is copied beside the built module. The package carries no test
+ * model files, so the copy lists only the real models: the test models (ids `tiny-*`) are left out.
+ */
+const packagedCatalogue: Plugin = {
+  name: 'sd-turbo:packaged-catalogue',
+  apply: 'build',
+  generateBundle(_options, bundle) {
+    for (const output of Object.values(bundle)) {
+      if (output.type !== 'asset' || !output.originalFileNames.includes('model-manifest.json')) continue;
+      const manifest = JSON.parse(String(output.source)) as { models: { id: string }[] };
+      manifest.models = manifest.models.filter((model) => !model.id.startsWith('tiny-'));
+      output.source = `${JSON.stringify(manifest, null, 2)}\n`;
+    }
+  },
+};
+
 /** The app finds its models through model-manifest.json next to index.html; the dev server serves it from the root. */
 const emitModelManifest: Plugin = {
   name: 'sd-turbo:emit-model-manifest',
@@ -131,7 +149,10 @@ export default defineConfig(({ mode }) => ({
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   worker: { format: 'es', plugins: () => (mode === 'lib' ? [bundlerFriendlyUrls] : []) },
   build: mode === 'lib' ? libraryBuild : appBuild,
-  plugins: mode === 'lib' ? [bundlerFriendlyUrls] : [emitModelManifest, emitEmbedExample, offlineApp],
+  plugins:
+    mode === 'lib'
+      ? [bundlerFriendlyUrls, packagedCatalogue]
+      : [packagedCatalogue, emitModelManifest, emitEmbedExample, offlineApp],
   // Lit's production build whatever NODE_ENV says (vitest sets it to 'test' for the builds its tests run).
   resolve: mode === 'lib' ? { conditions: ['module', 'browser', 'production'] } : {},
   experimental:

@@ -227,6 +227,11 @@ export class PeakMemoryByKind {
 
   constructor(private readonly intervalMs = 100) {}
 
+  /** The phase later samples count towards. */
+  get currentPhase(): string {
+    return this.phase;
+  }
+
   start(phase: string): void {
     this.phase = phase;
     this.sample();

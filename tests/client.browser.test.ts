@@ -123,7 +123,7 @@ describe('GeneratorClient: worker, IndexedDB store and pipeline together', () =>
     ]);
   });
 
-  it('recovers from a lost GPU device by loading again in a fresh worker', async () => {
+  it('recovers from a lost GPU device by loading again in a fresh worker', { tags: ['scale'] }, async () => {
     const lose = await page.evaluate(() => window.clientTest.loseDevice());
     expect(lose.ok).toBe(true);
     const failed = await page.evaluate(() => window.clientTest.generate('x', 1));

@@ -300,33 +300,37 @@ describe('the app page with <sd-turbo>', () => {
     expect(longestGapMs).toBeLessThan(1000);
   });
 
-  it('says the GPU was reset after a device loss, and reloads the model on the next Generate', async () => {
-    const errors = page.evaluate(
-      () =>
-        new Promise<{ code: string; advice: string }[]>((resolve) => {
-          const seen: { code: string; advice: string }[] = [];
-          document.addEventListener('sd-error', (event) => {
-            seen.push((event as CustomEvent).detail);
-            // The failed run settles the same turn; a second report would arrive before this.
-            requestAnimationFrame(() => resolve(seen));
-          });
-        }),
-    );
-    // A string, so the import runs in the page as written: the app's own module instance (same URL), so
-    // this is the client the element uses.
-    await page.evaluate(`import('/src/pipeline/index.ts').then(({ GeneratorClient }) =>
+  it(
+    'says the GPU was reset after a device loss, and reloads the model on the next Generate',
+    { tags: ['scale'] },
+    async () => {
+      const errors = page.evaluate(
+        () =>
+          new Promise<{ code: string; advice: string }[]>((resolve) => {
+            const seen: { code: string; advice: string }[] = [];
+            document.addEventListener('sd-error', (event) => {
+              seen.push((event as CustomEvent).detail);
+              // The failed run settles the same turn; a second report would arrive before this.
+              requestAnimationFrame(() => resolve(seen));
+            });
+          }),
+      );
+      // A string, so the import runs in the page as written: the app's own module instance (same URL), so
+      // this is the client the element uses.
+      await page.evaluate(`import('/src/pipeline/index.ts').then(({ GeneratorClient }) =>
       GeneratorClient.shared(document.querySelector('sd-turbo').manifestUrl).simulateDeviceLoss())`);
-    await page.getByRole('button', { name: 'Generate' }).click();
-    const reported = await errors;
-    expect(reported.map((e) => e.code)).toEqual(['device-lost']);
-    expect(await textOf(page, part('error'))).toContain(
-      'The GPU was reset; press Generate to reload the model.',
-    );
-    const image = nextImage(page);
-    await page.getByRole('button', { name: 'Generate' }).click();
-    expect((await image).width).toBe(64);
-    expect(await page.locator(part('error')).count()).toBe(0);
-  });
+      await page.getByRole('button', { name: 'Generate' }).click();
+      const reported = await errors;
+      expect(reported.map((e) => e.code)).toEqual(['device-lost']);
+      expect(await textOf(page, part('error'))).toContain(
+        'The GPU was reset; press Generate to reload the model.',
+      );
+      const image = nextImage(page);
+      await page.getByRole('button', { name: 'Generate' }).click();
+      expect((await image).width).toBe(64);
+      expect(await page.locator(part('error')).count()).toBe(0);
+    },
+  );
 
   it('is usable by keyboard and screen reader: labelled controls, focus order, live status', async () => {
     await expect.poll(() => page.getByRole('textbox', { name: 'Prompt' }).count()).toBe(1);
@@ -343,7 +347,11 @@ describe('the app page with <sd-turbo>', () => {
     }
     // The seed is set (from the test above), so "Random seed" is enabled and in the order.
     expect(focusOrder).toEqual(['generate-button', 'seed-input', 'random-seed-button', 'steps-select']);
-    expect(await page.getByRole('spinbutton', { name: 'Seed' }).count()).toBe(1);
+    // A text box (not type=number), so a seed that is none stays visible as written beside its error;
+    // phones still get the numeric keyboard.
+    const seed = page.getByRole('textbox', { name: 'Seed' });
+    expect(await seed.count()).toBe(1);
+    expect(await seed.getAttribute('inputmode')).toBe('numeric');
     expect(await page.getByRole('combobox', { name: 'Steps' }).count()).toBe(1);
     expect(await page.getByRole('img', { name: /^Generated image for "/ }).count()).toBe(1);
     expect(await textOf(page, part('status'))).toMatch(/^Image ready: seed \d+, [\d.]+ s per image\.$/);
@@ -435,7 +443,7 @@ describe('the app page with <sd-turbo>', () => {
   });
 });
 
-describe('two elements on one page', () => {
+describe('two elements on one page', { tags: ['scale'] }, () => {
   it('share one worker, one download and one loaded model', async () => {
     const { context, page, logs } = await app.open('/tests/pages/component-two-elements.html');
     const modelRequests: string[] = [];
@@ -584,7 +592,7 @@ describe('the embed example on the library build', () => {
   });
 });
 
-describe('the embed example in the build output', () => {
+describe('the embed example in the build output', { tags: ['scale'] }, () => {
   let site: string;
   let staticServer: Awaited<ReturnType<typeof startStaticServer>>;
 
@@ -642,7 +650,7 @@ describe('a browser without WebGPU', () => {
 });
 
 describe('the first-run download', () => {
-  it('shows per-file and overall progress, and resumes after a reload', async () => {
+  it('shows per-file and overall progress, and resumes after a reload', { tags: ['scale'] }, async () => {
     const { context, page, logs } = await app.open('/?model=tiny-fp32');
     const held: Route[] = [];
     await context.route('**/models/tiny-fp32/unet/model.onnx', (route) => held.push(route));
@@ -766,58 +774,62 @@ describe('download failures in the element', () => {
     }
   });
 
-  it('says a stored file changed since its download is corrupt, and deletes and downloads it again', async () => {
-    const { context, page, logs } = await app.open('/?model=tiny-fp32');
-    try {
-      // Download (and try to load) once, then flip one bit of the stored text encoder in IndexedDB.
-      const settled = page.evaluate(
-        () =>
-          new Promise((resolve) => {
-            document.addEventListener('sd-ready', resolve, { once: true });
-            document.addEventListener('sd-error', resolve, { once: true });
-          }),
-      );
-      await page.locator(part('download-button')).click();
-      await settled;
-      await page.evaluate(async () => {
-        const db = await new Promise<IDBDatabase>((resolve, reject) => {
-          const request = indexedDB.open('sd-turbo-weights');
-          request.onsuccess = () => resolve(request.result);
-          request.onerror = () => reject(request.error);
+  it(
+    'says a stored file changed since its download is corrupt, and deletes and downloads it again',
+    { tags: ['scale'] },
+    async () => {
+      const { context, page, logs } = await app.open('/?model=tiny-fp32');
+      try {
+        // Download (and try to load) once, then flip one bit of the stored text encoder in IndexedDB.
+        const settled = page.evaluate(
+          () =>
+            new Promise((resolve) => {
+              document.addEventListener('sd-ready', resolve, { once: true });
+              document.addEventListener('sd-error', resolve, { once: true });
+            }),
+        );
+        await page.locator(part('download-button')).click();
+        await settled;
+        await page.evaluate(async () => {
+          const db = await new Promise<IDBDatabase>((resolve, reject) => {
+            const request = indexedDB.open('sd-turbo-weights');
+            request.onsuccess = () => resolve(request.result);
+            request.onerror = () => reject(request.error);
+          });
+          const chunks = db.transaction('chunks', 'readwrite').objectStore('chunks');
+          const key = ['tiny-fp32', 'text_encoder/model.onnx', 0];
+          const chunk = await new Promise<Uint8Array>((resolve) => {
+            chunks.get(key).onsuccess = (event) => resolve((event.target as IDBRequest<Uint8Array>).result);
+          });
+          chunk[1000] ^= 1;
+          await new Promise((resolve) => (chunks.put(chunk, key).onsuccess = resolve));
+          db.close();
         });
-        const chunks = db.transaction('chunks', 'readwrite').objectStore('chunks');
-        const key = ['tiny-fp32', 'text_encoder/model.onnx', 0];
-        const chunk = await new Promise<Uint8Array>((resolve) => {
-          chunks.get(key).onsuccess = (event) => resolve((event.target as IDBRequest<Uint8Array>).result);
-        });
-        chunk[1000] ^= 1;
-        await new Promise((resolve) => (chunks.put(chunk, key).onsuccess = resolve));
-        db.close();
-      });
-      await page.reload();
-      await page.locator(part('stored-note')).waitFor({ timeout: 30_000 });
+        await page.reload();
+        await page.locator(part('stored-note')).waitFor({ timeout: 30_000 });
 
-      await page.locator(part('generate-button')).click();
-      const problem = page.locator(part('error'));
-      await problem.waitFor({ timeout: 60_000 });
-      expect(await problem.getAttribute('data-code'), logs.join('\n')).toBe('corrupt');
-      expect(await textOf(page, part('error'))).toContain(
-        'text_encoder/model.onnx of model tiny-fp32 is corrupt in storage',
-      );
-      expect(await textOf(page, part('remedy-button'))).toBe('Delete and download again');
+        await page.locator(part('generate-button')).click();
+        const problem = page.locator(part('error'));
+        await problem.waitFor({ timeout: 60_000 });
+        expect(await problem.getAttribute('data-code'), logs.join('\n')).toBe('corrupt');
+        expect(await textOf(page, part('error'))).toContain(
+          'text_encoder/model.onnx of model tiny-fp32 is corrupt in storage',
+        );
+        expect(await textOf(page, part('remedy-button'))).toBe('Delete and download again');
 
-      const fetched: string[] = [];
-      context.on('request', (request) => fetched.push(new URL(request.url()).pathname));
-      await page.locator(part('remedy-button')).click();
-      await expect
-        .poll(() => fetched.filter((path) => path.endsWith('/text_encoder/model.onnx')).length, {
-          timeout: 60_000,
-        })
-        .toBeGreaterThan(0);
-    } finally {
-      await context.close();
-    }
-  });
+        const fetched: string[] = [];
+        context.on('request', (request) => fetched.push(new URL(request.url()).pathname));
+        await page.locator(part('remedy-button')).click();
+        await expect
+          .poll(() => fetched.filter((path) => path.endsWith('/text_encoder/model.onnx')).length, {
+            timeout: 60_000,
+          })
+          .toBeGreaterThan(0);
+      } finally {
+        await context.close();
+      }
+    },
+  );
 
   it('shows "retrying … (attempt k of n)" in the progress panel while a 503 is retried', async () => {
     const { context, page, logs } = await app.open('/?model=tiny-fp32');

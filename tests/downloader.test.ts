@@ -22,6 +22,7 @@ import {
   listStoredModels,
   loadModelFiles,
   readStoredFile,
+  streamStoredFile,
   verifyStoredModel,
   type ChunkStore,
   type ChunkedDownloaderOptions,
@@ -317,6 +318,28 @@ describe.each(Object.keys(storeFactories))('ChunkedDownloader with the %s store'
         `${PATH} of model ${MODEL} is corrupt in storage: its SHA-256 is ${hex(corrupted)}, ` +
         `not the ${hex(source)} ${since}. Delete it and download it again.`,
     });
+  });
+
+  it('streams a stored file chunk by chunk, its SHA-256 checked after the last chunk', async () => {
+    const record = await downloader(store).download(target({ sha256: hex(source) }));
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of streamStoredFile(store, target())) chunks.push(chunk.slice());
+    expect(chunks.map((chunk) => chunk.byteLength)).toEqual(
+      Array.from({ length: Math.ceil(SIZE / CHUNK) }, (_, index) => Math.min(CHUNK, SIZE - index * CHUNK)),
+    );
+    expect(Buffer.concat(chunks).equals(Buffer.from(source))).toBe(true);
+
+    const corrupted = source.slice();
+    corrupted[CHUNK + 5] ^= 0x10;
+    await overwriteStoredChunk(store, record, 1, corrupted.subarray(CHUNK, 2 * CHUNK));
+    let chunksRead = 0;
+    const readAll = async () => {
+      for await (const chunk of streamStoredFile(store, target())) chunksRead += chunk.byteLength > 0 ? 1 : 0;
+    };
+    const error = await readAll().catch((e: unknown) => e);
+    expect(chunksRead).toBe(chunks.length);
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect(error).toMatchObject({ message: expect.stringContaining(`its SHA-256 is ${hex(corrupted)}`) });
   });
 
   it('stops cleanly with a QuotaError when the store is full, keeping what was stored', async () => {

@@ -125,6 +125,7 @@ describe.skipIf(skip)('Firefox ESR with WebGPU on SwiftShader', () => {
 
   it(
     'tiny-fp16 makes its image on WebGPU through FP32 widening (no shader-f16 here)',
+    { tags: ['scale'], timeout: SLOW },
     async () => {
       const { context, page, logs } = await openApp('/?model=tiny-fp16&provider=webgpu');
       try {
@@ -140,7 +141,6 @@ describe.skipIf(skip)('Firefox ESR with WebGPU on SwiftShader', () => {
         await context.close();
       }
     },
-    SLOW,
   );
 
   it(

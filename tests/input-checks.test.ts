@@ -3,7 +3,13 @@
  * on the providers and WebNN device types it takes.
  */
 import { describe, expect, it } from 'vitest';
-import { inputProblems, providerProblem, strengthProblem } from '../src/components/input-checks.js';
+import {
+  countProblem,
+  inputProblems,
+  providerProblem,
+  stepsProblem,
+  strengthProblem,
+} from '../src/components/input-checks.js';
 import { WEBNN_DEVICE_TYPES } from '../src/pipeline/index.js';
 
 describe('strengthProblem', () => {
@@ -37,10 +43,39 @@ describe('provider and WebNN device type', () => {
 
   it("checks webnn-device-type against webnn.ts's device types, only where WebNN is the provider", () => {
     for (const type of WEBNN_DEVICE_TYPES)
-      expect(inputProblems('', 1, undefined, 'webnn', type).provider).toBeUndefined();
-    expect(inputProblems('', 1, undefined, 'webnn', 'tpu').provider).toBe(
+      expect(inputProblems('', { value: 1, text: '1' }, undefined, 'webnn', type).provider).toBeUndefined();
+    expect(inputProblems('', { value: 1, text: '1' }, undefined, 'webnn', 'tpu').provider).toBe(
       '"tpu" is not a WebNN device type: use gpu, cpu or npu.',
     );
-    expect(inputProblems('', 1, undefined, 'wasm', 'tpu').provider).toBeUndefined();
+    expect(inputProblems('', { value: 1, text: '1' }, undefined, 'wasm', 'tpu').provider).toBeUndefined();
+  });
+});
+
+describe('messages quote what was given', () => {
+  it('names the written steps and strength, never NaN', () => {
+    const problems = inputProblems(
+      'abc',
+      { value: Number.NaN, text: 'x' },
+      { value: Number.NaN, text: 'lots' },
+      'auto',
+      'gpu',
+    );
+    expect(problems.steps).toBe('"x" is not a number of steps: choose 1, 2, 3 or 4.');
+    expect(problems.strength).toBe('"lots" is not a strength: use a number above 0 and at most 1.');
+    expect(problems.seed).toMatch(/^"abc" is not a seed/);
+    expect(Object.values(problems).join(' ')).not.toContain('NaN');
+  });
+
+  it('falls back to the number itself when nothing was written', () => {
+    expect(stepsProblem(9)).toBe('"9" is not a number of steps: choose 1, 2, 3 or 4.');
+    expect(countProblem(9)).toBe('"9" is not a number of images: use a whole number from 1 to 8.');
+  });
+
+  it('names the written count, never NaN', () => {
+    const problems = inputProblems('', { value: 1, text: '1' }, undefined, 'auto', 'gpu', {
+      value: Number.NaN,
+      text: 'many',
+    });
+    expect(problems.count).toBe('"many" is not a number of images: use a whole number from 1 to 8.');
   });
 });

@@ -46,6 +46,7 @@ describe('low-memory mode', () => {
   // every stage, so a second image shows the device outlives its stages.
   it(
     'on WebGPU, releases each stage after use and keeps one read-back per image',
+    { tags: ['scale'], timeout: WEBGPU_TIMEOUT_MS },
     async () => {
       const low = { provider: 'webgpu', memory: 'low' } as const;
       const info = await describeModel(low);
@@ -62,11 +63,11 @@ describe('low-memory mode', () => {
       expect(second.readbacks).toBe(1);
       expect(second.pixels).toEqual(first.pixels);
     },
-    WEBGPU_TIMEOUT_MS,
   );
 
   it(
     'on WebGPU, gives the pixels of the resident stages',
+    { tags: ['scale'], timeout: WEBGPU_TIMEOUT_MS },
     async () => {
       const low = await generate({ provider: 'webgpu', memory: 'low' });
       const resident = await generate({ provider: 'webgpu', memory: 'resident' });
@@ -75,7 +76,6 @@ describe('low-memory mode', () => {
       expect(diff.max).toBeLessThanOrEqual(2);
       expect(diff.differingShare).toBeLessThan(0.02);
     },
-    WEBGPU_TIMEOUT_MS,
   );
 
   it('on wasm, gives bit-identical pixels to the resident stages', async () => {

@@ -94,9 +94,13 @@ describe('the memory attribute of <sd-turbo>', () => {
   });
 
   it('refuses a load with a bad memory mode as a provider problem, before any load', () => {
-    expect(inputProblems('', 1, undefined, 'auto', 'gpu', 1, 'big').provider).toContain(
-      '"big" is not a memory mode',
-    );
-    expect(inputProblems('', 1, undefined, 'auto', 'gpu', 1, 'low').provider).toBeUndefined();
+    expect(
+      inputProblems('', { value: 1, text: '1' }, undefined, 'auto', 'gpu', { value: 1, text: '1' }, 'big')
+        .provider,
+    ).toContain('"big" is not a memory mode');
+    expect(
+      inputProblems('', { value: 1, text: '1' }, undefined, 'auto', 'gpu', { value: 1, text: '1' }, 'low')
+        .provider,
+    ).toBeUndefined();
   });
 });

@@ -169,6 +169,7 @@ describe('npm run generate', () => {
 
   it.runIf(existsSync(SWIFTSHADER_VULKAN))(
     "runs onnxruntime-node's WebGPU EP on SwiftShader, matching the CPU EP",
+    { tags: ['scale'] },
     async () => {
       const cpuOut = join(work, 'cpu.png');
       const gpuOut = join(work, 'gpu.png');

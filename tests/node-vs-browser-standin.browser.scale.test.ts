@@ -1,7 +1,8 @@
+// @module-tag scale
 /**
  * Node and Chromium make the same image at SD-Turbo's size: the narrow stand-in (512x512) on
  * onnxruntime-node's CPU EP and on Chromium's wasm. The tiny model's check, with WebGPU too, is in
- * tests/node-vs-browser.browser.test.ts.
+ * tests/node-vs-browser.browser.scale.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';

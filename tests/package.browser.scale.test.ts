@@ -1,3 +1,4 @@
+// @module-tag scale
 /**
  * The npm package as a web developer gets it: `npm pack` (which builds the library first), installed from
  * the tarball into a fresh folder, imported as `sd-turbo-web` by a page that Vite builds, served by a plain

@@ -79,4 +79,19 @@ describe('file-name slug of a prompt', () => {
     expect(slugify('🌸🌸')).toBe('image');
     expect(slugify('x'.repeat(60) + ' y')).toBe('x'.repeat(48));
   });
+
+  it('keeps the marks that make another word outside Latin script, in composed (NFC) form', () => {
+    // ご (U+3054) is not こ (U+3053): the dakuten is part of the word.
+    expect(slugify('ごはん')).toBe('ごはん');
+    expect(slugify('ごはん')).toBe('\u3054\u306f\u3093');
+    // Given decomposed (こ + combining dakuten), it comes out composed.
+    expect(slugify('\u3053\u3099\u306f\u3093')).toBe('\u3054\u306f\u3093');
+    expect(slugify('パン')).toBe('パン');
+    expect(slugify('हिंदी कविता')).toBe('हिंदी-कविता');
+    expect(slugify('Ελληνικά café')).toBe('ελληνικά-cafe');
+  });
+
+  it('cuts a long prompt between characters, never inside one', () => {
+    expect(slugify('𠮷'.repeat(60))).toBe('𠮷'.repeat(48));
+  });
 });

@@ -225,36 +225,40 @@ describe('consent to download (tiny-fp32, nothing stored)', () => {
     }
   });
 
-  it('asks for persistent storage from the page when the download starts, and reports the answer in sd-progress', async () => {
-    const context = await app.browser.newContext();
-    try {
-      await context.addInitScript(() => {
-        window.persistCalls = 0;
-        navigator.storage.persisted = async () => false;
-        navigator.storage.persist = async () => {
-          window.persistCalls++;
-          return true;
-        };
-        window.persistedInProgress = [];
-        document.addEventListener('sd-progress', (event) => {
-          window.persistedInProgress.push((event as CustomEvent).detail.storagePersisted);
+  it(
+    'asks for persistent storage from the page when the download starts, and reports the answer in sd-progress',
+    { tags: ['scale'] },
+    async () => {
+      const context = await app.browser.newContext();
+      try {
+        await context.addInitScript(() => {
+          window.persistCalls = 0;
+          navigator.storage.persisted = async () => false;
+          navigator.storage.persist = async () => {
+            window.persistCalls++;
+            return true;
+          };
+          window.persistedInProgress = [];
+          document.addEventListener('sd-progress', (event) => {
+            window.persistedInProgress.push((event as CustomEvent).detail.storagePersisted);
+          });
         });
-      });
-      const page = await context.newPage();
-      await page.goto(`${app.origin}/?model=tiny-fp32`);
-      await page.locator(part('download-button')).waitFor({ timeout: 30_000 });
-      expect(await page.evaluate(() => window.persistCalls)).toBe(0);
-      const ready = page.evaluate(
-        () => new Promise((resolve) => document.addEventListener('sd-ready', resolve, { once: true })),
-      );
-      await page.locator(part('download-button')).click();
-      await ready;
-      expect(await page.evaluate(() => window.persistCalls)).toBe(1);
-      expect(await page.evaluate(() => window.persistedInProgress)).toContain(true);
-    } finally {
-      await context.close();
-    }
-  });
+        const page = await context.newPage();
+        await page.goto(`${app.origin}/?model=tiny-fp32`);
+        await page.locator(part('download-button')).waitFor({ timeout: 30_000 });
+        expect(await page.evaluate(() => window.persistCalls)).toBe(0);
+        const ready = page.evaluate(
+          () => new Promise((resolve) => document.addEventListener('sd-ready', resolve, { once: true })),
+        );
+        await page.locator(part('download-button')).click();
+        await ready;
+        expect(await page.evaluate(() => window.persistCalls)).toBe(1);
+        expect(await page.evaluate(() => window.persistedInProgress)).toContain(true);
+      } finally {
+        await context.close();
+      }
+    },
+  );
 });
 
 declare global {

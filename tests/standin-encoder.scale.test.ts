@@ -1,3 +1,4 @@
+// @module-tag scale
 /**
  * The narrow stand-ins' VAE encoder (image to image): listed in the generated manifest with the IO the
  * pipeline expects, and it encodes a 512x512 picture into a varied [1, 4, 64, 64] latent on ORT's wasm EP.

@@ -1,3 +1,4 @@
+// @module-tag scale
 /**
  * The stand-in generator: narrow files are deterministic and listed exactly in a manifest the app
  * accepts; every set has the real export's inputs and outputs (names, element types, symbolic dims) and

@@ -1,3 +1,4 @@
+// @module-tag scale
 /**
  * The narrow stand-in models have SD-Turbo's topology at full spatial size (77 tokens, 64x64 latents,
  * attention over 4096 positions, 512x512 pixels): the whole pipeline makes a real-size image with them

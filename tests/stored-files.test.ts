@@ -7,7 +7,12 @@ import {
   type FileRecord,
   type StoredFileId,
 } from '../src/pipeline/storage/chunk-store.js';
-import { readStoredFile, readStoredFileVerifyingBeside } from '../src/pipeline/storage/stored-files.js';
+import {
+  readStoredFile,
+  readStoredFileVerifyingBeside,
+  streamStoredFile,
+  streamStoredFileVerifyingBeside,
+} from '../src/pipeline/storage/stored-files.js';
 import { testBytes } from './support/range-server.js';
 
 const CHUNK = 1000;
@@ -128,5 +133,117 @@ describe('readStoredFileVerifyingBeside: a warm start reads first and checks the
       code: 'download-failed',
       message: 'unet/model.onnx of model m is only partly stored; download the model first',
     });
+  });
+});
+
+/** Flips one bit of chunk `index` in the store; gives the file as it now reads and its SHA-256. */
+function flipStoredBit(store: ReturnType<typeof storedFile>, index: number, at: number) {
+  store.chunks.get(`${id.modelId}/${id.path}#${index}`)![at] ^= 1;
+  const changed = source.slice();
+  changed[index * CHUNK + at] ^= 1;
+  return { changed, actual: createHash('sha256').update(changed).digest('hex') };
+}
+
+function countReads(store: ChunkStore): () => number {
+  let reads = 0;
+  const readChunk = store.readChunk;
+  store.readChunk = (file, index) => {
+    reads++;
+    return readChunk(file, index);
+  };
+  return () => reads;
+}
+
+/** The stream read to its end (or `stopAfter` chunks), each chunk copied, and the check it handed over. */
+async function readStream(
+  store: ChunkStore,
+  readBackAfter: Promise<void>,
+  stopAfter = Number.POSITIVE_INFINITY,
+): Promise<{ bytes: Uint8Array; verified: Promise<void> }> {
+  let verified: Promise<void> | undefined;
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of streamStoredFileVerifyingBeside(store, id, readBackAfter, (check) => {
+    verified = check;
+  })) {
+    chunks.push(chunk.slice());
+    if (chunks.length >= stopAfter) break;
+  }
+  return { bytes: new Uint8Array(Buffer.concat(chunks)), verified: verified! };
+}
+
+describe('streamStoredFileVerifyingBeside: a widened stage streams on a warm start, checked after ready', () => {
+  it('streams the stored bytes with no hash, then reads them back for the digest once ready', async () => {
+    const store = storedFile();
+    const reads = countReads(store);
+    let ready!: () => void;
+    const { bytes, verified } = await readStream(store, new Promise((resolve) => (ready = resolve)));
+    expect(bytes).toEqual(source);
+    const settled = verified.then(() => 'verified');
+    const waited = await Promise.race([
+      settled,
+      new Promise((resolve) => setTimeout(resolve, 50, 'waiting')),
+    ]);
+    expect({ reads: reads(), waited }).toEqual({ reads: 8, waited: 'waiting' });
+    ready();
+    await expect(settled).resolves.toBe('verified');
+    expect(reads()).toBe(16);
+    expect((await store.getRecord(id))?.corruptSha256).toBeUndefined();
+  });
+
+  it("rejects changed bytes once ready with the warm start's corrupt error and mark; later loads refuse", async () => {
+    const store = storedFile();
+    const { changed, actual } = flipStoredBit(store, 5, 17);
+    const { bytes, verified } = await readStream(store, Promise.resolve());
+    expect(bytes).toEqual(changed);
+    await expect(verified).rejects.toMatchObject({
+      code: 'corrupt',
+      message:
+        `unet/model.onnx of model m is corrupt in storage: its SHA-256 is ${actual}, ` +
+        `not the ${createHash('sha256').update(source).digest('hex')} the manifest gives. ` +
+        'Delete it and download it again.',
+    });
+    expect((await store.getRecord(id))?.corruptSha256).toBe(actual);
+
+    // Refused before a chunk is read, by every way of loading.
+    store.chunks.clear();
+    await expect(readStream(store, Promise.resolve())).rejects.toMatchObject({ code: 'corrupt' });
+    await expect(streamStoredFile(store, id).next()).rejects.toMatchObject({ code: 'corrupt' });
+    await expect(readStoredFileVerifyingBeside(store, id)).rejects.toMatchObject({ code: 'corrupt' });
+  });
+
+  it('checks the whole file when its reader stops early, so that corrupt bytes are named as such', async () => {
+    const store = storedFile();
+    const { actual } = flipStoredBit(store, 6, 3);
+    const { bytes, verified } = await readStream(store, Promise.resolve(), 2);
+    expect(bytes).toEqual(source.subarray(0, 2 * CHUNK));
+    await expect(verified).rejects.toMatchObject({ code: 'corrupt' });
+    expect((await store.getRecord(id))?.corruptSha256).toBe(actual);
+  });
+
+  it("hands over the read's own error, not a digest, when a chunk cannot be read", async () => {
+    const store = storedFile();
+    store.chunks.set(`${id.modelId}/${id.path}#3`, new Uint8Array(10));
+    let verified: Promise<void> | undefined;
+    const read = async () => {
+      for await (const chunk of streamStoredFileVerifyingBeside(store, id, Promise.resolve(), (check) => {
+        verified = check;
+      }))
+        void chunk;
+    };
+    await expect(read()).rejects.toMatchObject({ message: expect.stringContaining('chunk 3 of') });
+    await expect(verified).rejects.toMatchObject({ code: 'download-failed' });
+    expect((await store.getRecord(id))?.corruptSha256).toBeUndefined();
+  });
+});
+
+describe('streamStoredFile: a stream checked by its end', () => {
+  it('marks changed bytes corrupt in the store as it rejects them', async () => {
+    const store = storedFile();
+    const { actual } = flipStoredBit(store, 1, 5);
+    const readAll = async () => {
+      for await (const chunk of streamStoredFile(store, id)) void chunk;
+    };
+    await expect(readAll()).rejects.toMatchObject({ code: 'corrupt' });
+    expect((await store.getRecord(id))?.corruptSha256).toBe(actual);
   });
 });

@@ -48,7 +48,7 @@ export const TINY_MODEL_SETS: readonly TinyModelSet[] = [
    * microsoft/sd-turbo-webnn's IO contract in an FP32 form that SwiftShader's WebGPU can run (no shader-f16):
    * static shapes, int32 input_ids, a float timestep [1]. FP16 IO cannot be kept there even with FP32
    * compute: ORT places the edge Casts on its WebGPU EP, which refuses them without shader-f16
-   * (tests/mixed-io.browser.test.ts). Same seeds, so the same weights as tiny-fp32.
+   * (tests/mixed-io.browser.scale.test.ts). Same seeds, so the same weights as tiny-fp32.
    */
   { id: 'tiny-webnn-fp32', floatType: 'float32', timestepType: 'float32', staticShapes: true },
 ];

@@ -22,10 +22,11 @@ export function seedProblem(text: string): string | undefined {
     : undefined;
 }
 
-export function stepsProblem(steps: number): string | undefined {
+/** @param given what was written (an attribute's text), quoted in the message. */
+export function stepsProblem(steps: number, given = String(steps)): string | undefined {
   return (STEP_CHOICES as readonly number[]).includes(steps)
     ? undefined
-    : `"${String(steps)}" is not a number of steps: choose 1, 2, 3 or 4.`;
+    : `"${given}" is not a number of steps: choose 1, 2, 3 or 4.`;
 }
 
 export function isProvider(value: string): value is ProviderPreference {
@@ -49,14 +50,27 @@ export function webNnDeviceTypeProblem(value: string, provider: string): string 
     : `"${value}" is not a WebNN device type: use gpu, cpu or npu.`;
 }
 
+/** The `steps`, `strength` and `count` attributes as written, so a message quotes "x" rather than NaN. */
+export class WrittenNumbers {
+  private readonly texts = new Map<string, string>();
+
+  set(name: string, text: string | null): void {
+    if (text === null) this.texts.delete(name);
+    else this.texts.set(name, text);
+  }
+
+  /** The value with what was written for it, while that text still stands for the value. */
+  given(name: string, value: number): GivenNumber {
+    const text = this.texts.get(name);
+    return { value, text: text !== undefined && Object.is(Number(text), value) ? text : String(value) };
+  }
+}
+
 const MEMORY_MODES: readonly MemoryPreference[] = ['auto', 'resident', 'low'];
 
 export function isMemoryMode(value: string): value is MemoryPreference {
   return (MEMORY_MODES as readonly string[]).includes(value);
 }
-
-/** Removing the `memory` attribute restores 'auto'. */
-export const memoryAttribute = { fromAttribute: (value: string | null) => value ?? 'auto' };
 
 /** The `memory` attribute: no attribute is 'auto'. */
 export function memoryProblem(value: string): string | undefined {
@@ -67,24 +81,30 @@ export function memoryProblem(value: string): string | undefined {
 
 export type InputProblems = Record<'seed' | 'steps' | 'strength' | 'provider' | 'count', string | undefined>;
 
+/** A number setting and what was written for it, which messages quote (never "NaN"). */
+export interface GivenNumber {
+  value: number;
+  text: string;
+}
+
 /** Each control's problem: `strength` only for image to image, `webnnDeviceType` only with provider webnn. */
 export function inputProblems(
   seedText: string,
-  steps: number,
-  strength: number | undefined,
+  steps: GivenNumber,
+  strength: GivenNumber | undefined,
   provider: string,
   webnnDeviceType: string,
-  count = 1,
+  count: GivenNumber = { value: 1, text: '1' },
   memory = 'auto',
 ): InputProblems {
   return {
     seed: seedText === '' ? undefined : seedProblem(seedText),
-    steps: stepsProblem(steps),
-    strength: strength === undefined ? undefined : strengthProblem(strength, steps),
+    steps: stepsProblem(steps.value, steps.text),
+    strength: strength && strengthProblem(strength.value, steps.value, strength.text),
     // The memory mode is a loading setting like the provider: shown with it, refused before any load.
     provider:
       providerProblem(provider) ?? webNnDeviceTypeProblem(webnnDeviceType, provider) ?? memoryProblem(memory),
-    count: countProblem(count),
+    count: countProblem(count.value, count.text),
   };
 }
 
@@ -107,9 +127,13 @@ export function plural(count: number, noun: string): string {
 }
 
 /** Image to image runs floor(steps × strength) UNet steps, so a product under 1 would run none. */
-export function strengthProblem(strength: number, steps: number): string | undefined {
+export function strengthProblem(
+  strength: number,
+  steps: number,
+  given = String(strength),
+): string | undefined {
   if (!(Number.isFinite(strength) && strength > 0 && strength <= 1)) {
-    return `"${String(strength)}" is not a strength: use a number above 0 and at most 1.`;
+    return `"${given}" is not a strength: use a number above 0 and at most 1.`;
   }
   return Math.floor(steps * strength) < 1
     ? `Strength ${strength} with ${plural(steps, 'step')} runs no step: steps × strength must be at least 1 ` +
@@ -128,10 +152,11 @@ export function imageSizeProblem(size: number): string | undefined {
 export const MAX_COUNT = 8;
 export const COUNT_CHOICES = [1, 2, 3, 4, 5, 6, 7, 8] as const;
 
-export function countProblem(count: number): string | undefined {
+/** @param given what was written (an attribute's text), quoted in the message. */
+export function countProblem(count: number, given = String(count)): string | undefined {
   return Number.isInteger(count) && count >= 1 && count <= MAX_COUNT
     ? undefined
-    : `"${String(count)}" is not a number of images: use a whole number from 1 to ${MAX_COUNT}.`;
+    : `"${given}" is not a number of images: use a whole number from 1 to ${MAX_COUNT}.`;
 }
 
 /** The seeds of `count` images from `first`: consecutive, wrapping past 4294967295 to 0. */

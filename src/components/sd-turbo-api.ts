@@ -34,7 +34,7 @@ export type SdTurboListener<K extends keyof SdTurboEventMap> = (
 export interface SdTurboElement extends HTMLElement {
   /** A model id from the manifest, or a manifest URL (ending in .json) whose default model is used. */
   model: string;
-  /** The manifest URL; default: `model-manifest.json` next to the page (resolved against document.baseURI). */
+  /** The manifest URL (resolved against document.baseURI); default: the catalogue the package carries. */
   manifest: string;
   prompt: string;
   /** uint32 seed for the next image; null (no attribute) draws a random seed for each image. */

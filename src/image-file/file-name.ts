@@ -3,17 +3,20 @@
 /** The PNG `Software` text chunk's value. */
 export const SOFTWARE_NAME = 'sd-turbo-web';
 
-/** A file-name-safe slug of a prompt: lower-case words joined by dashes, at most `maxLength` characters. */
+/**
+ * A file-name-safe slug of a prompt: lower-case words joined by dashes, at most `maxLength` characters
+ * (code points, so no character is cut in half). Accents come off Latin letters ('naïve' -> 'naive'); other
+ * scripts keep their marks, which can make another word (ご is not こ, and हिंदी needs its vowel signs).
+ */
 export function slugify(text: string, maxLength = 48): string {
-  const slug = text
+  const words = text
     .normalize('NFKD')
-    // NFKD splits 'ï' into 'i' and a combining diaeresis: drop the marks, keep the letter.
-    .replace(/\p{M}+/gu, '')
+    .replace(/(\p{Script=Latin})\p{M}+/gu, '$1')
+    .normalize('NFC')
     .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, maxLength)
-    .replace(/-+$/, '');
+    .replace(/[^\p{L}\p{M}\p{N}]+/gu, '-')
+    .replace(/^-+|-+$/g, '');
+  const slug = Array.from(words).slice(0, maxLength).join('').replace(/-+$/, '');
   return slug || 'image';
 }
 

@@ -18,6 +18,7 @@ export {
   getModelStorageStatus,
   listStoredModels,
   loadModelFile,
+  streamModelFile,
   verifyStoredModel,
   type ChunkStore,
   type DownloadEvent,

@@ -70,6 +70,17 @@ async function testPicture(spec: PictureSpec): Promise<SourceImage> {
   );
 }
 
+async function* responseChunks(url: string): AsyncGenerator<Uint8Array> {
+  const response = await fetch(url);
+  if (!response.ok || !response.body) throw new Error(`${url}: HTTP ${response.status}`);
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    yield value;
+  }
+}
+
 async function load(modelId: string, options: LoadOptions = {}) {
   const key = `${modelId}/${options.provider ?? 'auto'}/${options.residency ?? 'gpu'}/${options.webnnDeviceType ?? ''}/${options.withoutEncoder ?? false}/${options.widenedTensorBytes ?? ''}/${options.enableGraphCapture ?? false}/${options.memory ?? 'auto'}`;
   const existing = pipelines.get(key);
@@ -91,6 +102,11 @@ async function load(modelId: string, options: LoadOptions = {}) {
       stageFetches++;
       const response = await fetch(resolveFileUrl(model, file, manifestUrl));
       return new Uint8Array(await response.arrayBuffer());
+    },
+    // A widened stage, as the app widens it: chunk by chunk as it arrives (here, from the network).
+    streamStage: (_stage, file) => {
+      stageFetches++;
+      return responseChunks(resolveFileUrl(model, file, manifestUrl));
     },
   });
   pipelines.set(key, pipeline);

@@ -42,9 +42,8 @@ export class ModelController implements ReactiveController {
   readonly webnn: WebNnProbe;
   /** The client's load promise this model came from: another element's load replaces it. */
   private loadedVia?: Promise<LoadedModel>;
-  private loadedProvider?: ProviderPreference;
-  private loadedWebNnDeviceType?: string;
-  private loadedMemory?: string;
+  /** The provider, WebNN device type and memory mode `loaded` was loaded with. */
+  private loadedWith?: { provider: ProviderPreference; webnnDeviceType: string; memory: string };
   private loading?: Promise<LoadedModel>;
   private inspection = 0;
 
@@ -90,23 +89,25 @@ export class ModelController implements ReactiveController {
     return (
       this.loaded !== undefined &&
       this.client?.loadedModel === this.loadedVia &&
-      this.loadedProvider === this.settings.provider() &&
-      (this.loadedProvider !== 'webnn' || this.loadedWebNnDeviceType === this.settings.webnnDeviceType()) &&
-      this.loadedMemory === this.settings.memory() &&
+      this.loadedWith?.provider === this.settings.provider() &&
+      (this.loadedWith.provider !== 'webnn' ||
+        this.loadedWith.webnnDeviceType === this.settings.webnnDeviceType()) &&
+      this.loadedWith.memory === this.settings.memory() &&
       this.loaded.modelId === this.modelId
     );
   }
 
-  /** After the manifest URL, the model or the provider changed. */
+  /** After the manifest URL, the model or the provider changed (before the first update too). */
   settingsChanged(): void {
     if (!this.client) return;
-    if (this.client.manifestUrl !== this.settings.manifestUrl()) this.attach();
+    if (this.client.manifestUrl !== this.settings.manifestUrl()) this.attach(true);
     else void this.inspect();
     if (this.phase === 'ready' && !this.isLoadCurrent()) this.setPhase('idle');
   }
 
-  attach(): void {
+  attach(anotherManifest = false): void {
     this.detach();
+    if (anotherManifest) Object.assign(this, { manifest: undefined, stored: [], phase: 'starting' });
     this.client = GeneratorClient.shared(this.settings.manifestUrl());
     this.client.addEventListener('device-lost', this.onDeviceLost);
     this.client.addEventListener('model-changed', this.onModelChanged);
@@ -219,22 +220,19 @@ export class ModelController implements ReactiveController {
       if (!(await this.isStored(modelId))) await this.downloadWeights(client, modelId);
       this.setPhase('loading');
       this.settings.announce('Loading the model…');
-      const provider = this.settings.provider();
-      const webnnDeviceType = this.settings.webnnDeviceType();
-      const choice = { provider, webnnDeviceType, memory: this.settings.memory() };
+      const { settings } = this;
+      const choice = {
+        provider: settings.provider(),
+        webnnDeviceType: settings.webnnDeviceType(),
+        memory: settings.memory(),
+      };
       const loading = client.load(modelId, {
         ...choice,
         mirrorBaseUrl: this.settings.mirrorBaseUrl(),
         onProgress: (progress) => this.download.onProgress(progress),
       });
       const loaded = await loading;
-      Object.assign(this, {
-        loaded,
-        loadedVia: loading,
-        loadedProvider: provider,
-        loadedWebNnDeviceType: webnnDeviceType,
-        loadedMemory: choice.memory,
-      });
+      Object.assign(this, { loaded, loadedVia: loading, loadedWith: choice });
       this.fallbackNote = loaded.provider.fellBack
         ? `${loaded.provider.reason} Running on wasm (CPU) instead.`
         : '';
@@ -279,8 +277,10 @@ export class ModelController implements ReactiveController {
 
   async deleteStored(modelId: string): Promise<void> {
     await this.client?.deleteModel(modelId);
+    // The client unloaded it too: nothing generates with weights that are gone.
+    if (this.loaded?.modelId === modelId) Object.assign(this, { loaded: undefined, loadedVia: undefined });
     await this.refreshStored();
-    if (modelId === this.modelId && this.phase === 'idle') this.setPhase('first-run');
+    if (modelId === this.modelId && ['idle', 'ready'].includes(this.phase)) this.setPhase('first-run');
     this.settings.announce(`Deleted the stored ${modelId} model.`);
   }
 

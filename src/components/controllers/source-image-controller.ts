@@ -26,6 +26,8 @@ export interface SourceImageHooks {
   notify(text: string): void;
   /** Why the strength cannot be used with the steps; shown on the strength control. */
   strengthError(): string | undefined;
+  /** The strength as written (an attribute's text), shown when it is no number. */
+  strengthText(): string;
 }
 
 export class SourceImageController implements ReactiveController {
@@ -33,7 +35,7 @@ export class SourceImageController implements ReactiveController {
   private refusal?: string;
 
   private readonly actions: SourceImageActions = {
-    choose: (image) => this.choose(image),
+    choose: (image) => void this.choose(image),
     remove: () => {
       this.host.sourceImage = undefined;
       this.setRefusal(undefined);
@@ -62,28 +64,32 @@ export class SourceImageController implements ReactiveController {
     const image = [...(event.clipboardData?.files ?? [])].find((file) => file.type.startsWith('image/'));
     if (!image || !this.host.canUseSourceImage) return;
     event.preventDefault();
-    this.choose(image);
+    void this.choose(image);
   };
 
   /**
    * From the picker, a drop or a paste. At the default strength one step would run no UNet step, so the
    * steps go to image to image's default, and the user is told.
    */
-  private choose(image: Blob): void {
+  private async choose(image: Blob): Promise<void> {
     const host = this.host;
+    const name = image instanceof File && image.name ? `"${image.name}"` : 'That file';
     if (!image.type.startsWith('image/')) {
-      // The new file was meant to replace the source: keeping the old one would make images from a picture
-      // the user has just put aside.
-      const replaced = host.sourceImage ? ' The previous source image was removed.' : '';
-      const name = image instanceof File && image.name ? `"${image.name}"` : 'That file';
-      host.sourceImage = undefined;
-      const refusal =
-        `${name} is not a picture (${image.type || 'unknown type'}): use a PNG, JPEG, WebP or GIF ` +
-        `image.${replaced}`;
-      this.setRefusal(refusal);
-      this.hooks.notify(refusal);
+      this.refuse(
+        `${name} is not a picture (${image.type || 'unknown type'}): use a PNG, JPEG, WebP or GIF image.`,
+      );
       return;
     }
+    // Decoded now, so a damaged file is refused here as an image problem, not later at Generate.
+    const decoded = await createImageBitmap(image).catch(() => undefined);
+    if (!decoded) {
+      this.refuse(
+        `${name} could not be read as an image (${image.type}, ${image.size} bytes): it is damaged or cut ` +
+          'short. Use another PNG, JPEG, WebP or GIF image.',
+      );
+      return;
+    }
+    decoded.close();
     this.setRefusal(undefined);
     host.sourceImage = image;
     if (strengthProblem(host.strength, host.steps) && host.steps < DEFAULT_IMAGE_TO_IMAGE_STEPS) {
@@ -92,6 +98,17 @@ export class SourceImageController implements ReactiveController {
         `Steps set to ${host.steps}: at strength ${host.strength} one step would change nothing.`,
       );
     }
+  }
+
+  /**
+   * The new file was meant to replace the source: keeping the old one would make images from a picture the
+   * user has just put aside.
+   */
+  private refuse(reason: string): void {
+    const replaced = this.host.sourceImage ? ' The previous source image was removed.' : '';
+    this.host.sourceImage = undefined;
+    this.setRefusal(`${reason}${replaced}`);
+    this.hooks.notify(`${reason}${replaced}`);
   }
 
   private setRefusal(refusal: string | undefined): void {
@@ -106,6 +123,7 @@ export class SourceImageController implements ReactiveController {
       .image=${this.host.sourceImage}
       .error=${this.refusal}
       .strength=${this.host.strength}
+      .strengthText=${Number.isFinite(this.host.strength) ? this.host.strength.toFixed(2) : this.hooks.strengthText()}
       .strengthError=${this.hooks.strengthError()}
     ></sd-source-image-panel>`;
   }

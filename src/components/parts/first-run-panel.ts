@@ -149,7 +149,11 @@ export class FirstRunPanel extends LightElement {
   private renderFirstRun(model: ModelEntry): TemplateResult {
     const files = fileBytes(model);
     const total = files.reduce((sum, file) => sum + file.bytes, 0);
-    const storedBytes = this.stored?.bytesStored ?? 0;
+    // The progress can be ahead of the stored status, which is read only now and then.
+    const progress = this.progress;
+    const shownBytes =
+      progress?.modelId === model.id && progress.phase === 'downloading' ? progress.bytesDone : 0;
+    const storedBytes = Math.max(this.stored?.bytesStored ?? 0, shownBytes);
     const title =
       this.phase === 'paused'
         ? 'Download paused'

@@ -8,6 +8,8 @@ import { LightElement } from '../light-element.js';
 export interface PromptBarActions {
   promptInput(prompt: string): void;
   generateClick(event: MouseEvent): void;
+  /** Each keystroke: the error follows the text at once. */
+  seedInput(text: string): void;
   seedChange(text: string): void;
   randomSeed(): void;
   stepsChange(steps: number): void;
@@ -19,6 +21,8 @@ export interface PromptBarActions {
 export class PromptBar extends LightElement {
   @property({ attribute: false }) actions?: PromptBarActions;
   @property({ attribute: false }) prompt = '';
+  /** Why Generate did nothing with this prompt (an empty one). */
+  @property({ attribute: false }) promptError?: string;
   @property({ attribute: false }) tokens?: TokenCount;
   @property({ attribute: false }) busy = false;
   @property({ attribute: false }) generateDisabled = false;
@@ -42,11 +46,12 @@ export class PromptBar extends LightElement {
           part="prompt"
           .value=${this.prompt}
           placeholder="A cinematic photo of a lighthouse at dawn"
-          aria-describedby="token-count"
+          aria-invalid=${this.promptError ? 'true' : 'false'}
+          aria-describedby=${this.promptError ? 'prompt-error token-count' : 'token-count'}
           enterkeyhint="go"
           @input=${(event: InputEvent) => this.actions?.promptInput((event.target as HTMLTextAreaElement).value)}
         ></textarea>
-        ${this.renderTokenCount()}
+        ${this.renderFieldError('prompt-error', this.promptError)} ${this.renderTokenCount()}
         <div class="row">
           <button
             class="primary generate"
@@ -103,23 +108,19 @@ export class PromptBar extends LightElement {
         <input
           id="seed"
           part="seed-input"
-          type="number"
+          type="text"
           inputmode="numeric"
-          min="0"
-          max=${MAX_SEED}
+          autocomplete="off"
+          title=${`A whole number from 0 to ${MAX_SEED}`}
           placeholder="random"
           aria-invalid=${this.seedError ? 'true' : 'false'}
           aria-describedby=${this.seedError ? 'seed-error seed-hint' : 'seed-hint'}
           .value=${this.seedText}
+          @input=${(event: Event) => this.actions?.seedInput((event.target as HTMLInputElement).value)}
           @change=${(event: Event) => this.actions?.seedChange((event.target as HTMLInputElement).value)}
         />
       </div>
-      <button
-        type="button"
-        part="random-seed-button"
-        ?disabled=${this.seedText === ''}
-        @click=${() => this.actions?.randomSeed()}
-      >
+      <button type="button" part="random-seed-button" @click=${() => this.actions?.randomSeed()}>
         Random seed
       </button>
     `;

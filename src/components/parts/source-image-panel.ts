@@ -91,9 +91,12 @@ export class SourceImagePanel extends LightElement {
   /** Why the last file chosen or dropped was refused. */
   @property({ attribute: false }) error?: string;
   @property({ attribute: false }) strength = 0.5;
+  /** The strength as shown: the attribute as written when it is no number. */
+  @property({ attribute: false }) strengthText = '0.50';
   @property({ attribute: false }) strengthError?: string;
   @state() private dragging = false;
   @query('canvas.source-preview') private preview?: HTMLCanvasElement;
+  @query('#source-file') private fileInput?: HTMLInputElement;
 
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('image') && this.image) void this.drawPreview(this.image);
@@ -117,14 +120,23 @@ export class SourceImagePanel extends LightElement {
           @drop=${(event: DragEvent) => this.onDrop(event)}
         >
           ${this.image ? html`<canvas class="source-preview" part="source-preview"></canvas>` : nothing}
-          <label for="source-file">Start from an image</label>
+          <button
+            type="button"
+            part="choose-source-button"
+            aria-invalid=${this.error ? 'true' : 'false'}
+            aria-describedby=${this.error ? 'source-error' : nothing}
+            @click=${() => this.fileInput?.click()}
+          >
+            ${this.image ? 'Choose another image' : 'Start from an image'}
+          </button>
+          <!-- Hidden: its own text would say "No file chosen" beside the chosen picture's preview. -->
           <input
             id="source-file"
             part="source-image-input"
             type="file"
             accept="image/*"
+            hidden
             aria-invalid=${this.error ? 'true' : 'false'}
-            aria-describedby=${this.error ? 'source-error' : nothing}
             @change=${(event: Event) => this.onFileChosen(event.target as HTMLInputElement)}
           />
           <span class="hint">or drop or paste one here.</span>
@@ -151,9 +163,7 @@ export class SourceImagePanel extends LightElement {
   private renderStrength(): TemplateResult {
     return html`
       <div class="field" part="strength">
-        <label for="strength"
-          >Strength <output part="strength-value">${this.strength.toFixed(2)}</output></label
-        >
+        <label for="strength">Strength <output part="strength-value">${this.strengthText}</output></label>
         <input
           id="strength"
           part="strength-input"

@@ -2,7 +2,34 @@
 import type { ImageRequest } from '../controllers/generator-controller.js';
 import type { SdImageDetail } from '../events.js';
 import { formatSeconds } from '../format.js';
-import { batchSeeds } from '../input-checks.js';
+import {
+  batchSeeds,
+  countProblem,
+  stepsProblem,
+  strengthProblem,
+  type GivenNumber,
+  type InputProblems,
+} from '../input-checks.js';
+import type { GenerateOptions } from '../sd-turbo-api.js';
+
+/**
+ * Why generate(options) cannot run: a value passed in options is checked as given, one left out as its
+ * control shows it. `strength` only for image to image.
+ */
+export function generateRefusal(
+  problems: InputProblems,
+  options: GenerateOptions,
+  steps: number,
+  strength: GivenNumber | undefined,
+): string | undefined {
+  return (
+    (options.seed === undefined ? problems.seed : undefined) ??
+    (options.steps === undefined ? problems.steps : stepsProblem(options.steps)) ??
+    (options.count === undefined ? problems.count : countProblem(options.count)) ??
+    (strength ? strengthProblem(strength.value, steps, strength.text) : undefined) ??
+    problems.provider
+  );
+}
 
 export function batchRequests(
   first: Omit<ImageRequest, 'seed'> & { seed: number },

@@ -11,7 +11,7 @@ import type { ElementHost } from './element-host.js';
 
 export class FirstRunPart {
   private readonly actions: FirstRunActions = {
-    download: () => this.el.load().catch(() => undefined),
+    download: () => void this.download(),
     pause: () => this.el.models.pause(),
     deletePartial: () => void this.el.models.deletePartial(),
     useModel: (modelId) => (this.el.model = modelId),
@@ -23,7 +23,35 @@ export class FirstRunPart {
     forget: (model) => void this.forget(model).catch((error: unknown) => this.el.feedback.report(error)),
   };
 
+  /** Set from a Download click until its load settles. */
+  private keepingFocus = false;
+
   constructor(private readonly el: ElementHost) {}
+
+  /**
+   * The Download button goes away once pressed: focus moves to Pause, and when the panel is gone too, to
+   * the prompt (or to Resume after a failure), never to the page's body.
+   */
+  private async download(): Promise<void> {
+    this.keepingFocus = true;
+    await this.el.load().catch(() => undefined);
+    await this.el.updateComplete;
+    this.updated();
+    this.keepingFocus = false;
+  }
+
+  /** After each of the element's updates. */
+  updated(): void {
+    if (!this.keepingFocus) return;
+    const active = document.activeElement;
+    if (active !== null && active !== document.body) return;
+    const root = this.el.renderRoot;
+    const next = ['[part~="pause-button"]', '[part~="download-button"]', '#prompt'];
+    next
+      .map((selector) => root.querySelector<HTMLElement>(selector))
+      .find(Boolean)
+      ?.focus();
+  }
 
   /** A local model whose files are gone: its entry goes too, and the manifest's default model is used. */
   private async forget(model: ModelEntry): Promise<void> {

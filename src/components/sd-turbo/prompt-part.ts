@@ -5,7 +5,7 @@
 import { html, type TemplateResult } from 'lit';
 import { isLocalModelId, type TokenCount } from '../../pipeline/index.js';
 import type { Phase } from '../controllers/model-controller.js';
-import { parseSeed } from '../input-checks.js';
+import { parseSeed, randomSeed } from '../input-checks.js';
 import type { PromptBarActions } from '../parts/prompt-bar.js';
 import { NEEDS_DOWNLOAD, type ElementHost } from './element-host.js';
 
@@ -14,26 +14,35 @@ const isTestModel = (modelId: string): boolean => modelId.startsWith('tiny-');
 
 export class PromptPart {
   private readonly actions: PromptBarActions = {
-    promptInput: (prompt) => (this.el.prompt = prompt),
+    promptInput: (prompt) => {
+      this.el.prompt = prompt;
+      if (prompt.trim()) this.promptError = undefined;
+    },
     // The second click of a double click is not a Cancel: it would stop the image the first one started.
     generateClick: (event) => {
       if (event.detail > 1) return;
       if (this.el.busy) this.el.cancel();
       else this.startGenerating();
     },
+    seedInput: (text) => (this.el.seedText = text),
     seedChange: (text) => {
       this.el.seedText = text;
       this.el.seed = parseSeed(text) ?? null;
     },
+    // A seed to see and reuse, in the box: works before any model is stored.
     randomSeed: () => {
-      this.el.seedText = '';
-      this.el.seed = null;
+      const seed = randomSeed();
+      this.el.seedText = String(seed);
+      this.el.seed = seed;
     },
     stepsChange: (steps) => (this.el.steps = steps),
     countChange: (count) => (this.el.count = count),
     modelChange: (modelId) => (this.el.model = modelId),
     realtimeChange: (on) => (this.el.realtime = on),
   };
+
+  /** Set when Generate was pressed with an empty prompt; typing one clears it. */
+  private promptError?: string;
 
   constructor(private readonly el: ElementHost) {
     el.addEventListener('keydown', (event) => this.onKeydown(event));
@@ -56,6 +65,15 @@ export class PromptPart {
     const el = this.el;
     if (NEEDS_DOWNLOAD.includes(el.models.phase)) {
       this.pointAtFirstRun();
+      return;
+    }
+    if (!el.prompt.trim()) {
+      // The grey placeholder is only an example: an image from no prompt would look like one from it.
+      this.promptError =
+        'Write a prompt first: describe the image you want (the grey text is only an example).';
+      el.requestUpdate();
+      el.feedback.notify(this.promptError);
+      el.renderRoot.querySelector<HTMLElement>('#prompt')?.focus();
       return;
     }
     if (Object.values(el.inputProblems).some(Boolean)) {
@@ -94,6 +112,7 @@ export class PromptPart {
     return html`<sd-prompt-bar
       .actions=${this.actions}
       .prompt=${el.prompt}
+      .promptError=${el.prompt.trim() ? undefined : this.promptError}
       .tokens=${tokens}
       .busy=${el.busy}
       .generateDisabled=${phase === 'starting' || phase === 'downloading'}

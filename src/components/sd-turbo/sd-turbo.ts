@@ -21,22 +21,19 @@ import { TokenCountController } from '../controllers/token-count-controller.js';
 import { guidanceFor } from '../error-guidance.js';
 import { emitEvent, type SdImageDetail, type SdTurboEventMap } from '../events.js';
 import {
-  countProblem,
   inputProblems,
   isManifestUrl,
   isMemoryMode,
-  memoryAttribute,
   isWebNnDeviceType,
   parseSeed,
   randomSeed,
   seedConverter,
-  stepsProblem,
-  strengthProblem,
+  WrittenNumbers,
   type InputProblems,
 } from '../input-checks.js';
 import type { Remedy } from '../messages.js';
 import type { GenerateOptions, SdTurboElement as SdTurboElementApi } from '../sd-turbo-api.js';
-import { batchRequests, readyAnnouncement, startAnnouncement } from './batch-requests.js';
+import { batchRequests, generateRefusal, readyAnnouncement, startAnnouncement } from './batch-requests.js';
 import type { ElementHost } from './element-host.js';
 import { FirstRunPart } from './first-run-part.js';
 import { PromptPart } from './prompt-part.js';
@@ -45,32 +42,35 @@ import { ResultsPart } from './results-part.js';
 import { SettingsPart } from './settings-part.js';
 import { sdTurboStyles } from './styles.js';
 
-const DEFAULT_MANIFEST = 'model-manifest.json';
+/** The catalogue the package carries, beside this module (the library build drops the test models). */
+const DEFAULT_MANIFEST_URL = new URL('../../../model-manifest.json', import.meta.url).href;
 const PROVIDER_NAMES = { webgpu: 'WebGPU', wasm: 'wasm (CPU)', webnn: 'WebNN', cpu: 'the CPU' } as const;
 
 export class SdTurboElement extends LitElement implements SdTurboElementApi, ElementHost {
   static override styles = sdTurboStyles;
   static override shadowRootOptions = { ...LitElement.shadowRootOptions, delegatesFocus: true };
 
+  // `useDefault`: removing an attribute gives its property the default back (Lit otherwise sets null).
   /** A model id from the manifest, or a manifest URL (ending in .json) whose default model is used. */
-  @property({ reflect: true }) model = '';
-  /** The manifest URL; default: `model-manifest.json` next to the page (resolved against document.baseURI). */
-  @property({ reflect: true }) manifest = '';
-  @property() prompt = '';
+  @property({ reflect: true, useDefault: true }) model = '';
+  /** The manifest URL (resolved against document.baseURI); default: the package's own catalogue. */
+  @property({ reflect: true, useDefault: true }) manifest = '';
+  @property({ useDefault: true }) prompt = '';
   /** uint32 seed for the next image; null (no attribute) draws a random seed for each image. */
   @property({ converter: seedConverter, reflect: true }) seed: number | null = null;
   /** Denoising steps, 1 to 4; any other value is shown as an error on the steps control. */
-  @property({ type: Number, reflect: true }) steps = 1;
+  @property({ type: Number, reflect: true, useDefault: true }) steps = 1;
   /** 'auto' (WebGPU, falling back to wasm with a note), 'webgpu', 'wasm' or 'webnn'; others are refused. */
-  @property({ reflect: true }) provider: ProviderPreference = 'auto';
+  @property({ reflect: true, useDefault: true }) provider: ProviderPreference = 'auto';
   /** With provider 'webnn': the MLContext device type, 'gpu', 'cpu' or 'npu'; others are refused. */
-  @property({ reflect: true, attribute: 'webnn-device-type' }) webnnDeviceType: WebNnDeviceType = 'gpu';
-  /** 'auto' (also when removed), 'resident' or 'low' (one stage at a time, reloaded per image). */
-  @property({ reflect: true, converter: memoryAttribute }) memory: MemoryPreference = 'auto';
+  @property({ reflect: true, attribute: 'webnn-device-type', useDefault: true })
+  webnnDeviceType: WebNnDeviceType = 'gpu';
+  /** 'auto', 'resident' or 'low' (one stage at a time, reloaded per image). */
+  @property({ reflect: true, useDefault: true }) memory: MemoryPreference = 'auto';
   /** Download (if needed) and load the model as soon as the element is connected. */
   @property({ type: Boolean, reflect: true }) autoload = false;
   /** A self-hosted copy of the weights (`npm run models:pull`): replaces the model's baseUrl. */
-  @property({ reflect: true }) mirror = '';
+  @property({ reflect: true, useDefault: true }) mirror = '';
   /** Offer the generated random-weight test models (ids `tiny-*`) in the model picker. */
   @property({ type: Boolean, reflect: true, attribute: 'test-models' }) testModels = false;
   /** Real-time mode: every change of prompt, seed or steps makes a new image (the newest edit wins). */
@@ -78,12 +78,13 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   /** Image to image: the picture to start from; ignored by a model without a VAE encoder. */
   @property({ attribute: false }) sourceImage?: ImageBitmap | Blob;
   /** Image to image: how much of the source is replaced, above 0 to 1; steps × strength must be ≥ 1. */
-  @property({ type: Number, reflect: true }) strength = DEFAULT_IMAGE_TO_IMAGE_STRENGTH;
+  @property({ type: Number, reflect: true, useDefault: true }) strength = DEFAULT_IMAGE_TO_IMAGE_STRENGTH;
   /** Images per Generate, 1 to 8, from seeds seed, seed + 1, ...; any other value is shown as an error. */
-  @property({ type: Number, reflect: true }) count = 1;
+  @property({ type: Number, reflect: true, useDefault: true }) count = 1;
 
   /** The seed as given or typed; kept when it is not a seed, so the control shows it with its error. */
   @state() seedText = '';
+  private readonly written = new WrittenNumbers();
 
   // The controllers and parts below are the element's insides: sd-turbo-api.ts leaves them out.
   readonly models = new ModelController(this, {
@@ -106,7 +107,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
     guidance: (error) => guidanceFor(error, this.models.requirementCheck(), this.provider),
     // The unsupported panel already says why; sd-error still tells the page.
     panelSaysWhy: () => this.models.phase === 'unsupported',
-    remedy: (remedy) => void this.onRemedy(remedy),
+    remedy: (remedy) => void this.onRemedy(remedy).catch(() => undefined),
   });
   private readonly tokens = new TokenCountController(this, {
     prompt: () => this.prompt,
@@ -118,6 +119,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   private readonly source = new SourceImageController(this, {
     notify: (text) => this.feedback.notify(text),
     strengthError: () => this.inputProblems.strength,
+    strengthText: () => this.written.given('strength', this.strength).text,
   });
   private readonly settings = new SettingsPart(this);
   private readonly firstRun = new FirstRunPart(this);
@@ -148,8 +150,8 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
 
   /** The manifest URL in use, after the `model` and `manifest` attributes are taken into account. */
   get manifestUrl(): string {
-    const url = isManifestUrl(this.model) ? this.model : this.manifest || DEFAULT_MANIFEST;
-    return new URL(url, document.baseURI).href;
+    if (isManifestUrl(this.model)) return new URL(this.model, document.baseURI).href;
+    return this.manifest ? new URL(this.manifest, document.baseURI).href : DEFAULT_MANIFEST_URL;
   }
 
   /** The model id in use: the `model` attribute, or the manifest's default model. */
@@ -174,13 +176,17 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
 
   get inputProblems(): InputProblems {
     const strength = this.sourceImage !== undefined && this.canUseSourceImage ? this.strength : undefined;
-    const { seedText, steps, provider, webnnDeviceType, count, memory } = this;
-    return inputProblems(seedText, steps, strength, provider, webnnDeviceType, count, memory);
+    const given = strength === undefined ? undefined : this.written.given('strength', strength);
+    const { seedText, provider, webnnDeviceType, memory } = this;
+    const steps = this.written.given('steps', this.steps);
+    const count = this.written.given('count', this.count);
+    return inputProblems(seedText, steps, given, provider, webnnDeviceType, count, memory);
   }
 
-  /** The attribute as written, so a seed that is none stays visible with its error. */
+  /** The attribute as written, so a value that cannot be used stays visible with its error. */
   override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
-    if (name === 'seed' && value !== null) this.seedText = value;
+    if (name === 'seed') this.seedText = value ?? '';
+    if (name === 'steps' || name === 'strength' || name === 'count') this.written.set(name, value);
     super.attributeChangedCallback(name, old, value);
   }
 
@@ -189,14 +195,14 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
       if (this.seed !== null) this.seedText = String(this.seed);
       else if (parseSeed(this.seedText) !== undefined) this.seedText = '';
     }
+    // Whenever they are set, even before the first update: the latest manifest and model win.
     const settings = ['model', 'manifest', 'provider', 'webnnDeviceType', 'memory'] as const;
-    if (settings.some((name) => changed.has(name) && changed.get(name) !== undefined)) {
-      this.models.settingsChanged();
-    }
+    if (settings.some((name) => changed.has(name))) this.models.settingsChanged();
   }
 
   protected override updated(changed: PropertyValues<this>): void {
     this.realtimePart.updated(changed);
+    this.firstRun.updated();
   }
 
   /**
@@ -215,17 +221,12 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
    * previews are not). Resolves with the first image's detail, rejects with an AbortError on cancel().
    */
   async generate(options: GenerateOptions = {}): Promise<SdImageDetail> {
-    const problems = this.inputProblems;
     const steps = options.steps ?? this.steps;
     const count = options.count ?? this.count;
     const sourceImage = this.canUseSourceImage ? (options.sourceImage ?? this.sourceImage) : undefined;
     const strength = options.strength ?? this.strength;
-    const refusal =
-      (options.seed === undefined ? problems.seed : undefined) ??
-      (options.steps === undefined ? problems.steps : stepsProblem(options.steps)) ??
-      (options.count === undefined ? problems.count : countProblem(options.count)) ??
-      (sourceImage ? strengthProblem(strength, steps) : undefined) ??
-      problems.provider;
+    const given = sourceImage ? this.written.given('strength', strength) : undefined;
+    const refusal = generateRefusal(this.inputProblems, options, steps, given);
     if (refusal) throw this.feedback.refuse(refusal);
     const first = {
       prompt: options.prompt ?? this.prompt,
@@ -268,15 +269,12 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
     emitEvent(this, 'sd-ready', loaded);
   }
 
+  /** load() and generate() report their own failures, so the remedy button only starts them. */
   private async onRemedy(remedy: Remedy): Promise<void> {
     if (remedy === 'use-wasm') this.provider = 'wasm';
     if (remedy === 'redownload' && this.modelId) await this.models.deleteStored(this.modelId);
-    if (remedy === 'resume-download' || remedy === 'redownload') this.load().catch(() => undefined);
-    else this.loadAndGenerate().catch(() => undefined);
-  }
-
-  /** The remedy answers a failed Download or Generate: loading (and downloading) is what was asked for. */
-  private async loadAndGenerate(): Promise<void> {
+    // After a failed Download, loading (and downloading) is what was asked for; otherwise a Generate.
+    if (remedy === 'resume-download' || remedy === 'redownload') return void (await this.load());
     if (!this.models.isLoadCurrent()) await this.load();
     await this.generate();
   }

@@ -13,7 +13,7 @@
  * twice can get the same handles back by chance; the pipeline's sessions, which share buffers, do not.)
  * Only buffers ORT allocated itself stay registered, and the pipeline's inputs are written by its own WGSL
  * passes. Until a release keeps caller buffers registered, the pipeline refuses capture on those versions
- * with that reason (tests/graph-capture.browser.test.ts shows the failing replay on ORT directly).
+ * with that reason (tests/graph-capture.browser.scale.test.ts shows the failing replay on ORT directly).
  */
 import { PipelineError } from '../errors.js';
 import type { ModelEntry, ModelFile } from '../model/manifest-types.js';

@@ -17,4 +17,4 @@ export {
 } from './source-image.js';
 export { MAX_BATCH, batchedModelEntry, canBatch, type BatchRequest } from './batch-generate.js';
 export { latentsToPixels } from './pixels.js';
-export type { StageLoader, StageSource, StageTiming } from './stage-sessions.js';
+export type { StageLoader, StageSource, StageStreamer, StageTiming } from './stage-sessions.js';

@@ -3,7 +3,8 @@ import { PipelineError } from '../errors.js';
 import type { ExecutionProvider, WebNnDeviceType } from '../types.js';
 import type { ModelEntry, ModelFile, ModelStageName, TensorSpec } from '../model/manifest-types.js';
 import { OnnxFormatError, externalizeInitializers } from '../model/onnx/onnx-external-data.js';
-import { WidenedTensorTooLargeError, widenFp16Model } from '../model/onnx/onnx-fp16-widening.js';
+import { WidenedTensorTooLargeError } from '../model/onnx/onnx-fp16-widening.js';
+import { widenFp16Chunks } from '../model/onnx/onnx-fp16-streamed-widening.js';
 import { capturableUnetGraph } from './graph-capture.js';
 import type { OrtRuntime } from '../runtime/ort-runtime.js';
 import type { MemoryMode, StageSessionChurn } from './generate-result.js';
@@ -12,10 +13,16 @@ import { createDeviceKeeper } from './webgpu-device-keeper.js';
 /** A stage's `.onnx` file as stored: one protobuf with its weights embedded. */
 export type StageSource = Uint8Array;
 export type StageLoader = (stage: ModelStageName, file: ModelFile) => Promise<StageSource>;
+/**
+ * A stage's stored file chunk by chunk, in order, its digest checked by its source (by the end, or on a warm
+ * start once the model is ready); a chunk may be taken back by its source once the next is asked for.
+ */
+export type StageStreamer = (stage: ModelStageName, file: ModelFile) => AsyncIterable<Uint8Array>;
 
 /** How long one stage took to load: its bytes (`readMs`, overlapping the previous session) and its session. */
 export interface StageTiming {
   stage: ModelStageName;
+  /** A stage widened as it streams is read and widened in one span, all of it here. */
   readMs: number;
   sessionMs: number;
 }
@@ -43,9 +50,10 @@ export interface SessionSettings {
   enableGraphCapture?: boolean;
   /**
    * Widen FP16 weights to FP32 as they load (WebGPU without `shader-f16`); every widened tensor must fit
-   * in `maxTensorBytes`.
+   * in `maxTensorBytes`. With `streamStage`, each stage is widened chunk by chunk as it is read, so that
+   * its FP16 file is never held whole beside its FP32 pieces.
    */
-  widenFp16?: { maxTensorBytes: number };
+  widenFp16?: { maxTensorBytes: number; streamStage?: StageStreamer };
   /** Told as each stage's session exists. */
   onStageLoaded?: (timing: StageTiming) => void;
 }
@@ -105,22 +113,35 @@ function checkSpecs(
 }
 
 /**
+ * What a stage's session is made from: its bytes, read whole before the session (while the previous stage's
+ * session is created), or for a stage widened as it streams, its streamer: its chunks are read only as they
+ * are widened, so that the FP16 file is never one buffer.
+ */
+type StageInput =
+  { bytes: StageSource; readMs: number } | { streamed: StageStreamer; maxTensorBytes: number };
+
+/**
  * The graph apart from its weights, so that ORT never copies the whole file into its wasm heap; widened to
  * FP32 in pieces where the settings ask for it.
  */
-function splitWeights(
+async function splitWeights(
   stage: ModelStageName,
   file: ModelFile,
-  source: StageSource,
+  input: StageInput,
   settings: SessionSettings,
-): SplitModel {
+): Promise<SplitModel> {
   const location = `${stage}.weights`;
   try {
+    if ('streamed' in input) {
+      const { streamed, maxTensorBytes } = input;
+      return await widenFp16Chunks(streamed(stage, file), { location, maxTensorBytes });
+    }
     if (!settings.widenFp16) {
-      const { graph, externalData } = externalizeInitializers(source, location);
+      const { graph, externalData } = externalizeInitializers(input.bytes, location);
       return { graph, externalData: [externalData] };
     }
-    return widenFp16Model(source, { location, maxTensorBytes: settings.widenFp16.maxTensorBytes });
+    const { maxTensorBytes } = settings.widenFp16;
+    return await widenFp16Chunks([input.bytes], { location, maxTensorBytes });
   } catch (error) {
     if (error instanceof WidenedTensorTooLargeError) {
       throw new PipelineError(
@@ -130,43 +151,47 @@ function splitWeights(
       );
     }
     if (!(error instanceof OnnxFormatError)) throw error;
+    const size = 'bytes' in input ? input.bytes.byteLength : file.bytes;
     throw new PipelineError(
       'corrupt',
-      `The stored ${file.path} (${source.byteLength} bytes) is not an ONNX model: ${error.message} ` +
-        'Delete the stored model and download it again.',
+      `The stored ${file.path}${size === undefined ? '' : ` (${size} bytes)`} is not an ONNX model: ` +
+        `${error.message} Delete the stored model and download it again.`,
       { cause: error },
     );
   }
-}
-
-interface LoadedSource {
-  source: StageSource;
-  readMs: number;
 }
 
 function startLoading(
   model: ModelEntry,
   stage: ModelStageName,
   loadStage: StageLoader,
-): Promise<LoadedSource> {
+  settings: SessionSettings,
+): Promise<StageInput> {
   const spec = model.stages[stage];
   if (!spec)
     return Promise.reject(
       new PipelineError('model-io-mismatch', `The model ${model.id} has no ${stage} stage.`),
     );
+  const widen = settings.widenFp16;
+  if (widen?.streamStage)
+    return Promise.resolve({ streamed: widen.streamStage, maxTensorBytes: widen.maxTensorBytes });
   const started = performance.now();
-  return loadStage(stage, spec.file).then((source) => ({ source, readMs: performance.now() - started }));
+  return loadStage(stage, spec.file).then((bytes) => ({ bytes, readMs: performance.now() - started }));
 }
 
 async function createStageSession(
   model: ModelEntry,
   stage: ModelStageName,
-  loaded: LoadedSource,
+  input: StageInput,
   settings: SessionSettings,
 ): Promise<ort.InferenceSession> {
   const spec = model.stages[stage]!;
   const started = performance.now();
-  const split = splitWeights(stage, spec.file, loaded.source, settings);
+  const split = await splitWeights(stage, spec.file, input, settings);
+  // A streamed stage is read as it is widened: that one span is its read, and its session starts after.
+  const splitDone = performance.now();
+  const readMs = 'bytes' in input ? input.readMs : splitDone - started;
+  const sessionStarted = 'bytes' in input ? started : splitDone;
   const { externalData } = split;
   const graph =
     settings.enableGraphCapture && stage === 'unet'
@@ -186,13 +211,14 @@ async function createStageSession(
   }
   checkSpecs(stage, 'input', spec.inputs as unknown as Record<string, TensorSpec>, session.inputMetadata);
   checkSpecs(stage, 'output', spec.outputs as unknown as Record<string, TensorSpec>, session.outputMetadata);
-  settings.onStageLoaded?.({ stage, readMs: loaded.readMs, sessionMs: performance.now() - started });
+  settings.onStageLoaded?.({ stage, readMs, sessionMs: performance.now() - sessionStarted });
   return session;
 }
 
 /**
  * One session after another, while the next stage's bytes are read: reading stage k + 1 overlaps creating
- * session k. At most two stages' load-time copies are in memory at once, never every model's.
+ * session k (a stage widened as it streams is read only as it is widened, after session k). At most two
+ * stages' load-time copies are in memory at once, never every model's.
  */
 export async function createStageSessions(
   model: ModelEntry,
@@ -202,12 +228,13 @@ export async function createStageSessions(
   const stages: ModelStageName[] = ['textEncoder', 'unet', 'vaeDecoder'];
   if (model.stages.vaeEncoder) stages.push('vaeEncoder');
   const created = new Map<ModelStageName, ort.InferenceSession>();
-  let next: Promise<LoadedSource> | undefined = startLoading(model, stages[0]!, loadStage);
+  const load = (stage: ModelStageName) => startLoading(model, stage, loadStage, settings);
+  let next: Promise<StageInput> | undefined = load(stages[0]!);
   try {
     for (const [index, stage] of stages.entries()) {
-      const loaded: LoadedSource = await next!;
-      next = index + 1 < stages.length ? startLoading(model, stages[index + 1]!, loadStage) : undefined;
-      created.set(stage, await createStageSession(model, stage, loaded, settings));
+      const input: StageInput = await next!;
+      next = index + 1 < stages.length ? load(stages[index + 1]!) : undefined;
+      created.set(stage, await createStageSession(model, stage, input, settings));
     }
   } catch (error) {
     // A read started ahead must not reject unheard once this load has failed.
@@ -285,8 +312,8 @@ export class LowMemorySessionPool implements StageSessionPool {
     await this.keeper;
     await this.release();
     const started = performance.now();
-    const loaded = await startLoading(this.model, stage, this.loadStage);
-    const session = await createStageSession(this.model, stage, loaded, this.settings);
+    const input = await startLoading(this.model, stage, this.loadStage, this.settings);
+    const session = await createStageSession(this.model, stage, input, this.settings);
     this.churn.loadMs += performance.now() - started;
     this.churn.created++;
     this.held = { stage, session };

@@ -25,6 +25,7 @@ import {
   ResidentSessionPool,
   type SessionSettings,
   type StageLoader,
+  type StageStreamer,
   type StageSessionPool,
   type StageTiming,
 } from './stage-sessions.js';
@@ -41,6 +42,11 @@ export interface PipelineOptions {
   loadStage: StageLoader;
   /** Told as each stage's session exists: how long its bytes and its session took. */
   onStageLoaded?: (timing: StageTiming) => void;
+  /**
+   * Where a stage is widened to FP32 (WebGPU without `shader-f16`): its stored file chunk by chunk, so that
+   * the FP16 file is never held whole beside its widened pieces. Absent: `loadStage`'s whole file is used.
+   */
+  streamStage?: StageStreamer;
   /**
    * ORT's WebGPU graph capture (see graph-capture.ts): each session's GPU commands are recorded on its
    * first run and replayed after. WebGPU with 'gpu' residency only; refused elsewhere, and on
@@ -226,6 +232,7 @@ export class TextToImagePipeline {
               maxTensorBytes: limits
                 ? Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize)
                 : Number.POSITIVE_INFINITY,
+              streamStage: options.streamStage,
             },
           }
         : {}),

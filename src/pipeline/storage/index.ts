@@ -9,10 +9,14 @@ export {
   loadModelFile,
   loadModelFiles,
   loadModelFileVerifyingBeside,
+  streamModelFile,
+  streamModelFileVerifyingBeside,
 } from './model-files.js';
 export {
   readStoredFile,
   readStoredFileVerifyingBeside,
+  streamStoredFile,
+  streamStoredFileVerifyingBeside,
   listStoredModels,
   verifyStoredModel,
   deleteStoredModel,

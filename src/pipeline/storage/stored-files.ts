@@ -89,6 +89,83 @@ export async function readStoredFileVerifyingBeside(
   return { bytes, verified };
 }
 
+/**
+ * The stored file chunk by chunk, in order, for a reader that never needs it whole (widening a stage as it
+ * loads). Each chunk goes to the hasher once the reader asks for the next one, so a chunk is the reader's
+ * only until then (the hasher may take its buffer). The last step, after the last chunk, compares the
+ * digest: a reader that reads to the end has had every byte checked, or gets the IntegrityError (and the
+ * file is marked corrupt in the store).
+ */
+export async function* streamStoredFile(store: ChunkStore, id: StoredFileId): AsyncGenerator<Uint8Array> {
+  const { record, expected } = await loadableRecord(store, id);
+  const hasher = new InOrderFileHasher(store, record, () => false, {
+    maxChunksInMemory: LOAD_CHUNKS_IN_HASH,
+  });
+  try {
+    for (let index = 0; index < chunkCount(record); index++) {
+      await hasher.reserve();
+      const chunk = await readChunkOf(store, record, index).catch((error: unknown) => {
+        hasher.release();
+        throw error;
+      });
+      yield chunk;
+      hasher.accept(index, chunk);
+    }
+    await checkDigest(store, record, expected, await hasher.digest());
+  } finally {
+    hasher.close();
+  }
+}
+
+/**
+ * As streamStoredFile, for a warm start: no hash holds the chunks back. The digest is checked as
+ * readStoredFileVerifyingBeside checks it: once the stream has ended and `readBackAfter` resolves, from the
+ * chunks read back from the store (a stream read after that is hashed from the chunks in hand where the
+ * hash keeps pace). A reader that stops early (bytes that are no ONNX model) still has the whole file
+ * checked, so that corrupt bytes are named as such. As the stream starts, `onVerifying` gets that check: it
+ * rejects with an IntegrityError (code 'corrupt') after marking the file corrupt in the store, or with the
+ * read's own error when a chunk could not be read. A stream never started checks nothing.
+ */
+export async function* streamStoredFileVerifyingBeside(
+  store: ChunkStore,
+  id: StoredFileId,
+  readBackAfter: Promise<void>,
+  onVerifying: (verified: Promise<void>) => void,
+): AsyncGenerator<Uint8Array> {
+  const { record, expected } = await loadableRecord(store, id);
+  let chunksRead = 0;
+  let ended = false;
+  let ready = false;
+  void readBackAfter.then(() => (ready = true));
+  const hasher = new InOrderFileHasher(store, record, (index) => ready && (ended || index < chunksRead), {
+    maxChunksInMemory: LOAD_CHUNKS_IN_HASH,
+  });
+  let stream!: { end: () => void; fail: (error: unknown) => void };
+  const streamEnded = new Promise<void>((end, fail) => (stream = { end, fail }));
+  onVerifying(
+    streamEnded
+      .then(() => readBackAfter)
+      .then(() => hasher.digest())
+      .then((actual) => checkDigest(store, record, expected, actual))
+      .finally(() => hasher.close()),
+  );
+  try {
+    for (let index = 0; index < chunkCount(record); index++) {
+      const chunk = await readChunkOf(store, record, index);
+      yield chunk;
+      chunksRead = index + 1;
+      // The reader has asked for the next chunk: the hasher may transfer this one's buffer to its Worker.
+      if (ready && hasher.tryReserve()) hasher.accept(index, chunk);
+    }
+  } catch (error) {
+    stream.fail(error);
+    throw error;
+  } finally {
+    ended = true;
+    stream.end();
+  }
+}
+
 /** The record of a file that may be loaded: complete, its digest settled, and not found corrupt before. */
 async function loadableRecord(
   store: ChunkStore,

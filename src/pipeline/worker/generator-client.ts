@@ -86,7 +86,7 @@ export class GeneratorClient extends EventTarget {
   private worker?: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private loading?: { key: string; promise: Promise<LoadedModel> };
+  private loading?: { key: string; modelId: string; promise: Promise<LoadedModel> };
 
   private constructor(readonly manifestUrl: string) {
     super();
@@ -191,7 +191,7 @@ export class GeneratorClient extends EventTarget {
       },
       { ...options, onProgress: reportingPersistence(options.onProgress) },
     );
-    this.loading = { key, promise };
+    this.loading = { key, modelId, promise };
     promise.catch(() => {
       if (this.loading?.promise === promise) this.loading = undefined;
     });
@@ -236,8 +236,12 @@ export class GeneratorClient extends EventTarget {
     return this.request({ kind: 'tokenize', prompt, maxLength });
   }
 
+  /** Deletes a model's stored files; the model loaded from them is unloaded too: nothing generates with it. */
   async deleteModel(modelId: string): Promise<void> {
     await this.request({ kind: 'delete-model', source: this.source(modelId) });
+    if (this.loading?.modelId !== modelId) return;
+    this.loading = undefined;
+    this.dispatchEvent(new Event('model-changed'));
   }
 
   /** Destroys the worker's GPU device, as a driver reset would: for testing recovery from device loss. */

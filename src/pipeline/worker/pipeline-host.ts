@@ -8,6 +8,7 @@ import {
   downloadModel,
   getModelStorageStatus,
   loadModelFileVerifyingBeside,
+  streamModelFileVerifyingBeside,
 } from '../storage/index.js';
 import {
   checkRequirements,
@@ -133,6 +134,12 @@ export async function load(
   const readBackAfter = new Promise<void>((resolve) => (allowReadBack = resolve));
   /** Set once ready: low-memory mode reads stages again for each image, and each of those reads is watched. */
   let watch: ((verified: Promise<void>) => void) | undefined;
+  const track = (verified: Promise<void>) => {
+    // Heard once the model is ready (watchVerification), or when the load fails.
+    verified.catch(() => undefined);
+    if (watch) watch(verified);
+    else verifications.push(verified);
+  };
   const pipeline = await TextToImagePipeline.create(model, {
     provider,
     webnnDeviceType,
@@ -142,12 +149,11 @@ export async function load(
     memory: request.memory,
     loadStage: async (stage) => {
       const read = await loadModelFileVerifyingBeside(model, stage, store, readBackAfter);
-      // Heard once the model is ready (watchVerification), or when the load fails.
-      read.verified.catch(() => undefined);
-      if (watch) watch(read.verified);
-      else verifications.push(read.verified);
+      track(read.verified);
       return read.bytes;
     },
+    // A widened stage streams from the store as it is widened, its digest checked as loadStage's is.
+    streamStage: (stage) => streamModelFileVerifyingBeside(model, stage, store, readBackAfter, track),
   }).catch(async (error: unknown) => {
     allowReadBack();
     // Bytes that fail their digest are the better reason for a session that could not be made of them.

@@ -135,7 +135,7 @@ function halfToFloatTable(): Uint32Array {
 }
 
 /** Widens FP16 bits (little-endian bytes, any alignment) into `out`, FP32 bits. */
-function widenInto(halves: Uint8Array, out: Uint32Array): void {
+export function widenInto(halves: Uint8Array, out: Uint32Array): void {
   const lookup = halfToFloatTable();
   const aligned =
     halves.byteOffset % 2 === 0
@@ -144,13 +144,13 @@ function widenInto(halves: Uint8Array, out: Uint32Array): void {
   for (let i = 0; i < aligned.length; i++) out[i] = lookup[aligned[i]];
 }
 
-type Piece = Uint8Array;
+export type Piece = Uint8Array;
 
-function lengthOf(pieces: readonly Piece[]): number {
+export function lengthOf(pieces: readonly Piece[]): number {
   return pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
 }
 
-function lengthDelimited(number: number, pieces: readonly Piece[]): Piece[] {
+export function lengthDelimited(number: number, pieces: readonly Piece[]): Piece[] {
   const header = Uint8Array.from([
     ...encodeVarint(number * 8 + WIRE_LENGTH_DELIMITED),
     ...encodeVarint(lengthOf(pieces)),
@@ -158,11 +158,11 @@ function lengthDelimited(number: number, pieces: readonly Piece[]): Piece[] {
   return [header, ...pieces];
 }
 
-function varintField(number: number, value: number): Piece {
+export function varintField(number: number, value: number): Piece {
   return Uint8Array.from([...encodeVarint(number * 8 + WIRE_VARINT), ...encodeVarint(value)]);
 }
 
-function stringEntry(key: string, value: string): Piece[] {
+export function stringEntry(key: string, value: string): Piece[] {
   const encoder = new TextEncoder();
   return lengthDelimited(TENSOR_PROTO.externalData, [
     ...lengthDelimited(STRING_ENTRY_KEY, [encoder.encode(key)]),
@@ -200,7 +200,7 @@ class PiecePlan {
   }
 }
 
-function pieceName(location: string, index: number): string {
+export function pieceName(location: string, index: number): string {
   return `${location}.${index}`;
 }
 

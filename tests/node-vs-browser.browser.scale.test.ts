@@ -1,3 +1,4 @@
+// @module-tag scale
 /**
  * The same pipeline on onnxruntime-node (CPU EP) and in Chromium (WebGPU on SwiftShader, and wasm): the
  * Node PNG, decoded by the browser's own PNG decoder, must match the browser's pixels within the

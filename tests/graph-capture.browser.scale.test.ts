@@ -1,3 +1,4 @@
+// @module-tag scale
 /**
  * ORT WebGPU graph capture on the tiny FP32 model (int64 timestep, rewritten to float32 at load). Where the
  * onnxruntime-web release can replay a captured graph with the pipeline's own GPU buffers, the captured

@@ -1,3 +1,4 @@
+// @module-tag scale
 /**
  * Mixed-IO exports (microsoft/sd-turbo-webnn: FP16-IO text encoder and UNet, FP32-IO VAE): the GPU
  * path's passes convert between stage types on the GPU, FP16 included without shader-f16, and the

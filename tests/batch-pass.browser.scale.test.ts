@@ -1,3 +1,4 @@
+// @module-tag scale
 /**
  * The batched path: tiny-fp32 loaded for a batch of 4 runs the UNet and VAE decoder once for seeds
  * 7 to 10, and each image equals the single image of its seed (bit for bit on wasm; within the WebGPU
