@@ -369,39 +369,43 @@ describe('the app page with <sd-turbo>', () => {
     await page.setViewportSize({ width: 1100, height: 960 });
   });
 
-  it('benchmarks N images after a warm-up on bench.html, with median, p90 and the per-stage breakdown', async () => {
-    // The same origin, so the model stored above is there; the product page has no Benchmark.
-    expect(await page.getByRole('button', { name: 'Run benchmark' }).count()).toBe(0);
-    await page.goto(`${app.origin}/bench.html?model=tiny-fp32`);
-    await page.locator(part('stored-note')).waitFor({ timeout: 30_000 });
-    // The benchmark's own form: the element beside it has an "Images" control (images per Generate) too.
-    const form = page.locator('#benchmark form');
-    await form.getByLabel('Images', { exact: true }).fill('2');
-    await form.getByLabel('Warm-up', { exact: true }).fill('1');
-    await page.getByRole('button', { name: 'Run benchmark' }).click();
-    await page.locator('#benchmark-results table').waitFor({ timeout: 60_000 });
-    expect(await textOf(page, '#benchmark-results caption')).toBe(
-      '2 images after 1 warm-up, 1 step, webgpu: seconds',
-    );
-    const rows = await page.$$eval('#benchmark-results tbody tr', (trs: HTMLTableRowElement[]) =>
-      trs.map((tr) => Array.from(tr.cells, (td) => td.textContent)),
-    );
-    expect(rows.map((row) => row[0])).toEqual([
-      'Total (seconds per image)',
-      'Tokenizer',
-      'Text encoder',
-      'UNet (all steps)',
-      'VAE decoder',
-      'Pixels',
-      'Pipeline overhead',
-    ]);
-    for (const [, median, p90, min] of rows) {
-      expect(Number(min)).toBeLessThanOrEqual(Number(median));
-      expect(Number(median)).toBeLessThanOrEqual(Number(p90));
-    }
-    await page.goto(`${app.origin}/?model=tiny-fp32`);
-    await page.locator(part('stored-note')).waitFor({ timeout: 30_000 });
-  });
+  it(
+    'benchmarks N images after a warm-up on bench.html, with median, p90 and the per-stage breakdown',
+    { tags: ['scale'] },
+    async () => {
+      // The same origin, so the model stored above is there; the product page has no Benchmark.
+      expect(await page.getByRole('button', { name: 'Run benchmark' }).count()).toBe(0);
+      await page.goto(`${app.origin}/bench.html?model=tiny-fp32`);
+      await page.locator(part('stored-note')).waitFor({ timeout: 30_000 });
+      // The benchmark's own form: the element beside it has an "Images" control (images per Generate) too.
+      const form = page.locator('#benchmark form');
+      await form.getByLabel('Images', { exact: true }).fill('2');
+      await form.getByLabel('Warm-up', { exact: true }).fill('1');
+      await page.getByRole('button', { name: 'Run benchmark' }).click();
+      await page.locator('#benchmark-results table').waitFor({ timeout: 60_000 });
+      expect(await textOf(page, '#benchmark-results caption')).toBe(
+        '2 images after 1 warm-up, 1 step, webgpu: seconds',
+      );
+      const rows = await page.$$eval('#benchmark-results tbody tr', (trs: HTMLTableRowElement[]) =>
+        trs.map((tr) => Array.from(tr.cells, (td) => td.textContent)),
+      );
+      expect(rows.map((row) => row[0])).toEqual([
+        'Total (seconds per image)',
+        'Tokenizer',
+        'Text encoder',
+        'UNet (all steps)',
+        'VAE decoder',
+        'Pixels',
+        'Pipeline overhead',
+      ]);
+      for (const [, median, p90, min] of rows) {
+        expect(Number(min)).toBeLessThanOrEqual(Number(median));
+        expect(Number(median)).toBeLessThanOrEqual(Number(p90));
+      }
+      await page.goto(`${app.origin}/?model=tiny-fp32`);
+      await page.locator(part('stored-note')).waitFor({ timeout: 30_000 });
+    },
+  );
 
   it('switches the provider, and deletes a stored model from Settings after asking', async () => {
     await page.getByText('Settings', { exact: true }).click();
@@ -576,7 +580,7 @@ async function expectEmbedExampleGenerates(
   }
 }
 
-describe('the embed example on the library build', () => {
+describe('the embed example on the library build', { tags: ['scale'] }, () => {
   let staticServer: Awaited<ReturnType<typeof startStaticServer>>;
 
   beforeAll(async () => {

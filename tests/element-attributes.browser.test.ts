@@ -381,7 +381,9 @@ describe('cancelling a download in flight', () => {
         'downloading',
       );
       await page.locator(part('cancel-download-button')).click();
-      expect(await textOf(page, part('confirm-delete'))).toContain('Delete the 6.4 MB downloaded so far?');
+      await expect
+        .poll(() => textOf(page, part('confirm-delete')))
+        .toContain('Delete the 6.4 MB downloaded so far?');
     } finally {
       await context.close();
     }

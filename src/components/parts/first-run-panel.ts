@@ -149,10 +149,11 @@ export class FirstRunPanel extends LightElement {
   private renderFirstRun(model: ModelEntry): TemplateResult {
     const files = fileBytes(model);
     const total = files.reduce((sum, file) => sum + file.bytes, 0);
-    // The progress can be ahead of the stored status, which is read only now and then.
+    // The progress can be ahead of the stored status, which is read only now and then; while one file is
+    // hashed the others' bytes are still there, so every phase of a download counts, not only 'downloading'.
     const progress = this.progress;
     const shownBytes =
-      progress?.modelId === model.id && progress.phase === 'downloading' ? progress.bytesDone : 0;
+      progress?.modelId === model.id && progress.phase !== 'loading' ? progress.bytesDone : 0;
     const storedBytes = Math.max(this.stored?.bytesStored ?? 0, shownBytes);
     const title =
       this.phase === 'paused'
