@@ -94,9 +94,10 @@ export class GeneratorController implements ReactiveController {
         this.onProgress?.(progress);
       };
       const images: SdImageDetail[] = [];
-      for (const request of requests) {
+      for (const [index, request] of requests.entries()) {
         const image = toImageDetail(
           await client.generate(request, { signal: controller.signal, onImageProgress }),
+          requests.length > 1 ? { index, count: requests.length } : undefined,
         );
         this.add(image);
         if (requests.length > 1) this.batch = [...this.batch, this.gallery[0]];

@@ -57,7 +57,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   @property({ reflect: true, useDefault: true }) manifest = '';
   @property({ useDefault: true }) prompt = '';
   /** uint32 seed for the next image; null (no attribute) draws a random seed for each image. */
-  @property({ converter: seedConverter, reflect: true }) seed: number | null = null;
+  @property({ converter: seedConverter, reflect: true, useDefault: true }) seed: number | null = null;
   /** Denoising steps, 1 to 4; any other value is shown as an error on the steps control. */
   @property({ type: Number, reflect: true, useDefault: true }) steps = 1;
   /** 'auto' (WebGPU, falling back to wasm with a note), 'webgpu', 'wasm' or 'webnn'; others are refused. */
