@@ -50,6 +50,11 @@ export interface SdTurboElement extends HTMLElement {
   sourceImage?: ImageBitmap | Blob;
   /** Image to image: how much of the source is replaced, above 0 to 1; steps × strength must be ≥ 1. */
   strength: number;
+  /**
+   * `compact` for a small slot: the prompt bar and the image, with seed and steps behind a disclosure and
+   * no galleries; anything else is the full element.
+   */
+  variant: string;
 
   /** The manifest URL in use, after the `model` and `manifest` attributes are taken into account. */
   readonly manifestUrl: string;

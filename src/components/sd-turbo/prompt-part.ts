@@ -15,11 +15,11 @@ const isTestModel = (modelId: string): boolean => modelId.startsWith('tiny-');
 export class PromptPart {
   private readonly actions: PromptBarActions = {
     promptInput: (prompt) => (this.el.prompt = prompt),
-    // The second click of a double click is not a Cancel: it would stop the image the first one started.
+    // A second click, of a double click or for another image, never stops the image the first one started:
+    // Cancel is a button of its own, on the busy image.
     generateClick: (event) => {
-      if (event.detail > 1) return;
-      if (this.el.busy) this.el.cancel();
-      else this.startGenerating();
+      if (event.detail > 1 || this.el.busy) return;
+      this.startGenerating();
     },
     seedChange: (text) => {
       this.el.seedText = text;
@@ -103,6 +103,7 @@ export class PromptPart {
       .models=${models}
       .modelId=${el.modelId}
       .realtime=${el.realtime}
+      .compact=${el.variant === 'compact'}
     ></sd-prompt-bar>`;
   }
 }

@@ -73,6 +73,8 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   @property({ attribute: false }) sourceImage?: ImageBitmap | Blob;
   /** Image to image: how much of the source is replaced, above 0 to 1; steps × strength must be ≥ 1. */
   @property({ type: Number, reflect: true }) strength = DEFAULT_IMAGE_TO_IMAGE_STRENGTH;
+  /** `compact` for a small slot: the prompt bar and the image; anything else is the full element. */
+  @property({ reflect: true }) variant = '';
 
   /** The seed as given or typed; kept when it is not a seed, so the control shows it with its error. */
   @state() seedText = '';

@@ -34,7 +34,7 @@ const baseStyles = css`
   }
   @media (prefers-color-scheme: dark) {
     :host {
-      --_accent: var(--sd-accent, #818cf8);
+      --_accent: var(--sd-accent, #8b93ff);
       --_on-accent: var(--sd-on-accent, #0b0d12);
       --_bg: var(--sd-background, #0f1115);
       --_fg: var(--sd-foreground, #e6e8eb);
@@ -123,8 +123,14 @@ const baseStyles = css`
     color: var(--_on-accent);
     font-weight: 600;
   }
+  button.primary:hover:not(:disabled, [aria-disabled='true']) {
+    filter: brightness(1.08);
+  }
+  /* Disabled looks disabled in both schemes: no accent fill, muted text, not a dimmed primary. */
   button:disabled {
-    opacity: 0.55;
+    background: var(--_surface);
+    border-color: var(--_border);
+    color: var(--_muted);
     cursor: not-allowed;
   }
   :is(button, input, select, textarea, summary, canvas):focus-visible {
@@ -208,9 +214,11 @@ const baseStyles = css`
     text-align: center;
     padding: var(--_gap);
   }
-  .headline {
-    font-size: 1.15em;
-    font-weight: 700;
+  .result-meta {
+    font-variant-numeric: tabular-nums;
+  }
+  button svg.icon {
+    vertical-align: -4px;
   }
   dl.timings {
     display: grid;
@@ -266,6 +274,16 @@ const baseStyles = css`
     cursor: pointer;
     font-weight: 600;
     padding: 10px 0;
+  }
+  /* Section titles: small, muted, the same everywhere (the settings table's caption included). */
+  h3.hint,
+  caption {
+    font-size: 0.85em;
+    font-weight: 600;
+    color: var(--_muted);
+    text-align: left;
+    margin: 0;
+    padding: 4px 0;
   }
   fieldset {
     border: 1px solid var(--_border);
