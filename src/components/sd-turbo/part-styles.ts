@@ -134,9 +134,33 @@ export const partStyles = css`
   sd-saved-gallery-view:empty {
     display: none;
   }
+  /* The settings drawer: provider, stored models and your own files, closed until asked for. */
+  details[part~='settings'] {
+    align-content: start;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    background: var(--_surface);
+    padding: 0 var(--_gap);
+  }
+  details[part~='settings'][open] {
+    padding-bottom: var(--_gap);
+  }
+  details[part~='settings'] legend {
+    padding: 0 4px;
+  }
+  details[part~='settings'] :is(input, select, button:not(.small)) {
+    min-height: 40px;
+  }
+  details.options-drawer > summary {
+    font-weight: 500;
+    color: var(--_muted);
+    padding: 4px 0;
+  }
   /* Settings → Your own files: below the stored models, its own block. */
   section[part~='local-files'] {
     display: grid;
+    align-content: start;
+    align-items: start;
     gap: 8px;
     margin-top: var(--_gap);
   }
