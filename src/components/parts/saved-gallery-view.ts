@@ -82,8 +82,10 @@ export const savedGalleryStyles = css`
     font-size: 0.75em;
     color: var(--_muted);
   }
+  /* One row on a wide card; on a phone's narrow card Delete wraps rather than leaving the card. */
   .saved-actions {
     display: flex;
+    flex-wrap: wrap;
     align-items: center;
     gap: 2px;
     padding: 2px 4px 4px;
