@@ -512,14 +512,14 @@ describe('the saved gallery on the app page', () => {
   it('shows each saved image as a card: a one-line caption with the whole prompt as its tooltip, named actions', async () => {
     const card = page.locator(part('saved-image')).first();
     expect(await textOf(page, `${part('saved-image')} >> nth=0 >> [part~="saved-caption"]`)).toBe(
-      'seed 4 · 1 step · fourth',
+      'fourth · seed 4 · 1 step',
     );
     expect(await card.locator('[part~="saved-caption"]').getAttribute('title')).toBe(
       'fourth\nseed 4 · 1 step',
     );
     for (const name of [
       'Download fourth, seed 4',
-      'Use these settings: fourth, seed 4',
+      'Reuse settings: fourth, seed 4',
       'Delete fourth, seed 4',
     ]) {
       expect(await card.getByRole('button', { name, exact: true }).count()).toBe(1);

@@ -61,6 +61,11 @@ export interface SdTurboElement extends HTMLElement {
   strength: number;
   /** Images per Generate, 1 to 8, from seeds seed, seed + 1, ...; any other value is shown as an error. */
   count: number;
+  /**
+   * `compact` for a small slot: the prompt bar and the image, with seed and steps behind a disclosure and
+   * no galleries; anything else is the full element.
+   */
+  variant: string;
 
   /** The manifest URL in use, after the `model` and `manifest` attributes are taken into account. */
   readonly manifestUrl: string;

@@ -81,6 +81,8 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   @property({ type: Number, reflect: true, useDefault: true }) strength = DEFAULT_IMAGE_TO_IMAGE_STRENGTH;
   /** Images per Generate, 1 to 8, from seeds seed, seed + 1, ...; any other value is shown as an error. */
   @property({ type: Number, reflect: true, useDefault: true }) count = 1;
+  /** `compact` for a small slot: the prompt bar and the image; anything else is the full element. */
+  @property({ reflect: true, useDefault: true }) variant = '';
 
   /** The seed as given or typed; kept when it is not a seed, so the control shows it with its error. */
   @state() seedText = '';
