@@ -118,6 +118,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   private readonly results = new ResultsPart(this);
   private readonly source = new SourceImageController(this, {
     notify: (text) => this.feedback.notify(text),
+    announce: (text) => this.feedback.announce(text),
     strengthError: () => this.inputProblems.strength,
     strengthText: () => this.written.given('strength', this.strength).text,
   });
