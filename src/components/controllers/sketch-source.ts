@@ -44,16 +44,18 @@ export class SketchSource {
   render(): TemplateResult | typeof nothing {
     const size = this.hooks.imageSize();
     if (!this.open || !size) return nothing;
-    return html`<sd-sketch-pad
-      id="sketch-pad"
-      part="sketch-pad"
-      .width=${size.width}
-      .height=${size.height}
-      @sd-sketch-change=${(event: Event) => void this.read(event.target as SketchPadElement)}
-      @sd-sketch-input=${(event: Event) => {
-        if (this.hooks.followsStrokes()) void this.read(event.target as SketchPadElement);
-      }}
-    ></sd-sketch-pad>`;
+    return html`<div class="sketch-area">
+      <sd-sketch-pad
+        id="sketch-pad"
+        part="sketch-pad"
+        .width=${size.width}
+        .height=${size.height}
+        @sd-sketch-change=${(event: Event) => void this.read(event.target as SketchPadElement)}
+        @sd-sketch-input=${(event: Event) => {
+          if (this.hooks.followsStrokes()) void this.read(event.target as SketchPadElement);
+        }}
+      ></sd-sketch-pad>
+    </div>`;
   }
 
   private async read(pad: SketchPadElement): Promise<void> {

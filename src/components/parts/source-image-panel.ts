@@ -78,8 +78,16 @@ export const sourceImageStyles = css`
     flex-basis: 100%;
   }
   /* The pad on a line of its own: wide enough to draw on, never wider than the screen. */
-  section[part~='source-image'] > sd-sketch-pad {
+  section[part~='source-image'] > .sketch-area {
     flex: 1 1 100%;
+  }
+  /* Draw stays lit while the pad is shown, as the pad's own Pen and Eraser do. */
+  button[part~='draw-button'][aria-pressed='true'] {
+    color: var(--_on-accent);
+    background: var(--_accent);
+    border-color: var(--_accent);
+  }
+  .sketch-area > sd-sketch-pad {
     max-width: 420px;
   }
   .drop-zone input[type='file'],
