@@ -150,6 +150,10 @@ describe('draw to image', () => {
 
     await page.locator(part('draw-button')).click();
     expect(await page.locator(part('draw-button')).getAttribute('aria-pressed')).toBe('true');
+    const spoken = async () => ((await page.locator(part('status')).textContent()) ?? '').trim();
+    expect(await spoken()).toBe(
+      'Sketch pad shown: each stroke you draw with a mouse, pen or finger becomes the source image.',
+    );
     expect((await padCanvas()).pixels).toEqual([64, 64]);
     await page.getByRole('radio', { name: 'Red', exact: true }).click();
     await mouseStroke({ x: 8, y: 10 }, { x: 56, y: 30 });
@@ -198,6 +202,17 @@ describe('draw to image', () => {
     expect(fromBlank.pixels).toHaveLength(fromDrawing.pixels.length);
     expect(fromBlank.pixels).not.toEqual(fromDrawing.pixels);
     await page.getByRole('button', { name: 'Undo', exact: true }).click();
+
+    // Hidden and shown again, by keyboard: the same drawing, with its Undo.
+    const padLabel = () => page.locator('sd-turbo sd-sketch-pad canvas').getAttribute('aria-label');
+    await page.locator(part('draw-button')).press('Enter');
+    expect(await page.locator(part('sketch-pad')).isVisible()).toBe(false);
+    expect(await page.locator(part('draw-button')).getAttribute('aria-pressed')).toBe('false');
+    expect(await spoken()).toBe('Sketch pad hidden.');
+    await page.locator(part('draw-button')).press('Space');
+    expect(await page.locator(part('sketch-pad')).isVisible()).toBe(true);
+    expect(await padLabel()).toBe('Sketch, 3 strokes');
+    expect(await page.getByRole('button', { name: 'Undo', exact: true }).isEnabled()).toBe(true);
   });
 
   it('in real-time mode makes fewer images than a burst of strokes, the last one from the final drawing', async () => {

@@ -21,6 +21,8 @@ export interface SketchSourceHooks {
 export class SketchSource {
   /** Whether the pad is shown. */
   open = false;
+  /** Once shown, the pad is kept (hidden), so showing it again brings back the drawing and its Undo. */
+  private kept = false;
   /** Counts the drawings read, so a picture that took longer to copy never replaces a newer one. */
   private reads = 0;
 
@@ -32,7 +34,7 @@ export class SketchSource {
   /** Shows or hides the pad; what was drawn stays the source image until it is replaced or removed. */
   toggle(): void {
     this.open = !this.open;
-    this.reads++;
+    this.kept = true;
     this.host.requestUpdate();
     this.hooks.announce(
       this.open
@@ -43,8 +45,8 @@ export class SketchSource {
 
   render(): TemplateResult | typeof nothing {
     const size = this.hooks.imageSize();
-    if (!this.open || !size) return nothing;
-    return html`<div class="sketch-area">
+    if (!this.kept || !size) return nothing;
+    return html`<div class="sketch-area" ?hidden=${!this.open}>
       <sd-sketch-pad
         id="sketch-pad"
         part="sketch-pad"
