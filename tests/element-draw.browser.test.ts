@@ -82,13 +82,14 @@ function padCanvas() {
   });
 }
 
-/** A stroke with the real mouse, through canvas pixels. */
-async function mouseStroke(from: PenPoint, to: PenPoint): Promise<void> {
+/** A stroke with the real mouse, through canvas pixels; `beforeUp` runs while the button is still down. */
+async function mouseStroke(from: PenPoint, to: PenPoint, beforeUp?: () => Promise<void>): Promise<void> {
   const box = await padCanvas();
   const scale = box.width / box.pixels[0];
   await page.mouse.move(box.left + from.x * scale, box.top + from.y * scale);
   await page.mouse.down();
   await page.mouse.move(box.left + to.x * scale, box.top + to.y * scale, { steps: 6 });
+  await beforeUp?.();
   await page.mouse.up();
 }
 
@@ -224,6 +225,16 @@ describe('draw to image', () => {
     };
     // Turning real-time mode on makes an image at once; the burst starts after it.
     await expect.poll(imageCount, { timeout: 60_000 }).toBeGreaterThan(3);
+    await settled();
+
+    // A stroke still being drawn is followed too: an image arrives before the button is released.
+    const beforeStroke = await imageCount();
+    await mouseStroke({ x: 60, y: 4 }, { x: 4, y: 60 }, async () => {
+      await expect.poll(imageCount, { timeout: 30_000 }).toBeGreaterThan(beforeStroke);
+      expect(await page.locator('sd-turbo sd-sketch-pad canvas').getAttribute('aria-label')).toBe(
+        'Sketch, 3 strokes',
+      );
+    });
     await settled();
     const before = await imageCount();
 
