@@ -43,6 +43,11 @@ export class SketchSource {
     );
   }
 
+  /** A picture chosen or removed after the last stroke wins over that stroke's copy, if it is still being made. */
+  supersede(): void {
+    this.reads++;
+  }
+
   render(): TemplateResult | typeof nothing {
     const size = this.hooks.imageSize();
     if (!this.kept || !size) return nothing;

@@ -43,6 +43,7 @@ export class SourceImageController implements ReactiveController {
   private readonly actions: SourceImageActions = {
     choose: (image) => void this.choose(image),
     remove: () => {
+      this.sketch.supersede();
       this.host.sourceImage = undefined;
       this.setRefusal(undefined);
     },
@@ -86,6 +87,7 @@ export class SourceImageController implements ReactiveController {
    * steps go to image to image's default, and the user is told.
    */
   private async choose(image: Blob): Promise<void> {
+    this.sketch.supersede();
     const name = image instanceof File && image.name ? `"${image.name}"` : 'That file';
     if (!image.type.startsWith('image/')) {
       this.refuse(
