@@ -119,7 +119,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   private readonly realtimePart = new RealtimePart(this);
   private readonly results = new ResultsPart(this);
   private readonly source = new SourceImageController(this, {
-    notify: (text) => this.feedback.notify(text),
+    feedback: this.feedback,
     strengthError: () => this.inputProblems.strength,
     strengthText: () => this.written.given('strength', this.strength).text,
   });
