@@ -121,6 +121,13 @@ function wrapStore(store: ChunkStore, overrides: Partial<ChunkStore>): ChunkStor
     listRecords: () => store.listRecords(),
     writeChunk: (record, index, bytes) => store.writeChunk(record, index, bytes),
     readChunk: (record, index) => store.readChunk(record, index),
+    writePiece: async (record, index, piece, bytes) => store.writePiece?.(record, index, piece, bytes),
+    readPiece: async (record, index, piece) => {
+      const bytes = await store.readPiece?.(record, index, piece);
+      if (!bytes) throw new Error('the wrapped store keeps no pieces');
+      return bytes;
+    },
+    deletePieces: async (record, index, pieces) => store.deletePieces?.(record, index, pieces),
     deleteFile: (id) => store.deleteFile(id),
     commitFile: async (record) => store.commitFile?.(record),
     ...overrides,
