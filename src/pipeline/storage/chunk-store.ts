@@ -111,7 +111,10 @@ export function pieceRange(
 }
 
 /** Pieces in chunk `index`: 1 for a file without pieces. */
-export function pieceCount(record: Pick<FileRecord, 'size' | 'chunkSize' | 'pieceSize'>, index: number): number {
+export function pieceCount(
+  record: Pick<FileRecord, 'size' | 'chunkSize' | 'pieceSize'>,
+  index: number,
+): number {
   const { start, end } = chunkRange(record, index);
   return Math.ceil((end - start) / (record.pieceSize ?? record.chunkSize));
 }

@@ -4,7 +4,14 @@
 import { constants, type Dirent } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { chunkRange, isUsable, pieceRange, type ChunkStore, type FileRecord, type StoredFileId } from './chunk-store.js';
+import {
+  chunkRange,
+  isUsable,
+  pieceRange,
+  type ChunkStore,
+  type FileRecord,
+  type StoredFileId,
+} from './chunk-store.js';
 
 /** Hidden folder beside the files, holding one JSON record per file; static servers can ignore it. */
 export const FS_RECORDS_DIR = '.sd-turbo-download';

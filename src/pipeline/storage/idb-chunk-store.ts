@@ -51,7 +51,8 @@ export class IdbChunkStore implements ChunkStore {
 
   async readPiece(record: FileRecord, index: number, piece: number): Promise<Uint8Array> {
     const bytes = await get<Uint8Array>(pieceKey(record, index, piece), this.chunks);
-    if (!bytes) throw new Error(`piece ${piece} of chunk ${index} of ${record.path} is missing from IndexedDB`);
+    if (!bytes)
+      throw new Error(`piece ${piece} of chunk ${index} of ${record.path} is missing from IndexedDB`);
     return bytes;
   }
 
