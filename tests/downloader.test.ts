@@ -826,6 +826,20 @@ describe('progress', () => {
     expect(last.etaSeconds).toBeCloseTo(30, 5);
   });
 
+  it('holds the count still while bytes thrown away are fetched again, never going back', () => {
+    const reports: DownloadProgress[] = [];
+    const tracker = new ProgressTracker(MODEL, { onProgress: (p) => reports.push(p), intervalMs: 0 });
+    tracker.setFile('a', 10_000, 2_000, 'downloading');
+    tracker.addBytes('a', 1_500);
+    tracker.dropBytes('a', 1_000);
+    tracker.addBytes('a', 600);
+    tracker.addBytes('a', 600);
+    expect(reports.map((report) => report.bytesDone)).toEqual([3_500, 3_500, 3_700]);
+    tracker.setFile('a', 10_000, 0, 'downloading');
+    tracker.addBytes('a', 10);
+    expect(reports.at(-1)?.bytesDone).toBe(10);
+  });
+
   it('smooths the rate and merges samples closer than half a second', () => {
     const meter = new RateMeter(5000, 500);
     expect(meter.sample(0, 0)).toBeUndefined();
