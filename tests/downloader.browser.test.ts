@@ -58,6 +58,8 @@ async function serveTinyModel(): Promise<void> {
     modelId: MODEL_ID,
     chunkSize: CHUNK,
     pieceSize: PIECE,
+    // Pieces stored as they complete: a 256 KiB chunk lands well within the default second.
+    storePiecesAfterMs: 0,
     concurrency: CONCURRENCY,
   };
 }

@@ -390,6 +390,8 @@ describe.each(Object.keys(storeFactories))('resuming within a piece, with the %s
   beforeEach(() => {
     store = storeFactories[storeName]();
   });
+  /** Pieces stored as soon as they complete, however fast the loopback link. */
+  const inPieces = { pieceSize: PIECE, storePiecesAfterMs: 0 };
   /** The same target in every session: a new SHA-256 would start the file over. */
   const hashed = () => target({ sha256: hex(source) });
 
@@ -418,7 +420,7 @@ describe.each(Object.keys(storeFactories))('resuming within a piece, with the %s
     });
     progress.setFile(PATH, SIZE, 0, 'queued');
     const first = downloader(store, {
-      pieceSize: PIECE,
+      ...inPieces,
       concurrency: 1,
       progress,
       signal: controller.signal,
@@ -444,9 +446,7 @@ describe.each(Object.keys(storeFactories))('resuming within a piece, with the %s
       const reports: DownloadProgress[] = [];
       const progress = tracker(reports);
       progress.setFile(PATH, SIZE, 0, 'queued');
-      const record = await downloader(store, { pieceSize: PIECE, concurrency: 1, progress }).download(
-        hashed(),
-      );
+      const record = await downloader(store, { ...inPieces, concurrency: 1, progress }).download(hashed());
       expect(record).toMatchObject({ verified: true, doneChunks: [0, 1, 2, 3, 4], partialChunks: [] });
       await expectStoredEqual(store, source);
       const ranges = server.requestsFor(PATH).map(rangeOf);
@@ -467,7 +467,7 @@ describe.each(Object.keys(storeFactories))('resuming within a piece, with the %s
     const reports: DownloadProgress[] = [];
     const progress = tracker(reports);
     progress.setFile(PATH, SIZE, 0, 'queued');
-    await downloader(store, { pieceSize: PIECE, concurrency: 1, progress }).download(hashed());
+    await downloader(store, { ...inPieces, concurrency: 1, progress }).download(hashed());
     await expectStoredEqual(store, source);
     const retried = server.requestsFor(PATH).map(rangeOf)[3];
     expect(retried.start % PIECE).toBe(0);
@@ -481,7 +481,7 @@ describe.each(Object.keys(storeFactories))('resuming within a piece, with the %s
     await cutAt('reload', 150_000);
     const kept = storedBytes((await store.getRecord(target())) as FileRecord);
     server.addFault(PATH, { kind: 'ignore-range' });
-    await downloader(store, { pieceSize: PIECE }).download(hashed());
+    await downloader(store, inPieces).download(hashed());
     await expectStoredEqual(store, source);
     expect(kept).toBeGreaterThan(2 * CHUNK);
   });
@@ -495,7 +495,7 @@ describe.each(Object.keys(storeFactories))('resuming within a piece, with the %s
 
     const events: DownloadEvent[] = [];
     const resumed = await downloader(store, {
-      pieceSize: PIECE,
+      ...inPieces,
       onEvent: (event) => events.push(event),
     }).download(hashed());
     expect(resumed.verified).toBe(true);
@@ -517,7 +517,7 @@ describe.each(Object.keys(storeFactories))('resuming within a piece, with the %s
     const reports: DownloadProgress[] = [];
     const progress = tracker(reports);
     progress.setFile(PATH, SIZE, 0, 'queued');
-    await downloader(store, { pieceSize: PIECE, concurrency: 1, progress }).download(hashed());
+    await downloader(store, { ...inPieces, concurrency: 1, progress }).download(hashed());
     await expectStoredEqual(store, source);
     expect(server.requestsFor(PATH).map(rangeOf)[1]).toEqual({ start: 2 * CHUNK, end: 3 * CHUNK });
     expectNeverDecreasing(reports);
@@ -538,10 +538,31 @@ describe.each(Object.keys(storeFactories))('resuming within a piece, with the %s
     await store.putRecord({ ...wholeChunksOnly, doneChunks: [0, 1] });
 
     server.resetCounters();
-    const record = await downloader(store, { pieceSize: PIECE }).download(hashed());
+    const record = await downloader(store, inPieces).download(hashed());
     expect(record).toMatchObject({ pieceSize: PIECE, verified: true });
     await expectStoredEqual(store, source);
     expect(server.bytesSent(PATH)).toBe(SIZE - 2 * CHUNK + PROBE_BYTES);
+  });
+
+  it('stores no pieces of a chunk that lands sooner than storePiecesAfterMs', async () => {
+    const controller = new AbortController();
+    const writes: string[] = [];
+    const watched = wrapStore(abortAfterWrites(store, 2, controller), {
+      writePiece: async (record, index, piece, bytes) => {
+        writes.push(`${index}.${piece}`);
+        await store.writePiece?.(record, index, piece, bytes);
+      },
+    });
+    await downloader(watched, {
+      pieceSize: PIECE,
+      storePiecesAfterMs: 60_000,
+      concurrency: 1,
+      signal: controller.signal,
+    })
+      .download(hashed())
+      .catch(() => undefined);
+    expect(writes).toEqual([]);
+    expect(await store.getRecord(target())).toMatchObject({ pieceSize: PIECE, partialChunks: [] });
   });
 
   it('deletes a file with its pieces', async () => {

@@ -29,6 +29,8 @@ export interface DownloadSettings {
   chunkSize: number;
   /** Bytes per stored piece of a chunk still arriving (the downloader's default when absent). */
   pieceSize?: number;
+  /** How long a chunk arrives before its pieces are stored (the downloader's default when absent). */
+  storePiecesAfterMs?: number;
   concurrency: number;
   /** A self-hosted copy to fetch from instead of the manifest's baseUrl. */
   mirrorBaseUrl?: string;
@@ -57,6 +59,7 @@ async function download(settings: DownloadSettings): Promise<void> {
     mirrorBaseUrl: settings.mirrorBaseUrl,
     chunkSize: settings.chunkSize,
     pieceSize: settings.pieceSize,
+    storePiecesAfterMs: settings.storePiecesAfterMs,
     concurrency: settings.concurrency,
     progressIntervalMs: 0,
     onProgress: (progress) => {
