@@ -426,12 +426,34 @@ class FileJob {
     const pieces = await this.leadingPieces(index);
     const count = pieceCount(this.record, index);
     const storeFrom = performance.now() + this.options.storePiecesAfterMs;
-    for (let piece = pieces.length; ; piece++) {
-      const { start, end } = pieceRange(this.record, index, piece);
-      const bytes = await this.readCounted(body, end - start);
-      if (piece === count - 1) return joinPieces([...pieces, bytes]);
-      pieces.push(bytes);
-      if (performance.now() >= storeFrom) await this.storePieces(index, pieces);
+    // Pieces are stored while the next ones arrive (the reader never waits on the store); the chunk, or
+    // the failure, waits for them. A store failure is kept, never left as an unhandled rejection.
+    let storing: Promise<void> = Promise.resolve();
+    let storeFailure: unknown;
+    const throwIfStoreFailed = () => {
+      if (storeFailure !== undefined) throw storeFailure;
+    };
+    try {
+      for (let piece = pieces.length; ; piece++) {
+        const { start, end } = pieceRange(this.record, index, piece);
+        const bytes = await this.readCounted(body, end - start);
+        throwIfStoreFailed();
+        if (piece === count - 1) {
+          await storing;
+          throwIfStoreFailed();
+          return joinPieces([...pieces, bytes]);
+        }
+        pieces.push(bytes);
+        if (performance.now() >= storeFrom) {
+          const inHand = pieces.slice();
+          storing = storing
+            .then(() => this.storePieces(index, inHand))
+            .catch((error: unknown) => void (storeFailure ??= error));
+        }
+      }
+    } catch (error) {
+      await storing;
+      throw error;
     }
   }
 
