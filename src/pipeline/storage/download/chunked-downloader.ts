@@ -149,7 +149,7 @@ class FileJob {
   private readonly done = new Set<number>();
   /** Chunks not stored whole: how many of their leading pieces are stored. */
   private readonly storedPieces = new Map<number, number>();
-  /** The stored leading pieces of the chunks being fetched, in memory: a retry goes on after them. */
+  /** Leading pieces of the chunks being fetched (stored or being stored), in memory: a retry goes on after them. */
   private readonly piecesInHand = new Map<number, Uint8Array[]>();
   private hasher: InOrderFileHasher | undefined;
   private saving: Promise<void> = Promise.resolve();
