@@ -63,6 +63,9 @@ export type WorkerRequest =
       /** Image to image: a bitmap (transferred) or an encoded picture the worker decodes. */
       sourceImage?: WorkerSourceImage;
       strength?: number;
+      /** The image size (default: the model's); another one reloads the sessions for it. */
+      width?: number;
+      height?: number;
     }
   | { kind: 'tokenize'; prompt: string; maxLength: number }
   /** With a WebNN device type: whether WebNN gives a context for it too (`webnn`). */
