@@ -137,7 +137,7 @@ describe('npm run generate', () => {
     expect(run.code, run.stderr).toBe(0);
     const { out } = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { out: string };
     try {
-      expect(out.endsWith('sd-turbo_7_a-lighthouse-at-dawn.png')).toBe(true);
+      expect(out.endsWith('sd-turbo_7_a-lighthouse-at-dawn_64x64.png')).toBe(true);
       expect(readPngText(new Uint8Array(await readFile(out)))).toMatchObject({
         model: 'tiny-fp16',
         seed: '7',

@@ -14,7 +14,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { imageFileName, SOFTWARE_NAME } from '../image-file/index.js';
+import { imageFileName, imageMetadata } from '../image-file/index.js';
 import { downloadModel, FsChunkStore, loadModelFile } from '../pipeline/storage/node.js';
 import type { DownloadProgress } from '../pipeline/storage/progress.js';
 import { PipelineError } from '../pipeline/errors.js';
@@ -73,7 +73,7 @@ export interface NodeImage extends Omit<GenerateResult, 'pixels'> {
   pixels: Uint8ClampedArray;
   /** The PNG, with `prompt`, `seed`, `steps`, `model` and `Software` text chunks as the browser writes them. */
   png: Uint8Array;
-  /** `sd-turbo_<seed>_<prompt-slug>.png`, the name the element gives a downloaded image. */
+  /** `sd-turbo_<seed>_<prompt-slug>_<width>x<height>.png`, the name the element gives a downloaded image. */
   fileName: string;
   metadata: Record<string, string>;
   modelId: string;
@@ -220,18 +220,12 @@ export class NodeTextToImage {
     });
     const pixels = result.pixels!; // always present: no canvas was given
     // The same keys, in the same order, as the element's toBlob() (src/components/image-detail.ts).
-    const metadata = {
-      prompt: result.prompt,
-      seed: String(result.seed),
-      steps: String(result.steps),
-      model: this.model.id,
-      Software: SOFTWARE_NAME,
-    };
+    const metadata = imageMetadata({ ...result, modelId: this.model.id });
     return {
       ...result,
       pixels,
       png: encodePng(pixels, result.width, result.height, metadata),
-      fileName: imageFileName(result.seed, result.prompt),
+      fileName: imageFileName(result.seed, result.prompt, result),
       metadata,
       modelId: this.model.id,
       provider: this.provider,
