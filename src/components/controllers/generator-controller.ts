@@ -14,6 +14,9 @@ export interface ImageRequest {
   /** Image to image: the picture to start from, and how much of it is replaced (0–1). */
   sourceImage?: ImageBitmap | Blob;
   strength?: number;
+  /** The image size; a side left out is the model's own. */
+  width?: number;
+  height?: number;
 }
 
 /** loading: waiting for the model to load · generating: the pipeline is making the image. */

@@ -1,7 +1,7 @@
 /** The prompt first, then Generate, seed, steps and model: everything that says what the next image is. */
 import { html, nothing, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
-import type { ModelEntry, TokenCount } from '../../pipeline/index.js';
+import type { ModelEntry, SizePreset, TokenCount } from '../../pipeline/index.js';
 import { COUNT_CHOICES, MAX_SEED, STEP_CHOICES, plural } from '../input-checks.js';
 import { LightElement } from '../light-element.js';
 
@@ -14,6 +14,7 @@ export interface PromptBarActions {
   randomSeed(): void;
   stepsChange(steps: number): void;
   countChange(count: number): void;
+  sizeChange(size: { width: number; height: number }): void;
   modelChange(modelId: string): void;
   realtimeChange(on: boolean): void;
 }
@@ -33,6 +34,11 @@ export class PromptBar extends LightElement {
   @property({ attribute: false }) stepsError?: string;
   @property({ attribute: false }) count = 1;
   @property({ attribute: false }) countError?: string;
+  /** The model's size presets: the Size control is shown only for a model that has them. */
+  @property({ attribute: false }) sizePresets: SizePreset[] = [];
+  /** The size as given (the model's own for a side not given), and why it cannot be made. */
+  @property({ attribute: false }) size?: { width: string; height: string };
+  @property({ attribute: false }) sizeError?: string;
   @property({ attribute: false }) models: ModelEntry[] = [];
   @property({ attribute: false }) modelId?: string;
   @property({ attribute: false }) realtime = false;
@@ -62,7 +68,8 @@ export class PromptBar extends LightElement {
           >
             ${this.busy ? 'Cancel' : 'Generate'}
           </button>
-          ${this.renderSeed()} ${this.renderSteps()} ${this.renderCount()} ${this.renderModelPicker()}
+          ${this.renderSeed()} ${this.renderSteps()} ${this.renderCount()} ${this.renderSize()}
+          ${this.renderModelPicker()}
           <label class="choice" part="realtime">
             <input
               type="checkbox"
@@ -76,6 +83,7 @@ export class PromptBar extends LightElement {
         ${this.renderFieldError('seed-error', this.seedError)}
         ${this.renderFieldError('steps-error', this.stepsError)}
         ${this.renderFieldError('count-error', this.countError)}
+        ${this.renderFieldError('size-error', this.sizeError)}
         <p class="hint" id="seed-hint">
           Empty seed: a new random seed for each image. Enter generates, Esc cancels, Shift+Enter adds a line.
         </p>
@@ -167,6 +175,46 @@ export class PromptBar extends LightElement {
               : nothing
           }
           ${COUNT_CHOICES.map((n) => html`<option value=${n} ?selected=${n === this.count}>${n}</option>`)}
+        </select>
+      </div>
+    `;
+  }
+
+  /**
+   * The presets, and a size that is none of them as an extra, selected choice: as typed (with "not
+   * allowed") where it cannot be made.
+   */
+  private renderSize(): TemplateResult | typeof nothing {
+    const size = this.size;
+    if (this.sizePresets.length === 0 || !size) return nothing;
+    const current = `${size.width}x${size.height}`;
+    const preset = this.sizePresets.find((choice) => `${choice.width}x${choice.height}` === current);
+    return html`
+      <div class="field" part="size">
+        <label for="size">Size</label>
+        <select
+          id="size"
+          part="size-select"
+          aria-invalid=${this.sizeError ? 'true' : 'false'}
+          aria-describedby=${this.sizeError ? 'size-error' : nothing}
+          @change=${(event: Event) => {
+            const [width, height] = (event.target as HTMLSelectElement).value.split('x').map(Number);
+            this.actions?.sizeChange({ width, height });
+          }}
+        >
+          ${
+            preset
+              ? nothing
+              : html`<option value="" selected disabled>
+                  ${current} ${this.sizeError ? '(not allowed)' : ''}
+                </option>`
+          }
+          ${this.sizePresets.map(
+            (choice) =>
+              html`<option value=${`${choice.width}x${choice.height}`} ?selected=${choice === preset}>
+                ${choice.label} (${choice.width}×${choice.height})
+              </option>`,
+          )}
         </select>
       </div>
     `;
