@@ -45,23 +45,34 @@ describe('<sd-turbo width="128" height="64"> on tiny-fp32 (wasm)', () => {
       expect(made.fileName).toBe('sd-turbo_5_a-tall-lighthouse_128x64.png');
       expect(readPngText(new Uint8Array(made.png))).toMatchObject({ size: '128x64', seed: '5' });
       const reference = await page.evaluate(() =>
-        window.sizesTest.stageByStage('a tall lighthouse', 5, 128, 64),
+        window.sizesTest.stageByStage({
+          modelId: 'tiny-fp32',
+          prompt: 'a tall lighthouse',
+          seed: 5,
+          width: 128,
+          height: 64,
+        }),
       );
       expect(made.pixels.length).toBe(128 * 64 * 4);
       expect(made.pixels).toEqual(reference);
       // Not the 64x64 image stretched: the columns' right half is no copy of the left.
       expect(made.pixels.slice(0, 256)).not.toEqual(made.pixels.slice(256, 512));
 
-      // generate() options override the attributes; the model's own size comes back without reloading twice.
+      // generate() options override the attributes; without them the model's own size comes back.
       const sizes = await page.evaluate(async () => {
         const el = document.querySelector('sd-turbo')!;
         const tall = await el.generate({ seed: 5, width: 64, height: 128 });
+        // Image to image: a 64x64 picture is cropped and resized to the 128x64 asked for.
+        const picture = new ImageData(64, 64);
+        picture.data.fill(200);
+        const sourceImage = await createImageBitmap(picture);
+        const fromPicture = await el.generate({ seed: 5, sourceImage, strength: 0.5, steps: 2 });
         el.removeAttribute('width');
         el.removeAttribute('height');
         const square = await el.generate({ seed: 5 });
-        return [tall, square].map((detail) => `${detail.bitmap.width}x${detail.bitmap.height}`);
+        return [tall, fromPicture, square].map((detail) => `${detail.bitmap.width}x${detail.bitmap.height}`);
       });
-      expect(sizes).toEqual(['64x128', '64x64']);
+      expect(sizes).toEqual(['64x128', '128x64', '64x64']);
     },
   );
 

@@ -7,22 +7,37 @@
 import * as ort from 'onnxruntime-web/webgpu';
 import '../../src/components/index.js';
 import {
+  TextToImagePipeline,
   getModel,
   latentsToPixels,
   loadManifest,
   resolveFileUrl,
+  sizedModelEntry,
   tokenizePrompt,
 } from '../../src/pipeline/index.js';
 import { EulerTrailingScheduler, gaussianNoise } from '../../src/scheduler/index.js';
 
-const manifestUrl = new URL('/model-manifest.json', location.href).href;
+/** One image: a model of the manifest at `manifest` (default /model-manifest.json), at width x height. */
+export interface SizedImageSpec {
+  manifest?: string;
+  modelId: string;
+  prompt: string;
+  seed: number;
+  width: number;
+  height: number;
+}
+
+async function modelOf(spec: SizedImageSpec) {
+  const manifestUrl = new URL(spec.manifest ?? '/model-manifest.json', location.href).href;
+  return { manifestUrl, model: getModel(await loadManifest(manifestUrl), spec.modelId) };
+}
 
 async function session(
-  modelId: string,
+  spec: SizedImageSpec,
   stage: 'textEncoder' | 'unet' | 'vaeDecoder',
   overrides: Record<string, number>,
 ) {
-  const model = getModel(await loadManifest(manifestUrl), modelId);
+  const { manifestUrl, model } = await modelOf(spec);
   const response = await fetch(resolveFileUrl(model, model.stages[stage].file, manifestUrl));
   return ort.InferenceSession.create(new Uint8Array(await response.arrayBuffer()), {
     executionProviders: ['wasm'],
@@ -42,18 +57,22 @@ function bitmapPixels(bitmap: ImageBitmap): number[] {
 const sizesTest = {
   bitmapPixels,
 
-  /** tiny-fp32, one step, on wasm: text encoder, UNet, Euler step and VAE decoder at width x height. */
-  async stageByStage(prompt: string, seed: number, width: number, height: number): Promise<number[]> {
+  /**
+   * One step on wasm with a model whose stages have the ort-web exports' names and FP32 IO (tiny-fp32, the
+   * narrow stand-in): text encoder, UNet, Euler step and VAE decoder at width x height.
+   */
+  async stageByStage(spec: SizedImageSpec): Promise<number[]> {
+    const { prompt, seed, width, height } = spec;
     const [latentWidth, latentHeight] = [width / 8, height / 8];
-    const textEncoder = await session('tiny-fp32', 'textEncoder', { batch_size: 1 });
-    const unet = await session('tiny-fp32', 'unet', {
+    const textEncoder = await session(spec, 'textEncoder', { batch_size: 1 });
+    const unet = await session(spec, 'unet', {
       batch_size: 1,
       num_channels: 4,
       height: latentHeight,
       width: latentWidth,
       sequence_length: 77,
     });
-    const vaeDecoder = await session('tiny-fp32', 'vaeDecoder', {
+    const vaeDecoder = await session(spec, 'vaeDecoder', {
       batch_size: 1,
       num_channels_latent: 4,
       height_latent: latentHeight,
@@ -85,6 +104,23 @@ const sizesTest = {
     expectShape(image.dims, [1, 3, height, width]);
     await Promise.all([textEncoder.release(), unet.release(), vaeDecoder.release()]);
     return Array.from(latentsToPixels(image.data as Float32Array, width, height));
+  },
+
+  /** The same image from the pipeline, loaded on wasm for the size with `sizedModelEntry`. */
+  async pipelineImage(spec: SizedImageSpec) {
+    const { manifestUrl, model } = await modelOf(spec);
+    const sized = sizedModelEntry(model, { width: spec.width, height: spec.height });
+    const pipeline = await TextToImagePipeline.create(sized, {
+      provider: 'wasm',
+      loadStage: async (_stage, file) =>
+        new Uint8Array(await (await fetch(resolveFileUrl(model, file, manifestUrl))).arrayBuffer()),
+    });
+    try {
+      const result = await pipeline.generate({ prompt: spec.prompt, seed: spec.seed, steps: 1 });
+      return { width: result.width, height: result.height, pixels: Array.from(result.pixels!) };
+    } finally {
+      await pipeline.dispose();
+    }
   },
 };
 
