@@ -1,7 +1,7 @@
 /**
  * The app's model-manifest.json (test models included) unless the URL names another. `?model=`,
- * `?manifest=`, `?provider=`, `?webnn-device-type=` and `?mirror=` in the page URL are passed to the
- * element, so a link can open a particular model or copy. The test models are offered in development and with `?dev`.
+ * `?manifest=`, `?provider=`, `?webnn-device-type=`, `?mirror=`, `?width=` and `?height=` in the page URL
+ * are passed to the element, so a link can open a particular model, copy or image size. The test models are offered in development and with `?dev`.
  */
 import type { SdTurboElement } from '../components/index.js';
 
@@ -12,7 +12,15 @@ export function applyUrlSettings(generator: SdTurboElement): void {
   const params = new URLSearchParams(location.search);
   // The app's own catalogue, beside index.html, lists the test models too; the element's default does not.
   if (!generator.hasAttribute('manifest')) generator.setAttribute('manifest', APP_MANIFEST);
-  for (const name of ['model', 'manifest', 'provider', 'webnn-device-type', 'mirror'] as const) {
+  for (const name of [
+    'model',
+    'manifest',
+    'provider',
+    'webnn-device-type',
+    'mirror',
+    'width',
+    'height',
+  ] as const) {
     const value = params.get(name);
     if (value) generator.setAttribute(name, value);
   }
