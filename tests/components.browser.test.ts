@@ -237,18 +237,29 @@ describe('the app page with <sd-turbo>', () => {
       const button = host.shadowRoot!.querySelector<HTMLButtonElement>('[part~="generate-button"]')!;
       button.click();
       await host.updateComplete;
-      const label = button.textContent!.trim();
+      // Generate keeps its place and name; a second click there does not cancel. Cancel is on the image.
       button.click();
+      const cancel = host.shadowRoot!.querySelector<HTMLButtonElement>('[part~="cancel-button"]')!;
+      const label = cancel.textContent!.trim();
+      const generateLabel = button.textContent!.trim();
+      cancel.click();
       while (host.busy) await new Promise((resolve) => requestAnimationFrame(resolve));
       await host.updateComplete;
       return {
         label,
+        generateLabel,
         images,
         after: button.textContent!.trim(),
         status: host.shadowRoot!.querySelector('[part~="status"]')!.textContent,
       };
     });
-    expect(outcome).toEqual({ label: 'Cancel', images: 0, after: 'Generate', status: 'Cancelled.' });
+    expect(outcome).toEqual({
+      label: 'Cancel',
+      generateLabel: 'Generate',
+      images: 0,
+      after: 'Generate',
+      status: 'Cancelled.',
+    });
     const image = nextImage(page);
     await page.locator(part('generate-button')).click();
     expect((await image).prompt).toBe('a watercolor fox in the snow');

@@ -12,8 +12,9 @@ import { startTestApp, type TestApp } from './support/browser.js';
 const part = (name: string) => `sd-turbo [part~="${name}"]`;
 /**
  * The app on the wasm EP: these checks are about the element, not the EP, and a tiny model loads in about a
- * second on wasm against 20 s or more on SwiftShader's WebGPU. Real time stays on WebGPU, where an image takes
- * long enough for keystrokes to arrive while it is made; tests/pipeline.browser.test.ts runs image to image there.
+ * second on wasm against 20 s or more on SwiftShader's WebGPU. Keystrokes 15 ms apart still arrive while a
+ * wasm image is made (tens of ms), so real time is shown here too; tests/pipeline.browser.test.ts runs image
+ * to image on WebGPU.
  */
 const WASM_APP = '/?model=tiny-fp32&provider=wasm';
 
@@ -104,7 +105,7 @@ describe('real-time mode on the app page', () => {
   let logs: string[];
 
   beforeAll(async () => {
-    ({ context, page, logs } = await app.open('/?model=tiny-fp32'));
+    ({ context, page, logs } = await app.open(WASM_APP));
   });
   afterAll(() => context?.close());
 
@@ -512,14 +513,14 @@ describe('the saved gallery on the app page', () => {
   it('shows each saved image as a card: a one-line caption with the whole prompt as its tooltip, named actions', async () => {
     const card = page.locator(part('saved-image')).first();
     expect(await textOf(page, `${part('saved-image')} >> nth=0 >> [part~="saved-caption"]`)).toBe(
-      'seed 4 · 1 step · fourth',
+      'fourth · seed 4 · 1 step',
     );
     expect(await card.locator('[part~="saved-caption"]').getAttribute('title')).toBe(
       'fourth\nseed 4 · 1 step',
     );
     for (const name of [
       'Download fourth, seed 4',
-      'Use these settings: fourth, seed 4',
+      'Reuse settings: fourth, seed 4',
       'Delete fourth, seed 4',
     ]) {
       expect(await card.getByRole('button', { name, exact: true }).count()).toBe(1);

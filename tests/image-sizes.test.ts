@@ -95,9 +95,16 @@ describe('sizedModelEntry', () => {
     expect(sizedModelEntry(sdTurbo, { width: 256, height: 512 }).requires).toBe(sdTurbo.requires);
     // The wasm heap keeps its weights and grows its activations.
     const tall = sizedModelEntry(tiny, { width: 64, height: 128 });
-    const heap = (tiny.requires.wasm as { heapBytes: number }).heapBytes;
+    const { heapBytes, heapBytesPerImage } = tiny.requires.wasm as {
+      heapBytes: number;
+      heapBytesPerImage: number;
+    };
     const weights = Object.values(tiny.stages).reduce((sum, stage) => sum + stage.file.bytes!, 0);
-    expect(tall.requires.wasm).toEqual({ heapBytes: weights + Math.ceil((heap - weights) * 4) });
+    // Twice the pixels: four times the activations, the batch's per-image bytes too.
+    expect(tall.requires.wasm).toEqual({
+      heapBytes: weights + Math.ceil((heapBytes - weights) * 4),
+      heapBytesPerImage: heapBytesPerImage * 4,
+    });
   });
 
   it('refuses before running a size whose buffers this adapter cannot hold, naming the size', () => {

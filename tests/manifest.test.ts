@@ -162,7 +162,8 @@ describe('model-manifest.json', () => {
     // The largest tensor of a tiny model is its 49408 x 32 token embedding.
     expect(getModel(manifest, 'tiny-fp32').requires).toEqual({
       webgpu: { shaderF16: false, maxStorageBufferBindingSize: 49408 * 32 * 4, maxBufferSize: 6324224 },
-      wasm: { heapBytes: 64 * 1024 ** 2 },
+      // Each further image of a batch: measured 0.7 MiB (onnxruntime-node's peak growth), stated as 2 MiB.
+      wasm: { heapBytes: 64 * 1024 ** 2, heapBytesPerImage: 2 * 1024 ** 2 },
     });
     expect(getModel(manifest, 'tiny-fp16').requires).toEqual({
       webgpu: {
@@ -175,7 +176,7 @@ describe('model-manifest.json', () => {
           weightBytes: 6664966,
         },
       },
-      wasm: { heapBytes: 64 * 1024 ** 2 },
+      wasm: { heapBytes: 64 * 1024 ** 2, heapBytesPerImage: 2 * 1024 ** 2 },
     });
   });
 
@@ -418,7 +419,12 @@ describe('parseManifest rejects', () => {
     [
       'a misspelt requirement',
       (json) => (json.models[1].requires.wasm.maxHeapBytes = 1),
-      'models[1].requires.wasm has an unknown field "maxHeapBytes" (allowed: heapBytes)',
+      'models[1].requires.wasm has an unknown field "maxHeapBytes" (allowed: heapBytes, heapBytesPerImage)',
+    ],
+    [
+      'a per-image heap need that is not a positive integer',
+      (json) => (json.models[1].requires.wasm.heapBytesPerImage = 0),
+      'models[1].requires.wasm.heapBytesPerImage must be a positive integer (got 0)',
     ],
     [
       'a model no provider can run',

@@ -19,6 +19,10 @@ export interface SdImageDetail {
   seed: number;
   prompt: string;
   steps: number;
+  /** Image to image only: how much of the source picture was replaced. */
+  strength?: number;
+  /** One of several images of one Generate (`count` > 1): its place (from 0) and how many there were. */
+  batch?: { index: number; count: number };
   /** True when the prompt was longer than 75 tokens and its end was dropped. */
   truncated: boolean;
   width: number;

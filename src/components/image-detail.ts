@@ -13,7 +13,7 @@ async function encodePng(bitmap: ImageBitmap, text: Record<string, string>): Pro
   return new Blob([addPngText(png, text) as Uint8Array<ArrayBuffer>], { type: 'image/png' });
 }
 
-export function toImageDetail(result: ImageResult): SdImageDetail {
+export function toImageDetail(result: ImageResult, batch?: SdImageDetail['batch']): SdImageDetail {
   let png: Promise<Blob> | undefined;
   const metadata = imageMetadata(result);
   return {
@@ -23,6 +23,8 @@ export function toImageDetail(result: ImageResult): SdImageDetail {
     seed: result.seed,
     prompt: result.prompt,
     steps: result.steps,
+    ...(result.strength === undefined ? {} : { strength: result.strength }),
+    ...(batch ? { batch } : {}),
     truncated: result.truncated,
     width: result.width,
     height: result.height,

@@ -72,6 +72,11 @@ export interface SdTurboElement extends HTMLElement {
   width: number | null;
   /** Image height in pixels, as `width`. */
   height: number | null;
+  /**
+   * `compact` for a small slot: the prompt bar and the image, with seed and steps behind a disclosure and
+   * no galleries; anything else is the full element.
+   */
+  variant: string;
 
   /** The manifest URL in use, after the `model` and `manifest` attributes are taken into account. */
   readonly manifestUrl: string;

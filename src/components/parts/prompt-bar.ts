@@ -1,9 +1,14 @@
-/** The prompt first, then Generate, seed, steps and model: everything that says what the next image is. */
+/**
+ * One prompt bar with Generate inside it, then a quiet row of seed, steps and model: everything that says
+ * what the next image is. While an image is made Generate stays Generate (a second click does nothing);
+ * Cancel is on the busy image, away from where a second click lands.
+ */
 import { html, nothing, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import type { ModelEntry, SizePreset, TokenCount } from '../../pipeline/index.js';
 import { COUNT_CHOICES, MAX_SEED, STEP_CHOICES, plural } from '../input-checks.js';
 import { LightElement } from '../light-element.js';
+import { modelLabel } from '../model-names.js';
 
 export interface PromptBarActions {
   promptInput(prompt: string): void;
@@ -42,52 +47,71 @@ export class PromptBar extends LightElement {
   @property({ attribute: false }) models: ModelEntry[] = [];
   @property({ attribute: false }) modelId?: string;
   @property({ attribute: false }) realtime = false;
+  /** The compact element: seed, steps and model behind a disclosure, real time left out. */
+  @property({ attribute: false }) compact = false;
 
   protected override render(): TemplateResult {
     return html`
       <section part="controls" aria-label="Image settings">
-        <label for="prompt">Prompt</label>
-        <textarea
-          id="prompt"
-          part="prompt"
-          .value=${this.prompt}
-          placeholder="A cinematic photo of a lighthouse at dawn"
-          aria-invalid=${this.promptError ? 'true' : 'false'}
-          aria-describedby=${this.promptError ? 'prompt-error token-count' : 'token-count'}
-          enterkeyhint="go"
-          @input=${(event: InputEvent) => this.actions?.promptInput((event.target as HTMLTextAreaElement).value)}
-        ></textarea>
-        ${this.renderFieldError('prompt-error', this.promptError)} ${this.renderTokenCount()}
-        <div class="row">
+        <label for="prompt" class="visually-hidden">Prompt</label>
+        <div class="prompt-box ${this.busy ? 'busy' : ''}">
+          <textarea
+            id="prompt"
+            part="prompt"
+            rows="2"
+            .value=${this.prompt}
+            placeholder="Describe an image: a cinematic photo of a lighthouse at dawn"
+            aria-invalid=${this.promptError ? 'true' : 'false'}
+            aria-describedby=${this.promptError ? 'prompt-error token-count' : 'token-count'}
+            enterkeyhint="go"
+            @input=${(event: InputEvent) => this.actions?.promptInput((event.target as HTMLTextAreaElement).value)}
+          ></textarea>
           <button
             class="primary generate"
             part="generate-button"
             type="button"
             ?disabled=${this.generateDisabled}
+            aria-disabled=${this.busy ? 'true' : 'false'}
             @click=${(event: MouseEvent) => this.actions?.generateClick(event)}
           >
-            ${this.busy ? 'Cancel' : 'Generate'}
+            Generate
           </button>
-          ${this.renderSeed()} ${this.renderSteps()} ${this.renderCount()} ${this.renderSize()}
-          ${this.renderModelPicker()}
-          <label class="choice" part="realtime">
-            <input
-              type="checkbox"
-              part="realtime-toggle"
-              .checked=${this.realtime}
-              @change=${(event: Event) => this.actions?.realtimeChange((event.target as HTMLInputElement).checked)}
-            />
-            Real time
-          </label>
         </div>
+        ${this.renderFieldError('prompt-error', this.promptError)} ${this.renderTokenCount()}
+        ${
+          this.compact
+            ? html`<details class="options-drawer">
+                <summary>Seed, steps, images and size</summary>
+                ${this.renderImageOptions()}
+              </details>`
+            : this.renderImageOptions()
+        }
         ${this.renderFieldError('seed-error', this.seedError)}
         ${this.renderFieldError('steps-error', this.stepsError)}
         ${this.renderFieldError('count-error', this.countError)}
         ${this.renderFieldError('size-error', this.sizeError)}
         <p class="hint" id="seed-hint">
-          Empty seed: a new random seed for each image. Enter generates, Esc cancels, Shift+Enter adds a line.
+          Empty seed: a new random seed each time. Enter generates, Esc cancels, Shift+Enter adds a line.
         </p>
       </section>
+    `;
+  }
+
+  private renderImageOptions(): TemplateResult {
+    return html`
+      <div class="row options" part="options">
+        ${this.renderSeed()} ${this.renderSteps()} ${this.renderCount()} ${this.renderSize()}
+        ${this.renderModelPicker()}
+        <label class="choice" part="realtime">
+          <input
+            type="checkbox"
+            part="realtime-toggle"
+            .checked=${this.realtime}
+            @change=${(event: Event) => this.actions?.realtimeChange((event.target as HTMLInputElement).checked)}
+          />
+          Real time
+        </label>
+      </div>
     `;
   }
 
@@ -238,7 +262,9 @@ export class PromptBar extends LightElement {
         >
           ${this.models.map(
             (model) =>
-              html`<option value=${model.id} ?selected=${model.id === this.modelId}>${model.name}</option>`,
+              html`<option value=${model.id} ?selected=${model.id === this.modelId}>
+                ${modelLabel(model)}
+              </option>`,
           )}
         </select>
       </div>

@@ -1,7 +1,7 @@
 /**
- * The images kept in this browser (GalleryStore), newest first, as a grid of cards: the thumbnail, a
- * one-line caption (seed · steps · prompt, the whole prompt in its tooltip) and small icon buttons to
- * download, "use these settings" and delete. Clear all sits on the header line beside the count and asks
+ * The images kept in this browser (GalleryStore), newest first, as a grid of cards: the thumbnail, the
+ * prompt on one line (the whole prompt in its tooltip) with seed and steps small under it, and small
+ * buttons named in words: Download, Reuse (its prompt, seed and steps) and Delete. Clear all sits on the header line beside the count and asks
  * first, saying how many go; the question asked before the oldest images are deleted to make room sits
  * under the header.
  */
@@ -10,7 +10,6 @@ import { property, state } from 'lit/decorators.js';
 import type { GalleryEntry } from '../../gallery/index.js';
 import { focusCancel, renderConfirmQuestion } from './confirm-question.js';
 import type { QuotaQuestion } from '../controllers/gallery-controller.js';
-import { icon } from '../icons.js';
 import { plural } from '../input-checks.js';
 import { LightElement } from '../light-element.js';
 
@@ -66,20 +65,41 @@ export const savedGalleryStyles = css`
   .saved-caption {
     margin: 0;
     padding: 6px 8px 0;
-    font-size: 0.8em;
-    color: var(--_muted);
+    display: grid;
+    min-width: 0;
+  }
+  .saved-prompt,
+  .saved-meta {
     white-space: nowrap;
     overflow: hidden;
     text-overflow: ellipsis;
   }
   .saved-prompt {
-    color: var(--_fg);
+    font-size: 0.88em;
+    font-weight: 500;
   }
+  .saved-meta {
+    font-size: 0.75em;
+    color: var(--_muted);
+  }
+  /* One row on a wide card; on a phone's narrow card Delete wraps rather than leaving the card. */
   .saved-actions {
     display: flex;
+    flex-wrap: wrap;
     align-items: center;
     gap: 2px;
     padding: 2px 4px 4px;
+  }
+  .saved-actions button {
+    padding: 2px 6px;
+    font-size: 0.78em;
+    color: var(--_muted);
+    background: transparent;
+    border-color: transparent;
+  }
+  .saved-actions button:hover {
+    color: var(--_fg);
+    border-color: var(--_border);
   }
   /* Delete apart from the others, at the card's end, and red when pointed at. */
   .saved-actions [part~='saved-delete-button'] {
@@ -214,38 +234,39 @@ export class SavedGalleryView extends LightElement {
         height="192"
       />
       <p class="saved-caption" part="saved-caption" title=${`${prompt || 'Empty prompt'}\n${meta}`}>
-        ${meta} · <span class="saved-prompt">${prompt || 'empty prompt'}</span>
+        <span class="saved-prompt">${prompt || 'empty prompt'}</span><span class="visually-hidden"> · </span
+        ><span class="saved-meta">${meta}</span>
       </p>
       <div class="saved-actions" part="saved-actions">
         <button
           type="button"
-          class="icon-button"
+          class="small"
           part="saved-download-button"
           title="Download PNG"
           aria-label=${`Download ${label}`}
           @click=${() => this.actions?.download(entry)}
         >
-          ${icon('download')}
+          Download
         </button>
         <button
           type="button"
-          class="icon-button"
+          class="small"
           part="use-settings-button"
-          title="Use these settings (prompt, seed, steps)"
-          aria-label=${`Use these settings: ${label}`}
+          title="Reuse this prompt, seed and steps"
+          aria-label=${`Reuse settings: ${label}`}
           @click=${() => this.actions?.useSettings(entry)}
         >
-          ${icon('settings')}
+          Reuse
         </button>
         <button
           type="button"
-          class="icon-button"
+          class="small"
           part="saved-delete-button"
           title="Delete"
           aria-label=${`Delete ${label}`}
           @click=${() => this.actions?.delete(entry)}
         >
-          ${icon('trash')}
+          Delete
         </button>
       </div>
     </li>`;

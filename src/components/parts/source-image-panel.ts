@@ -1,7 +1,7 @@
 /**
- * Image to image: the picture to start from (file picker, drag and drop; paste is heard by the element) and
- * the strength, with its error when steps × strength would run no UNet step. Only shown for a model with a
- * VAE encoder.
+ * Image to image: the picture to start from (file picker, drag and drop, or Draw, which shows the sketch pad;
+ * paste is heard by the element) and the strength, with its error when steps × strength would run no UNet
+ * step. Only shown for a model with a VAE encoder.
  */
 import { css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
@@ -12,6 +12,8 @@ export interface SourceImageActions {
   choose(image: Blob): void;
   remove(): void;
   strengthChange(strength: number): void;
+  /** Shows or hides the sketch pad. */
+  toggleDrawing(): void;
 }
 
 /** The drop zone, the preview and the strength, side by side where they fit. The element adopts it (light-DOM parts have no shadow root of their own). */
@@ -75,6 +77,19 @@ export const sourceImageStyles = css`
   section[part~='source-image'] > .field-error {
     flex-basis: 100%;
   }
+  /* The pad on a line of its own: wide enough to draw on, never wider than the screen. */
+  section[part~='source-image'] > .sketch-area {
+    flex: 1 1 100%;
+  }
+  /* Draw stays lit while the pad is shown, as the pad's own Pen and Eraser do. */
+  button[part~='draw-button'][aria-pressed='true'] {
+    color: var(--_on-accent);
+    background: var(--_accent);
+    border-color: var(--_accent);
+  }
+  .sketch-area > sd-sketch-pad {
+    max-width: 420px;
+  }
   .drop-zone input[type='file'],
   input#strength {
     min-width: 0;
@@ -94,6 +109,9 @@ export class SourceImagePanel extends LightElement {
   /** The strength as shown: the attribute as written when it is no number. */
   @property({ attribute: false }) strengthText = '0.50';
   @property({ attribute: false }) strengthError?: string;
+  /** Whether the sketch pad is shown, and the pad itself (rendered by its owner, placed here). */
+  @property({ attribute: false }) drawing = false;
+  @property({ attribute: false }) sketch: TemplateResult | typeof nothing = nothing;
   @state() private dragging = false;
   @query('canvas.source-preview') private preview?: HTMLCanvasElement;
   @query('#source-file') private fileInput?: HTMLInputElement;
@@ -139,7 +157,16 @@ export class SourceImagePanel extends LightElement {
             aria-invalid=${this.error ? 'true' : 'false'}
             @change=${(event: Event) => this.onFileChosen(event.target as HTMLInputElement)}
           />
-          <span class="hint">or drop or paste one here.</span>
+          <span class="hint">or drop or paste one here, or</span>
+          <button
+            type="button"
+            part="draw-button"
+            aria-pressed=${this.drawing ? 'true' : 'false'}
+            aria-controls=${this.drawing ? 'sketch-pad' : nothing}
+            @click=${() => this.actions?.toggleDrawing()}
+          >
+            Draw
+          </button>
           ${
             this.image
               ? html`<button type="button" part="remove-source-button" @click=${() => this.actions?.remove()}>
@@ -155,7 +182,7 @@ export class SourceImagePanel extends LightElement {
               </p>`
             : nothing
         }
-        ${this.image ? this.renderStrength() : nothing}
+        ${this.image ? this.renderStrength() : nothing} ${this.sketch}
       </section>
     `;
   }

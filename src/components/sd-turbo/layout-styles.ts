@@ -19,7 +19,7 @@ export const layoutStyles = css`
   }
   @container (min-width: 720px) {
     .layout {
-      grid-template-columns: minmax(0, min(56vh, 55%)) minmax(0, 1fr);
+      grid-template-columns: minmax(0, min(72vh, 60%)) minmax(0, 1fr);
       grid-template-rows: auto 1fr auto;
       grid-template-areas:
         'stage top'
@@ -52,6 +52,25 @@ export const layoutStyles = css`
       grid-area: saved;
       margin-top: calc(var(--_gap) * 2);
     }
+  }
+  /*
+   * variant="compact", for a small slot: the prompt bar and the image; seed, steps and the rest wait in the
+   * Settings drawer, and the galleries, real time and image to image are left out.
+   */
+  :host([variant='compact']) :is(sd-saved-gallery-view, sd-gallery-view, sd-source-image-panel),
+  :host([variant='compact']) :is([part~='realtime'], #seed-hint, [part~='timings-disclosure']) {
+    display: none;
+  }
+  :host([variant='compact']) .layout {
+    grid-template-columns: minmax(0, 1fr);
+    grid-template-areas: none;
+  }
+  :host([variant='compact']) :is(.top-column, .side-column) {
+    display: contents;
+  }
+  :host([variant='compact']) .stage,
+  :host([variant='compact']) .image-caption {
+    width: 100%;
   }
   /* A section's title with its own small actions on the same line. */
   .section-header {

@@ -15,17 +15,85 @@ export const partStyles = css`
     max-height: 6em;
     overflow: auto;
   }
+  /* One prompt bar: the text and Generate in one rounded box, Generate at its end. */
+  .prompt-box {
+    display: flex;
+    align-items: flex-end;
+    gap: 8px;
+    padding: 6px;
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--_radius) * 1.5);
+    background: var(--_bg);
+    box-shadow: 0 1px 3px rgb(0 0 0 / 0.08);
+  }
+  .prompt-box:focus-within {
+    border-color: var(--_accent);
+    box-shadow: 0 0 0 3px color-mix(in srgb, var(--_accent) 25%, transparent);
+  }
   textarea#prompt {
+    flex: 1;
+    min-height: 2.9em;
     max-height: 12em;
-    font-size: 1.05em;
+    font-size: 1.1em;
+    border: 0;
+    background: transparent;
+    resize: none;
+    field-sizing: content;
+  }
+  textarea#prompt:focus-visible {
+    outline: none;
   }
   button.generate {
-    min-width: 9ch;
+    min-width: 11ch;
+    min-height: 48px;
+    border-radius: var(--_radius);
+    font-size: 1.02em;
   }
-  /* On a phone Generate is a full-width bar, with seed and steps on the line below. */
+  /* Busy: Generate waits, plainly not pressable; Cancel is on the image. */
+  button.generate[aria-disabled='true'] {
+    background: var(--_surface);
+    border-color: var(--_border);
+    color: var(--_muted);
+    cursor: progress;
+  }
+  /* On a phone Generate is a full-width bar under the text. */
   @container (max-width: 480px) {
+    .prompt-box {
+      flex-wrap: wrap;
+    }
     button.generate {
       flex-basis: 100%;
+    }
+  }
+  /* Seed, steps, model and real time: a quiet row under the bar, labels beside their controls. */
+  .row.options {
+    align-items: center;
+    gap: 6px 14px;
+    font-size: 0.92em;
+  }
+  .row.options .field {
+    display: flex;
+    align-items: center;
+    gap: 6px;
+  }
+  .row.options label {
+    font-weight: 500;
+    color: var(--_muted);
+  }
+  .row.options :is(select, input:not([type='checkbox'])) {
+    min-height: 36px;
+  }
+  .row.options [part~='random-seed-button'] {
+    min-height: 36px;
+    padding: 4px 10px;
+  }
+  .row.options label.choice {
+    min-height: 36px;
+    color: var(--_fg);
+  }
+  @media (pointer: coarse) {
+    .row.options :is(select, input:not([type='checkbox']), [part~='random-seed-button']) {
+      min-height: 44px;
     }
   }
   .field-error {
@@ -66,9 +134,33 @@ export const partStyles = css`
   sd-saved-gallery-view:empty {
     display: none;
   }
+  /* The settings drawer: provider, stored models and your own files, closed until asked for. */
+  details[part~='settings'] {
+    align-content: start;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    background: var(--_surface);
+    padding: 0 var(--_gap);
+  }
+  details[part~='settings'][open] {
+    padding-bottom: var(--_gap);
+  }
+  details[part~='settings'] legend {
+    padding: 0 4px;
+  }
+  details[part~='settings'] :is(input, select, button:not(.small)) {
+    min-height: 40px;
+  }
+  details.options-drawer > summary {
+    font-weight: 500;
+    color: var(--_muted);
+    padding: 4px 0;
+  }
   /* Settings → Your own files: below the stored models, its own block. */
   section[part~='local-files'] {
     display: grid;
+    align-content: start;
+    align-items: start;
     gap: 8px;
     margin-top: var(--_gap);
   }

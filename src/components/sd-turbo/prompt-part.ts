@@ -18,11 +18,11 @@ export class PromptPart {
       this.el.prompt = prompt;
       if (prompt.trim()) this.promptError = undefined;
     },
-    // The second click of a double click is not a Cancel: it would stop the image the first one started.
+    // A second click, of a double click or for another image, never stops the image the first one started:
+    // Cancel is a button of its own, on the busy image.
     generateClick: (event) => {
-      if (event.detail > 1) return;
-      if (this.el.busy) this.el.cancel();
-      else this.startGenerating();
+      if (event.detail > 1 || this.el.busy) return;
+      this.startGenerating();
     },
     seedInput: (text) => (this.el.seedText = text),
     seedChange: (text) => {
@@ -135,6 +135,7 @@ export class PromptPart {
       .models=${models}
       .modelId=${el.modelId}
       .realtime=${el.realtime}
+      .compact=${el.variant === 'compact'}
     ></sd-prompt-bar>`;
   }
 }

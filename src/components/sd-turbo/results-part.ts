@@ -51,6 +51,12 @@ export class ResultsPart {
     void this.savedImages.save(image);
   }
 
+  /** The Cancel button goes with the busy state: focus returns to the prompt, not to the page. */
+  private cancelFromImage(): void {
+    this.el.cancel();
+    this.el.renderRoot.querySelector<HTMLElement>('#prompt')?.focus();
+  }
+
   renderImage(): TemplateResult {
     const generator = this.el.generator;
     return html`<sd-result-view
@@ -59,6 +65,7 @@ export class ResultsPart {
       .steps=${generator.steps}
       .progress=${generator.progress}
       .elapsedMs=${generator.elapsedMs}
+      .cancel=${() => this.cancelFromImage()}
     ></sd-result-view>`;
   }
 

@@ -57,7 +57,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   @property({ reflect: true, useDefault: true }) manifest = '';
   @property({ useDefault: true }) prompt = '';
   /** uint32 seed for the next image; null (no attribute) draws a random seed for each image. */
-  @property({ converter: seedConverter, reflect: true }) seed: number | null = null;
+  @property({ converter: seedConverter, reflect: true, useDefault: true }) seed: number | null = null;
   /** Denoising steps, 1 to 4; any other value is shown as an error on the steps control. */
   @property({ type: Number, reflect: true, useDefault: true }) steps = 1;
   /** 'auto' (WebGPU, falling back to wasm with a note), 'webgpu', 'wasm' or 'webnn'; others are refused. */
@@ -85,6 +85,8 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   @property({ type: Number, reflect: true }) width: number | null = null;
   /** Image height in pixels, within the model's sizes; null (no attribute): the model's own. */
   @property({ type: Number, reflect: true }) height: number | null = null;
+  /** `compact` for a small slot: the prompt bar and the image; anything else is the full element. */
+  @property({ reflect: true, useDefault: true }) variant = '';
 
   /** The seed as given or typed; kept when it is not a seed, so the control shows it with its error. */
   @state() seedText = '';
@@ -121,7 +123,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   private readonly realtimePart = new RealtimePart(this);
   private readonly results = new ResultsPart(this);
   private readonly source = new SourceImageController(this, {
-    notify: (text) => this.feedback.notify(text),
+    feedback: this.feedback,
     strengthError: () => this.inputProblems.strength,
     strengthText: () => this.written.given('strength', this.strength).text,
   });

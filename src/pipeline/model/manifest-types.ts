@@ -97,6 +97,11 @@ export const WASM_MAX_HEAP_BYTES = 4 * 1024 ** 3;
 export interface WasmRequirements {
   /** Peak wasm heap bytes while loading and running. */
   heapBytes: number;
+  /**
+   * What each further image of a batch adds to the peak (its activations), measured. Absent: the model
+   * makes its images one after another on wasm.
+   */
+  heapBytesPerImage?: number;
 }
 
 /**

@@ -287,8 +287,9 @@ function parseWidenedRequirements(field: Field, fp16: WebGpuRequirements): Widen
 }
 
 function parseWasmRequirements(field: Field): WasmRequirements {
-  field.allowOnly(['heapBytes']);
+  field.allowOnly(['heapBytes', 'heapBytesPerImage']);
   const heapBytes = field.get('heapBytes').positiveInteger();
+  const perImage = field.get('heapBytesPerImage');
   if (heapBytes > WASM_MAX_HEAP_BYTES) {
     field
       .get('heapBytes')
@@ -297,7 +298,7 @@ function parseWasmRequirements(field: Field): WasmRequirements {
           `(got ${heapBytes}); a model that needs more sets "wasm": false`,
       );
   }
-  return { heapBytes };
+  return perImage.isPresent() ? { heapBytes, heapBytesPerImage: perImage.positiveInteger() } : { heapBytes };
 }
 
 function parseSize<Key extends string>(field: Field, keys: readonly Key[]): Record<Key, number> {

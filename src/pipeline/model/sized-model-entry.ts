@@ -94,8 +94,8 @@ export function sizedModelEntry(model: ModelEntry, size: ImageSize): ModelEntry 
  * What a device needs at `pixelRatio` times the default pixels. The manifest's largest tensor is taken to
  * be an activation that grows with the square of the pixels: SD-Turbo's is the UNet's self-attention
  * scores (positions x positions), and the VAE's activations grow more slowly, so this overestimates rather
- * than lets a run fail midway. The wasm heap's weights stay; its activations grow the same way. Smaller
- * sizes keep the default's requirements.
+ * than lets a run fail midway. The wasm heap's weights stay; its activations (and each further image's
+ * in a batch) grow the same way. Smaller sizes keep the default's requirements.
  */
 function sizedRequirements(model: ModelEntry, pixelRatio: number): ModelRequirements {
   if (pixelRatio <= 1) return model.requires;
@@ -122,7 +122,13 @@ function sizedRequirements(model: ModelEntry, pixelRatio: number): ModelRequirem
           }
         : {}),
     },
-    wasm: heapBytes !== false && heapBytes <= WASM_MAX_HEAP_BYTES ? { heapBytes } : false,
+    wasm:
+      wasm && heapBytes !== false && heapBytes <= WASM_MAX_HEAP_BYTES
+        ? {
+            heapBytes,
+            ...(wasm.heapBytesPerImage ? { heapBytesPerImage: grow(wasm.heapBytesPerImage) } : {}),
+          }
+        : false,
   };
 }
 

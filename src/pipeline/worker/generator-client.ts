@@ -219,6 +219,19 @@ export class GeneratorClient extends EventTarget {
   }
 
   /**
+   * Text to image for every seed in one UNet and VAE decoder pass: at most the loaded model's `maxBatch`
+   * seeds (wasm, where the graphs take any batch and the heap holds them). Each image equals the one
+   * `generate` makes with its seed.
+   */
+  generateBatch(
+    request: { prompt: string; seeds: number[]; steps?: number },
+    options: RequestOptions = {},
+  ): Promise<ImageResult[]> {
+    if (!this.loading) throw new PipelineError('not-loaded', 'No model is loaded: call load() first.');
+    return this.request({ kind: 'generate-batch', ...request }, options);
+  }
+
+  /**
    * Checks the user's own SD-Turbo ONNX files as one model (reading each file's graph, not its weights)
    * and stores them with the downloaded weights; the model is then in manifest() as `local-…`. Rejects
    * with a LocalFilesError (code 'model-io-mismatch') naming each file, input or output that does not

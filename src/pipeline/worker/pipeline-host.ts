@@ -144,6 +144,7 @@ export async function load(
     precision: pipeline.precision,
     memory: pipeline.memory,
     memoryReason: pipeline.memoryReason,
+    maxBatch: pipeline.maxBatch,
   };
   loaded = { key, model, request, pipeline, info };
   return info;
@@ -270,14 +271,45 @@ async function decodePicture(blob: Blob): Promise<ImageBitmap> {
   }
 }
 
+async function generateBatch(
+  request: Extract<RequestMessage, { kind: 'generate-batch' }>,
+  signal: AbortSignal,
+): Promise<ImageResult[]> {
+  if (!loaded) throw new PipelineError('not-loaded', 'No model is loaded: call load() first.');
+  const { info } = loaded;
+  // A batch in one pass is at the model's own size, the one `maxBatch` was worked out for.
+  const pipeline = await pipelineAtSize(loaded, {});
+  const results = await pipeline.generateBatch({ ...request, steps: request.steps ?? 1, signal });
+  return Promise.all(
+    results.map(async ({ pixels, ...figures }) => ({
+      ...figures,
+      bitmap: await pixelsToBitmap(pixels as Uint8ClampedArray<ArrayBuffer>, figures.width, figures.height),
+      modelId: info.modelId,
+      provider: info.provider.provider,
+    })),
+  );
+}
+
+/** Images are made one request at a time, single or batched, in the order asked. */
+function enqueue<T>(make: () => Promise<T>): Promise<T> {
+  const turn = generationQueue.then(make);
+  generationQueue = turn.catch(() => undefined);
+  return turn;
+}
+
+export function enqueueBatch(
+  request: Extract<RequestMessage, { kind: 'generate-batch' }>,
+  signal: AbortSignal,
+): Promise<ImageResult[]> {
+  return enqueue(() => generateBatch(request, signal));
+}
+
 export function enqueueGeneration(
   request: Extract<RequestMessage, { kind: 'generate' }>,
   signal: AbortSignal,
   reportImage: ImageReporter,
 ): Promise<ImageResult> {
-  const turn = generationQueue.then(() => generate(request, signal, reportImage));
-  generationQueue = turn.catch(() => undefined);
-  return turn;
+  return enqueue(() => generate(request, signal, reportImage));
 }
 
 export async function simulateDeviceLoss(): Promise<null> {

@@ -67,6 +67,8 @@ export type WorkerRequest =
       width?: number;
       height?: number;
     }
+  /** Text to image for every seed in one pass (up to the loaded model's `maxBatch`). */
+  | { kind: 'generate-batch'; prompt: string; seeds: number[]; steps?: number }
   | { kind: 'tokenize'; prompt: string; maxLength: number }
   /** With a WebNN device type: whether WebNN gives a context for it too (`webnn`). */
   | { kind: 'device-capabilities'; webnnDeviceType?: WebNnDeviceType }
@@ -83,6 +85,7 @@ export interface WorkerResults {
   download: StoredModel;
   load: LoadedModel;
   generate: ImageResult;
+  'generate-batch': ImageResult[];
   tokenize: TokenCount;
   'device-capabilities': DeviceCapabilities;
   manifest: Manifest;
