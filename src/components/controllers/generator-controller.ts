@@ -8,6 +8,7 @@ import {
   type GeneratorClient,
   type ImageProgress,
   type ImageResult,
+  type LoadedModel,
 } from '../../pipeline/index.js';
 import type { SdImageDetail } from '../events.js';
 import { toImageDetail } from '../image-detail.js';
@@ -34,13 +35,16 @@ export interface GalleryEntry {
 
 /**
  * Whether the images are made in one batched pass: several text-to-image requests (a batch shares its
- * prompt and steps) at the model's own size (the one `maxBatch` is for) that the loaded model takes at
- * once; else one after another.
+ * prompt and steps) at the loaded model's own size (the one `maxBatch` is for) that it takes at once;
+ * else one after another.
  */
-function inOnePass(requests: readonly ImageRequest[], maxBatch: number): boolean {
+function inOnePass(requests: readonly ImageRequest[], loaded: LoadedModel | undefined): boolean {
+  if (!loaded) return false;
   const plain = (request: ImageRequest) =>
-    !request.sourceImage && request.width === undefined && request.height === undefined;
-  return requests.length > 1 && requests.length <= maxBatch && requests.every(plain);
+    !request.sourceImage &&
+    (request.width ?? loaded.width) === loaded.width &&
+    (request.height ?? loaded.height) === loaded.height;
+  return requests.length > 1 && requests.length <= loaded.maxBatch && requests.every(plain);
 }
 
 const GALLERY_LIMIT = 24;
@@ -122,7 +126,7 @@ export class GeneratorController implements ReactiveController {
         images.push(image);
         onImage?.(image);
       };
-      if (inOnePass(requests, (await client.loadedModel)?.maxBatch ?? 1)) {
+      if (inOnePass(requests, await client.loadedModel)) {
         const { prompt, steps } = requests[0];
         const seeds = requests.map((request) => request.seed);
         (await client.generateBatch({ prompt, seeds, steps }, { signal: controller.signal })).forEach(
