@@ -14,7 +14,7 @@ import { STANDIN_MODEL_SETS } from '../scripts/standin-models/config.js';
 import { startTestApp, type TestApp } from './support/browser.js';
 
 const MODELS_DIR = '.cache/sizes-standin';
-/** Two 512x768 images on wasm: the pipeline's load and image took 72 s on this 2-core machine beside other jobs. */
+/** Two 512x768 images on wasm: the pipeline's load and image took 58 to 73 s on this 2-core machine beside other jobs. */
 const TIMEOUT_MS = 300_000;
 
 let app: TestApp;
