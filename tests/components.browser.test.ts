@@ -218,12 +218,13 @@ describe('the app page with <sd-turbo>', () => {
       };
     });
     expect(png.type).toBe('image/png');
-    expect(png.name).toBe('sd-turbo_1234_a-cafe-at-dusk.png');
+    expect(png.name).toBe('sd-turbo_1234_a-cafe-at-dusk_64x64.png');
     expect(readPngText(new Uint8Array(png.bytes))).toEqual({
       prompt: 'a café, at dusk',
       seed: '1234',
       steps: '1',
       model: 'tiny-fp32',
+      size: '64x64',
       Software: 'sd-turbo-web',
     });
   });

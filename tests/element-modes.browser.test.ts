@@ -542,7 +542,7 @@ describe('the saved gallery on the app page', () => {
     await page.locator(part('prompt')).fill('something else');
     const download = page.waitForEvent('download');
     await page.locator(part('saved-download-button')).first().click();
-    expect((await download).suggestedFilename()).toBe('sd-turbo_4_fourth.png');
+    expect((await download).suggestedFilename()).toBe('sd-turbo_4_fourth_64x64.png');
 
     await page.locator(part('use-settings-button')).first().click();
     expect(await page.locator(part('prompt')).inputValue()).toBe('fourth');

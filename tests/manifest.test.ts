@@ -180,6 +180,18 @@ describe('model-manifest.json', () => {
     });
   });
 
+  it('declares image sizes for the models whose spatial dimensions are symbolic, and none for WebNN', () => {
+    const sizes = Object.fromEntries(manifest.models.map((model) => [model.id, model.sizes]));
+    expect(sizes).toEqual({
+      'sd-turbo': { min: 256, max: 1024, step: 64 },
+      'tiny-fp32': { min: 64, max: 256, step: 64 },
+      'tiny-fp16': { min: 64, max: 256, step: 64 },
+      'tiny-mixed': { min: 64, max: 256, step: 64 },
+      'tiny-webnn-fp32': undefined,
+      'sd-turbo-webnn': undefined,
+    });
+  });
+
   it('gives the FP16 tiny set float16 IO and a float16 timestep', () => {
     const { unet, textEncoder } = getModel(manifest, 'tiny-fp16').stages;
     expect(unet.inputs.timestep.type).toBe('float16');
@@ -232,6 +244,37 @@ describe('parseManifest rejects', () => {
       'a zero size',
       (json) => (json.models[1].latent.height = 0),
       'models[1].latent.height must be a positive integer (got 0)',
+    ],
+    [
+      'a size step the VAE cannot make',
+      (json) => (json.models[1].sizes.step = 60),
+      "models[1].sizes.step must be a multiple of 8, the VAE's image / latent factor (got 60)",
+    ],
+    [
+      'a largest size off the step',
+      (json) => (json.models[1].sizes.max = 250),
+      'models[1].sizes.max must be a multiple of step 64 (got 250)',
+    ],
+    [
+      'a size range upside down',
+      (json) => Object.assign(json.models[1].sizes, { min: 128, max: 64 }),
+      'models[1].sizes.max must be at least min 128 (got 64)',
+    ],
+    [
+      'a size range without the default size',
+      (json) => (json.models[1].sizes.min = 128),
+      'models[1].sizes must include the default image width 64 (a multiple of 64 from 128 to 256)',
+    ],
+    [
+      'sizes for graphs whose spatial dimensions are fixed',
+      (json) => (json.models[4].sizes = { min: 64, max: 128, step: 64 }),
+      'models[4].sizes needs symbolic height and width in every stage that sees images or latents: ' +
+        'stages.unet.session.freeDimensionOverrides names none of height, height_latent, width, width_latent',
+    ],
+    [
+      'a misspelt size field',
+      (json) => (json.models[1].sizes.steps = 64),
+      'models[1].sizes has an unknown field "steps" (allowed: min, max, step)',
     ],
     [
       'a negative file size',

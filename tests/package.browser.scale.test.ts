@@ -281,7 +281,7 @@ describe('the packed npm package', () => {
     const { stdout } = await run(process.execPath, ['generate.mjs'], { cwd: consumer, timeout: 60_000 });
     const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, string>;
     expect(report).toEqual({
-      fileName: 'sd-turbo_11_a-red-kite.png',
+      fileName: 'sd-turbo_11_a-red-kite_64x64.png',
       provider: 'cpu',
       modelId: 'tiny-fp32',
     });

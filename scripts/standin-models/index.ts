@@ -179,6 +179,8 @@ function manifestEntry(
     hiddenSize: textEncoder.width,
     latent: { channels: unet.latentChannels, height: latentSize, width: latentSize },
     image: { height: imageSize, width: imageSize },
+    // The WebNN sets' graphs are static; the others keep the exports' symbolic height and width.
+    ...(set.io === 'webnn-fp32' ? {} : { sizes: { min: imageSize / 2, max: imageSize * 2, step: 64 } }),
     vaeScalingFactor: reference.vaeScalingFactor,
     requires: standinRequirements(
       set,

@@ -14,7 +14,7 @@ export interface SdImageDetail {
   bitmap: ImageBitmap;
   /** Encodes a PNG (with prompt, seed, steps and model as tEXt metadata) on request; cached after the first call. */
   toBlob(): Promise<Blob>;
-  /** A file name with the seed and the prompt in it, e.g. `sd-turbo_1234_a-cat.png`. */
+  /** A file name with the seed, the prompt and the size in it, e.g. `sd-turbo_1234_a-cat_512x768.png`. */
   fileName: string;
   seed: number;
   prompt: string;

@@ -8,6 +8,7 @@ import {
   type GeneratorClient,
   type ImageProgress,
   type ImageResult,
+  type LoadedModel,
 } from '../../pipeline/index.js';
 import type { SdImageDetail } from '../events.js';
 import { toImageDetail } from '../image-detail.js';
@@ -19,6 +20,9 @@ export interface ImageRequest {
   /** Image to image: the picture to start from, and how much of it is replaced (0–1). */
   sourceImage?: ImageBitmap | Blob;
   strength?: number;
+  /** The image size; a side left out is the model's own. */
+  width?: number;
+  height?: number;
 }
 
 /** loading: waiting for the model to load · generating: the pipeline is making the image. */
@@ -31,12 +35,16 @@ export interface GalleryEntry {
 
 /**
  * Whether the images are made in one batched pass: several text-to-image requests (a batch shares its
- * prompt and steps) that the loaded model takes at once; else one after another.
+ * prompt and steps) at the loaded model's own size (the one `maxBatch` is for) that it takes at once;
+ * else one after another.
  */
-function inOnePass(requests: readonly ImageRequest[], maxBatch: number): boolean {
-  return (
-    requests.length > 1 && requests.length <= maxBatch && requests.every((request) => !request.sourceImage)
-  );
+function inOnePass(requests: readonly ImageRequest[], loaded: LoadedModel | undefined): boolean {
+  if (!loaded) return false;
+  const plain = (request: ImageRequest) =>
+    !request.sourceImage &&
+    (request.width ?? loaded.width) === loaded.width &&
+    (request.height ?? loaded.height) === loaded.height;
+  return requests.length > 1 && requests.length <= loaded.maxBatch && requests.every(plain);
 }
 
 const GALLERY_LIMIT = 24;
@@ -118,7 +126,7 @@ export class GeneratorController implements ReactiveController {
         images.push(image);
         onImage?.(image);
       };
-      if (inOnePass(requests, (await client.loadedModel)?.maxBatch ?? 1)) {
+      if (inOnePass(requests, await client.loadedModel)) {
         const { prompt, steps } = requests[0];
         const seeds = requests.map((request) => request.seed);
         (await client.generateBatch({ prompt, seeds, steps }, { signal: controller.signal })).forEach(

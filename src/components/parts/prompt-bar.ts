@@ -5,7 +5,7 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
-import type { ModelEntry, TokenCount } from '../../pipeline/index.js';
+import type { ModelEntry, SizePreset, TokenCount } from '../../pipeline/index.js';
 import { COUNT_CHOICES, MAX_SEED, STEP_CHOICES, plural } from '../input-checks.js';
 import { LightElement } from '../light-element.js';
 import { modelLabel } from '../model-names.js';
@@ -19,6 +19,7 @@ export interface PromptBarActions {
   randomSeed(): void;
   stepsChange(steps: number): void;
   countChange(count: number): void;
+  sizeChange(size: { width: number; height: number }): void;
   modelChange(modelId: string): void;
   realtimeChange(on: boolean): void;
 }
@@ -38,6 +39,11 @@ export class PromptBar extends LightElement {
   @property({ attribute: false }) stepsError?: string;
   @property({ attribute: false }) count = 1;
   @property({ attribute: false }) countError?: string;
+  /** The model's size presets: the Size control is shown only for a model that has them. */
+  @property({ attribute: false }) sizePresets: SizePreset[] = [];
+  /** The size as given (the model's own for a side not given), and why it cannot be made. */
+  @property({ attribute: false }) size?: { width: string; height: string };
+  @property({ attribute: false }) sizeError?: string;
   @property({ attribute: false }) models: ModelEntry[] = [];
   @property({ attribute: false }) modelId?: string;
   @property({ attribute: false }) realtime = false;
@@ -75,7 +81,7 @@ export class PromptBar extends LightElement {
         ${
           this.compact
             ? html`<details class="options-drawer">
-                <summary>Seed, steps and images</summary>
+                <summary>Seed, steps, images and size</summary>
                 ${this.renderImageOptions()}
               </details>`
             : this.renderImageOptions()
@@ -83,6 +89,7 @@ export class PromptBar extends LightElement {
         ${this.renderFieldError('seed-error', this.seedError)}
         ${this.renderFieldError('steps-error', this.stepsError)}
         ${this.renderFieldError('count-error', this.countError)}
+        ${this.renderFieldError('size-error', this.sizeError)}
         <p class="hint" id="seed-hint">
           Empty seed: a new random seed each time. Enter generates, Esc cancels, Shift+Enter adds a line.
         </p>
@@ -93,7 +100,8 @@ export class PromptBar extends LightElement {
   private renderImageOptions(): TemplateResult {
     return html`
       <div class="row options" part="options">
-        ${this.renderSeed()} ${this.renderSteps()} ${this.renderCount()} ${this.renderModelPicker()}
+        ${this.renderSeed()} ${this.renderSteps()} ${this.renderCount()} ${this.renderSize()}
+        ${this.renderModelPicker()}
         <label class="choice" part="realtime">
           <input
             type="checkbox"
@@ -191,6 +199,46 @@ export class PromptBar extends LightElement {
               : nothing
           }
           ${COUNT_CHOICES.map((n) => html`<option value=${n} ?selected=${n === this.count}>${n}</option>`)}
+        </select>
+      </div>
+    `;
+  }
+
+  /**
+   * The presets, and a size that is none of them as an extra, selected choice: as typed (with "not
+   * allowed") where it cannot be made.
+   */
+  private renderSize(): TemplateResult | typeof nothing {
+    const size = this.size;
+    if (this.sizePresets.length === 0 || !size) return nothing;
+    const current = `${size.width}x${size.height}`;
+    const preset = this.sizePresets.find((choice) => `${choice.width}x${choice.height}` === current);
+    return html`
+      <div class="field" part="size">
+        <label for="size">Size</label>
+        <select
+          id="size"
+          part="size-select"
+          aria-invalid=${this.sizeError ? 'true' : 'false'}
+          aria-describedby=${this.sizeError ? 'size-error' : nothing}
+          @change=${(event: Event) => {
+            const [width, height] = (event.target as HTMLSelectElement).value.split('x').map(Number);
+            this.actions?.sizeChange({ width, height });
+          }}
+        >
+          ${
+            preset
+              ? nothing
+              : html`<option value="" selected disabled>
+                  ${current} ${this.sizeError ? '(not allowed)' : ''}
+                </option>`
+          }
+          ${this.sizePresets.map(
+            (choice) =>
+              html`<option value=${`${choice.width}x${choice.height}`} ?selected=${choice === preset}>
+                ${choice.label} (${choice.width}×${choice.height})
+              </option>`,
+          )}
         </select>
       </div>
     `;

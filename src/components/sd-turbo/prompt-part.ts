@@ -3,7 +3,7 @@
  * nothing while the model still has to be downloaded.
  */
 import { html, type TemplateResult } from 'lit';
-import { isLocalModelId, type TokenCount } from '../../pipeline/index.js';
+import { isLocalModelId, sizePresets, type TokenCount } from '../../pipeline/index.js';
 import type { Phase } from '../controllers/model-controller.js';
 import { parseSeed, randomSeed } from '../input-checks.js';
 import type { PromptBarActions } from '../parts/prompt-bar.js';
@@ -37,6 +37,7 @@ export class PromptPart {
     },
     stepsChange: (steps) => (this.el.steps = steps),
     countChange: (count) => (this.el.count = count),
+    sizeChange: ({ width, height }) => Object.assign(this.el, { width, height }),
     modelChange: (modelId) => (this.el.model = modelId),
     realtimeChange: (on) => (this.el.realtime = on),
   };
@@ -106,6 +107,7 @@ export class PromptPart {
     const el = this.el;
     const problems = el.inputProblems;
     const phase = el.models.phase;
+    const model = el.models.model;
     const models = (el.models.manifest?.models ?? []).filter(
       (model) => el.testModels || !isTestModel(model.id) || model.id === el.modelId,
     );
@@ -122,6 +124,14 @@ export class PromptPart {
       .stepsError=${problems.steps}
       .count=${el.count}
       .countError=${problems.count}
+      .sizePresets=${model ? sizePresets(model) : []}
+      .size=${
+        model && {
+          width: el.getAttribute('width') ?? String(el.width ?? model.image.width),
+          height: el.getAttribute('height') ?? String(el.height ?? model.image.height),
+        }
+      }
+      .sizeError=${problems.size}
       .models=${models}
       .modelId=${el.modelId}
       .realtime=${el.realtime}

@@ -24,7 +24,8 @@ export class ResultsPart {
   private readonly savedActions: SavedGalleryActions = {
     download: (entry) =>
       void this.savedImages.get(entry.id).then(
-        (png) => png && downloadBlob(png, imageFileName(entry.settings.seed, entry.settings.prompt)),
+        (png) =>
+          png && downloadBlob(png, imageFileName(entry.settings.seed, entry.settings.prompt, entry.settings)),
         (error: Error) => this.el.feedback.notify(`Could not read the saved image: ${error.message}`),
       ),
     useSettings: ({ settings }) => {

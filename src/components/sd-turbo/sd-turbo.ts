@@ -28,12 +28,13 @@ import {
   parseSeed,
   randomSeed,
   seedConverter,
+  requestedSize,
   WrittenNumbers,
   type InputProblems,
 } from '../input-checks.js';
-import type { Remedy } from '../messages.js';
 import type { GenerateOptions, SdTurboElement as SdTurboElementApi } from '../sd-turbo-api.js';
 import { batchRequests, generateRefusal, readyAnnouncement, startAnnouncement } from './batch-requests.js';
+import { announceReady, applyRemedy } from './element-reactions.js';
 import type { ElementHost } from './element-host.js';
 import { FirstRunPart } from './first-run-part.js';
 import { PromptPart } from './prompt-part.js';
@@ -44,7 +45,6 @@ import { sdTurboStyles } from './styles.js';
 
 /** The catalogue the package carries, beside this module (the library build drops the test models). */
 const DEFAULT_MANIFEST_URL = new URL('../../../model-manifest.json', import.meta.url).href;
-const PROVIDER_NAMES = { webgpu: 'WebGPU', wasm: 'wasm (CPU)', webnn: 'WebNN', cpu: 'the CPU' } as const;
 
 export class SdTurboElement extends LitElement implements SdTurboElementApi, ElementHost {
   static override styles = sdTurboStyles;
@@ -81,6 +81,10 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   @property({ type: Number, reflect: true, useDefault: true }) strength = DEFAULT_IMAGE_TO_IMAGE_STRENGTH;
   /** Images per Generate, 1 to 8, from seeds seed, seed + 1, ...; any other value is shown as an error. */
   @property({ type: Number, reflect: true, useDefault: true }) count = 1;
+  /** Image width in pixels, within the model's sizes; null (no attribute): the model's own. */
+  @property({ type: Number, reflect: true }) width: number | null = null;
+  /** Image height in pixels, within the model's sizes; null (no attribute): the model's own. */
+  @property({ type: Number, reflect: true }) height: number | null = null;
   /** `compact` for a small slot: the prompt bar and the image; anything else is the full element. */
   @property({ reflect: true, useDefault: true }) variant = '';
 
@@ -101,7 +105,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
     report: (error) => this.feedback.report(error),
     announce: (text) => this.feedback.announce(text),
     progress: (progress) => emitEvent(this, 'sd-progress', progress),
-    ready: (loaded) => this.onReady(loaded),
+    ready: (loaded) => announceReady(this, loaded),
     deviceLost: (error) => this.feedback.deviceLost(error),
   });
   readonly generator = new GeneratorController(this, (step) => emitEvent(this, 'sd-progress', step));
@@ -109,7 +113,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
     guidance: (error) => guidanceFor(error, this.models.requirementCheck(), this.provider),
     // The unsupported panel already says why; sd-error still tells the page.
     panelSaysWhy: () => this.models.phase === 'unsupported',
-    remedy: (remedy) => void this.onRemedy(remedy).catch(() => undefined),
+    remedy: (remedy) => void applyRemedy(this, remedy).catch(() => undefined),
   });
   private readonly tokens = new TokenCountController(this, {
     prompt: () => this.prompt,
@@ -182,13 +186,14 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
     const { seedText, provider, webnnDeviceType, memory } = this;
     const steps = this.written.given('steps', this.steps);
     const count = this.written.given('count', this.count);
-    return inputProblems(seedText, steps, given, provider, webnnDeviceType, count, memory);
+    const size = requestedSize(this.models.model, this.written, this).problem;
+    return inputProblems(seedText, steps, given, provider, webnnDeviceType, count, memory, size);
   }
 
   /** The attribute as written, so a value that cannot be used stays visible with its error. */
   override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
     if (name === 'seed') this.seedText = value ?? '';
-    if (name === 'steps' || name === 'strength' || name === 'count') this.written.set(name, value);
+    if (['steps', 'strength', 'count', 'width', 'height'].includes(name)) this.written.set(name, value);
     super.attributeChangedCallback(name, old, value);
   }
 
@@ -228,13 +233,15 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
     const sourceImage = this.canUseSourceImage ? (options.sourceImage ?? this.sourceImage) : undefined;
     const strength = options.strength ?? this.strength;
     const given = sourceImage ? this.written.given('strength', strength) : undefined;
-    const refusal = generateRefusal(this.inputProblems, options, steps, given);
+    const { problem, ...size } = requestedSize(this.models.model, this.written, this, options);
+    const refusal = generateRefusal({ ...this.inputProblems, size: problem }, options, steps, given);
     if (refusal) throw this.feedback.refuse(refusal);
     const first = {
       prompt: options.prompt ?? this.prompt,
       seed: options.seed ?? this.seed ?? randomSeed(),
       steps,
       ...(sourceImage ? { sourceImage, strength } : {}),
+      ...size,
     };
     try {
       const images = await this.generator.generate(
@@ -263,22 +270,6 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   cancel(): void {
     this.generator.cancel();
     this.models.pause();
-  }
-
-  private onReady(loaded: LoadedModel): void {
-    this.feedback.setNotice(this.models.fallbackNote);
-    this.feedback.announce(`Model loaded on ${PROVIDER_NAMES[loaded.provider.provider]}.`);
-    emitEvent(this, 'sd-ready', loaded);
-  }
-
-  /** load() and generate() report their own failures, so the remedy button only starts them. */
-  private async onRemedy(remedy: Remedy): Promise<void> {
-    if (remedy === 'use-wasm') this.provider = 'wasm';
-    if (remedy === 'redownload' && this.modelId) await this.models.deleteStored(this.modelId);
-    // After a failed Download, loading (and downloading) is what was asked for; otherwise a Generate.
-    if (remedy === 'resume-download' || remedy === 'redownload') return void (await this.load());
-    if (!this.models.isLoadCurrent()) await this.load();
-    await this.generate();
   }
 
   protected override render(): TemplateResult {

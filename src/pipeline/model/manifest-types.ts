@@ -113,6 +113,13 @@ export interface ModelRequirements {
   wasm: WasmRequirements | false;
 }
 
+/** Each side of an image a model can make: a multiple of `step` from `min` to `max` pixels. */
+export interface ImageSizeRange {
+  min: number;
+  max: number;
+  step: number;
+}
+
 export interface ModelEntry {
   id: string;
   /** Human-readable name for pickers. */
@@ -125,7 +132,13 @@ export interface ModelEntry {
   /** Text embedding width (1024 for SD-Turbo's OpenCLIP ViT-H). */
   hiddenSize: number;
   latent: { channels: number; height: number; width: number };
+  /** The default image size; the only one where `sizes` is absent. */
   image: { height: number; width: number };
+  /**
+   * Other image sizes, for graphs whose spatial dimensions are symbolic (`height`/`width` in the UNet's and
+   * VAE's freeDimensionOverrides): `sizedModelEntry` fixes them to one size. Absent: `image` only.
+   */
+  sizes?: ImageSizeRange;
   /** Latents are divided by this before the VAE decoder (0.18215 for SD 2.x). */
   vaeScalingFactor: number;
   /** What a device needs to run the model: docs/models.md "Model requirements" derives each entry's values. */

@@ -54,6 +54,12 @@ export interface ClientGenerateRequest {
   sourceImage?: ImageBitmap | ImageData | Blob;
   /** Image to image: in (0, 1], default 0.5; steps * strength must be at least 1. */
   strength?: number;
+  /**
+   * The image size, each side within the model's `sizes` (sizePresets gives the usual ones); default the
+   * model's own. The worker reloads the sessions when the size changes: the first image at a size is slower.
+   */
+  width?: number;
+  height?: number;
 }
 
 export interface DownloadOptions extends RequestOptions {

@@ -28,6 +28,7 @@ import type {
 } from '../types.js';
 import { isLocalModelId, LocalModelRegistry } from '../storage/local-files/index.js';
 import type { ModelEntry } from '../model/manifest-types.js';
+import { defaultImageSize, sizedModelEntry, type ImageSize } from '../model/sized-model-entry.js';
 import { ModelCatalog } from './model-catalog.js';
 import { TextToImagePipeline } from '../engine/text-to-image-pipeline.js';
 import { preloadTokenizer } from '../text/tokenizer.js';
@@ -37,7 +38,17 @@ import type { ImageResult, ModelSource, RequestMessage } from './worker-protocol
 export const store = new IdbChunkStore();
 export const registry = new LocalModelRegistry();
 export const catalog = new ModelCatalog(store, registry);
-let loaded: { key: string; pipeline: TextToImagePipeline; info: LoadedModel } | undefined;
+type LoadRequest = Extract<RequestMessage, { kind: 'load' }>;
+interface Loaded {
+  key: string;
+  /** The manifest's entry, at its default size. */
+  model: ModelEntry;
+  request: LoadRequest;
+  /** At the size of the latest image (pipelineAtSize). */
+  pipeline: TextToImagePipeline;
+  info: LoadedModel;
+}
+let loaded: Loaded | undefined;
 /** Images are made one at a time; requests from several elements wait their turn. */
 let generationQueue: Promise<unknown> = Promise.resolve();
 let outputCanvas: OffscreenCanvas | undefined;
@@ -119,16 +130,7 @@ export async function load(
   loaded = undefined;
   const started = performance.now();
   report({ ...emptyProgress(model.id, stored), phase: 'loading' });
-  const pipeline = await TextToImagePipeline.create(model, {
-    provider,
-    webnnDeviceType,
-    // The capabilities refuseUnrunnable checked: the device is probed once per worker.
-    device: await deviceCapabilities(provider === 'webnn' ? (webnnDeviceType ?? 'gpu') : undefined),
-    residency: request.residency,
-    memory: request.memory,
-    loadStage: (stage) => loadModelFile(model, stage, store),
-    streamStage: (stage) => streamModelFile(model, stage, store),
-  });
+  const pipeline = await createPipeline(model, request);
   await tokenizerReady;
   const warmupMs = await pipeline.warmUp();
   const info: LoadedModel = {
@@ -144,8 +146,55 @@ export async function load(
     memoryReason: pipeline.memoryReason,
     maxBatch: pipeline.maxBatch,
   };
-  loaded = { key, pipeline, info };
+  loaded = { key, model, request, pipeline, info };
   return info;
+}
+
+/** Sessions for `model` (the manifest's entry, or it at another size) from the stored files. */
+async function createPipeline(model: ModelEntry, request: LoadRequest): Promise<TextToImagePipeline> {
+  const { provider, webnnDeviceType } = request;
+  return TextToImagePipeline.create(model, {
+    provider,
+    webnnDeviceType,
+    // The capabilities refuseUnrunnable checked: the device is probed once per worker.
+    device: await deviceCapabilities(provider === 'webnn' ? (webnnDeviceType ?? 'gpu') : undefined),
+    residency: request.residency,
+    memory: request.memory,
+    loadStage: (stage) => loadModelFile(model, stage, store),
+    streamStage: (stage) => streamModelFile(model, stage, store),
+  });
+}
+
+/**
+ * The loaded pipeline at the requested size (the model's default where none is asked for): a size the
+ * model does not declare, or this device cannot hold, is refused before the sessions are touched; another
+ * size reloads the sessions from the stored files, kept until the size changes again. Without shader
+ * warm-up: the first image at a new size pays for it.
+ */
+async function pipelineAtSize(current: Loaded, size: Partial<ImageSize>): Promise<TextToImagePipeline> {
+  const wanted = { ...defaultImageSize(current.model), ...definedSides(size) };
+  const { image } = current.pipeline.model;
+  if (wanted.width === image.width && wanted.height === image.height) return current.pipeline;
+  const sized = sizedModelEntry(current.model, wanted);
+  await refuseUnrunnable(sized, current.request.provider, current.request.webnnDeviceType);
+  const previous = current.pipeline.model;
+  await current.pipeline.dispose();
+  try {
+    current.pipeline = await createPipeline(sized, current.request);
+  } catch (error) {
+    // The size that worked before stays usable; only if that fails too is nothing loaded.
+    try {
+      current.pipeline = await createPipeline(previous, current.request);
+    } catch {
+      loaded = undefined;
+    }
+    throw error;
+  }
+  return current.pipeline;
+}
+
+function definedSides(size: Partial<ImageSize>): Partial<ImageSize> {
+  return Object.fromEntries(Object.entries(size).filter(([, value]) => value !== undefined));
 }
 
 function emptyProgress(modelId: string, stored: StoredModel): ModelProgress {
@@ -174,7 +223,14 @@ async function generate(
     if (!(request.sourceImage instanceof Blob)) request.sourceImage?.close();
     throw new Error('No model is loaded: call load() first.');
   }
-  const { pipeline, info } = current;
+  const { info } = current;
+  let pipeline: TextToImagePipeline;
+  try {
+    pipeline = await pipelineAtSize(current, { width: request.width, height: request.height });
+  } catch (error) {
+    if (!(request.sourceImage instanceof Blob)) request.sourceImage?.close();
+    throw error;
+  }
   const drawOnGpu = pipeline.canDrawToCanvas;
   if (drawOnGpu) outputCanvas ??= new OffscreenCanvas(info.width, info.height);
   const sourceImage =
@@ -220,7 +276,9 @@ async function generateBatch(
   signal: AbortSignal,
 ): Promise<ImageResult[]> {
   if (!loaded) throw new PipelineError('not-loaded', 'No model is loaded: call load() first.');
-  const { pipeline, info } = loaded;
+  const { info } = loaded;
+  // A batch in one pass is at the model's own size, the one `maxBatch` was worked out for.
+  const pipeline = await pipelineAtSize(loaded, {});
   const results = await pipeline.generateBatch({ ...request, steps: request.steps ?? 1, signal });
   return Promise.all(
     results.map(async ({ pixels, ...figures }) => ({

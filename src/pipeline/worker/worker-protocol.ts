@@ -63,6 +63,9 @@ export type WorkerRequest =
       /** Image to image: a bitmap (transferred) or an encoded picture the worker decodes. */
       sourceImage?: WorkerSourceImage;
       strength?: number;
+      /** The image size (default: the model's); another one reloads the sessions for it. */
+      width?: number;
+      height?: number;
     }
   /** Text to image for every seed in one pass (up to the loaded model's `maxBatch`). */
   | { kind: 'generate-batch'; prompt: string; seeds: number[]; steps?: number }
