@@ -78,6 +78,7 @@ describe('a shared link', () => {
     await page.locator(part('prompt')).fill('a harbour at night & fog');
     await page.locator(part('steps-select')).selectOption('2');
     await page.locator(part('count-select')).selectOption('2');
+    await page.evaluate(() => document.querySelector('sd-turbo')!.setAttribute('width', '128'));
     await page.locator(part('generate-button')).click();
     await expect.poll(async () => (await images()).length, { timeout: 60_000 }).toBe(2);
     original = await images();
@@ -96,9 +97,13 @@ describe('a shared link', () => {
       seed: String(original[0].seed),
       steps: '2',
       count: '2',
-      width: '64',
+      width: '128',
       height: '64',
     });
+    expect(original.map((image) => [image.width, image.height])).toEqual([
+      [128, 64],
+      [128, 64],
+    ]);
     await page.close();
   });
 
