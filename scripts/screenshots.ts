@@ -179,7 +179,7 @@ async function savedGalleryShot(page: Page): Promise<void> {
     () =>
       document.querySelector('sd-turbo')!.shadowRoot!.querySelectorAll('[part~="saved-image"]').length === 4,
   );
-  await page.locator(part('saved-gallery')).scrollIntoViewIfNeeded();
+  await page.locator(part('gallery')).scrollIntoViewIfNeeded();
 }
 
 const FEATURES: [string, (page: Page) => Promise<void>][] = [

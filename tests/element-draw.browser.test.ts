@@ -8,7 +8,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
-import { startTestApp, type TestApp } from './support/browser.js';
+import { openSettings, startTestApp, type TestApp } from './support/browser.js';
 
 const part = (name: string) => `sd-turbo [part~="${name}"]`;
 
@@ -146,6 +146,7 @@ describe('draw to image', () => {
     await page.locator(part('download-button')).click({ timeout: 30_000 });
     await page.waitForSelector(part('first-run'), { state: 'detached', timeout: 60_000 });
     await page.locator(part('prompt')).fill('a lighthouse at dawn');
+    await openSettings(page);
     await page.locator(part('seed-input')).fill('777');
     await page.locator(part('seed-input')).press('Tab');
 

@@ -124,14 +124,12 @@ export const partStyles = css`
     accent-color: var(--_accent);
   }
   /* Blocks that shrink with the element (inline by default, they would not), and vanish when empty. */
-  sd-source-image-panel,
-  sd-saved-gallery-view {
+  sd-source-image-panel {
     display: grid;
     gap: var(--_gap);
     min-width: 0;
   }
-  sd-source-image-panel:empty,
-  sd-saved-gallery-view:empty {
+  sd-source-image-panel:empty {
     display: none;
   }
   /* The settings drawer: provider, stored models and your own files, closed until asked for. */

@@ -290,9 +290,9 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
         ${results.renderImage()}
         <div class="side-column">
           ${results.renderBatch()} ${results.renderDetails()} ${this.realtimePart.render()}
-          ${results.renderSessionGallery()} ${this.settings.render()}
+          ${this.settings.render()}
         </div>
-        ${results.renderSavedGallery()}
+        ${results.renderGallery()}
       </div>
       ${this.feedback.renderLive()}
     `;

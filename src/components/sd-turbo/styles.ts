@@ -1,7 +1,6 @@
 import { css } from 'lit';
 import { batchGridStyles } from '../parts/batch-grid.js';
 import { resultViewStyles } from '../parts/result-view.js';
-import { savedGalleryStyles } from '../parts/saved-gallery-view.js';
 import { sourceImageStyles } from '../parts/source-image-panel.js';
 import { toastStyles } from '../parts/toast-stack.js';
 import { layoutStyles } from './layout-styles.js';
@@ -270,11 +269,10 @@ const baseStyles = css`
 export const sdTurboStyles = [
   baseStyles,
   partStyles,
-  sessionStyles,
   layoutStyles,
+  sessionStyles,
   resultViewStyles,
   toastStyles,
   sourceImageStyles,
-  savedGalleryStyles,
   batchGridStyles,
 ];
