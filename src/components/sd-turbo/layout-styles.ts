@@ -2,8 +2,8 @@ import { css } from 'lit';
 
 /**
  * Where the parts go, by the element's own width. Under 720 px one column in reading order: messages and
- * the first-run panel, the image, what is known about it, Settings, the gallery. Wider, the image on the
- * left and all but the gallery in a column beside it; the gallery spans both.
+ * the first-run panel, the image, what is known about it, the gallery. Wider, the image on the left and
+ * all but the gallery in a column beside it; the gallery spans both. Settings is a drawer under the bar.
  */
 export const layoutStyles = css`
   .layout {
@@ -53,8 +53,8 @@ export const layoutStyles = css`
     }
   }
   /*
-   * variant="compact", for a small slot: the prompt bar and the image; seed, steps and the rest wait in the
-   * Settings drawer, and the galleries, real time and image to image are left out.
+   * variant="compact", for a small slot: the prompt bar, its Settings drawer and the image; the gallery,
+   * real time and image to image are left out.
    */
   :host([variant='compact']) :is(sd-gallery-view, sd-source-image-panel),
   :host([variant='compact']) :is([part~='realtime'], #seed-hint, [part~='timings-disclosure']) {

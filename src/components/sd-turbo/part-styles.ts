@@ -87,9 +87,16 @@ export const partStyles = css`
     min-height: 36px;
     padding: 4px 10px;
   }
-  .row.options label.choice {
-    min-height: 36px;
-    color: var(--_fg);
+  /* Under the bar: the token count, and Real time at the end of the same line. */
+  .row.under-prompt {
+    align-items: center;
+    justify-content: space-between;
+    gap: 0 var(--_gap);
+  }
+  .row.under-prompt label.choice {
+    min-height: 32px;
+    font-size: 0.92em;
+    font-weight: 500;
   }
   @media (pointer: coarse) {
     .row.options :is(select, input:not([type='checkbox']), [part~='random-seed-button']) {
@@ -128,11 +135,12 @@ export const partStyles = css`
     display: grid;
     gap: var(--_gap);
     min-width: 0;
+    margin-top: calc(var(--_gap) * 0.66);
   }
   sd-source-image-panel:empty {
     display: none;
   }
-  /* The settings drawer: provider, stored models and your own files, closed until asked for. */
+  /* The one Settings drawer under the prompt bar: closed until asked for, its values on its summary line. */
   details[part~='settings'] {
     align-content: start;
     border: 1px solid var(--_border);
@@ -149,10 +157,22 @@ export const partStyles = css`
   details[part~='settings'] :is(input, select, button:not(.small)) {
     min-height: 40px;
   }
-  details.options-drawer > summary {
-    font-weight: 500;
-    color: var(--_muted);
-    padding: 4px 0;
+  details[part~='settings'] > summary {
+    padding: 6px 0;
+  }
+  [part~='settings-summary'] {
+    margin-left: 6px;
+    font-weight: 400;
+  }
+  details[part~='settings'] > :is(.row.options, .field-error, #seed-hint) {
+    margin-bottom: 8px;
+  }
+  /* The drawer's own settings under the row, apart from it. */
+  .settings-panel {
+    display: grid;
+    gap: var(--_gap);
+    padding-top: var(--_gap);
+    border-top: 1px solid var(--_border);
   }
   /* Settings → Your own files: below the stored models, its own block. */
   section[part~='local-files'] {
