@@ -151,11 +151,29 @@ export const partStyles = css`
   details[part~='settings'][open] {
     padding-bottom: var(--_gap);
   }
-  details[part~='settings'] legend {
+  /* One kind of title in the drawer (the fieldsets', the table's, Your own files'): small and muted. */
+  details[part~='settings'] :is(legend, caption, h3) {
     padding: 0 4px;
+    font-size: 0.85em;
+    font-weight: 600;
+    color: var(--_muted);
   }
-  details[part~='settings'] :is(input, select, button:not(.small)) {
-    min-height: 40px;
+  /* And one kind of label: the options row's, beside or above its field. */
+  .settings-panel .field > label {
+    font-weight: 500;
+    color: var(--_muted);
+  }
+  /* Fields and buttons of the options row's height with a mouse, 44 px targets on a touch screen. */
+  details[part~='settings'] :is(input:not([type='radio'], [type='checkbox']), select, button:not(.small)) {
+    min-height: 36px;
+  }
+  details[part~='settings'] button:not(.small) {
+    padding: 4px 12px;
+  }
+  @media (pointer: coarse) {
+    details[part~='settings'] :is(input:not([type='radio'], [type='checkbox']), select, button:not(.small)) {
+      min-height: 44px;
+    }
   }
   details[part~='settings'] > summary {
     padding: 6px 0;
@@ -184,7 +202,6 @@ export const partStyles = css`
   }
   section[part~='local-files'] h3 {
     margin: 0;
-    font-size: 1em;
   }
   input#local-image-size {
     width: 10ch;

@@ -48,10 +48,12 @@ const baseStyles = css`
   :host([hidden]) {
     display: none;
   }
+  /* Not inherit: a <details> puts its content in a slot of its own shadow root, which would pass on
+     content-box, and everything in a drawer would be taller than its min-height says. */
   *,
   *::before,
   *::after {
-    box-sizing: inherit;
+    box-sizing: border-box;
   }
   sd-prompt-bar,
   sd-first-run-panel,
