@@ -84,6 +84,8 @@ function padCanvas() {
 
 /** A stroke with the real mouse, through canvas pixels; `beforeUp` runs while the button is still down. */
 async function mouseStroke(from: PenPoint, to: PenPoint, beforeUp?: () => Promise<void>): Promise<void> {
+  // In view, as for a hand: the open Settings drawer above it can push the pad below the fold.
+  await page.locator('sd-turbo sd-sketch-pad').scrollIntoViewIfNeeded();
   const box = await padCanvas();
   const scale = box.width / box.pixels[0];
   await page.mouse.move(box.left + from.x * scale, box.top + from.y * scale);
