@@ -12,7 +12,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPngText } from '../src/image-file/png-metadata.js';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
-import { launchChromium, openPage, startTestApp, type TestApp } from './support/browser.js';
+import { launchChromium, openPage, openSettings, startTestApp, type TestApp } from './support/browser.js';
 
 /** Outside the tree's tracked files; `npm run screenshots` makes the README's pictures in docs/screenshots/. */
 const SCREENSHOTS = 'test-results/screenshots';
@@ -191,6 +191,7 @@ describe('the app page with <sd-turbo>', () => {
     expect(String((await again).seed)).toBe(firstSeed);
     expect(await shownPixels(page)).toEqual(first);
 
+    await openSettings(page);
     await page.locator(`${element} #seed`).fill(String((Number(firstSeed) + 1) % 2 ** 32));
     await page.locator(`${element} #seed`).press('Tab');
     const other = nextImage(page);
@@ -199,7 +200,7 @@ describe('the app page with <sd-turbo>', () => {
     const differing = (await shownPixels(page)).filter((v, i) => v !== first[i]).length;
     expect(differing / first.length).toBeGreaterThan(0.3);
     // The session's images are in the gallery and can be reopened.
-    const thumbnails = page.locator(`${element} [part~="gallery"] button`);
+    const thumbnails = page.locator(`${element} [part~="gallery"] [part~="show-image-button"]`);
     expect(await thumbnails.count()).toBe(3);
     await thumbnails.nth(2).click();
     expect(await shownPixels(page)).toEqual(first);
@@ -367,7 +368,7 @@ describe('the app page with <sd-turbo>', () => {
     await expect.poll(() => page.getByRole('textbox', { name: 'Prompt' }).count()).toBe(1);
     await page.getByRole('textbox', { name: 'Prompt' }).focus();
     const focusOrder: string[] = [];
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 6; i++) {
       await page.keyboard.press('Tab');
       focusOrder.push(
         await page.evaluate(() => {
@@ -377,7 +378,15 @@ describe('the app page with <sd-turbo>', () => {
       );
     }
     // The seed is set (from the test above), so "Random seed" is enabled and in the order.
-    expect(focusOrder).toEqual(['generate-button', 'seed-input', 'random-seed-button', 'steps-select']);
+    // The Settings drawer is open (from the test above): Real time, the drawer's summary, then its fields.
+    expect(focusOrder).toEqual([
+      'generate-button',
+      'realtime-toggle',
+      'settings-toggle',
+      'seed-input',
+      'random-seed-button',
+      'steps-select',
+    ]);
     // A text box (not type=number), so a seed that is none stays visible as written beside its error;
     // phones still get the numeric keyboard.
     const seed = page.getByRole('textbox', { name: 'Seed' });
@@ -440,7 +449,7 @@ describe('the app page with <sd-turbo>', () => {
   );
 
   it('switches the provider, and deletes a stored model from Settings after asking', async () => {
-    await page.getByText('Settings', { exact: true }).click();
+    await openSettings(page);
     await page.getByRole('radio', { name: 'wasm (CPU)' }).check();
     const image = nextImage(page);
     await page.getByRole('button', { name: 'Generate' }).click();
@@ -466,7 +475,7 @@ describe('the app page with <sd-turbo>', () => {
     await page.locator(part('stored-note')).waitFor({ timeout: 30_000 });
     expect(await textOf(page, part('stored-models'))).toMatch(/Tiny test model \(FP32[^)]*\) 6\.6 MB Delete/);
 
-    await page.getByText('Settings', { exact: true }).click();
+    await openSettings(page);
     await deleteButton.click();
     await page.locator(part('confirm-delete-model-button')).click();
     await expect.poll(() => stored.textContent()).toContain('None yet.');
@@ -578,6 +587,7 @@ describe('inputs show what will be used', () => {
       // With the test models left out only the real models remain (a picker of one is no picker).
       await expect.poll(offered).toEqual(productIds.length > 1 ? productIds : []);
       await page.evaluate(() => (document.querySelector('sd-turbo')!.testModels = true));
+      await openSettings(page);
       await page.locator(`${element} #model`).selectOption('tiny-fp16');
       await page.reload();
       await expect

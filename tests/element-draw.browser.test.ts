@@ -8,7 +8,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
-import { startTestApp, type TestApp } from './support/browser.js';
+import { openSettings, startTestApp, type TestApp } from './support/browser.js';
 
 const part = (name: string) => `sd-turbo [part~="${name}"]`;
 
@@ -84,6 +84,8 @@ function padCanvas() {
 
 /** A stroke with the real mouse, through canvas pixels; `beforeUp` runs while the button is still down. */
 async function mouseStroke(from: PenPoint, to: PenPoint, beforeUp?: () => Promise<void>): Promise<void> {
+  // In view, as for a hand: the open Settings drawer above it can push the pad below the fold.
+  await page.locator('sd-turbo sd-sketch-pad').scrollIntoViewIfNeeded();
   const box = await padCanvas();
   const scale = box.width / box.pixels[0];
   await page.mouse.move(box.left + from.x * scale, box.top + from.y * scale);
@@ -146,6 +148,7 @@ describe('draw to image', () => {
     await page.locator(part('download-button')).click({ timeout: 30_000 });
     await page.waitForSelector(part('first-run'), { state: 'detached', timeout: 60_000 });
     await page.locator(part('prompt')).fill('a lighthouse at dawn');
+    await openSettings(page);
     await page.locator(part('seed-input')).fill('777');
     await page.locator(part('seed-input')).press('Tab');
 

@@ -7,7 +7,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
-import { startTestApp, type TestApp } from './support/browser.js';
+import { openSettings, startTestApp, type TestApp } from './support/browser.js';
 
 const part = (name: string) => `sd-turbo [part~="${name}"]`;
 const WASM_APP = '/?model=tiny-fp32&provider=wasm';
@@ -76,6 +76,7 @@ describe('a shared link', () => {
 
     const images = await recordImages(page);
     await page.locator(part('prompt')).fill('a harbour at night & fog');
+    await openSettings(page);
     await page.locator(part('steps-select')).selectOption('2');
     await page.locator(part('count-select')).selectOption('2');
     await page.evaluate(() => document.querySelector('sd-turbo')!.setAttribute('width', '128'));

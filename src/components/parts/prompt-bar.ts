@@ -1,14 +1,17 @@
 /**
- * One prompt bar with Generate inside it, then a quiet row of seed, steps and model: everything that says
- * what the next image is. While an image is made Generate stays Generate (a second click does nothing);
- * Cancel is on the busy image, away from where a second click lands.
+ * One prompt bar with Generate inside it, the token count and Real time under it, then one Settings
+ * drawer whose summary line says the values in use (seed, steps, images, model) and which holds their
+ * row and the settings panel (provider, memory, stored models, your own files). A setting in error opens
+ * the drawer, so its error is seen next to it. While an image is made Generate stays Generate (a second
+ * click does nothing); Cancel is on the busy image, away from where a second click lands.
  */
-import { html, nothing, type TemplateResult } from 'lit';
+import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import type { ModelEntry, SizePreset, TokenCount } from '../../pipeline/index.js';
 import { COUNT_CHOICES, MAX_SEED, STEP_CHOICES, plural } from '../input-checks.js';
 import { LightElement } from '../light-element.js';
 import { modelLabel } from '../model-names.js';
+import { sizeField } from './size-field.js';
 
 export interface PromptBarActions {
   promptInput(prompt: string): void;
@@ -22,7 +25,12 @@ export interface PromptBarActions {
   sizeChange(size: { width: number; height: number }): void;
   modelChange(modelId: string): void;
   realtimeChange(on: boolean): void;
+  /** The drawer was opened: the time to ask whether WebNN is available (it is not asked before). */
+  settingsOpened(): void;
 }
+
+/** The fields whose error opens the drawer when it appears. */
+const DRAWER_ERRORS = ['seedError', 'stepsError', 'countError', 'sizeError', 'settingsError'] as const;
 
 export class PromptBar extends LightElement {
   @property({ attribute: false }) actions?: PromptBarActions;
@@ -47,8 +55,11 @@ export class PromptBar extends LightElement {
   @property({ attribute: false }) models: ModelEntry[] = [];
   @property({ attribute: false }) modelId?: string;
   @property({ attribute: false }) realtime = false;
-  /** The compact element: seed, steps and model behind a disclosure, real time left out. */
-  @property({ attribute: false }) compact = false;
+  /** The settings panel, rendered by its owner, placed in the drawer; and its error (the provider's). */
+  @property({ attribute: false }) settingsPanel: TemplateResult | typeof nothing = nothing;
+  @property({ attribute: false }) settingsError?: string;
+  /** An error appeared: the drawer is opened once this update is rendered. */
+  private openDrawer = false;
 
   protected override render(): TemplateResult {
     return html`
@@ -77,42 +88,66 @@ export class PromptBar extends LightElement {
             Generate
           </button>
         </div>
-        ${this.renderFieldError('prompt-error', this.promptError)} ${this.renderTokenCount()}
-        ${
-          this.compact
-            ? html`<details class="options-drawer">
-                <summary>Seed, steps, images and size</summary>
-                ${this.renderImageOptions()}
-              </details>`
-            : this.renderImageOptions()
-        }
-        ${this.renderFieldError('seed-error', this.seedError)}
-        ${this.renderFieldError('steps-error', this.stepsError)}
-        ${this.renderFieldError('count-error', this.countError)}
-        ${this.renderFieldError('size-error', this.sizeError)}
-        <p class="hint" id="seed-hint">
-          Empty seed: a new random seed each time. Enter generates, Esc cancels, Shift+Enter adds a line.
-        </p>
+        ${this.renderFieldError('prompt-error', this.promptError)}
+        <div class="row under-prompt">${this.renderTokenCount()} ${this.renderRealtime()}</div>
+        <details
+          part="settings"
+          @toggle=${(event: Event) => (event.target as HTMLDetailsElement).open && this.actions?.settingsOpened()}
+        >
+          <summary part="settings-toggle">
+            <span>Settings</span> <span class="hint" part="settings-summary">${this.summaryLine()}</span>
+          </summary>
+          ${this.renderImageOptions()} ${this.renderFieldError('seed-error', this.seedError)}
+          ${this.renderFieldError('steps-error', this.stepsError)}
+          ${this.renderFieldError('count-error', this.countError)}
+          ${this.renderFieldError('size-error', this.sizeError)}
+          <p class="hint" id="seed-hint">
+            Empty seed: a new random seed each time. Enter generates, Esc cancels, Shift+Enter adds a line.
+          </p>
+          ${this.settingsPanel}
+        </details>
       </section>
     `;
+  }
+
+  /** What the next image will be made with, on the drawer's summary line. */
+  private summaryLine(): string {
+    const seed = this.seedError ? `${this.seedText} (not allowed)` : this.seedText || 'random';
+    const model = this.models.find((entry) => entry.id === this.modelId);
+    return [
+      `Seed ${seed}`,
+      plural(this.steps, 'step'),
+      plural(this.count, 'image'),
+      ...(this.sizePresets.length > 0 && this.size ? [`${this.size.width}x${this.size.height}`] : []),
+      ...(model ? [modelLabel(model)] : []),
+    ].join(' · ');
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    // Opened when an error appears, never closed for the user: fixing a value leaves the drawer open.
+    if (DRAWER_ERRORS.some((name) => changed.has(name) && this[name])) this.openDrawer = true;
   }
 
   private renderImageOptions(): TemplateResult {
     return html`
       <div class="row options" part="options">
-        ${this.renderSeed()} ${this.renderSteps()} ${this.renderCount()} ${this.renderSize()}
+        ${this.renderSeed()} ${this.renderSteps()} ${this.renderCount()}
+        ${sizeField(this.sizePresets, this.size, this.sizeError, (size) => this.actions?.sizeChange(size))}
         ${this.renderModelPicker()}
-        <label class="choice" part="realtime">
-          <input
-            type="checkbox"
-            part="realtime-toggle"
-            .checked=${this.realtime}
-            @change=${(event: Event) => this.actions?.realtimeChange((event.target as HTMLInputElement).checked)}
-          />
-          Real time
-        </label>
       </div>
     `;
+  }
+
+  private renderRealtime(): TemplateResult {
+    return html`<label class="choice" part="realtime">
+      <input
+        type="checkbox"
+        part="realtime-toggle"
+        .checked=${this.realtime}
+        @change=${(event: Event) => this.actions?.realtimeChange((event.target as HTMLInputElement).checked)}
+      />
+      Real time
+    </label>`;
   }
 
   /** The count, and for a long prompt a one-line note; the dropped words only on request. */
@@ -204,47 +239,12 @@ export class PromptBar extends LightElement {
     `;
   }
 
-  /**
-   * The presets, and a size that is none of them as an extra, selected choice: as typed (with "not
-   * allowed") where it cannot be made.
-   */
-  private renderSize(): TemplateResult | typeof nothing {
-    const size = this.size;
-    if (this.sizePresets.length === 0 || !size) return nothing;
-    const current = `${size.width}x${size.height}`;
-    const preset = this.sizePresets.find((choice) => `${choice.width}x${choice.height}` === current);
-    return html`
-      <div class="field" part="size">
-        <label for="size">Size</label>
-        <select
-          id="size"
-          part="size-select"
-          aria-invalid=${this.sizeError ? 'true' : 'false'}
-          aria-describedby=${this.sizeError ? 'size-error' : nothing}
-          @change=${(event: Event) => {
-            const [width, height] = (event.target as HTMLSelectElement).value.split('x').map(Number);
-            this.actions?.sizeChange({ width, height });
-          }}
-        >
-          ${
-            preset
-              ? nothing
-              : html`<option value="" selected disabled>
-                  ${current} ${this.sizeError ? '(not allowed)' : ''}
-                </option>`
-          }
-          ${this.sizePresets.map(
-            (choice) =>
-              html`<option value=${`${choice.width}x${choice.height}`} ?selected=${choice === preset}>
-                ${choice.label} (${choice.width}×${choice.height})
-              </option>`,
-          )}
-        </select>
-      </div>
-    `;
-  }
-
   protected override updated(): void {
+    if (this.openDrawer) {
+      this.openDrawer = false;
+      const drawer = this.querySelector<HTMLDetailsElement>('details[part~="settings"]');
+      if (drawer) drawer.open = true;
+    }
     // The model list can change in the same update as the choice, and a select the user has touched ignores
     // `selected` attributes: the choice is set again once its option exists.
     const picker = this.querySelector<HTMLSelectElement>('select#model');

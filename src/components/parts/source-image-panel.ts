@@ -18,15 +18,20 @@ export interface SourceImageActions {
 
 /** The drop zone, the preview and the strength, side by side where they fit. The element adopts it (light-DOM parts have no shadow root of their own). */
 export const sourceImageStyles = css`
-  /* Image to image: a dashed zone that lights up while a file is dragged over it. */
+  /* Image to image: a quiet line of small buttons in a faint dashed zone that lights up while a file is
+     dragged over it; it is not the image, so it does not weigh as much. */
   .drop-zone {
     display: flex;
     flex-wrap: wrap;
     align-items: center;
-    gap: 8px;
-    padding: 8px;
+    gap: 6px;
+    padding: 4px 6px;
+    font-size: 0.92em;
     border: 1px dashed var(--_border);
     border-radius: var(--_radius);
+  }
+  .drop-zone .hint {
+    font-size: 0.9em;
   }
   .drop-zone.dragging {
     border-color: var(--_accent);
@@ -56,24 +61,6 @@ export const sourceImageStyles = css`
     flex: 1 1 200px;
     max-width: 320px;
   }
-  /* The file input as one of the element's buttons, without a box of its own around it. */
-  .drop-zone input[type='file'] {
-    field-sizing: content;
-    border: 0;
-    padding: 0;
-    background: none;
-  }
-  .drop-zone input[type='file']::file-selector-button {
-    min-height: 44px;
-    margin-right: 8px;
-    padding: 7px 14px;
-    font: inherit;
-    color: inherit;
-    cursor: pointer;
-    border: 1px solid var(--_border);
-    border-radius: calc(var(--_radius) * 0.75);
-    background: var(--_surface);
-  }
   section[part~='source-image'] > .field-error {
     flex-basis: 100%;
   }
@@ -90,7 +77,6 @@ export const sourceImageStyles = css`
   .sketch-area > sd-sketch-pad {
     max-width: 420px;
   }
-  .drop-zone input[type='file'],
   input#strength {
     min-width: 0;
     max-width: 100%;
@@ -140,12 +126,13 @@ export class SourceImagePanel extends LightElement {
           ${this.image ? html`<canvas class="source-preview" part="source-preview"></canvas>` : nothing}
           <button
             type="button"
+            class="small"
             part="choose-source-button"
             aria-invalid=${this.error ? 'true' : 'false'}
             aria-describedby=${this.error ? 'source-error' : nothing}
             @click=${() => this.fileInput?.click()}
           >
-            ${this.image ? 'Choose another image' : 'Start from an image'}
+            ${this.image ? 'Choose another image…' : 'Start from an image…'}
           </button>
           <!-- Hidden: its own text would say "No file chosen" beside the chosen picture's preview. -->
           <input
@@ -157,9 +144,9 @@ export class SourceImagePanel extends LightElement {
             aria-invalid=${this.error ? 'true' : 'false'}
             @change=${(event: Event) => this.onFileChosen(event.target as HTMLInputElement)}
           />
-          <span class="hint">or drop or paste one here, or</span>
           <button
             type="button"
+            class="small"
             part="draw-button"
             aria-pressed=${this.drawing ? 'true' : 'false'}
             aria-controls=${this.drawing ? 'sketch-pad' : nothing}
@@ -167,9 +154,15 @@ export class SourceImagePanel extends LightElement {
           >
             Draw
           </button>
+          <span class="hint">or drop or paste an image here</span>
           ${
             this.image
-              ? html`<button type="button" part="remove-source-button" @click=${() => this.actions?.remove()}>
+              ? html`<button
+                  type="button"
+                  class="small"
+                  part="remove-source-button"
+                  @click=${() => this.actions?.remove()}
+                >
                   Remove
                 </button>`
               : nothing

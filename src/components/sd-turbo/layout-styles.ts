@@ -2,9 +2,8 @@ import { css } from 'lit';
 
 /**
  * Where the parts go, by the element's own width. Under 720 px one column in reading order: messages and
- * the first-run panel, the image, what is known about it, this session's images, Settings, the saved
- * images. Wider, the image on the left and all but the saved images in a column beside it, so that column
- * is never a lone "Settings" line; the saved images span both.
+ * the first-run panel, the image, what is known about it, the gallery. Wider, the image on the left and
+ * all but the gallery in a column beside it; the gallery spans both. Settings is a drawer under the bar.
  */
 export const layoutStyles = css`
   .layout {
@@ -48,16 +47,16 @@ export const layoutStyles = css`
       align-content: start;
       min-width: 0;
     }
-    sd-saved-gallery-view {
+    sd-gallery-view {
       grid-area: saved;
       margin-top: calc(var(--_gap) * 2);
     }
   }
   /*
-   * variant="compact", for a small slot: the prompt bar and the image; seed, steps and the rest wait in the
-   * Settings drawer, and the galleries, real time and image to image are left out.
+   * variant="compact", for a small slot: the prompt bar, its Settings drawer and the image; the gallery,
+   * real time and image to image are left out.
    */
-  :host([variant='compact']) :is(sd-saved-gallery-view, sd-gallery-view, sd-source-image-panel),
+  :host([variant='compact']) :is(sd-gallery-view, sd-source-image-panel),
   :host([variant='compact']) :is([part~='realtime'], #seed-hint, [part~='timings-disclosure']) {
     display: none;
   }

@@ -87,9 +87,16 @@ export const partStyles = css`
     min-height: 36px;
     padding: 4px 10px;
   }
-  .row.options label.choice {
-    min-height: 36px;
-    color: var(--_fg);
+  /* Under the bar: the token count, and Real time at the end of the same line. */
+  .row.under-prompt {
+    align-items: center;
+    justify-content: space-between;
+    gap: 0 var(--_gap);
+  }
+  .row.under-prompt label.choice {
+    min-height: 32px;
+    font-size: 0.92em;
+    font-weight: 500;
   }
   @media (pointer: coarse) {
     .row.options :is(select, input:not([type='checkbox']), [part~='random-seed-button']) {
@@ -124,17 +131,16 @@ export const partStyles = css`
     accent-color: var(--_accent);
   }
   /* Blocks that shrink with the element (inline by default, they would not), and vanish when empty. */
-  sd-source-image-panel,
-  sd-saved-gallery-view {
+  sd-source-image-panel {
     display: grid;
     gap: var(--_gap);
     min-width: 0;
+    margin-top: calc(var(--_gap) * 0.66);
   }
-  sd-source-image-panel:empty,
-  sd-saved-gallery-view:empty {
+  sd-source-image-panel:empty {
     display: none;
   }
-  /* The settings drawer: provider, stored models and your own files, closed until asked for. */
+  /* The one Settings drawer under the prompt bar: closed until asked for, its values on its summary line. */
   details[part~='settings'] {
     align-content: start;
     border: 1px solid var(--_border);
@@ -145,16 +151,46 @@ export const partStyles = css`
   details[part~='settings'][open] {
     padding-bottom: var(--_gap);
   }
-  details[part~='settings'] legend {
+  /* One kind of title in the drawer (the fieldsets', the table's, Your own files'): small and muted. */
+  details[part~='settings'] :is(legend, caption, h3) {
     padding: 0 4px;
+    font-size: 0.85em;
+    font-weight: 600;
+    color: var(--_muted);
   }
-  details[part~='settings'] :is(input, select, button:not(.small)) {
-    min-height: 40px;
-  }
-  details.options-drawer > summary {
+  /* And one kind of label: the options row's, beside or above its field. */
+  .settings-panel .field > label {
     font-weight: 500;
     color: var(--_muted);
-    padding: 4px 0;
+  }
+  /* Fields and buttons of the options row's height with a mouse, 44 px targets on a touch screen. */
+  details[part~='settings'] :is(input:not([type='radio'], [type='checkbox']), select, button:not(.small)) {
+    min-height: 36px;
+  }
+  details[part~='settings'] button:not(.small) {
+    padding: 4px 12px;
+  }
+  @media (pointer: coarse) {
+    details[part~='settings'] :is(input:not([type='radio'], [type='checkbox']), select, button:not(.small)) {
+      min-height: 44px;
+    }
+  }
+  details[part~='settings'] > summary {
+    padding: 6px 0;
+  }
+  [part~='settings-summary'] {
+    margin-left: 6px;
+    font-weight: 400;
+  }
+  details[part~='settings'] > :is(.row.options, .field-error, #seed-hint) {
+    margin-bottom: 8px;
+  }
+  /* The drawer's own settings under the row, apart from it. */
+  .settings-panel {
+    display: grid;
+    gap: var(--_gap);
+    padding-top: var(--_gap);
+    border-top: 1px solid var(--_border);
   }
   /* Settings → Your own files: below the stored models, its own block. */
   section[part~='local-files'] {
@@ -166,7 +202,6 @@ export const partStyles = css`
   }
   section[part~='local-files'] h3 {
     margin: 0;
-    font-size: 1em;
   }
   input#local-image-size {
     width: 10ch;

@@ -40,6 +40,8 @@ export class PromptPart {
     sizeChange: ({ width, height }) => Object.assign(this.el, { width, height }),
     modelChange: (modelId) => (this.el.model = modelId),
     realtimeChange: (on) => (this.el.realtime = on),
+    // WebNN is asked about only now (or with provider="webnn"): it creates an MLContext where it exists.
+    settingsOpened: () => this.el.models.webnn.status ?? this.el.models.probeWebNn().catch(() => undefined),
   };
 
   /** Set when Generate was pressed with an empty prompt; typing one clears it. */
@@ -103,7 +105,8 @@ export class PromptPart {
     el.renderRoot.querySelector('[part~="first-run"]')?.scrollIntoView({ block: 'nearest' });
   }
 
-  render(tokens: TokenCount | undefined): TemplateResult {
+  /** The prompt bar, with `settingsPanel` in its Settings drawer. */
+  render(tokens: TokenCount | undefined, settingsPanel: TemplateResult): TemplateResult {
     const el = this.el;
     const problems = el.inputProblems;
     const phase = el.models.phase;
@@ -135,7 +138,8 @@ export class PromptPart {
       .models=${models}
       .modelId=${el.modelId}
       .realtime=${el.realtime}
-      .compact=${el.variant === 'compact'}
+      .settingsPanel=${settingsPanel}
+      .settingsError=${problems.provider}
     ></sd-prompt-bar>`;
   }
 }

@@ -275,15 +275,14 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   protected override render(): TemplateResult {
     const results = this.results;
     return html`
-      ${this.promptPart.render(this.tokens.tokens)} ${this.source.render()}
+      ${this.promptPart.render(this.tokens.tokens, this.settings.render())} ${this.source.render()}
       <div class="layout">
         <div class="top-column">${this.feedback.renderMessages()} ${this.firstRun.render()}</div>
         ${results.renderImage()}
         <div class="side-column">
           ${results.renderBatch()} ${results.renderDetails()} ${this.realtimePart.render()}
-          ${results.renderSessionGallery()} ${this.settings.render()}
         </div>
-        ${results.renderSavedGallery()}
+        ${results.renderGallery()}
       </div>
       ${this.feedback.renderLive()}
     `;

@@ -1,7 +1,6 @@
 import { css } from 'lit';
 import { batchGridStyles } from '../parts/batch-grid.js';
 import { resultViewStyles } from '../parts/result-view.js';
-import { savedGalleryStyles } from '../parts/saved-gallery-view.js';
 import { sourceImageStyles } from '../parts/source-image-panel.js';
 import { toastStyles } from '../parts/toast-stack.js';
 import { layoutStyles } from './layout-styles.js';
@@ -49,10 +48,12 @@ const baseStyles = css`
   :host([hidden]) {
     display: none;
   }
+  /* Not inherit: a <details> puts its content in a slot of its own shadow root, which would pass on
+     content-box, and everything in a drawer would be taller than its min-height says. */
   *,
   *::before,
   *::after {
-    box-sizing: inherit;
+    box-sizing: border-box;
   }
   sd-prompt-bar,
   sd-first-run-panel,
@@ -270,11 +271,10 @@ const baseStyles = css`
 export const sdTurboStyles = [
   baseStyles,
   partStyles,
-  sessionStyles,
   layoutStyles,
+  sessionStyles,
   resultViewStyles,
   toastStyles,
   sourceImageStyles,
-  savedGalleryStyles,
   batchGridStyles,
 ];
