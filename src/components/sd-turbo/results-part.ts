@@ -26,7 +26,9 @@ export class ResultsPart {
     download: ({ session, saved }) => {
       if (session) return void downloadPng(session.image);
       void this.savedImages.get(saved!.id).then(
-        (png) => png && downloadBlob(png, imageFileName(saved!.settings.seed, saved!.settings.prompt, saved!.settings)),
+        (png) =>
+          png &&
+          downloadBlob(png, imageFileName(saved!.settings.seed, saved!.settings.prompt, saved!.settings)),
         (error: Error) => this.el.feedback.notify(`Could not read the saved image: ${error.message}`),
       );
     },
