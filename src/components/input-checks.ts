@@ -3,7 +3,6 @@
  * its control with the reason, never silently replaced by another one.
  */
 import { MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, WEBNN_DEVICE_TYPES } from '../pipeline/index.js';
-import type { ModelEntry } from '../pipeline/index.js';
 import type { MemoryPreference, ProviderPreference, WebNnDeviceType } from '../pipeline/types.js';
 
 export const MAX_SEED = 0xffffffff;
@@ -171,11 +170,21 @@ export function batchSeeds(first: number, count: number): number[] {
 }
 
 /**
+ * What the size checks read of a model's manifest entry. Structural, so that the package's declarations
+ * of this module reach no engine types (which import onnxruntime-web's).
+ */
+interface SizedModel {
+  name: string;
+  image: { width: number; height: number };
+  sizes?: { min: number; max: number; step: number };
+}
+
+/**
  * The `width` and `height` attributes (undefined: not given, the model's own): each within the model's
  * `sizes`, or its one size where it declares none. Unknown until the model's manifest entry is.
  */
 export function sizeProblem(
-  model: ModelEntry | undefined,
+  model: SizedModel | undefined,
   width: GivenNumber | undefined,
   height: GivenNumber | undefined,
 ): string | undefined {
@@ -202,7 +211,7 @@ export function sizeProblem(
  * nowhere left out (the model's own); and why it cannot be made.
  */
 export function requestedSize(
-  model: ModelEntry | undefined,
+  model: SizedModel | undefined,
   written: WrittenNumbers,
   attributes: { width: number | null; height: number | null },
   options: { width?: number; height?: number } = {},

@@ -73,6 +73,11 @@ export interface PipelineOptions {
    * (default) picks it only where the stages together would not fit in `device`'s memory.
    */
   memory?: MemoryPreference;
+  /**
+   * Keep the manifest's batch dimension fixed on wasm too (default false: left free there, so that one pair
+   * of sessions makes a batch): for images compared bit for bit with a pipeline loaded for a fixed batch.
+   */
+  fixedBatch?: boolean;
 }
 
 export const MAX_PROMPT_CHARACTERS = 10_000;
@@ -244,7 +249,7 @@ export class TextToImagePipeline {
     const memory = chooseMemoryMode(model, options.device, options.memory, provider.precision);
     // On wasm a batch dimension left free costs nothing, and spares reloading the sessions per count.
     const freeBatchLimit =
-      provider.provider === 'wasm' && batchSizeOf(runModel) === 1
+      provider.provider === 'wasm' && !options.fixedBatch && batchSizeOf(runModel) === 1
         ? wasmBatchLimit(runModel, options.device?.memoryBytes)
         : 1;
     const sessionModel = freeBatchLimit > 1 ? freeBatchModelEntry(runModel) : runModel;
