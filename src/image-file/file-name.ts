@@ -30,15 +30,18 @@ export function imageFileName(seed: number, prompt: string, size: { width: numbe
   return `sd-turbo_${seed}_${slugify(prompt)}_${sizeText(size)}.png`;
 }
 
-/** How an image was made, as its PNG's text chunks: what "make it again" needs, and who made it. */
-export function imageMetadata(image: {
+/** How an image was made: what "make it again" needs. */
+export interface ImageSettings {
   prompt: string;
   seed: number;
   steps: number;
   modelId: string;
   width: number;
   height: number;
-}): Record<string, string> {
+}
+
+/** An image's settings as its PNG's text chunks, and who made it. */
+export function imageMetadata(image: ImageSettings): Record<string, string> {
   return {
     prompt: image.prompt,
     seed: String(image.seed),
