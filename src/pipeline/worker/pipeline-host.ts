@@ -251,11 +251,18 @@ async function generate(
     // The bitmap was transferred (or decoded) for this image alone.
     sourceImage?.close();
   }
-  const { pixels, ...figures } = result;
+  const drawn = drawOnGpu && outputCanvas ? outputCanvas.transferToImageBitmap() : undefined;
+  return toImageResult(result, info, drawn);
+}
+
+/** The pipeline's figures with the image as a bitmap (the one drawn on the GPU, or made from the pixels). */
+async function toImageResult(
+  { pixels, ...figures }: GenerateResult,
+  info: LoadedModel,
+  drawn?: ImageBitmap,
+): Promise<ImageResult> {
   const bitmap =
-    drawOnGpu && outputCanvas
-      ? outputCanvas.transferToImageBitmap()
-      : await pixelsToBitmap(pixels as Uint8ClampedArray<ArrayBuffer>, result.width, result.height);
+    drawn ?? (await pixelsToBitmap(pixels as Uint8ClampedArray<ArrayBuffer>, figures.width, figures.height));
   return { ...figures, bitmap, modelId: info.modelId, provider: info.provider.provider };
 }
 
@@ -280,14 +287,7 @@ async function generateBatch(
   // A batch in one pass is at the model's own size, the one `maxBatch` was worked out for.
   const pipeline = await pipelineAtSize(loaded, {});
   const results = await pipeline.generateBatch({ ...request, steps: request.steps ?? 1, signal });
-  return Promise.all(
-    results.map(async ({ pixels, ...figures }) => ({
-      ...figures,
-      bitmap: await pixelsToBitmap(pixels as Uint8ClampedArray<ArrayBuffer>, figures.width, figures.height),
-      modelId: info.modelId,
-      provider: info.provider.provider,
-    })),
-  );
+  return Promise.all(results.map((result) => toImageResult(result, info)));
 }
 
 /** Images are made one request at a time, single or batched, in the order asked. */
