@@ -2,9 +2,9 @@
  * Text to image from the command line, on onnxruntime-node, through the browser's own pipeline:
  *
  *   npm run generate -- "<prompt>" [--seed N] [--steps N] [--model <id>] [--manifest <path|url>]
- *                       [--out file.png] [--provider cpu|webgpu] [--cache-dir <dir>]
+ *                       [--out file.png] [--provider cpu|webgpu] [--cache-dir <dir>] [--width W] [--height H]
  *
- * Writes the PNG (default: the element's file name, sd-turbo_<seed>_<slug>.png, in the current folder)
+ * Writes the PNG (default: the element's file name, sd-turbo_<seed>_<slug>_<w>x<h>.png, in the current folder)
  * and prints one JSON line with where it went and the timings.
  */
 import { writeFile } from 'node:fs/promises';
@@ -16,7 +16,7 @@ import { NodeTextToImage, type NodeProvider } from '../src/node/index.js';
 
 const USAGE =
   'usage: npm run generate -- "<prompt>" [--seed N] [--steps N] [--model <id>] [--manifest <path|url>] ' +
-  '[--out file.png] [--provider cpu|webgpu] [--cache-dir <dir>]';
+  '[--out file.png] [--provider cpu|webgpu] [--cache-dir <dir>] [--width W] [--height H]';
 
 class UsageError extends Error {}
 
@@ -40,6 +40,8 @@ function parse(argv: string[]) {
         out: { type: 'string' },
         provider: { type: 'string', default: 'cpu' },
         'cache-dir': { type: 'string' },
+        width: { type: 'string' },
+        height: { type: 'string' },
       },
     });
   } catch (error) {
@@ -59,6 +61,8 @@ function parse(argv: string[]) {
     out: values.out,
     provider: values.provider as NodeProvider,
     cacheDir: values['cache-dir'],
+    width: integer('width', values.width),
+    height: integer('height', values.height),
   };
 }
 

@@ -5,6 +5,9 @@
  * (feature-<name>.png). It runs the dev server and headless Chromium on the tiny test model, whose random
  * weights draw noise: the pictures show the app around the image, not the model.
  *
+ * Each app state is reached once and shot at every width and scheme (the viewport resized, the scheme
+ * emulated): loading the model on SwiftShader takes minutes, so it is not repeated four times.
+ *
  * `npm run screenshots -- feature-realtime feature-image-to-image` makes only the shots named (an app
  * state such as `busy` names all four of its shots).
  */
@@ -26,12 +29,33 @@ const ONLY = process.argv.slice(2);
 const wanted = (...names: string[]): boolean =>
   ONLY.length === 0 || names.some((name) => ONLY.includes(name));
 
+const viewport = (width: number) => ({ width, height: width > 600 ? 860 : 780 });
+
 async function newPage(browser: Browser, width: number, scheme: string): Promise<[BrowserContext, Page]> {
   const context = await browser.newContext({
-    viewport: { width, height: width > 600 ? 860 : 780 },
+    viewport: viewport(width),
     colorScheme: scheme === 'dark' ? 'dark' : 'light',
   });
   return [context, await context.newPage()];
+}
+
+/** The page as it is now, at each width and in each scheme: app-<state>-<width>-<scheme>.png. */
+async function shootAllVariants(page: Page, state: string): Promise<void> {
+  for (const width of WIDTHS) {
+    await page.setViewportSize(viewport(width));
+    for (const scheme of SCHEMES) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.waitForTimeout(150);
+      await page.screenshot({ path: `${OUT}/app-${state}-${width}-${scheme}.png`, fullPage: true });
+      console.log(`${state} ${width} ${scheme}`);
+      if (state === 'image' && width === 1280 && scheme === 'light' && wanted('hero')) {
+        await page.screenshot({ path: `${OUT}/hero.png`, fullPage: true });
+        console.log('hero');
+      }
+    }
+  }
+  await page.setViewportSize(viewport(WIDTHS[0]));
+  await page.emulateMedia({ colorScheme: 'light' });
 }
 
 function nextImage(page: Page): Promise<unknown> {
@@ -55,7 +79,6 @@ async function happyPath(page: Page, baseUrl: string, shot: Shot): Promise<void>
     await image;
   }
   await page.evaluate(() => document.querySelector('sd-turbo')!.removeAttribute('seed'));
-  await page.getByText('Settings', { exact: true }).click();
   await shot('image');
   // A reload forgets the loaded model: the next Generate shows the busy state while the model loads.
   await page.reload();
@@ -67,7 +90,7 @@ async function happyPath(page: Page, baseUrl: string, shot: Shot): Promise<void>
   await shot('busy');
 }
 
-/** A download whose server answers 404: the error panel, and an invalid seed marked on its control. */
+/** A download whose server answers 404: the error panel, and an invalid seed (opening Settings) marked on its control. */
 async function errorPath(page: Page, baseUrl: string, shot: Shot): Promise<void> {
   await page.route('**/models/tiny-fp32/unet/model.onnx', (route) => route.fulfill({ status: 404 }));
   await page.goto(`${baseUrl}/?model=tiny-fp32`);
@@ -155,7 +178,7 @@ async function savedGalleryShot(page: Page): Promise<void> {
     () =>
       document.querySelector('sd-turbo')!.shadowRoot!.querySelectorAll('[part~="saved-image"]').length === 4,
   );
-  await page.locator(part('saved-gallery')).scrollIntoViewIfNeeded();
+  await page.locator(part('gallery')).scrollIntoViewIfNeeded();
 }
 
 const FEATURES: [string, (page: Page) => Promise<void>][] = [
@@ -185,26 +208,14 @@ async function main(): Promise<void> {
   const browser = await launchChromium({ webgpu: true });
   try {
     await featureShots(browser, url);
-    for (const width of WIDTHS) {
-      for (const scheme of SCHEMES) {
-        for (const path of [happyPath, errorPath]) {
-          const states = path === happyPath ? ['idle', 'image', 'busy', 'hero'] : ['error'];
-          if (!wanted(...states)) continue;
-          const [context, page] = await newPage(browser, width, scheme);
-          const shot: Shot = async (state) => {
-            if (wanted(state)) {
-              await page.screenshot({ path: `${OUT}/app-${state}-${width}-${scheme}.png`, fullPage: true });
-              console.log(`${state} ${width} ${scheme}`);
-            }
-            if (state === 'image' && width === 1280 && scheme === 'light' && wanted('hero')) {
-              await page.screenshot({ path: `${OUT}/hero.png`, fullPage: true });
-              console.log('hero');
-            }
-          };
-          await path(page, url, shot);
-          await context.close();
-        }
-      }
+    for (const path of [happyPath, errorPath]) {
+      const states = path === happyPath ? ['idle', 'image', 'busy', 'hero'] : ['error'];
+      if (!wanted(...states)) continue;
+      const [context, page] = await newPage(browser, WIDTHS[0], 'light');
+      await path(page, url, async (state) => {
+        if (wanted(state) || (state === 'image' && wanted('hero'))) await shootAllVariants(page, state);
+      });
+      await context.close();
     }
   } finally {
     await browser.close();

@@ -68,9 +68,6 @@ describe('bench:gpu', () => {
       const seconds = (stage: string) => Number(row(steps, 'off', stage)![5]);
       expect(seconds('image')).toBeGreaterThanOrEqual(seconds('unet (all steps)'));
     }
-    expect(Number(row('4', 'off', 'unet (all steps)')![5])).toBeGreaterThan(
-      Number(row('1', 'off', 'unet (all steps)')![5]),
-    );
     for (const stage of ['first image (load + image)', 'warm start (load + image)']) {
       const cells = row('1', 'off', stage)!;
       expect(Number(cells[5])).toBeGreaterThan(0);

@@ -1,8 +1,8 @@
 /**
  * The downloader in headless Chromium against a cross-origin Range server: a multi-chunk model is
  * downloaded into IndexedDB, the page is reloaded halfway, and a second download completes it without
- * fetching again the chunks stored before the reload; the stored files then load into a pipeline that
- * makes an image.
+ * fetching again the chunks, or the pieces of chunks, stored before the reload; the stored files then load
+ * into a pipeline that makes an image.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,8 +24,12 @@ const MODEL_ID = 'tiny-fp32';
 /** 256 KiB: the text encoder (~6.4 MB) takes 25 chunks. */
 const CHUNK = 256 * 1024;
 const CONCURRENCY = 4;
+/** Four pieces a chunk: a reload loses less than one piece per chunk in flight. */
+const PIECE = CHUNK / 4;
 /** Each response waits this long, so the download takes seconds and can be interrupted halfway. */
 const RESPONSE_DELAY_MS = 250;
+/** Then its body trickles out 32 KiB every 15 ms, so that the reload cuts chunks mid-way. */
+const TRICKLE = { bytes: 32 * 1024, everyMs: 15 };
 /** The downloader's probe asks for bytes=0-1 of each file it (re)starts. */
 const PROBE_BYTES = 2;
 
@@ -53,6 +57,9 @@ async function serveTinyModel(): Promise<void> {
     manifestUrl: files.url('manifest.json'),
     modelId: MODEL_ID,
     chunkSize: CHUNK,
+    pieceSize: PIECE,
+    // Pieces stored as they complete: a 256 KiB chunk lands well within the default second.
+    storePiecesAfterMs: 0,
     concurrency: CONCURRENCY,
   };
 }
@@ -96,11 +103,12 @@ describe('SHA-256 in Chromium', () => {
 });
 
 describe('downloader in Chromium: resume across a page reload, then load and generate', () => {
-  it('completes after a reload halfway without fetching finished chunks again, and the bytes match', async () => {
+  it('completes after a reload halfway without fetching stored chunks or pieces again, and the bytes match', async () => {
     const totalBytes = modelStageNames(model).reduce((sum, stage) => sum + sources[stage].byteLength, 0);
     const textEncoderChunks = Math.ceil(sources.textEncoder.byteLength / CHUNK);
     expect(textEncoderChunks).toBeGreaterThanOrEqual(20);
     files.responseDelayMs = RESPONSE_DELAY_MS;
+    files.trickle = TRICKLE;
     files.resetCounters();
 
     // First visit: start, wait until about 40% is stored, reload mid-download.
@@ -125,7 +133,13 @@ describe('downloader in Chromium: resume across a page reload, then load and gen
     const doneBefore = stored.value.textEncoder?.doneChunks ?? [];
     expect(doneBefore.length).toBeGreaterThanOrEqual(Math.floor(textEncoderChunks * 0.3));
     expect(doneBefore.length).toBeLessThan(textEncoderChunks);
-    expect(stored.value.textEncoder?.chunkSize).toBe(CHUNK);
+    expect(stored.value.textEncoder).toMatchObject({ chunkSize: CHUNK, pieceSize: PIECE });
+    // Kept: all that had arrived when `before` was read, but for less than a piece per chunk in flight.
+    const kept = Object.values(stored.value).reduce((sum, file) => sum + file.bytesStored, 0);
+    expect(kept).toBeGreaterThan(before.bytesDone - CONCURRENCY * PIECE);
+    const piecesBefore = new Map(
+      (stored.value.textEncoder?.partialChunks ?? []).map(({ index, pieces }) => [index, pieces]),
+    );
     const requestsBeforeReload = files.requests.length;
     const sentBeforeReload = modelStageNames(model).reduce(
       (sum, stage) => sum + files.bytesSent(servedPath(stage)),
@@ -136,15 +150,20 @@ describe('downloader in Chromium: resume across a page reload, then load and gen
     const second = await page.evaluate((s) => window.downloadTest.run(s), settings);
     expect(second.ok, JSON.stringify(second) + logs.join('\n')).toBe(true);
 
-    // No request after the reload touched a chunk that was stored before it (the 2-byte probe aside).
+    // No request after the reload touched a chunk or a piece stored before it (the 2-byte probe aside):
+    // each asks from its chunk's start, or from the first byte after the chunk's stored pieces.
     const after = files.requests.slice(requestsBeforeReload);
     const textEncoderAfter = after.filter((request) => request.path === servedPath('textEncoder'));
     const chunkRequestsAfter = textEncoderAfter
       .map(requestedRange)
       .filter((range) => range.end !== PROBE_BYTES);
-    const refetched = chunkRequestsAfter.filter((range) => doneBefore.includes(range.start / CHUNK));
+    const chunkOf = (range: { start: number }) => Math.floor(range.start / CHUNK);
+    const refetched = chunkRequestsAfter.filter((range) => doneBefore.includes(chunkOf(range)));
     expect(refetched).toEqual([]);
-    expect(chunkRequestsAfter.every((range) => range.start % CHUNK === 0)).toBe(true);
+    const firstMissingByte = (index: number) => index * CHUNK + (piecesBefore.get(index) ?? 0) * PIECE;
+    expect(chunkRequestsAfter.filter((range) => range.start !== firstMissingByte(chunkOf(range)))).toEqual(
+      [],
+    );
     expect(chunkRequestsAfter.length).toBe(textEncoderChunks - doneBefore.length);
 
     // Bytes sent in all: every file once, plus at most the chunks in flight at the reload, plus probes.
@@ -158,11 +177,14 @@ describe('downloader in Chromium: resume across a page reload, then load and gen
     expect(modelRequests.every((request) => request.status === 206 || request.status === 0)).toBe(true);
     console.info(
       `reload at ${(before.fraction * 100).toFixed(0)}%: ${doneBefore.length}/${textEncoderChunks} text encoder ` +
-        `chunks stored; ${sent - totalBytes} bytes sent beyond the model's ${totalBytes}`,
+        `chunks and ${[...piecesBefore.values()].reduce((a, b) => a + b, 0)} pieces stored, ${kept} bytes ` +
+        `kept of ${before.bytesDone} shown before the reload; ${sent - totalBytes} bytes sent beyond the ` +
+        `model's ${totalBytes}`,
     );
 
     // The stored bytes are the served bytes: hashed in the page from IndexedDB, compared here.
     files.responseDelayMs = 0;
+    files.trickle = undefined;
     const hashes = await page.evaluate((s) => window.downloadTest.storedHashes(s), settings);
     expect(hashes.ok, JSON.stringify(hashes)).toBe(true);
     if (!hashes.ok) return;

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, truncate } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import {
   listStoredModels,
   loadModelFiles,
   readStoredFile,
+  storedBytes,
   streamStoredFile,
   verifyStoredModel,
   type ChunkStore,
@@ -121,6 +122,13 @@ function wrapStore(store: ChunkStore, overrides: Partial<ChunkStore>): ChunkStor
     listRecords: () => store.listRecords(),
     writeChunk: (record, index, bytes) => store.writeChunk(record, index, bytes),
     readChunk: (record, index) => store.readChunk(record, index),
+    writePiece: async (record, index, piece, bytes) => store.writePiece?.(record, index, piece, bytes),
+    readPiece: async (record, index, piece) => {
+      const bytes = await store.readPiece?.(record, index, piece);
+      if (!bytes) throw new Error('the wrapped store keeps no pieces');
+      return bytes;
+    },
+    deletePieces: async (record, index, pieces) => store.deletePieces?.(record, index, pieces),
     deleteFile: (id) => store.deleteFile(id),
     commitFile: async (record) => store.commitFile?.(record),
     ...overrides,
@@ -359,6 +367,210 @@ describe.each(Object.keys(storeFactories))('ChunkedDownloader with the %s store'
       message: `Storage full while storing ${PATH}: 525.3 kB still needed`,
     });
     expect((await store.getRecord(target()))?.doneChunks).toEqual([0, 1]);
+  });
+});
+
+/** Pieces of a chunk still arriving, in the resume tests: four per chunk. */
+const PIECE = CHUNK / 4;
+
+/** [start, end) of a request's 'bytes=a-b' or 'bytes=a-'. */
+function rangeOf(request: { range?: string }): { start: number; end?: number } {
+  const match = /^bytes=(\d+)-(\d*)$/.exec(request.range ?? '');
+  if (!match) throw new Error(`not a single range: ${request.range}`);
+  return { start: Number(match[1]), end: match[2] === '' ? undefined : Number(match[2]) + 1 };
+}
+
+function expectNeverDecreasing(reports: readonly DownloadProgress[]): void {
+  const done = reports.map((report) => report.bytesDone);
+  expect(done).toEqual([...done].sort((a, b) => a - b));
+}
+
+describe.each(Object.keys(storeFactories))('resuming within a piece, with the %s store', (storeName) => {
+  let store: ChunkStore;
+  beforeEach(() => {
+    store = storeFactories[storeName]();
+  });
+  /** Pieces stored as soon as they complete, however fast the loopback link. */
+  const inPieces = { pieceSize: PIECE, storePiecesAfterMs: 0 };
+  /** The same target in every session: a new SHA-256 would start the file over. */
+  const hashed = () => target({ sha256: hex(source) });
+
+  /** Progress reported at every byte count, into `reports`. */
+  function tracker(reports: DownloadProgress[], onReport?: (report: DownloadProgress) => void) {
+    return new ProgressTracker(MODEL, {
+      intervalMs: 0,
+      onProgress: (report) => {
+        reports.push(report);
+        onReport?.(report);
+      },
+    });
+  }
+
+  /**
+   * Downloads until chunk 2 has `cut` of its bytes, then stops as `how` says: a reload (the page's abort)
+   * or a connection that drops for good. Returns the bytes the first session had received.
+   */
+  async function cutAt(how: 'reload' | 'network cut', cut: number): Promise<number> {
+    const controller = new AbortController();
+    const reports: DownloadProgress[] = [];
+    if (how === 'network cut')
+      server.addFault(PATH, { kind: 'drop', afterBytes: cut }, { when: (r) => r.start === 2 * CHUNK });
+    const progress = tracker(reports, (report) => {
+      if (how === 'reload' && report.bytesDone >= 2 * CHUNK + cut) controller.abort();
+    });
+    progress.setFile(PATH, SIZE, 0, 'queued');
+    const first = downloader(store, {
+      ...inPieces,
+      concurrency: 1,
+      progress,
+      signal: controller.signal,
+      retry: { maxAttempts: 1 },
+    });
+    await expect(first.download(hashed())).rejects.toThrow();
+    server.clearFaults();
+    expectNeverDecreasing(reports);
+    return reports.at(-1)?.bytesDone ?? 0;
+  }
+
+  it.each(['reload', 'network cut'] as const)(
+    'after a %s mid-chunk, asks from the first byte after the last stored piece, with progress from there on',
+    async (how) => {
+      const received = await cutAt(how, 150_000);
+      const kept = storedBytes((await store.getRecord(target())) as FileRecord);
+      expect(received - kept).toBeGreaterThanOrEqual(0);
+      expect(received - kept).toBeLessThan(PIECE);
+      expect(kept % PIECE).toBe(0);
+      expect(kept).toBeGreaterThan(2 * CHUNK);
+
+      server.resetCounters();
+      const reports: DownloadProgress[] = [];
+      const progress = tracker(reports);
+      progress.setFile(PATH, SIZE, 0, 'queued');
+      const record = await downloader(store, { ...inPieces, concurrency: 1, progress }).download(hashed());
+      expect(record).toMatchObject({ verified: true, doneChunks: [0, 1, 2, 3, 4], partialChunks: [] });
+      await expectStoredEqual(store, source);
+      const ranges = server.requestsFor(PATH).map(rangeOf);
+      expect(ranges[1]).toEqual({ start: kept, end: 3 * CHUNK });
+      expect(server.bytesSent(PATH)).toBe(SIZE - kept + PROBE_BYTES);
+      expect(reports[0].bytesDone).toBe(kept);
+      expectNeverDecreasing(reports);
+      expect(reports.at(-1)).toMatchObject({ bytesDone: SIZE, phase: 'done' });
+    },
+  );
+
+  it('goes on after the stored pieces when a connection drops and is retried, progress never going back', async () => {
+    server.addFault(
+      PATH,
+      { kind: 'drop', afterBytes: 150_000 },
+      { times: 1, when: (r) => r.start === CHUNK },
+    );
+    const reports: DownloadProgress[] = [];
+    const progress = tracker(reports);
+    progress.setFile(PATH, SIZE, 0, 'queued');
+    await downloader(store, { ...inPieces, concurrency: 1, progress }).download(hashed());
+    await expectStoredEqual(store, source);
+    const retried = server.requestsFor(PATH).map(rangeOf)[3];
+    expect(retried.start % PIECE).toBe(0);
+    expect(retried.start).toBeGreaterThan(CHUNK);
+    expect(retried.start).toBeLessThanOrEqual(CHUNK + 150_000);
+    expectNeverDecreasing(reports);
+    expect(reports.at(-1)).toMatchObject({ bytesDone: SIZE, phase: 'done' });
+  });
+
+  it('resumes a server that ignores Range from the stored pieces, skipping what it has', async () => {
+    await cutAt('reload', 150_000);
+    const kept = storedBytes((await store.getRecord(target())) as FileRecord);
+    server.addFault(PATH, { kind: 'ignore-range' });
+    await downloader(store, inPieces).download(hashed());
+    await expectStoredEqual(store, source);
+    expect(kept).toBeGreaterThan(2 * CHUNK);
+  });
+
+  it('finds a corrupted stored piece by the SHA-256, and fetches the file again', async () => {
+    await cutAt('reload', 150_000);
+    const record = (await store.getRecord(target())) as FileRecord;
+    const corrupted = source.slice(2 * CHUNK, 2 * CHUNK + PIECE);
+    corrupted[17] ^= 0x01;
+    await store.writePiece?.(record, 2, 0, corrupted);
+
+    const events: DownloadEvent[] = [];
+    const resumed = await downloader(store, {
+      ...inPieces,
+      onEvent: (event) => events.push(event),
+    }).download(hashed());
+    expect(resumed.verified).toBe(true);
+    expect(restartEvents(events)).toMatchObject([{ path: PATH, reason: 'hash-mismatch' }]);
+    await expectStoredEqual(store, source);
+  });
+
+  it('finds a truncated stored piece, and fetches that chunk whole again', async () => {
+    await cutAt('reload', 150_000);
+    const record = (await store.getRecord(target())) as FileRecord;
+    const [{ index, pieces }] = record.partialChunks ?? [];
+    expect(index).toBe(2);
+    // The last stored piece loses all but 10 of its bytes.
+    const last = 2 * CHUNK + (pieces - 1) * PIECE;
+    if (store instanceof FsChunkStore) await truncate(store.partialPath(record), last + 10);
+    else await store.writePiece?.(record, 2, pieces - 1, source.slice(last, last + 10));
+
+    server.resetCounters();
+    const reports: DownloadProgress[] = [];
+    const progress = tracker(reports);
+    progress.setFile(PATH, SIZE, 0, 'queued');
+    await downloader(store, { ...inPieces, concurrency: 1, progress }).download(hashed());
+    await expectStoredEqual(store, source);
+    expect(server.requestsFor(PATH).map(rangeOf)[1]).toEqual({ start: 2 * CHUNK, end: 3 * CHUNK });
+    expectNeverDecreasing(reports);
+  });
+
+  it('resumes a file begun before pieces (whole chunks, no pieceSize) and keeps its new chunks in pieces', async () => {
+    const controller = new AbortController();
+    await downloader(abortAfterWrites(store, 2, controller), {
+      pieceSize: CHUNK,
+      concurrency: 1,
+      signal: controller.signal,
+    })
+      .download(hashed())
+      .catch(() => undefined);
+    const old = (await store.getRecord(target())) as FileRecord;
+    const { pieceSize, partialChunks, ...wholeChunksOnly } = old;
+    expect({ pieceSize, partialChunks }).toEqual({ pieceSize: undefined, partialChunks: [] });
+    await store.putRecord({ ...wholeChunksOnly, doneChunks: [0, 1] });
+
+    server.resetCounters();
+    const record = await downloader(store, inPieces).download(hashed());
+    expect(record).toMatchObject({ pieceSize: PIECE, verified: true });
+    await expectStoredEqual(store, source);
+    expect(server.bytesSent(PATH)).toBe(SIZE - 2 * CHUNK + PROBE_BYTES);
+  });
+
+  it('stores no pieces of a chunk that lands sooner than storePiecesAfterMs', async () => {
+    const controller = new AbortController();
+    const writes: string[] = [];
+    const watched = wrapStore(abortAfterWrites(store, 2, controller), {
+      writePiece: async (record, index, piece, bytes) => {
+        writes.push(`${index}.${piece}`);
+        await store.writePiece?.(record, index, piece, bytes);
+      },
+    });
+    await downloader(watched, {
+      pieceSize: PIECE,
+      storePiecesAfterMs: 60_000,
+      concurrency: 1,
+      signal: controller.signal,
+    })
+      .download(hashed())
+      .catch(() => undefined);
+    expect(writes).toEqual([]);
+    expect(await store.getRecord(target())).toMatchObject({ pieceSize: PIECE, partialChunks: [] });
+  });
+
+  it('deletes a file with its pieces', async () => {
+    await cutAt('reload', 150_000);
+    const record = (await store.getRecord(target())) as FileRecord;
+    await store.deleteFile(target());
+    expect(await store.getRecord(target())).toBeUndefined();
+    await expect(store.readPiece?.(record, 2, 0)).rejects.toThrow();
   });
 });
 
@@ -633,6 +845,20 @@ describe('progress', () => {
     expect(last).toMatchObject({ bytesDone: 7_000, bytesTotal: 10_000, phase: 'downloading' });
     expect(last.bytesPerSecond).toBeCloseTo(100, 5);
     expect(last.etaSeconds).toBeCloseTo(30, 5);
+  });
+
+  it('holds the count still while bytes thrown away are fetched again, never going back', () => {
+    const reports: DownloadProgress[] = [];
+    const tracker = new ProgressTracker(MODEL, { onProgress: (p) => reports.push(p), intervalMs: 0 });
+    tracker.setFile('a', 10_000, 2_000, 'downloading');
+    tracker.addBytes('a', 1_500);
+    tracker.dropBytes('a', 1_000);
+    tracker.addBytes('a', 600);
+    tracker.addBytes('a', 600);
+    expect(reports.map((report) => report.bytesDone)).toEqual([3_500, 3_500, 3_700]);
+    tracker.setFile('a', 10_000, 0, 'downloading');
+    tracker.addBytes('a', 10);
+    expect(reports.at(-1)?.bytesDone).toBe(10);
   });
 
   it('smooths the rate and merges samples closer than half a second', () => {

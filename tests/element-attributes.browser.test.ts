@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
-import { startTestApp, type OpenedPage, type TestApp } from './support/browser.js';
+import { openSettings, startTestApp, type OpenedPage, type TestApp } from './support/browser.js';
 
 const part = (name: string) => `sd-turbo [part~="${name}"]`;
 
@@ -192,6 +192,7 @@ describe('attributes: removing restores the default, bad values stay visible', (
 
   it('clears a bad seed the moment it is cleared, and Random seed fills the box before any download', async () => {
     const { page } = opened;
+    await openSettings(page);
     const seed = page.locator('sd-turbo #seed');
     await seed.fill('abc');
     await expect.poll(() => page.locator(part('seed-error')).count()).toBe(1);
@@ -209,6 +210,9 @@ describe('attributes: removing restores the default, bad values stay visible', (
 
   it('quotes what was written, and each removal gives the default back with no error', async () => {
     const { page, logs } = opened;
+    // The Settings drawer closed: an attribute in error opens it, so the error is seen beside its field.
+    const drawer = page.locator(part('settings'));
+    await drawer.evaluate((details) => ((details as HTMLDetailsElement).open = false));
     await page.evaluate(() => {
       const host = document.querySelector('sd-turbo')!;
       host.setAttribute('steps', 'x');
@@ -224,6 +228,11 @@ describe('attributes: removing restores the default, bad values stay visible', (
     await expect
       .poll(() => textOf(page, part('steps-error')))
       .toBe('"x" is not a number of steps: choose 1, 2, 3 or 4.');
+    expect(await drawer.evaluate((details) => (details as HTMLDetailsElement).open)).toBe(true);
+    for (const name of ['steps-error', 'seed-error', 'count-error', 'provider-error']) {
+      expect(await page.locator(part(name)).isVisible(), name).toBe(true);
+    }
+    expect(await textOf(page, part('settings-summary'))).toContain('Seed abc (not allowed)');
     expect(await page.locator('sd-turbo #seed').inputValue()).toBe('abc');
     expect(await textOf(page, part('seed-error'))).toContain('"abc" is not a seed');
     expect(await textOf(page, part('provider-error'))).toContain('"webgl" is not an execution provider');
@@ -348,7 +357,7 @@ describe('after Download', () => {
   it('a deleted loaded model no longer generates', async () => {
     const { page } = opened;
     await element(page, (el) => (el as unknown as { load(): Promise<unknown> }).load());
-    await page.locator('sd-turbo summary').filter({ hasText: 'Settings' }).click();
+    await openSettings(page);
     await page.locator(`${part('delete-button')}[data-model="tiny-fp32"]`).click();
     await page
       .locator(part('confirm-delete-model'))
@@ -381,7 +390,9 @@ describe('cancelling a download in flight', () => {
         'downloading',
       );
       await page.locator(part('cancel-download-button')).click();
-      expect(await textOf(page, part('confirm-delete'))).toContain('Delete the 6.4 MB downloaded so far?');
+      await expect
+        .poll(() => textOf(page, part('confirm-delete')))
+        .toContain('Delete the 6.4 MB downloaded so far?');
     } finally {
       await context.close();
     }

@@ -7,13 +7,14 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
-import { startTestApp, type TestApp } from './support/browser.js';
+import { openSettings, startTestApp, type TestApp } from './support/browser.js';
 
 const part = (name: string) => `sd-turbo [part~="${name}"]`;
 /**
  * The app on the wasm EP: these checks are about the element, not the EP, and a tiny model loads in about a
- * second on wasm against 20 s or more on SwiftShader's WebGPU. Real time stays on WebGPU, where an image takes
- * long enough for keystrokes to arrive while it is made; tests/pipeline.browser.test.ts runs image to image there.
+ * second on wasm against 20 s or more on SwiftShader's WebGPU. Keystrokes 15 ms apart still arrive while a
+ * wasm image is made (tens of ms), so real time is shown here too; tests/pipeline.browser.test.ts runs image
+ * to image on WebGPU.
  */
 const WASM_APP = '/?model=tiny-fp32&provider=wasm';
 
@@ -104,7 +105,7 @@ describe('real-time mode on the app page', () => {
   let logs: string[];
 
   beforeAll(async () => {
-    ({ context, page, logs } = await app.open('/?model=tiny-fp32'));
+    ({ context, page, logs } = await app.open(WASM_APP));
   });
   afterAll(() => context?.close());
 
@@ -139,6 +140,7 @@ describe('real-time mode on the app page', () => {
 
   it('makes a new image for a changed seed, and none once real-time mode is off', async () => {
     const imagePrompts = await recordImagePrompts(page);
+    await openSettings(page);
     await page.locator(part('seed-input')).fill('1234');
     await page.locator(part('seed-input')).press('Tab');
     await expect.poll(async () => (await imagePrompts()).length, { timeout: 30_000 }).toBe(1);
@@ -166,6 +168,7 @@ describe('image to image on the app page', () => {
   it('starts from a chosen PNG at strength 0.5 with 2 steps: one UNet step, and other pixels than text to image', async () => {
     await downloadModel(page);
     await page.locator(part('prompt')).fill('a lighthouse at dawn');
+    await openSettings(page);
     await page.locator(part('seed-input')).fill('777');
     await page.locator(part('seed-input')).press('Tab');
     await page.locator(part('steps-select')).selectOption('2');
@@ -324,6 +327,7 @@ describe('a source image dropped or pasted, and progress while an image is made'
   it('takes a PNG dropped on the panel: preview, sourceImage, and image to image with one UNet step', async () => {
     await downloadModel(page);
     await page.locator(part('prompt')).fill('a lighthouse at dawn');
+    await openSettings(page);
     await page.locator(part('seed-input')).fill('777');
     await page.locator(part('seed-input')).press('Tab');
     expect(await page.locator(part('steps-select')).inputValue()).toBe('1');
@@ -378,6 +382,7 @@ describe('a source image dropped or pasted, and progress while an image is made'
   });
 
   it('shows "step k of 4" in the busy overlay and fires sd-progress for steps 1 to 4 in order', async () => {
+    await openSettings(page);
     await page.locator(part('steps-select')).selectOption('4');
     await page.evaluate(() => {
       const host = document.querySelector('sd-turbo')!;
@@ -428,6 +433,7 @@ describe('image to image controls', () => {
     const { context, page } = await app.open(WASM_APP);
     try {
       await page.waitForSelector(part('source-image-input'), { state: 'attached', timeout: 30_000 });
+      await openSettings(page);
       await page.locator('sd-turbo #model').selectOption('sd-turbo');
       await expect.poll(() => page.locator(part('source-image')).count()).toBe(0);
       await page.locator('sd-turbo #model').selectOption('tiny-fp32');
@@ -450,6 +456,7 @@ describe('the saved gallery on the app page', () => {
   /** Generates with Enter and waits until the gallery lists `count` saved images. */
   async function generate(prompt: string, seed: number): Promise<void> {
     await page.locator(part('prompt')).fill(prompt);
+    await openSettings(page);
     await page.locator(part('seed-input')).fill(String(seed));
     await page.locator(part('seed-input')).press('Tab');
     const image = nextImage(page);
@@ -497,6 +504,14 @@ describe('the saved gallery on the app page', () => {
     await page.locator(part('dont-save-button')).click();
     expect(await page.locator(part('quota-question')).count()).toBe(0);
     expect(await savedPrompts()).toEqual(['second saved', 'first saved']);
+    // Not saved, yet in the one gallery for this session: marked so, first, and shown large on a click.
+    const unsaved = page.locator(part('unsaved-image'));
+    expect(await unsaved.getAttribute('data-prompt')).toBe('third');
+    expect(await textOf(page, `${part('unsaved-image')} >> [part~="gallery-caption"]`)).toBe(
+      'third · seed 3 · 1 step · not saved',
+    );
+    expect(await page.locator(part('gallery-image')).first().getAttribute('data-prompt')).toBe('third');
+    expect(await unsaved.getByRole('button', { name: 'Delete third, seed 3' }).count()).toBe(0);
 
     await generate('fourth', 4);
     await expect.poll(() => page.locator(part('quota-question')).count(), { timeout: 30_000 }).toBe(1);
@@ -511,44 +526,49 @@ describe('the saved gallery on the app page', () => {
 
   it('shows each saved image as a card: a one-line caption with the whole prompt as its tooltip, named actions', async () => {
     const card = page.locator(part('saved-image')).first();
-    expect(await textOf(page, `${part('saved-image')} >> nth=0 >> [part~="saved-caption"]`)).toBe(
-      'seed 4 · 1 step · fourth',
+    expect(await textOf(page, `${part('saved-image')} >> nth=0 >> [part~="gallery-caption"]`)).toBe(
+      'fourth · seed 4 · 1 step',
     );
-    expect(await card.locator('[part~="saved-caption"]').getAttribute('title')).toBe(
+    expect(await card.locator('[part~="gallery-caption"]').getAttribute('title')).toBe(
       'fourth\nseed 4 · 1 step',
     );
     for (const name of [
       'Download fourth, seed 4',
-      'Use these settings: fourth, seed 4',
+      'Reuse settings: fourth, seed 4',
       'Delete fourth, seed 4',
     ]) {
       expect(await card.getByRole('button', { name, exact: true }).count()).toBe(1);
     }
     // The actions share one row under the caption, and Clear all shares the header line with the count.
     const tops = await card
-      .locator('button')
+      .locator('[part~="gallery-actions"] button')
       .evaluateAll((buttons) => buttons.map((button) => Math.round(button.getBoundingClientRect().top)));
+    expect(tops).toHaveLength(3);
     expect(new Set(tops).size).toBe(1);
-    const title = (await page
-      .getByRole('heading', { name: /^Saved in this browser \(\d+\)$/ })
-      .boundingBox())!;
+    const saved = await page.locator(part('saved-image')).count();
+    expect(await textOf(page, part('gallery-count'))).toBe(`${saved} saved in this browser`);
+    const title = (await page.getByRole('heading', { name: 'Your images', exact: true }).boundingBox())!;
+    const count = (await page.locator(part('gallery-count')).boundingBox())!;
     const clear = (await page.locator(part('clear-gallery-button')).boundingBox())!;
-    expect(Math.abs(clear.y + clear.height / 2 - (title.y + title.height / 2))).toBeLessThan(4);
-    expect(clear.x).toBeGreaterThan(title.x + title.width);
+    for (const box of [title, count]) {
+      expect(Math.abs(clear.y + clear.height / 2 - (box.y + box.height / 2))).toBeLessThan(4);
+    }
+    expect(count.x).toBeGreaterThan(title.x + title.width);
+    expect(clear.x).toBeGreaterThan(count.x + count.width);
   });
 
   it('downloads a saved PNG, brings back its settings and deletes one', async () => {
     await page.locator(part('prompt')).fill('something else');
     const download = page.waitForEvent('download');
-    await page.locator(part('saved-download-button')).first().click();
-    expect((await download).suggestedFilename()).toBe('sd-turbo_4_fourth.png');
+    await page.locator(part('gallery-download-button')).first().click();
+    expect((await download).suggestedFilename()).toBe('sd-turbo_4_fourth_64x64.png');
 
-    await page.locator(part('use-settings-button')).first().click();
+    await page.locator(part('gallery-reuse-button')).first().click();
     expect(await page.locator(part('prompt')).inputValue()).toBe('fourth');
     expect(await page.locator(part('seed-input')).inputValue()).toBe('4');
 
     const before = (await savedPrompts()).length;
-    await page.locator(part('saved-delete-button')).first().click();
+    await page.locator(part('gallery-delete-button')).first().click();
     await expect.poll(async () => (await savedPrompts()).length).toBe(before - 1);
     await generate('fifth', 5);
     await expect.poll(async () => (await savedPrompts())[0], { timeout: 30_000 }).toBe('fifth');
@@ -582,7 +602,7 @@ describe('the saved gallery on the app page', () => {
 
     await page.locator(part('clear-gallery-button')).click();
     await page.locator(part('confirm-clear-button')).click();
-    await expect.poll(() => page.locator(part('saved-gallery')).count()).toBe(0);
+    await expect.poll(() => page.locator(part('gallery')).count()).toBe(0);
     await page.reload();
     await page.waitForSelector(part('prompt'));
     await page.waitForTimeout(500);

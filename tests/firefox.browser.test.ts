@@ -90,6 +90,7 @@ function modelRequests(model: string): string[] {
 describe.skipIf(skip)('Firefox ESR with WebGPU on SwiftShader', () => {
   it(
     'the app downloads tiny-fp32 and makes on WebGPU the image onnxruntime-node makes',
+    { tags: ['scale'], timeout: SLOW },
     async () => {
       const { context, page, logs } = await openApp('/?model=tiny-fp32&provider=webgpu');
       try {
@@ -120,7 +121,6 @@ describe.skipIf(skip)('Firefox ESR with WebGPU on SwiftShader', () => {
         await context.close();
       }
     },
-    SLOW,
   );
 
   it(

@@ -3,14 +3,19 @@
  * on the providers and WebNN device types it takes.
  */
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   countProblem,
   inputProblems,
   providerProblem,
+  requestedSize,
+  sizeProblem,
   stepsProblem,
   strengthProblem,
+  WrittenNumbers,
 } from '../src/components/input-checks.js';
-import { WEBNN_DEVICE_TYPES } from '../src/pipeline/index.js';
+import { getModel, parseManifest, WEBNN_DEVICE_TYPES } from '../src/pipeline/index.js';
 
 describe('strengthProblem', () => {
   it('accepts steps × strength of at least 1, as the pipeline does (floor of the product)', () => {
@@ -77,5 +82,60 @@ describe('messages quote what was given', () => {
       text: 'many',
     });
     expect(problems.count).toBe('"many" is not a number of images: use a whole number from 1 to 8.');
+  });
+});
+
+describe('width and height', () => {
+  const manifest = parseManifest(
+    JSON.parse(readFileSync(join(import.meta.dirname, '..', 'model-manifest.json'), 'utf8')),
+  );
+  const sdTurbo = getModel(manifest, 'sd-turbo');
+  const webnn = getModel(manifest, 'sd-turbo-webnn');
+  const given = (value: number, text = String(value)) => ({ value, text });
+
+  it("takes the sizes the model's manifest declares, and nothing is a problem before the model is known", () => {
+    expect(sizeProblem(sdTurbo, given(768), given(512))).toBeUndefined();
+    expect(sizeProblem(sdTurbo, undefined, given(1024))).toBeUndefined();
+    expect(sizeProblem(undefined, given(7), given(7))).toBeUndefined();
+  });
+
+  it('quotes what was written, width first', () => {
+    expect(sizeProblem(sdTurbo, given(Number.NaN, 'wide'), given(100))).toBe(
+      '"wide" is not an image width: use a multiple of 64 from 256 to 1024.',
+    );
+    expect(sizeProblem(sdTurbo, given(512), given(1088))).toBe(
+      '"1088" is not an image height: use a multiple of 64 from 256 to 1024.',
+    );
+  });
+
+  it('takes only its own size for a model without sizes', () => {
+    expect(sizeProblem(webnn, given(512), given(512))).toBeUndefined();
+    expect(sizeProblem(webnn, given(768), undefined)).toBe(
+      `"768" is not a width ${webnn.name} can make: it makes 512x512 images only.`,
+    );
+  });
+
+  it("puts generate()'s options over the attributes as written, and leaves out a side given nowhere", () => {
+    const written = new WrittenNumbers();
+    written.set('height', '768.0');
+    expect(requestedSize(sdTurbo, written, { width: null, height: 768 })).toEqual({
+      width: undefined,
+      height: 768,
+      problem: undefined,
+    });
+    expect(requestedSize(sdTurbo, written, { width: 512, height: 768 }, { height: 100 })).toEqual({
+      width: 512,
+      height: 100,
+      problem: '"100" is not an image height: use a multiple of 64 from 256 to 1024.',
+    });
+    written.set('width', 'x');
+    expect(requestedSize(sdTurbo, written, { width: Number.NaN, height: null }).problem).toBe(
+      '"x" is not an image width: use a multiple of 64 from 256 to 1024.',
+    );
+  });
+
+  it('is one of the problems the controls show', () => {
+    const problems = inputProblems('', given(1), undefined, 'auto', 'gpu', given(1), 'auto', 'bad size');
+    expect(problems.size).toBe('bad size');
   });
 });

@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAGE_PATHS, TINY_MODELS_DIR, ensureTinyModels, sha256Hex } from '../scripts/tiny-models/index.js';
-import { launchChromium, openPage, startDevServer } from './support/browser.js';
+import { launchChromium, openPage, openSettings, startDevServer } from './support/browser.js';
 import { textEncoderOfWidth } from './support/onnx-variants.js';
 import { pixelDifference } from './support/pixels.js';
 
@@ -47,10 +47,7 @@ async function textOf(page: Page, selector: string): Promise<string> {
 
 /** Opens Settings (if closed), sets the image size for files that leave it open, and picks `files`. */
 async function chooseOwnFiles(page: Page, files: { name: string; buffer: Buffer }[]): Promise<void> {
-  const settings = page.locator(part('settings'));
-  if (!(await settings.evaluate((details) => (details as HTMLDetailsElement).open))) {
-    await page.locator(`${part('settings')} > summary`).click();
-  }
+  await openSettings(page);
   await page.locator(part('local-image-size')).fill('64');
   await page
     .locator(part('local-files-input'))
@@ -62,6 +59,7 @@ const currentModel = (page: Page) => page.evaluate(() => document.querySelector(
 /** Generates with a fixed seed and prompt; resolves with the `sd-image` detail and the shown pixels. */
 async function generate(page: Page) {
   await page.locator(part('prompt')).fill('a lighthouse at dawn');
+  await openSettings(page);
   await page.locator(part('seed-input')).fill('42');
   const detail = page.evaluate(
     () =>
@@ -264,6 +262,7 @@ describe('your own files in the app', () => {
   });
 
   it("makes the same pixels as the manifest's tiny-fp32 entry for the same seed and prompt", async () => {
+    await openSettings(page);
     await page.locator('sd-turbo #model').selectOption('tiny-fp32');
     await page.locator(part('download-button')).click({ timeout: 30_000 });
     await page.waitForSelector(part('first-run'), { state: 'detached', timeout: 60_000 });
@@ -277,6 +276,7 @@ describe('your own files in the app', () => {
     await expect
       .poll(() => page.locator(`sd-turbo #model option[value="${localId}"]`).count(), { timeout: 30_000 })
       .toBe(1);
+    await openSettings(page);
     await page.locator('sd-turbo #model').selectOption(localId);
     await expect.poll(() => textOf(page, part('stored-note'))).toContain('is stored in this browser');
     const { image, pixels } = await generate(page);
@@ -373,6 +373,7 @@ describe('your own files in the app', () => {
       (window as unknown as { showDirectoryPicker: () => Promise<unknown> }).showDirectoryPicker = async () =>
         root;
     });
+    await openSettings(page);
     await page.locator(part('local-folder-button')).click();
     await expect
       .poll(() => textOf(page, 'sd-turbo #model option:checked'), { timeout: 30_000 })
@@ -386,6 +387,7 @@ describe('your own files in the app', () => {
     await page.locator(`sd-turbo [aria-label^="Delete ${pickedId} "]`).click();
     await page.locator(part('confirm-delete-model-button')).click();
     await expect.poll(() => page.locator(`sd-turbo #model option[value="${pickedId}"]`).count()).toBe(0);
+    await openSettings(page);
     await page.locator('sd-turbo #model').selectOption(localId);
   });
 
@@ -415,6 +417,7 @@ describe('your own files in the app', () => {
     );
     const modelsBefore = await page.locator('sd-turbo #model option').count();
     await stubFilePicker(page, 'closed');
+    await openSettings(page);
     await page.locator(part('local-files-button')).click();
     await expect
       .poll(() => page.evaluate(() => (window as unknown as { pickerCalls: [] }).pickerCalls.length))
@@ -428,6 +431,7 @@ describe('your own files in the app', () => {
     expect(errors).toEqual([]);
 
     await stubFilePicker(page, 1_700_000_000_000);
+    await openSettings(page);
     await page.locator(part('local-files-button')).click();
     await expect.poll(() => currentModel(page), { timeout: 30_000 }).toMatch(/^local-[0-9a-f]{12}$/);
     pickedId = await currentModel(page);

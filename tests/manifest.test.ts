@@ -162,7 +162,8 @@ describe('model-manifest.json', () => {
     // The largest tensor of a tiny model is its 49408 x 32 token embedding.
     expect(getModel(manifest, 'tiny-fp32').requires).toEqual({
       webgpu: { shaderF16: false, maxStorageBufferBindingSize: 49408 * 32 * 4, maxBufferSize: 6324224 },
-      wasm: { heapBytes: 64 * 1024 ** 2 },
+      // Each further image of a batch: measured 0.7 MiB (onnxruntime-node's peak growth), stated as 2 MiB.
+      wasm: { heapBytes: 64 * 1024 ** 2, heapBytesPerImage: 2 * 1024 ** 2 },
     });
     expect(getModel(manifest, 'tiny-fp16').requires).toEqual({
       webgpu: {
@@ -175,7 +176,19 @@ describe('model-manifest.json', () => {
           weightBytes: 6664966,
         },
       },
-      wasm: { heapBytes: 64 * 1024 ** 2 },
+      wasm: { heapBytes: 64 * 1024 ** 2, heapBytesPerImage: 2 * 1024 ** 2 },
+    });
+  });
+
+  it('declares image sizes for the models whose spatial dimensions are symbolic, and none for WebNN', () => {
+    const sizes = Object.fromEntries(manifest.models.map((model) => [model.id, model.sizes]));
+    expect(sizes).toEqual({
+      'sd-turbo': { min: 256, max: 1024, step: 64 },
+      'tiny-fp32': { min: 64, max: 256, step: 64 },
+      'tiny-fp16': { min: 64, max: 256, step: 64 },
+      'tiny-mixed': { min: 64, max: 256, step: 64 },
+      'tiny-webnn-fp32': undefined,
+      'sd-turbo-webnn': undefined,
     });
   });
 
@@ -231,6 +244,37 @@ describe('parseManifest rejects', () => {
       'a zero size',
       (json) => (json.models[1].latent.height = 0),
       'models[1].latent.height must be a positive integer (got 0)',
+    ],
+    [
+      'a size step the VAE cannot make',
+      (json) => (json.models[1].sizes.step = 60),
+      "models[1].sizes.step must be a multiple of 8, the VAE's image / latent factor (got 60)",
+    ],
+    [
+      'a largest size off the step',
+      (json) => (json.models[1].sizes.max = 250),
+      'models[1].sizes.max must be a multiple of step 64 (got 250)',
+    ],
+    [
+      'a size range upside down',
+      (json) => Object.assign(json.models[1].sizes, { min: 128, max: 64 }),
+      'models[1].sizes.max must be at least min 128 (got 64)',
+    ],
+    [
+      'a size range without the default size',
+      (json) => (json.models[1].sizes.min = 128),
+      'models[1].sizes must include the default image width 64 (a multiple of 64 from 128 to 256)',
+    ],
+    [
+      'sizes for graphs whose spatial dimensions are fixed',
+      (json) => (json.models[4].sizes = { min: 64, max: 128, step: 64 }),
+      'models[4].sizes needs symbolic height and width in every stage that sees images or latents: ' +
+        'stages.unet.session.freeDimensionOverrides names none of height, height_latent, width, width_latent',
+    ],
+    [
+      'a misspelt size field',
+      (json) => (json.models[1].sizes.steps = 64),
+      'models[1].sizes has an unknown field "steps" (allowed: min, max, step)',
     ],
     [
       'a negative file size',
@@ -375,7 +419,12 @@ describe('parseManifest rejects', () => {
     [
       'a misspelt requirement',
       (json) => (json.models[1].requires.wasm.maxHeapBytes = 1),
-      'models[1].requires.wasm has an unknown field "maxHeapBytes" (allowed: heapBytes)',
+      'models[1].requires.wasm has an unknown field "maxHeapBytes" (allowed: heapBytes, heapBytesPerImage)',
+    ],
+    [
+      'a per-image heap need that is not a positive integer',
+      (json) => (json.models[1].requires.wasm.heapBytesPerImage = 0),
+      'models[1].requires.wasm.heapBytesPerImage must be a positive integer (got 0)',
     ],
     [
       'a model no provider can run',

@@ -137,7 +137,7 @@ describe('npm run generate', () => {
     expect(run.code, run.stderr).toBe(0);
     const { out } = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { out: string };
     try {
-      expect(out.endsWith('sd-turbo_7_a-lighthouse-at-dawn.png')).toBe(true);
+      expect(out.endsWith('sd-turbo_7_a-lighthouse-at-dawn_64x64.png')).toBe(true);
       expect(readPngText(new Uint8Array(await readFile(out)))).toMatchObject({
         model: 'tiny-fp16',
         seed: '7',
@@ -145,6 +145,29 @@ describe('npm run generate', () => {
     } finally {
       await rm(out, { force: true });
     }
+  });
+
+  it('makes an image of the size asked for, and refuses one the model does not declare', async () => {
+    const run = await generate(
+      ['a tall tower', '--seed', '3', '--model', 'tiny-fp32', '--width', '64', '--height', '128'],
+      {},
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const { out } = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { out: string };
+    try {
+      expect(out.endsWith('sd-turbo_3_a-tall-tower_64x128.png')).toBe(true);
+      const png = new Uint8Array(await readFile(out));
+      expect(readPngText(png)).toMatchObject({ size: '64x128', seed: '3' });
+      const { width, height } = decodeRgbaPng(png);
+      expect([width, height]).toEqual([64, 128]);
+    } finally {
+      await rm(out, { force: true });
+    }
+    const refused = await generate(['a cat', '--model', 'tiny-fp32', '--width', '100'], {});
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'generate [invalid-input]: 100x64 is not an image size of tiny-fp32: its width must be a multiple of 64 from 64 to 256.',
+    );
   });
 
   it('refuses bad arguments with the usage line', async () => {

@@ -4,9 +4,7 @@
  * chunk after the next one is asked for (the store's hasher may take a chunk's buffer then), and it must
  * read the source to its end so that a digest checked there is checked before the widened form is used.
  */
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { onnx as OnnxNamespace } from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,27 +15,18 @@ import {
 } from '../src/pipeline/model/onnx/onnx-fp16-widening';
 import { widenFp16Chunks } from '../src/pipeline/model/onnx/onnx-fp16-streamed-widening';
 import type { ModelStageName } from '../src/pipeline/model/manifest-types';
-import { STAGE_PATHS, TINY_DIMS, TINY_MODELS_DIR, ensureTinyModels } from '../scripts/tiny-models/index';
+import { FP16_STAGES, tinyFp16Files } from './support/tiny-fp16-files';
+import { TINY_DIMS } from '../scripts/tiny-models/index';
 
 const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNamespace };
 const { FLOAT16 } = onnx.TensorProto.DataType;
 const EXTERNAL = onnx.TensorProto.DataLocation.EXTERNAL;
 
-const STAGES: readonly ModelStageName[] = ['textEncoder', 'unet', 'vaeDecoder', 'vaeEncoder'];
+const STAGES = FP16_STAGES;
 let files: Record<ModelStageName, Uint8Array>;
 
 beforeAll(async () => {
-  await ensureTinyModels();
-  const entries = await Promise.all(
-    STAGES.map(
-      async (stage) =>
-        [
-          stage,
-          new Uint8Array(await readFile(join(TINY_MODELS_DIR, 'tiny-fp16', STAGE_PATHS[stage]))),
-        ] as const,
-    ),
-  );
-  files = Object.fromEntries(entries) as Record<ModelStageName, Uint8Array>;
+  files = await tinyFp16Files();
 });
 
 /**

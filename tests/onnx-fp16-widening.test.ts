@@ -4,9 +4,7 @@
  * outputs that agree with the FP16 graph within FP16 rounding. The FP16 and FP32 graphs run on
  * onnxruntime-node's CPU EP.
  */
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { onnx as OnnxNamespace } from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -19,27 +17,18 @@ import {
   type WidenedModel,
 } from '../src/pipeline/model/onnx/onnx-fp16-widening';
 import type { ModelStageName } from '../src/pipeline/model/manifest-types';
+import { FP16_STAGES, tinyFp16Files } from './support/tiny-fp16-files';
 import { Prng } from '../scripts/onnx-builder/prng';
-import { STAGE_PATHS, TINY_DIMS, TINY_MODELS_DIR, ensureTinyModels } from '../scripts/tiny-models/index';
+import { TINY_DIMS } from '../scripts/tiny-models/index';
 
 const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNamespace };
 const { FLOAT, FLOAT16 } = onnx.TensorProto.DataType;
 
-const STAGES: readonly ModelStageName[] = ['textEncoder', 'unet', 'vaeDecoder', 'vaeEncoder'];
+const STAGES = FP16_STAGES;
 let files: Record<ModelStageName, Uint8Array>;
 
 beforeAll(async () => {
-  await ensureTinyModels();
-  const entries = await Promise.all(
-    STAGES.map(
-      async (stage) =>
-        [
-          stage,
-          new Uint8Array(await readFile(join(TINY_MODELS_DIR, 'tiny-fp16', STAGE_PATHS[stage]))),
-        ] as const,
-    ),
-  );
-  files = Object.fromEntries(entries) as Record<ModelStageName, Uint8Array>;
+  files = await tinyFp16Files();
 });
 
 describe('float16BitsToFloat32Bits', () => {

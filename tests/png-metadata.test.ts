@@ -1,7 +1,7 @@
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { addPngText, crc32, readPngChunks, readPngText } from '../src/image-file/png-metadata.js';
-import { slugify } from '../src/image-file/file-name.js';
+import { imageFileName, imageMetadata, slugify } from '../src/image-file/file-name.js';
 
 /** A real 2x1 RGBA PNG built by hand (IHDR, IDAT, IEND), independent of the code under test's writer. */
 function tinyPng(): Uint8Array {
@@ -93,5 +93,20 @@ describe('file-name slug of a prompt', () => {
 
   it('cuts a long prompt between characters, never inside one', () => {
     expect(slugify('𠮷'.repeat(60))).toBe('𠮷'.repeat(48));
+  });
+});
+
+describe('an image as a file', () => {
+  it('names the file and signs the PNG with the seed, the prompt and the size', () => {
+    const image = { prompt: 'A tall tower', seed: 9, steps: 2, modelId: 'tiny-fp32', width: 64, height: 128 };
+    expect(imageFileName(image.seed, image.prompt, image)).toBe('sd-turbo_9_a-tall-tower_64x128.png');
+    expect(imageMetadata(image)).toEqual({
+      prompt: 'A tall tower',
+      seed: '9',
+      steps: '2',
+      model: 'tiny-fp32',
+      size: '64x128',
+      Software: 'sd-turbo-web',
+    });
   });
 });

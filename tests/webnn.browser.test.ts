@@ -133,7 +133,11 @@ describe('<sd-turbo provider="webnn">', () => {
     // is first asked about when Settings opens: in this browser (no WebNN flag) navigator.ml is missing.
     await page.evaluate(() => document.querySelector('sd-turbo')!.setAttribute('provider', 'auto'));
     await expect.poll(() => page.locator(part('provider-error')).count()).toBe(0);
-    await page.getByText('Settings', { exact: true }).click();
+    // The device type's error opened the Settings drawer, and it stays open: a click would close it.
+    const drawer = page.locator('sd-turbo details[part~="settings"]');
+    if (!(await drawer.evaluate((details) => (details as HTMLDetailsElement).open))) {
+      await page.getByText('Settings', { exact: true }).click();
+    }
     await expect
       .poll(() => textOf(page, part('webnn-status')))
       .toMatch(/^WebNN \(gpu\) is not available here: navigator\.ml is missing/);

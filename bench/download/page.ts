@@ -48,6 +48,7 @@ export interface DownloadRun {
   /** Verify against this SHA-256, as a manifest entry with a hash makes the downloader do. */
   sha256?: string;
   chunkSize: number;
+  pieceSize: number;
   concurrency: number;
   store: 'indexeddb' | 'discard';
 }
@@ -79,6 +80,7 @@ const downloadBench = {
     const downloader = new ChunkedDownloader({
       store,
       chunkSize: run.chunkSize,
+      pieceSize: run.pieceSize,
       concurrency: run.concurrency,
       // As downloadModel sets it up: a tracker reporting every 100 ms.
       progress: new ProgressTracker(MODEL_ID, { onProgress: () => progressReports++ }),

@@ -27,6 +27,8 @@ const USAGE = `usage: npm run bench:download -- [options]
   --size <bytes>         file size, e.g. 1.5GiB, 512MiB, 2000000000; repeat for several sizes
                          (default 1.5GiB)
   --chunk-size <bytes>   the downloader's chunk size (default 32MiB)
+  --piece-size <bytes>   stored piece of a chunk still arriving (default 4MiB; the chunk size: whole
+                         chunks only, as before pieces)
   --concurrency <n>      Range requests in flight (default 4)
   --runs <n>             repeat each measurement; times are medians, memory the largest peak (default 1)
   --no-variants          skip the explanatory runs (downloader without SHA-256; into a store that drops
@@ -65,6 +67,7 @@ function parseBytes(text: string): number {
 interface Options {
   sizes: number[];
   chunkSize: number;
+  pieceSize: number;
   concurrency: number;
   runs: number;
   variants: boolean;
@@ -80,6 +83,7 @@ function options(): Options {
     options: {
       size: { type: 'string', multiple: true },
       'chunk-size': { type: 'string' },
+      'piece-size': { type: 'string' },
       concurrency: { type: 'string' },
       runs: { type: 'string' },
       'no-variants': { type: 'boolean' },
@@ -97,6 +101,7 @@ function options(): Options {
   return {
     sizes: (values.size ?? ['1.5GiB']).map(parseBytes),
     chunkSize: parseBytes(values['chunk-size'] ?? '32MiB'),
+    pieceSize: parseBytes(values['piece-size'] ?? '4MiB'),
     concurrency: Number(values.concurrency ?? 4),
     runs: Math.max(1, Number(values.runs ?? 1)),
     variants: !values['no-variants'],
@@ -141,6 +146,7 @@ interface StepResult {
 interface SizeResult {
   size: number;
   chunkSize: number;
+  pieceSize: number;
   concurrency: number;
   steps: StepResult[];
   storageUsageAfterDownload?: number;
@@ -183,6 +189,7 @@ async function benchSize(file: BigFile, opts: Options, url: string, pageUrl: str
   const result: SizeResult = {
     size: file.size,
     chunkSize: opts.chunkSize,
+    pieceSize: opts.pieceSize,
     concurrency: opts.concurrency,
     steps: [],
   };
@@ -212,6 +219,7 @@ async function benchSize(file: BigFile, opts: Options, url: string, pageUrl: str
         path,
         size: file.size,
         chunkSize: opts.chunkSize,
+        pieceSize: opts.pieceSize,
         concurrency: opts.concurrency,
         store: 'indexeddb',
         ...extra,
@@ -335,7 +343,8 @@ function formatSize(result: SizeResult): string {
   const line = (cells: string[]) =>
     `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ')} |`;
   return [
-    `file ${(result.size / 2 ** 30).toFixed(2)} GiB (${result.size} bytes), chunk ${mib(result.chunkSize)} MiB × ` +
+    `file ${(result.size / 2 ** 30).toFixed(2)} GiB (${result.size} bytes), chunk ${mib(result.chunkSize)} MiB ` +
+      `(pieces ${mib(Math.min(result.pieceSize, result.chunkSize))} MiB) × ` +
       `${result.concurrency} in flight; idle RSS ${mib(idleRss)} MiB` +
       (result.storageUsageAfterDownload === undefined
         ? ''

@@ -179,6 +179,8 @@ function manifestEntry(
     hiddenSize: textEncoder.width,
     latent: { channels: unet.latentChannels, height: latentSize, width: latentSize },
     image: { height: imageSize, width: imageSize },
+    // The WebNN sets' graphs are static; the others keep the exports' symbolic height and width.
+    ...(set.io === 'webnn-fp32' ? {} : { sizes: { min: imageSize / 2, max: imageSize * 2, step: 64 } }),
     vaeScalingFactor: reference.vaeScalingFactor,
     requires: standinRequirements(
       set,
@@ -210,6 +212,12 @@ export function largestTensorBytes(architecture: StandinArchitecture, bytesPerEl
  * holds the weights once and a few of the largest activations at a time (generous for the narrow sets:
  * tens of MiB); the full-size sets cannot run there, as sd-turbo cannot (its UNet alone fails to fit).
  */
+/**
+ * Each further image of a batch on wasm: the narrow UNet's and VAE decoder's activations at 512x512,
+ * measured as onnxruntime-node's peak resident growth (272 MiB for one image, 542 MiB for two), rounded up.
+ */
+const heapBytesPerImage = 288 * MIB;
+
 function standinRequirements(set: StandinModelSet, modelBytes: number): ModelEntry['requires'] {
   const largest = largestTensorBytes(set.architecture, set.weights === 'float32' ? 4 : 2);
   const heapBytes = Math.ceil((modelBytes + 4 * largest) / MIB) * MIB;
@@ -227,7 +235,7 @@ function standinRequirements(set: StandinModelSet, modelBytes: number): ModelEnt
       maxBufferSize: largest,
       ...(set.weights === 'float16' ? { fp32Widened } : {}),
     },
-    wasm: set.full ? false : { heapBytes },
+    wasm: set.full ? false : { heapBytes, ...(set.io === 'webnn-fp32' ? {} : { heapBytesPerImage }) },
   };
 }
 

@@ -1,9 +1,11 @@
 /**
  * The app's model-manifest.json (test models included) unless the URL names another. `?model=`,
  * `?manifest=`, `?provider=`, `?webnn-device-type=` and `?mirror=` in the page URL are passed to the
- * element, so a link can open a particular model or copy. The test models are offered in development and with `?dev`.
+ * element, so a link can open a particular model or copy, and so are an image's values (share-link.ts).
+ * The test models are offered in development and with `?dev`.
  */
 import type { SdTurboElement } from '../components/index.js';
+import { linkValues } from './share-link.js';
 
 const REMEMBERED_MODEL = 'sd-turbo:model';
 const APP_MANIFEST = 'model-manifest.json';
@@ -16,6 +18,7 @@ export function applyUrlSettings(generator: SdTurboElement): void {
     const value = params.get(name);
     if (value) generator.setAttribute(name, value);
   }
+  for (const [name, value] of linkValues(params)) generator.setAttribute(name, value);
   if (import.meta.env.DEV || params.has('dev')) generator.testModels = true;
 }
 

@@ -14,11 +14,15 @@ export interface SdImageDetail {
   bitmap: ImageBitmap;
   /** Encodes a PNG (with prompt, seed, steps and model as tEXt metadata) on request; cached after the first call. */
   toBlob(): Promise<Blob>;
-  /** A file name with the seed and the prompt in it, e.g. `sd-turbo_1234_a-cat.png`. */
+  /** A file name with the seed, the prompt and the size in it, e.g. `sd-turbo_1234_a-cat_512x768.png`. */
   fileName: string;
   seed: number;
   prompt: string;
   steps: number;
+  /** Image to image only: how much of the source picture was replaced. */
+  strength?: number;
+  /** One of several images of one Generate (`count` > 1): its place (from 0) and how many there were. */
+  batch?: { index: number; count: number };
   /** True when the prompt was longer than 75 tokens and its end was dropped. */
   truncated: boolean;
   width: number;

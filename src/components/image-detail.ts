@@ -1,7 +1,7 @@
 /** Turns the worker's ImageResult into the `sd-image` detail, with a PNG encoded only when asked for. */
 import type { ImageResult } from '../pipeline/index.js';
 import type { SdImageDetail } from './events.js';
-import { addPngText, imageFileName, SOFTWARE_NAME } from '../image-file/index.js';
+import { addPngText, imageFileName, imageMetadata } from '../image-file/index.js';
 
 /** Draws the bitmap into a canvas and lets the browser encode it; the one read-back happens here. */
 async function encodePng(bitmap: ImageBitmap, text: Record<string, string>): Promise<Blob> {
@@ -13,22 +13,18 @@ async function encodePng(bitmap: ImageBitmap, text: Record<string, string>): Pro
   return new Blob([addPngText(png, text) as Uint8Array<ArrayBuffer>], { type: 'image/png' });
 }
 
-export function toImageDetail(result: ImageResult): SdImageDetail {
+export function toImageDetail(result: ImageResult, batch?: SdImageDetail['batch']): SdImageDetail {
   let png: Promise<Blob> | undefined;
-  const metadata = {
-    prompt: result.prompt,
-    seed: String(result.seed),
-    steps: String(result.steps),
-    model: result.modelId,
-    Software: SOFTWARE_NAME,
-  };
+  const metadata = imageMetadata(result);
   return {
     bitmap: result.bitmap,
     toBlob: () => (png ??= encodePng(result.bitmap, metadata)),
-    fileName: imageFileName(result.seed, result.prompt),
+    fileName: imageFileName(result.seed, result.prompt, result),
     seed: result.seed,
     prompt: result.prompt,
     steps: result.steps,
+    ...(result.strength === undefined ? {} : { strength: result.strength }),
+    ...(batch ? { batch } : {}),
     truncated: result.truncated,
     width: result.width,
     height: result.height,

@@ -13,7 +13,6 @@ import { ResultDetails } from './parts/result-details.js';
 import { ResultView } from './parts/result-view.js';
 import type * as Api from './sd-turbo-api.js';
 import { SdTurboElement as SdTurboElementClass } from './sd-turbo/sd-turbo.js';
-import { SavedGalleryView } from './parts/saved-gallery-view.js';
 import { SettingsPanel } from './parts/settings-panel.js';
 import { SourceImagePanel } from './parts/source-image-panel.js';
 import { ToastStack } from './parts/toast-stack.js';
@@ -46,7 +45,6 @@ const ELEMENTS: [string, CustomElementConstructor][] = [
   ['sd-batch-grid', BatchGrid],
   ['sd-result-details', ResultDetails],
   ['sd-gallery-view', GalleryView],
-  ['sd-saved-gallery-view', SavedGalleryView],
   ['sd-local-files-panel', LocalFilesPanel],
   ['sd-settings-panel', SettingsPanel],
   ['sd-problem-panel', ProblemPanel],

@@ -79,7 +79,10 @@ export function memoryProblem(value: string): string | undefined {
     : `"${value}" is not a memory mode: use auto, resident (every stage loaded) or low (one stage at a time).`;
 }
 
-export type InputProblems = Record<'seed' | 'steps' | 'strength' | 'provider' | 'count', string | undefined>;
+export type InputProblems = Record<
+  'seed' | 'steps' | 'strength' | 'provider' | 'count' | 'size',
+  string | undefined
+>;
 
 /** A number setting and what was written for it, which messages quote (never "NaN"). */
 export interface GivenNumber {
@@ -96,6 +99,7 @@ export function inputProblems(
   webnnDeviceType: string,
   count: GivenNumber = { value: 1, text: '1' },
   memory = 'auto',
+  size: string | undefined = undefined,
 ): InputProblems {
   return {
     seed: seedText === '' ? undefined : seedProblem(seedText),
@@ -105,6 +109,7 @@ export function inputProblems(
     provider:
       providerProblem(provider) ?? webNnDeviceTypeProblem(webnnDeviceType, provider) ?? memoryProblem(memory),
     count: countProblem(count.value, count.text),
+    size,
   };
 }
 
@@ -162,4 +167,60 @@ export function countProblem(count: number, given = String(count)): string | und
 /** The seeds of `count` images from `first`: consecutive, wrapping past 4294967295 to 0. */
 export function batchSeeds(first: number, count: number): number[] {
   return Array.from({ length: count }, (_, index) => (first + index) % (MAX_SEED + 1));
+}
+
+/**
+ * What the size checks read of a model's manifest entry. Structural, so that the package's declarations
+ * of this module reach no engine types (which import onnxruntime-web's).
+ */
+interface SizedModel {
+  name: string;
+  image: { width: number; height: number };
+  sizes?: { min: number; max: number; step: number };
+}
+
+/**
+ * The `width` and `height` attributes (undefined: not given, the model's own): each within the model's
+ * `sizes`, or its one size where it declares none. Unknown until the model's manifest entry is.
+ */
+export function sizeProblem(
+  model: SizedModel | undefined,
+  width: GivenNumber | undefined,
+  height: GivenNumber | undefined,
+): string | undefined {
+  if (!model) return undefined;
+  const range = model.sizes;
+  const { image } = model;
+  const sideProblem = (side: 'width' | 'height', given: GivenNumber | undefined): string | undefined => {
+    if (given === undefined) return undefined;
+    const { value, text } = given;
+    if (!range) {
+      return value === image[side]
+        ? undefined
+        : `"${text}" is not a ${side} ${model.name} can make: it makes ${image.width}x${image.height} images only.`;
+    }
+    return Number.isInteger(value) && value % range.step === 0 && value >= range.min && value <= range.max
+      ? undefined
+      : `"${text}" is not an image ${side}: use a multiple of ${range.step} from ${range.min} to ${range.max}.`;
+  };
+  return sideProblem('width', width) ?? sideProblem('height', height);
+}
+
+/**
+ * The size of the next image: a side generate() passed over its attribute (as written), a side given
+ * nowhere left out (the model's own); and why it cannot be made.
+ */
+export function requestedSize(
+  model: SizedModel | undefined,
+  written: WrittenNumbers,
+  attributes: { width: number | null; height: number | null },
+  options: { width?: number; height?: number } = {},
+): { width?: number; height?: number; problem?: string } {
+  const side = (name: 'width' | 'height'): GivenNumber | undefined => {
+    const [option, value] = [options[name], attributes[name]];
+    if (option !== undefined) return { value: option, text: String(option) };
+    return value === null ? undefined : written.given(name, value);
+  };
+  const [width, height] = [side('width'), side('height')];
+  return { width: width?.value, height: height?.value, problem: sizeProblem(model, width, height) };
 }

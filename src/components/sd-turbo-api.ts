@@ -23,6 +23,9 @@ export interface GenerateOptions {
   count?: number;
   sourceImage?: ImageBitmap | Blob;
   strength?: number;
+  /** Image width and height in pixels, within the model's sizes (see `width`); default the properties. */
+  width?: number;
+  height?: number;
 }
 
 /** A listener for one of `<sd-turbo>`'s events, with its detail typed. */
@@ -61,6 +64,19 @@ export interface SdTurboElement extends HTMLElement {
   strength: number;
   /** Images per Generate, 1 to 8, from seeds seed, seed + 1, ...; any other value is shown as an error. */
   count: number;
+  /**
+   * Image width in pixels: for a model whose manifest declares `sizes` (SD-Turbo: a multiple of 64 from
+   * 256 to 1024), any within them; otherwise its one size. null (no attribute): the model's own. Any
+   * other value is shown as an error on the Size control.
+   */
+  width: number | null;
+  /** Image height in pixels, as `width`. */
+  height: number | null;
+  /**
+   * `compact` for a small slot: the prompt bar and the image, with seed and steps behind a disclosure and
+   * no galleries; anything else is the full element.
+   */
+  variant: string;
 
   /** The manifest URL in use, after the `model` and `manifest` attributes are taken into account. */
   readonly manifestUrl: string;

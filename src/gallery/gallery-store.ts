@@ -5,16 +5,11 @@
  * unless the caller asks (`deleteOldest`) after the user agrees.
  */
 import { clear, createStore, del, get, set, values, type UseStore } from 'idb-keyval';
+import type { ImageSettings } from '../image-file/index.js';
 import { PipelineError } from '../pipeline/errors.js';
 
 /** How an image was made: what the gallery shows and what "make it again" needs. */
-export interface GallerySettings {
-  prompt: string;
-  seed: number;
-  steps: number;
-  modelId: string;
-  width: number;
-  height: number;
+export interface GallerySettings extends ImageSettings {
   /** Image to image only. */
   strength?: number;
 }

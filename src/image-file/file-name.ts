@@ -20,6 +20,34 @@ export function slugify(text: string, maxLength = 48): string {
   return slug || 'image';
 }
 
-export function imageFileName(seed: number, prompt: string): string {
-  return `sd-turbo_${seed}_${slugify(prompt)}.png`;
+/** The image's size as its file name and metadata write it: `512x768` (width first). */
+export function sizeText(size: { width: number; height: number }): string {
+  return `${size.width}x${size.height}`;
+}
+
+/** `sd-turbo_<seed>_<prompt-slug>_<width>x<height>.png`: images of one prompt and seed at two sizes differ. */
+export function imageFileName(seed: number, prompt: string, size: { width: number; height: number }): string {
+  return `sd-turbo_${seed}_${slugify(prompt)}_${sizeText(size)}.png`;
+}
+
+/** How an image was made: what "make it again" needs. */
+export interface ImageSettings {
+  prompt: string;
+  seed: number;
+  steps: number;
+  modelId: string;
+  width: number;
+  height: number;
+}
+
+/** An image's settings as its PNG's text chunks, and who made it. */
+export function imageMetadata(image: ImageSettings): Record<string, string> {
+  return {
+    prompt: image.prompt,
+    seed: String(image.seed),
+    steps: String(image.steps),
+    model: image.modelId,
+    size: sizeText(image),
+    Software: SOFTWARE_NAME,
+  };
 }

@@ -14,12 +14,13 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { imageFileName, SOFTWARE_NAME } from '../image-file/index.js';
+import { imageFileName, imageMetadata } from '../image-file/index.js';
 import { downloadModel, FsChunkStore, loadModelFile } from '../pipeline/storage/node.js';
 import type { DownloadProgress } from '../pipeline/storage/progress.js';
 import { PipelineError } from '../pipeline/errors.js';
 import type { ProviderChoice } from '../pipeline/types.js';
 import { getModel, loadManifest, parseManifest, resolveFileUrl } from '../pipeline/model/manifest.js';
+import { sizedModelEntry } from '../pipeline/model/sized-model-entry.js';
 import {
   stageFile,
   type Manifest,
@@ -55,6 +56,12 @@ export interface NodeLoadOptions {
   mirrorBaseUrl?: string;
   /** Default 'cpu'. */
   provider?: NodeProvider;
+  /**
+   * The image size, each side within the model's `sizes` (docs/sizes.md); default the model's own. A side
+   * left out is the model's.
+   */
+  width?: number;
+  height?: number;
   onProgress?: (progress: DownloadProgress) => void;
   signal?: AbortSignal;
 }
@@ -71,9 +78,9 @@ export interface NodeGenerateRequest {
 export interface NodeImage extends Omit<GenerateResult, 'pixels'> {
   /** RGBA8, row-major. */
   pixels: Uint8ClampedArray;
-  /** The PNG, with `prompt`, `seed`, `steps`, `model` and `Software` text chunks as the browser writes them. */
+  /** The PNG, with `prompt`, `seed`, `steps`, `model`, `size` and `Software` text chunks as the browser writes them. */
   png: Uint8Array;
-  /** `sd-turbo_<seed>_<prompt-slug>.png`, the name the element gives a downloaded image. */
+  /** `sd-turbo_<seed>_<prompt-slug>_<width>x<height>.png`, the name the element gives a downloaded image. */
   fileName: string;
   metadata: Record<string, string>;
   modelId: string;
@@ -198,13 +205,18 @@ export class NodeTextToImage {
     if (provider !== 'cpu' && provider !== 'webgpu') {
       throw new PipelineError('invalid-input', `Unknown provider "${String(provider)}"; use cpu or webgpu.`);
     }
+    // Refused before any download: a size the model does not declare.
+    const sized = sizedModelEntry(model, {
+      width: options.width ?? model.image.width,
+      height: options.height ?? model.image.height,
+    });
     const loadStage = await prepareStageLoader(model, url, options);
     try {
-      const pipeline = await TextToImagePipeline.create(model, {
+      const pipeline = await TextToImagePipeline.create(sized, {
         loadStage,
         runtime: { ort: ortNodeRuntime, provider: nodeProviderChoice(provider) },
       });
-      return new NodeTextToImage(pipeline, model, provider);
+      return new NodeTextToImage(pipeline, sized, provider);
     } catch (error) {
       throw provider === 'webgpu' ? webGpuAdvice(error) : error;
     }
@@ -220,18 +232,12 @@ export class NodeTextToImage {
     });
     const pixels = result.pixels!; // always present: no canvas was given
     // The same keys, in the same order, as the element's toBlob() (src/components/image-detail.ts).
-    const metadata = {
-      prompt: result.prompt,
-      seed: String(result.seed),
-      steps: String(result.steps),
-      model: this.model.id,
-      Software: SOFTWARE_NAME,
-    };
+    const metadata = imageMetadata({ ...result, modelId: this.model.id });
     return {
       ...result,
       pixels,
       png: encodePng(pixels, result.width, result.height, metadata),
-      fileName: imageFileName(result.seed, result.prompt),
+      fileName: imageFileName(result.seed, result.prompt, result),
       metadata,
       modelId: this.model.id,
       provider: this.provider,

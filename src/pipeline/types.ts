@@ -84,6 +84,11 @@ export interface LoadedModel {
   memory: MemoryMode;
   /** Why this memory mode, worded for people. */
   memoryReason: string;
+  /**
+   * The most images `generateBatch` makes in one pass (wasm, where the graphs take any batch and the heap
+   * holds them); 1: images are made one after another.
+   */
+  maxBatch: number;
 }
 
 /** How much of a model this browser has stored. */

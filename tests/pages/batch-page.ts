@@ -19,6 +19,8 @@ async function load(model: ModelEntry, provider: PipelineOptions['provider']) {
   return TextToImagePipeline.create(model, {
     provider,
     residency: 'cpu',
+    // Both pipelines with the batch the manifest fixes: wasm would otherwise leave the single one's free.
+    fixedBatch: true,
     loadStage: async (_stage, file) =>
       new Uint8Array(await (await fetch(resolveFileUrl(model, file, manifestUrl))).arrayBuffer()),
   });

@@ -16,7 +16,7 @@ import {
   type ModelStageName,
   type StageName,
 } from '../../src/pipeline/index.js';
-import { readStoredFile } from '../../src/pipeline/storage/index.js';
+import { readStoredFile, storedBytes, type FileRecord } from '../../src/pipeline/storage/index.js';
 import { createSha256Stream } from '../../src/pipeline/storage/sha256.js';
 import { outcome } from './outcome.js';
 
@@ -27,6 +27,10 @@ export interface DownloadSettings {
   manifestUrl: string;
   modelId: string;
   chunkSize: number;
+  /** Bytes per stored piece of a chunk still arriving (the downloader's default when absent). */
+  pieceSize?: number;
+  /** How long a chunk arrives before its pieces are stored (the downloader's default when absent). */
+  storePiecesAfterMs?: number;
   concurrency: number;
   /** A self-hosted copy to fetch from instead of the manifest's baseUrl. */
   mirrorBaseUrl?: string;
@@ -54,6 +58,8 @@ async function download(settings: DownloadSettings): Promise<void> {
     manifestUrl: settings.manifestUrl,
     mirrorBaseUrl: settings.mirrorBaseUrl,
     chunkSize: settings.chunkSize,
+    pieceSize: settings.pieceSize,
+    storePiecesAfterMs: settings.storePiecesAfterMs,
     concurrency: settings.concurrency,
     progressIntervalMs: 0,
     onProgress: (progress) => {
@@ -90,21 +96,34 @@ const downloadTest = {
       await download(settings);
       return { events: state.events, progress: state.progress };
     }),
-  state: () => ({ fraction: state.fraction, done: state.done, error: state.error }),
-  /** What the store holds for each of the model's files: the chunks done, per stage. */
+  state: () => ({
+    fraction: state.fraction,
+    bytesDone: state.progress?.bytesDone ?? 0,
+    done: state.done,
+    error: state.error,
+  }),
+  /** What the store holds for each of the model's files, per stage: the chunks done, the pieces, the bytes. */
   stored: (settings: Pick<DownloadSettings, 'manifestUrl' | 'modelId'>) =>
     outcome(async () => {
       const model = await modelOf(settings);
-      const files: Partial<
-        Record<ModelStageName, { doneChunks: number[]; chunkSize: number; size: number }>
-      > = {};
+      type StoredFile = Pick<FileRecord, 'doneChunks' | 'partialChunks' | 'chunkSize' | 'pieceSize' | 'size'>;
+      const files: Partial<Record<ModelStageName, StoredFile & { bytesStored: number }>> = {};
       for (const [stage, { file }] of Object.entries(model.stages) as [
         ModelStageName,
         { file: { path: string } },
       ][]) {
         const record = await store.getRecord({ modelId: model.id, path: file.path });
-        if (record)
-          files[stage] = { doneChunks: record.doneChunks, chunkSize: record.chunkSize, size: record.size };
+        if (record) {
+          const { doneChunks, partialChunks, chunkSize, pieceSize, size } = record;
+          files[stage] = {
+            doneChunks,
+            partialChunks,
+            chunkSize,
+            pieceSize,
+            size,
+            bytesStored: storedBytes(record),
+          };
+        }
       }
       return files;
     }),
@@ -189,7 +208,10 @@ const downloadTest = {
   generate: (settings: Pick<DownloadSettings, 'manifestUrl' | 'modelId'>, prompt: string, seed: number) =>
     outcome(async () => {
       const model = await modelOf(settings);
+      // wasm: what is shown is that the weights come from the store, which feeds every EP alike, and the
+      // tiny model loads in about a second there against 20 s on SwiftShader's WebGPU.
       const pipeline = await TextToImagePipeline.create(model, {
+        provider: 'wasm',
         loadStage: (stage) => loadModelFile(model, stage, store),
       });
       const result = await pipeline.generate({ prompt, seed, steps: 1 });

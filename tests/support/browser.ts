@@ -121,3 +121,13 @@ export async function startTestApp(): Promise<TestApp> {
     },
   };
 }
+
+/**
+ * Opens the Settings drawer of the page's first `<sd-turbo>` (seed, steps, images, model, provider, your
+ * own files) if it is closed, as a user would: a click on its summary line.
+ */
+export async function openSettings(page: Page, host = 'sd-turbo'): Promise<void> {
+  const drawer = page.locator(`${host} details[part~="settings"]`).first();
+  if (await drawer.evaluate((details) => (details as HTMLDetailsElement).open)) return;
+  await drawer.locator('> summary').click();
+}

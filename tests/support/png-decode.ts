@@ -38,6 +38,7 @@ export function expectTinyFp32Png(png: Uint8Array, request: { prompt: string; se
     seed: String(request.seed),
     steps: '1',
     model: 'tiny-fp32',
+    size: '64x64',
     Software: 'sd-turbo-web',
   });
   const { width, height, pixels } = decodeRgbaPng(png);

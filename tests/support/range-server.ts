@@ -86,6 +86,11 @@ export class RangeServer {
    * client goes away meanwhile is dropped unanswered and sends (and counts) no bytes.
    */
   responseDelayMs = 0;
+  /**
+   * When set, a file body goes out `bytes` at a time, `everyMs` apart, as over a slow link, so that a client
+   * can be cut off mid-response; bytes not yet written when the client goes away are neither sent nor counted.
+   */
+  trickle: { bytes: number; everyMs: number } | undefined;
   /** OPTIONS preflights answered (they are not in `requests`). */
   preflights = 0;
 
@@ -240,8 +245,27 @@ export class RangeServer {
       });
       return;
     }
+    if (this.trickle) return this.sendSlowly(res, body, count, this.trickle);
     count(body.byteLength);
     res.end(body);
+  }
+
+  private sendSlowly(
+    res: ServerResponse,
+    body: Uint8Array,
+    count: (bytes: number) => void,
+    { bytes, everyMs }: { bytes: number; everyMs: number },
+  ): void {
+    res.flushHeaders();
+    const sendFrom = (offset: number) => {
+      if (res.destroyed) return;
+      const slice = body.subarray(offset, offset + bytes);
+      count(slice.byteLength);
+      if (offset + bytes >= body.byteLength) return void res.end(slice);
+      res.write(slice);
+      setTimeout(() => sendFrom(offset + bytes), everyMs);
+    };
+    sendFrom(0);
   }
 
   private fail(res: ServerResponse, log: RequestLog, status: number, retryAfter?: string): void {

@@ -33,8 +33,10 @@ export class GalleryController implements ReactiveController {
   saved: GalleryEntry[] = [];
   question?: QuotaQuestion;
   private readonly store: GalleryStore;
-  /** The image waiting for the user's answer to `question`. */
-  private waiting?: GalleryPut;
+  /** The image waiting for the user's answer to `question`, and the session's image it is. */
+  private waiting?: { item: GalleryPut; image: SdImageDetail };
+  /** This session's images that were saved, with their ids in the store. */
+  private readonly savedIds = new WeakMap<SdImageDetail, string>();
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -53,7 +55,8 @@ export class GalleryController implements ReactiveController {
     try {
       const [png, thumbnail] = await Promise.all([image.toBlob(), thumbnailOf(image.bitmap)]);
       const { prompt, seed, steps, modelId, width, height } = image;
-      await this.put({ image: png, thumbnail, settings: { prompt, seed, steps, modelId, width, height } });
+      const item = { image: png, thumbnail, settings: { prompt, seed, steps, modelId, width, height } };
+      await this.put(item, image);
     } catch (error) {
       // Saving is a convenience: the image is shown and can be downloaded all the same.
       this.notify(`This image was not saved: ${(error as Error).message}`);
@@ -68,8 +71,14 @@ export class GalleryController implements ReactiveController {
     if (!waiting) return;
     await this.attempt('save this image', async () => {
       await this.store.deleteOldest(count);
-      await this.put(waiting);
+      await this.put(waiting.item, waiting.image);
     });
+  }
+
+  /** The saved entry of one of this session's images; undefined when it was not saved or is deleted. */
+  savedEntryOf(image: SdImageDetail): GalleryEntry | undefined {
+    const id = this.savedIds.get(image);
+    return id === undefined ? undefined : this.saved.find((entry) => entry.id === id);
   }
 
   dismiss(): void {
@@ -105,15 +114,15 @@ export class GalleryController implements ReactiveController {
     }
   }
 
-  private async put(item: GalleryPut): Promise<void> {
+  private async put(item: GalleryPut, image: SdImageDetail): Promise<void> {
     try {
-      await this.store.put(item);
+      this.savedIds.set(image, (await this.store.put(item)).id);
     } catch (error) {
       if (!(error instanceof GalleryQuotaError)) throw error;
       if (error.oldestToDelete === undefined) {
         this.notify(error.message);
       } else {
-        this.waiting = item;
+        this.waiting = { item, image };
         this.question = { message: error.message, oldestToDelete: error.oldestToDelete };
       }
     }

@@ -3,7 +3,13 @@
  * the session's images (newest first). Only this controller asks the pipeline for images.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { PipelineError, type GeneratorClient, type ImageProgress } from '../../pipeline/index.js';
+import {
+  PipelineError,
+  type GeneratorClient,
+  type ImageProgress,
+  type ImageResult,
+  type LoadedModel,
+} from '../../pipeline/index.js';
 import type { SdImageDetail } from '../events.js';
 import { toImageDetail } from '../image-detail.js';
 
@@ -14,6 +20,9 @@ export interface ImageRequest {
   /** Image to image: the picture to start from, and how much of it is replaced (0–1). */
   sourceImage?: ImageBitmap | Blob;
   strength?: number;
+  /** The image size; a side left out is the model's own. */
+  width?: number;
+  height?: number;
 }
 
 /** loading: waiting for the model to load · generating: the pipeline is making the image. */
@@ -22,6 +31,20 @@ export type GeneratorStage = 'loading' | 'generating';
 export interface GalleryEntry {
   id: number;
   image: SdImageDetail;
+}
+
+/**
+ * Whether the images are made in one batched pass: several text-to-image requests (a batch shares its
+ * prompt and steps) at the loaded model's own size (the one `maxBatch` is for) that it takes at once;
+ * else one after another.
+ */
+function inOnePass(requests: readonly ImageRequest[], loaded: LoadedModel | undefined): boolean {
+  if (!loaded) return false;
+  const plain = (request: ImageRequest) =>
+    !request.sourceImage &&
+    (request.width ?? loaded.width) === loaded.width &&
+    (request.height ?? loaded.height) === loaded.height;
+  return requests.length > 1 && requests.length <= loaded.maxBatch && requests.every(plain);
 }
 
 const GALLERY_LIMIT = 24;
@@ -68,7 +91,8 @@ export class GeneratorController implements ReactiveController {
   }
 
   /**
-   * Makes the requested images, one after another, once `prepare` (loading the model) is done; each is
+   * Makes the requested images (in one batched pass where the loaded model takes them at once, else one
+   * after another) once `prepare` (loading the model) is done; each is
    * shown and handed to `onImage` as it is ready, and together they are the grid (`batch`). A run already
    * in progress is an error, so a second click cannot silently replace the first. Cancelling stops the
    * images not yet made.
@@ -94,14 +118,24 @@ export class GeneratorController implements ReactiveController {
         this.onProgress?.(progress);
       };
       const images: SdImageDetail[] = [];
-      for (const request of requests) {
-        const image = toImageDetail(
-          await client.generate(request, { signal: controller.signal, onImageProgress }),
-        );
+      const count = requests.length;
+      const received = (result: ImageResult, index: number) => {
+        const image = toImageDetail(result, count > 1 ? { index, count } : undefined);
         this.add(image);
-        if (requests.length > 1) this.batch = [...this.batch, this.gallery[0]];
+        if (count > 1) this.batch = [...this.batch, this.gallery[0]];
         images.push(image);
         onImage?.(image);
+      };
+      if (inOnePass(requests, await client.loadedModel)) {
+        const { prompt, steps } = requests[0];
+        const seeds = requests.map((request) => request.seed);
+        (await client.generateBatch({ prompt, seeds, steps }, { signal: controller.signal })).forEach(
+          received,
+        );
+        return images;
+      }
+      for (const [index, request] of requests.entries()) {
+        received(await client.generate(request, { signal: controller.signal, onImageProgress }), index);
       }
       return images;
     } finally {

@@ -1,5 +1,5 @@
 /**
- * Image to image from the element's side: the picture chosen, dropped or pasted becomes the element's
+ * Image to image from the element's side: the picture chosen, dropped, pasted or drawn becomes the element's
  * `sourceImage`, a file that is no picture is refused on the panel, and the steps follow the strength so
  * that the default strength never runs zero UNet steps.
  */
@@ -13,17 +13,22 @@ import {
 import { DEFAULT_IMAGE_TO_IMAGE_STEPS } from '../../pipeline/index.js';
 import { strengthProblem } from '../input-checks.js';
 import type { SourceImageActions } from '../parts/source-image-panel.js';
+import { SketchSource } from './sketch-source.js';
 
 /** The element's image-to-image settings, which this controller reads and sets. */
 export interface SourceImageHost extends ReactiveControllerHost, EventTarget {
   sourceImage?: ImageBitmap | Blob;
   strength: number;
   steps: number;
+  readonly realtime: boolean;
   readonly canUseSourceImage: boolean;
+  /** The model in use, whose image size the sketch pad takes. */
+  readonly models: { readonly model?: { readonly image: { width: number; height: number } } };
 }
 
 export interface SourceImageHooks {
-  notify(text: string): void;
+  /** `notify` shows and says it; `announce` says it to screen readers only. */
+  feedback: { notify(text: string): void; announce(text: string): void };
   /** Why the strength cannot be used with the steps; shown on the strength control. */
   strengthError(): string | undefined;
   /** The strength as written (an attribute's text), shown when it is no number. */
@@ -37,17 +42,26 @@ export class SourceImageController implements ReactiveController {
   private readonly actions: SourceImageActions = {
     choose: (image) => void this.choose(image),
     remove: () => {
+      this.sketch.supersede();
       this.host.sourceImage = undefined;
       this.setRefusal(undefined);
     },
     strengthChange: (strength) => (this.host.strength = strength),
+    toggleDrawing: () => this.sketch.toggle(),
   };
+  private readonly sketch: SketchSource;
 
   constructor(
     private readonly host: SourceImageHost,
     private readonly hooks: SourceImageHooks,
   ) {
     host.addController(this);
+    this.sketch = new SketchSource(host, {
+      imageSize: () => host.models.model?.image,
+      followsStrokes: () => host.realtime,
+      use: (picture) => this.use(picture),
+      announce: (text) => hooks.feedback.announce(text),
+    });
   }
 
   hostConnected(): void {
@@ -72,7 +86,7 @@ export class SourceImageController implements ReactiveController {
    * steps go to image to image's default, and the user is told.
    */
   private async choose(image: Blob): Promise<void> {
-    const host = this.host;
+    this.sketch.supersede();
     const name = image instanceof File && image.name ? `"${image.name}"` : 'That file';
     if (!image.type.startsWith('image/')) {
       this.refuse(
@@ -90,11 +104,17 @@ export class SourceImageController implements ReactiveController {
       return;
     }
     decoded.close();
-    this.setRefusal(undefined);
+    this.use(image);
+  }
+
+  /** A picture that can be used: chosen, dropped, pasted or drawn. */
+  private use(image: ImageBitmap | Blob): void {
+    const host = this.host;
+    if (this.refusal) this.setRefusal(undefined);
     host.sourceImage = image;
     if (strengthProblem(host.strength, host.steps) && host.steps < DEFAULT_IMAGE_TO_IMAGE_STEPS) {
       host.steps = DEFAULT_IMAGE_TO_IMAGE_STEPS;
-      this.hooks.notify(
+      this.hooks.feedback.notify(
         `Steps set to ${host.steps}: at strength ${host.strength} one step would change nothing.`,
       );
     }
@@ -108,7 +128,7 @@ export class SourceImageController implements ReactiveController {
     const replaced = this.host.sourceImage ? ' The previous source image was removed.' : '';
     this.host.sourceImage = undefined;
     this.setRefusal(`${reason}${replaced}`);
-    this.hooks.notify(`${reason}${replaced}`);
+    this.hooks.feedback.notify(`${reason}${replaced}`);
   }
 
   private setRefusal(refusal: string | undefined): void {
@@ -121,6 +141,8 @@ export class SourceImageController implements ReactiveController {
     return html`<sd-source-image-panel
       .actions=${this.actions}
       .image=${this.host.sourceImage}
+      .drawing=${this.sketch.open}
+      .sketch=${this.sketch.render()}
       .error=${this.refusal}
       .strength=${this.host.strength}
       .strengthText=${Number.isFinite(this.host.strength) ? this.host.strength.toFixed(2) : this.hooks.strengthText()}

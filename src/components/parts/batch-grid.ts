@@ -1,8 +1,30 @@
 /** The images of one Generate with a count above 1, in seed order, as a grid; a click shows one large. */
 import { css, html, nothing, type TemplateResult } from 'lit';
-import { GalleryView } from './gallery-view.js';
+import { property } from 'lit/decorators.js';
+import type { GalleryEntry } from '../controllers/generator-controller.js';
+import { drawBitmap } from '../image-detail.js';
+import { LightElement } from '../light-element.js';
 
-export class BatchGrid extends GalleryView {
+/** Draws each `canvas[data-thumbnail]` from its session image, once per image. */
+export function drawThumbnails(root: ParentNode, entries: readonly GalleryEntry[]): void {
+  for (const canvas of root.querySelectorAll<HTMLCanvasElement>('canvas[data-thumbnail]')) {
+    const entry = entries.find((candidate) => String(candidate.id) === canvas.dataset.thumbnail);
+    if (entry && canvas.dataset.drawn !== canvas.dataset.thumbnail) {
+      drawBitmap(canvas, entry.image.bitmap);
+      canvas.dataset.drawn = canvas.dataset.thumbnail;
+    }
+  }
+}
+
+export class BatchGrid extends LightElement {
+  @property({ attribute: false }) entries: GalleryEntry[] = [];
+  @property({ attribute: false }) shownId?: number;
+  @property({ attribute: false }) show?: (id: number) => void;
+
+  protected override updated(): void {
+    drawThumbnails(this, this.entries);
+  }
+
   protected override render(): TemplateResult | typeof nothing {
     if (this.entries.length < 2) return nothing;
     return html`

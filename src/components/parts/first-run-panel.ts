@@ -24,6 +24,7 @@ import {
 import type { Phase } from '../controllers/model-controller.js';
 import { formatBytes } from '../format.js';
 import { LightElement } from '../light-element.js';
+import { modelLabel } from '../model-names.js';
 
 export interface FirstRunActions {
   download(): void;
@@ -96,23 +97,31 @@ export class FirstRunPanel extends LightElement {
     return html`
       <section class="panel" part="first-run unsupported" aria-labelledby="first-run-title">
         <h2 id="first-run-title">This device cannot run ${model.name}</h2>
-        <p>Nothing is downloaded: the download could not end in an image here.</p>
-        <ul part="unmet-requirements">
-          ${lacks.map(([providers, lack]) => html`<li><strong>${providers}:</strong> ${lack}</li>`)}
-        </ul>
-        <p part="requirement-advice">${requirementAdvice(check, 'auto')}</p>
-        <div class="row">
-          ${runnable.map(
-            (other) =>
-              html`<button
-                type="button"
-                part="runnable-model-button"
-                @click=${() => this.actions?.useModel(other.id)}
-              >
-                Use ${other.name}
-              </button>`,
-          )}
-        </div>
+        <p>Nothing was downloaded: here the download could not end in an image.</p>
+        ${
+          runnable.length > 0
+            ? html`<div class="row">
+                ${runnable.map(
+                  (other, index) =>
+                    html`<button
+                      type="button"
+                      class=${index === 0 ? 'primary' : ''}
+                      part="runnable-model-button"
+                      @click=${() => this.actions?.useModel(other.id)}
+                    >
+                      Use ${other.name}
+                    </button>`,
+                )}
+              </div>`
+            : nothing
+        }
+        <details part="first-run-details">
+          <summary>Why, and what would help</summary>
+          <ul part="unmet-requirements">
+            ${lacks.map(([providers, lack]) => html`<li><strong>${providers}:</strong> ${lack}</li>`)}
+          </ul>
+          <p part="requirement-advice">${requirementAdvice(check, 'auto')}</p>
+        </details>
       </section>
     `;
   }
@@ -149,10 +158,11 @@ export class FirstRunPanel extends LightElement {
   private renderFirstRun(model: ModelEntry): TemplateResult {
     const files = fileBytes(model);
     const total = files.reduce((sum, file) => sum + file.bytes, 0);
-    // The progress can be ahead of the stored status, which is read only now and then.
+    // The progress can be ahead of the stored status, which is read only now and then; while one file is
+    // hashed the others' bytes are still there, so every phase of a download counts, not only 'downloading'.
     const progress = this.progress;
     const shownBytes =
-      progress?.modelId === model.id && progress.phase === 'downloading' ? progress.bytesDone : 0;
+      progress?.modelId === model.id && progress.phase !== 'loading' ? progress.bytesDone : 0;
     const storedBytes = Math.max(this.stored?.bytesStored ?? 0, shownBytes);
     const title =
       this.phase === 'paused'
@@ -162,14 +172,8 @@ export class FirstRunPanel extends LightElement {
       <section class="panel" part="first-run" aria-labelledby="first-run-title">
         <h2 id="first-run-title">${title}</h2>
         <p>
-          ${model.name} runs entirely in this browser. Its weights are downloaded once and stored here for
-          next time:
-        </p>
-        <ul class="files">
-          ${files.map((file) => html`<li>${file.path} — ${formatBytes(file.bytes)}</li>`)}
-        </ul>
-        <p class="hint" part="own-files-hint">
-          Have these ONNX files on this device already? Use them under Settings → Your own files.
+          ${modelLabel(model)} runs entirely in this browser: it is downloaded once and stays here for next
+          time.
         </p>
         ${
           storedBytes > 0 && this.phase !== 'downloading'
@@ -188,7 +192,17 @@ export class FirstRunPanel extends LightElement {
               ></sd-download-progress>`
             : nothing
         }
-        ${this.renderPersistenceNote()} ${this.renderButtons(storedBytes)}
+        ${this.renderButtons(storedBytes)}
+        <details part="first-run-details">
+          <summary>What is downloaded</summary>
+          <ul class="files">
+            ${files.map((file) => html`<li>${file.path} — ${formatBytes(file.bytes)}</li>`)}
+          </ul>
+          <p class="hint" part="own-files-hint">
+            Have these ONNX files on this device already? Use them under Settings → Your own files.
+          </p>
+          ${this.renderPersistenceNote()}
+        </details>
       </section>
     `;
   }

@@ -1,9 +1,17 @@
-/** The prompt first, then Generate, seed, steps and model: everything that says what the next image is. */
-import { html, nothing, type TemplateResult } from 'lit';
+/**
+ * One prompt bar with Generate inside it, the token count and Real time under it, then one Settings
+ * drawer whose summary line says the values in use (seed, steps, images, model) and which holds their
+ * row and the settings panel (provider, memory, stored models, your own files). A setting in error opens
+ * the drawer, so its error is seen next to it. While an image is made Generate stays Generate (a second
+ * click does nothing); Cancel is on the busy image, away from where a second click lands.
+ */
+import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
-import type { ModelEntry, TokenCount } from '../../pipeline/index.js';
+import type { ModelEntry, SizePreset, TokenCount } from '../../pipeline/index.js';
 import { COUNT_CHOICES, MAX_SEED, STEP_CHOICES, plural } from '../input-checks.js';
 import { LightElement } from '../light-element.js';
+import { modelLabel } from '../model-names.js';
+import { sizeField } from './size-field.js';
 
 export interface PromptBarActions {
   promptInput(prompt: string): void;
@@ -14,9 +22,15 @@ export interface PromptBarActions {
   randomSeed(): void;
   stepsChange(steps: number): void;
   countChange(count: number): void;
+  sizeChange(size: { width: number; height: number }): void;
   modelChange(modelId: string): void;
   realtimeChange(on: boolean): void;
+  /** The drawer was opened: the time to ask whether WebNN is available (it is not asked before). */
+  settingsOpened(): void;
 }
+
+/** The fields whose error opens the drawer when it appears. */
+const DRAWER_ERRORS = ['seedError', 'stepsError', 'countError', 'sizeError', 'settingsError'] as const;
 
 export class PromptBar extends LightElement {
   @property({ attribute: false }) actions?: PromptBarActions;
@@ -33,54 +47,107 @@ export class PromptBar extends LightElement {
   @property({ attribute: false }) stepsError?: string;
   @property({ attribute: false }) count = 1;
   @property({ attribute: false }) countError?: string;
+  /** The model's size presets: the Size control is shown only for a model that has them. */
+  @property({ attribute: false }) sizePresets: SizePreset[] = [];
+  /** The size as given (the model's own for a side not given), and why it cannot be made. */
+  @property({ attribute: false }) size?: { width: string; height: string };
+  @property({ attribute: false }) sizeError?: string;
   @property({ attribute: false }) models: ModelEntry[] = [];
   @property({ attribute: false }) modelId?: string;
   @property({ attribute: false }) realtime = false;
+  /** The settings panel, rendered by its owner, placed in the drawer; and its error (the provider's). */
+  @property({ attribute: false }) settingsPanel: TemplateResult | typeof nothing = nothing;
+  @property({ attribute: false }) settingsError?: string;
+  /** An error appeared: the drawer is opened once this update is rendered. */
+  private openDrawer = false;
 
   protected override render(): TemplateResult {
     return html`
       <section part="controls" aria-label="Image settings">
-        <label for="prompt">Prompt</label>
-        <textarea
-          id="prompt"
-          part="prompt"
-          .value=${this.prompt}
-          placeholder="A cinematic photo of a lighthouse at dawn"
-          aria-invalid=${this.promptError ? 'true' : 'false'}
-          aria-describedby=${this.promptError ? 'prompt-error token-count' : 'token-count'}
-          enterkeyhint="go"
-          @input=${(event: InputEvent) => this.actions?.promptInput((event.target as HTMLTextAreaElement).value)}
-        ></textarea>
-        ${this.renderFieldError('prompt-error', this.promptError)} ${this.renderTokenCount()}
-        <div class="row">
+        <label for="prompt" class="visually-hidden">Prompt</label>
+        <div class="prompt-box ${this.busy ? 'busy' : ''}">
+          <textarea
+            id="prompt"
+            part="prompt"
+            rows="2"
+            .value=${this.prompt}
+            placeholder="Describe an image: a cinematic photo of a lighthouse at dawn"
+            aria-invalid=${this.promptError ? 'true' : 'false'}
+            aria-describedby=${this.promptError ? 'prompt-error token-count' : 'token-count'}
+            enterkeyhint="go"
+            @input=${(event: InputEvent) => this.actions?.promptInput((event.target as HTMLTextAreaElement).value)}
+          ></textarea>
           <button
             class="primary generate"
             part="generate-button"
             type="button"
             ?disabled=${this.generateDisabled}
+            aria-disabled=${this.busy ? 'true' : 'false'}
             @click=${(event: MouseEvent) => this.actions?.generateClick(event)}
           >
-            ${this.busy ? 'Cancel' : 'Generate'}
+            Generate
           </button>
-          ${this.renderSeed()} ${this.renderSteps()} ${this.renderCount()} ${this.renderModelPicker()}
-          <label class="choice" part="realtime">
-            <input
-              type="checkbox"
-              part="realtime-toggle"
-              .checked=${this.realtime}
-              @change=${(event: Event) => this.actions?.realtimeChange((event.target as HTMLInputElement).checked)}
-            />
-            Real time
-          </label>
         </div>
-        ${this.renderFieldError('seed-error', this.seedError)}
-        ${this.renderFieldError('steps-error', this.stepsError)}
-        ${this.renderFieldError('count-error', this.countError)}
-        <p class="hint" id="seed-hint">
-          Empty seed: a new random seed for each image. Enter generates, Esc cancels, Shift+Enter adds a line.
-        </p>
+        ${this.renderFieldError('prompt-error', this.promptError)}
+        <div class="row under-prompt">${this.renderTokenCount()} ${this.renderRealtime()}</div>
+        <details
+          part="settings"
+          @toggle=${(event: Event) => (event.target as HTMLDetailsElement).open && this.actions?.settingsOpened()}
+        >
+          <summary part="settings-toggle">
+            <span>Settings</span> <span class="hint" part="settings-summary">${this.summaryLine()}</span>
+          </summary>
+          ${this.renderImageOptions()} ${this.renderFieldError('seed-error', this.seedError)}
+          ${this.renderFieldError('steps-error', this.stepsError)}
+          ${this.renderFieldError('count-error', this.countError)}
+          ${this.renderFieldError('size-error', this.sizeError)}
+          <p class="hint" id="seed-hint">
+            Empty seed: a new random seed each time. Enter generates, Esc cancels, Shift+Enter adds a line.
+          </p>
+          ${this.settingsPanel}
+        </details>
       </section>
     `;
+  }
+
+  /** What the next image will be made with, on the drawer's summary line. */
+  private summaryLine(): string {
+    const seed = this.seedError ? `${this.seedText} (not allowed)` : this.seedText || 'random';
+    const model = this.models.find((entry) => entry.id === this.modelId);
+    return [
+      `Seed ${seed}`,
+      plural(this.steps, 'step'),
+      plural(this.count, 'image'),
+      ...(this.sizePresets.length > 0 && this.size ? [`${this.size.width}x${this.size.height}`] : []),
+      ...(model ? [modelLabel(model)] : []),
+    ].join(' · ');
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    // Opened when an error appears, never closed for the user: fixing a value leaves the drawer open.
+    if (DRAWER_ERRORS.some((name) => changed.has(name) && this[name])) this.openDrawer = true;
+  }
+
+  private renderImageOptions(): TemplateResult {
+    return html`
+      <div class="row options" part="options">
+        ${this.renderSeed()} ${this.renderSteps()} ${this.renderCount()}
+        ${sizeField(this.sizePresets, this.size, this.sizeError, (size) => this.actions?.sizeChange(size))}
+        ${this.renderModelPicker()}
+      </div>
+    `;
+  }
+
+  private renderRealtime(): TemplateResult {
+    return html`<label class="choice" part="realtime">
+      <input
+        type="checkbox"
+        part="realtime-toggle"
+        .checked=${this.realtime}
+        @change=${(event: Event) => this.actions?.realtimeChange((event.target as HTMLInputElement).checked)}
+      />
+      Real time
+    </label>`;
   }
 
   /** The count, and for a long prompt a one-line note; the dropped words only on request. */
@@ -173,6 +240,11 @@ export class PromptBar extends LightElement {
   }
 
   protected override updated(): void {
+    if (this.openDrawer) {
+      this.openDrawer = false;
+      const drawer = this.querySelector<HTMLDetailsElement>('details[part~="settings"]');
+      if (drawer) drawer.open = true;
+    }
     // The model list can change in the same update as the choice, and a select the user has touched ignores
     // `selected` attributes: the choice is set again once its option exists.
     const picker = this.querySelector<HTMLSelectElement>('select#model');
@@ -190,7 +262,9 @@ export class PromptBar extends LightElement {
         >
           ${this.models.map(
             (model) =>
-              html`<option value=${model.id} ?selected=${model.id === this.modelId}>${model.name}</option>`,
+              html`<option value=${model.id} ?selected=${model.id === this.modelId}>
+                ${modelLabel(model)}
+              </option>`,
           )}
         </select>
       </div>

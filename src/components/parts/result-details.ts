@@ -1,13 +1,14 @@
 /**
- * What is known about the shown image and what to do with it: the headline seconds per image, seed, steps
- * and provider, Download / Copy / Reuse seed, and the stage timings behind a disclosure. Beside the image
- * on a wide element, under it on a narrow one.
+ * What is known about the shown image and what to do with it (its prompt is under the image itself): in
+ * small type seed, steps, provider and seconds per image, Download / Copy / Reuse seed, and the stage
+ * timings behind a disclosure. Beside the image on a wide element, under it on a narrow one.
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import type { SdImageDetail } from '../events.js';
 import { formatMilliseconds, formatSeconds } from '../format.js';
 import { plural } from '../input-checks.js';
+import { icon } from '../icons.js';
 import { LightElement } from '../light-element.js';
 
 export interface ResultActions {
@@ -28,19 +29,26 @@ export class ResultDetails extends LightElement {
     return html`
       <figure class="figure" part="result">
         <figcaption>
-          <span class="headline" part="seconds-per-image">${formatSeconds(timings.totalMs)} per image</span>
-          · seed <output part="image-seed">${image.seed}</output> · ${plural(image.steps, 'step')} ·
-          ${image.provider === 'webgpu' ? 'WebGPU' : 'wasm (CPU)'}
+          <p class="hint result-meta">
+            seed <output part="image-seed">${image.seed}</output> · ${plural(image.steps, 'step')} ·
+            ${image.provider === 'webgpu' ? 'WebGPU' : 'wasm (CPU)'} ·
+            <span part="seconds-per-image">${formatSeconds(timings.totalMs)} per image</span>
+          </p>
         </figcaption>
-        <div class="row">
+        <div class="row result-actions">
           <button type="button" part="download-png-button" @click=${() => this.actions?.downloadPng(image)}>
-            Download PNG
+            ${icon('download')} Download PNG
           </button>
           <button type="button" part="copy-button" @click=${() => this.actions?.copyImage(image)}>
             Copy image
           </button>
-          <button type="button" part="reuse-seed-button" @click=${() => this.actions?.reuseSeed(image.seed)}>
-            Reuse seed ${image.seed}
+          <button
+            type="button"
+            part="reuse-seed-button"
+            title=${`Use seed ${image.seed} for the next image`}
+            @click=${() => this.actions?.reuseSeed(image.seed)}
+          >
+            Reuse seed
           </button>
         </div>
         <details part="timings-disclosure">

@@ -1,6 +1,6 @@
 /**
- * The shown image (its details and actions are `sd-result-details`). While a run is in progress the
- * previous image stays, dimmed, under the stage and the time.
+ * The shown image with its prompt beneath it (its details and actions are `sd-result-details`). While a
+ * run is in progress the previous image stays, dimmed, under the stage, the time and Cancel.
  */
 import { css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query } from 'lit/decorators.js';
@@ -33,7 +33,7 @@ export const resultViewStyles = css`
   /* The whole image, its caption and the gallery fit one screen. */
   .stage {
     position: relative;
-    width: min(100%, 56vh);
+    width: min(100%, 72vh);
   }
   .stage.busy :is(canvas.image, .placeholder) {
     opacity: 0.35;
@@ -53,6 +53,26 @@ export const resultViewStyles = css`
   .busy-overlay [part='elapsed'] {
     font-size: 1.6em;
     font-weight: 700;
+  }
+  .image-caption {
+    width: min(100%, 72vh);
+    margin: 8px 0 0;
+    font-size: 1.05em;
+    line-height: 1.4;
+    display: -webkit-box;
+    -webkit-line-clamp: 3;
+    -webkit-box-orient: vertical;
+    overflow: hidden;
+  }
+  .stage button.cancel {
+    position: absolute;
+    left: 50%;
+    bottom: var(--_gap);
+    transform: translateX(-50%);
+    min-width: 12ch;
+    background: var(--_bg);
+    border-color: var(--_fg);
+    font-weight: 600;
   }
   .spinner {
     width: 32px;
@@ -81,6 +101,8 @@ export class ResultView extends LightElement {
   /** The stage of the image being made, once its first stage has started. */
   @property({ attribute: false }) progress?: ImageProgress;
   @property({ attribute: false }) elapsedMs = 0;
+  /** Cancel on the busy image: never where a second click on Generate lands. */
+  @property({ attribute: false }) cancel?: () => void;
 
   @query('canvas.image') private canvas?: HTMLCanvasElement;
   private drawn?: SdImageDetail;
@@ -98,7 +120,21 @@ export class ResultView extends LightElement {
       <div class="stage ${busy ? 'busy' : ''}" aria-busy=${busy ? 'true' : 'false'}>
         ${this.image ? this.renderImage(this.image) : this.renderPlaceholder(busy)}
         ${busy ? this.renderBusy() : nothing}
+        ${
+          busy
+            ? html`<button type="button" class="cancel" part="cancel-button" @click=${() => this.cancel?.()}>
+                Cancel
+              </button>`
+            : nothing
+        }
       </div>
+      ${
+        this.image
+          ? html`<p class="image-caption" part="image-caption" title=${this.image.prompt}>
+              ${this.image.prompt || 'Empty prompt'}
+            </p>`
+          : nothing
+      }
     `;
   }
 

@@ -1,6 +1,6 @@
 /**
- * Settings: the execution provider, how the model was loaded, the models stored in this browser, and
- * Your own files (model files from this device). A complete model is deleted only after a question that
+ * The Settings drawer's own part (the prompt bar holds the drawer): the execution provider, memory, how the
+ * model was loaded, the models stored in this browser, and Your own files (model files from this device). A complete model is deleted only after a question that
  * says how much would have to be downloaded again.
  */
 import { html, nothing, type TemplateResult } from 'lit';
@@ -35,8 +35,6 @@ export interface SettingsActions {
   providerChange(provider: ProviderPreference): void;
   memoryChange(memory: MemoryPreference): void;
   webnnDeviceTypeChange(deviceType: WebNnDeviceType): void;
-  /** Settings was opened: the time to ask whether WebNN is available (it is not asked before). */
-  opened(): void;
   deleteStored(modelId: string): void;
 }
 
@@ -73,12 +71,7 @@ export class SettingsPanel extends LightElement {
 
   protected override render(): TemplateResult {
     return html`
-      <details
-        part="settings"
-        ?open=${this.providerError !== undefined}
-        @toggle=${(event: Event) => (event.target as HTMLDetailsElement).open && this.actions?.opened()}
-      >
-        <summary>Settings</summary>
+      <div class="settings-panel" part="settings-panel">
         <fieldset
           part="provider"
           aria-invalid=${this.providerError ? 'true' : 'false'}
@@ -133,7 +126,7 @@ export class SettingsPanel extends LightElement {
           .progress=${this.localFiles?.progress}
           .notes=${this.localFiles?.notes ?? []}
         ></sd-local-files-panel>
-      </details>
+      </div>
     `;
   }
 

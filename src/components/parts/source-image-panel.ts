@@ -1,7 +1,7 @@
 /**
- * Image to image: the picture to start from (file picker, drag and drop; paste is heard by the element) and
- * the strength, with its error when steps × strength would run no UNet step. Only shown for a model with a
- * VAE encoder.
+ * Image to image: the picture to start from (file picker, drag and drop, or Draw, which shows the sketch pad;
+ * paste is heard by the element) and the strength, with its error when steps × strength would run no UNet
+ * step. Only shown for a model with a VAE encoder.
  */
 import { css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
@@ -12,19 +12,26 @@ export interface SourceImageActions {
   choose(image: Blob): void;
   remove(): void;
   strengthChange(strength: number): void;
+  /** Shows or hides the sketch pad. */
+  toggleDrawing(): void;
 }
 
 /** The drop zone, the preview and the strength, side by side where they fit. The element adopts it (light-DOM parts have no shadow root of their own). */
 export const sourceImageStyles = css`
-  /* Image to image: a dashed zone that lights up while a file is dragged over it. */
+  /* Image to image: a quiet line of small buttons in a faint dashed zone that lights up while a file is
+     dragged over it; it is not the image, so it does not weigh as much. */
   .drop-zone {
     display: flex;
     flex-wrap: wrap;
     align-items: center;
-    gap: 8px;
-    padding: 8px;
+    gap: 6px;
+    padding: 4px 6px;
+    font-size: 0.92em;
     border: 1px dashed var(--_border);
     border-radius: var(--_radius);
+  }
+  .drop-zone .hint {
+    font-size: 0.9em;
   }
   .drop-zone.dragging {
     border-color: var(--_accent);
@@ -54,28 +61,22 @@ export const sourceImageStyles = css`
     flex: 1 1 200px;
     max-width: 320px;
   }
-  /* The file input as one of the element's buttons, without a box of its own around it. */
-  .drop-zone input[type='file'] {
-    field-sizing: content;
-    border: 0;
-    padding: 0;
-    background: none;
-  }
-  .drop-zone input[type='file']::file-selector-button {
-    min-height: 44px;
-    margin-right: 8px;
-    padding: 7px 14px;
-    font: inherit;
-    color: inherit;
-    cursor: pointer;
-    border: 1px solid var(--_border);
-    border-radius: calc(var(--_radius) * 0.75);
-    background: var(--_surface);
-  }
   section[part~='source-image'] > .field-error {
     flex-basis: 100%;
   }
-  .drop-zone input[type='file'],
+  /* The pad on a line of its own: wide enough to draw on, never wider than the screen. */
+  section[part~='source-image'] > .sketch-area {
+    flex: 1 1 100%;
+  }
+  /* Draw stays lit while the pad is shown, as the pad's own Pen and Eraser do. */
+  button[part~='draw-button'][aria-pressed='true'] {
+    color: var(--_on-accent);
+    background: var(--_accent);
+    border-color: var(--_accent);
+  }
+  .sketch-area > sd-sketch-pad {
+    max-width: 420px;
+  }
   input#strength {
     min-width: 0;
     max-width: 100%;
@@ -94,6 +95,9 @@ export class SourceImagePanel extends LightElement {
   /** The strength as shown: the attribute as written when it is no number. */
   @property({ attribute: false }) strengthText = '0.50';
   @property({ attribute: false }) strengthError?: string;
+  /** Whether the sketch pad is shown, and the pad itself (rendered by its owner, placed here). */
+  @property({ attribute: false }) drawing = false;
+  @property({ attribute: false }) sketch: TemplateResult | typeof nothing = nothing;
   @state() private dragging = false;
   @query('canvas.source-preview') private preview?: HTMLCanvasElement;
   @query('#source-file') private fileInput?: HTMLInputElement;
@@ -122,12 +126,13 @@ export class SourceImagePanel extends LightElement {
           ${this.image ? html`<canvas class="source-preview" part="source-preview"></canvas>` : nothing}
           <button
             type="button"
+            class="small"
             part="choose-source-button"
             aria-invalid=${this.error ? 'true' : 'false'}
             aria-describedby=${this.error ? 'source-error' : nothing}
             @click=${() => this.fileInput?.click()}
           >
-            ${this.image ? 'Choose another image' : 'Start from an image'}
+            ${this.image ? 'Choose another image…' : 'Start from an image…'}
           </button>
           <!-- Hidden: its own text would say "No file chosen" beside the chosen picture's preview. -->
           <input
@@ -139,10 +144,25 @@ export class SourceImagePanel extends LightElement {
             aria-invalid=${this.error ? 'true' : 'false'}
             @change=${(event: Event) => this.onFileChosen(event.target as HTMLInputElement)}
           />
-          <span class="hint">or drop or paste one here.</span>
+          <button
+            type="button"
+            class="small"
+            part="draw-button"
+            aria-pressed=${this.drawing ? 'true' : 'false'}
+            aria-controls=${this.drawing ? 'sketch-pad' : nothing}
+            @click=${() => this.actions?.toggleDrawing()}
+          >
+            Draw
+          </button>
+          <span class="hint">or drop or paste an image here</span>
           ${
             this.image
-              ? html`<button type="button" part="remove-source-button" @click=${() => this.actions?.remove()}>
+              ? html`<button
+                  type="button"
+                  class="small"
+                  part="remove-source-button"
+                  @click=${() => this.actions?.remove()}
+                >
                   Remove
                 </button>`
               : nothing
@@ -155,7 +175,7 @@ export class SourceImagePanel extends LightElement {
               </p>`
             : nothing
         }
-        ${this.image ? this.renderStrength() : nothing}
+        ${this.image ? this.renderStrength() : nothing} ${this.sketch}
       </section>
     `;
   }

@@ -14,7 +14,8 @@ import type { GenerateOptions } from '../sd-turbo-api.js';
 
 /**
  * Why generate(options) cannot run: a value passed in options is checked as given, one left out as its
- * control shows it. `strength` only for image to image.
+ * control shows it (the size: as the caller has checked it, options over attributes). `strength` only
+ * for image to image.
  */
 export function generateRefusal(
   problems: InputProblems,
@@ -27,6 +28,7 @@ export function generateRefusal(
     (options.steps === undefined ? problems.steps : stepsProblem(options.steps)) ??
     (options.count === undefined ? problems.count : countProblem(options.count)) ??
     (strength ? strengthProblem(strength.value, steps, strength.text) : undefined) ??
+    problems.size ??
     problems.provider
   );
 }

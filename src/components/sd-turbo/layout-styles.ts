@@ -2,9 +2,8 @@ import { css } from 'lit';
 
 /**
  * Where the parts go, by the element's own width. Under 720 px one column in reading order: messages and
- * the first-run panel, the image, what is known about it, this session's images, Settings, the saved
- * images. Wider, the image on the left and all but the saved images in a column beside it, so that column
- * is never a lone "Settings" line; the saved images span both.
+ * the first-run panel, the image, what is known about it, the gallery. Wider, the image on the left and
+ * all but the gallery in a column beside it; the gallery spans both. Settings is a drawer under the bar.
  */
 export const layoutStyles = css`
   .layout {
@@ -19,7 +18,7 @@ export const layoutStyles = css`
   }
   @container (min-width: 720px) {
     .layout {
-      grid-template-columns: minmax(0, min(56vh, 55%)) minmax(0, 1fr);
+      grid-template-columns: minmax(0, min(72vh, 60%)) minmax(0, 1fr);
       grid-template-rows: auto 1fr auto;
       grid-template-areas:
         'stage top'
@@ -48,10 +47,29 @@ export const layoutStyles = css`
       align-content: start;
       min-width: 0;
     }
-    sd-saved-gallery-view {
+    sd-gallery-view {
       grid-area: saved;
       margin-top: calc(var(--_gap) * 2);
     }
+  }
+  /*
+   * variant="compact", for a small slot: the prompt bar, its Settings drawer and the image; the gallery,
+   * real time and image to image are left out.
+   */
+  :host([variant='compact']) :is(sd-gallery-view, sd-source-image-panel),
+  :host([variant='compact']) :is([part~='realtime'], #seed-hint, [part~='timings-disclosure']) {
+    display: none;
+  }
+  :host([variant='compact']) .layout {
+    grid-template-columns: minmax(0, 1fr);
+    grid-template-areas: none;
+  }
+  :host([variant='compact']) :is(.top-column, .side-column) {
+    display: contents;
+  }
+  :host([variant='compact']) .stage,
+  :host([variant='compact']) .image-caption {
+    width: 100%;
   }
   /* A section's title with its own small actions on the same line. */
   .section-header {

@@ -3,7 +3,7 @@
  * nothing while the model still has to be downloaded.
  */
 import { html, type TemplateResult } from 'lit';
-import { isLocalModelId, type TokenCount } from '../../pipeline/index.js';
+import { isLocalModelId, sizePresets, type TokenCount } from '../../pipeline/index.js';
 import type { Phase } from '../controllers/model-controller.js';
 import { parseSeed, randomSeed } from '../input-checks.js';
 import type { PromptBarActions } from '../parts/prompt-bar.js';
@@ -18,11 +18,11 @@ export class PromptPart {
       this.el.prompt = prompt;
       if (prompt.trim()) this.promptError = undefined;
     },
-    // The second click of a double click is not a Cancel: it would stop the image the first one started.
+    // A second click, of a double click or for another image, never stops the image the first one started:
+    // Cancel is a button of its own, on the busy image.
     generateClick: (event) => {
-      if (event.detail > 1) return;
-      if (this.el.busy) this.el.cancel();
-      else this.startGenerating();
+      if (event.detail > 1 || this.el.busy) return;
+      this.startGenerating();
     },
     seedInput: (text) => (this.el.seedText = text),
     seedChange: (text) => {
@@ -37,8 +37,11 @@ export class PromptPart {
     },
     stepsChange: (steps) => (this.el.steps = steps),
     countChange: (count) => (this.el.count = count),
+    sizeChange: ({ width, height }) => Object.assign(this.el, { width, height }),
     modelChange: (modelId) => (this.el.model = modelId),
     realtimeChange: (on) => (this.el.realtime = on),
+    // WebNN is asked about only now (or with provider="webnn"): it creates an MLContext where it exists.
+    settingsOpened: () => this.el.models.webnn.status ?? this.el.models.probeWebNn().catch(() => undefined),
   };
 
   /** Set when Generate was pressed with an empty prompt; typing one clears it. */
@@ -102,10 +105,12 @@ export class PromptPart {
     el.renderRoot.querySelector('[part~="first-run"]')?.scrollIntoView({ block: 'nearest' });
   }
 
-  render(tokens: TokenCount | undefined): TemplateResult {
+  /** The prompt bar, with `settingsPanel` in its Settings drawer. */
+  render(tokens: TokenCount | undefined, settingsPanel: TemplateResult): TemplateResult {
     const el = this.el;
     const problems = el.inputProblems;
     const phase = el.models.phase;
+    const model = el.models.model;
     const models = (el.models.manifest?.models ?? []).filter(
       (model) => el.testModels || !isTestModel(model.id) || model.id === el.modelId,
     );
@@ -122,9 +127,19 @@ export class PromptPart {
       .stepsError=${problems.steps}
       .count=${el.count}
       .countError=${problems.count}
+      .sizePresets=${model ? sizePresets(model) : []}
+      .size=${
+        model && {
+          width: el.getAttribute('width') ?? String(el.width ?? model.image.width),
+          height: el.getAttribute('height') ?? String(el.height ?? model.image.height),
+        }
+      }
+      .sizeError=${problems.size}
       .models=${models}
       .modelId=${el.modelId}
       .realtime=${el.realtime}
+      .settingsPanel=${settingsPanel}
+      .settingsError=${problems.provider}
     ></sd-prompt-bar>`;
   }
 }

@@ -12,7 +12,16 @@ import { randomSeed } from '../input-checks.js';
 import { NEEDS_DOWNLOAD, type ElementHost } from './element-host.js';
 
 /** The settings whose change makes a new image in real-time mode. */
-const REALTIME_INPUTS = ['prompt', 'seed', 'steps', 'realtime', 'sourceImage', 'strength'] as const;
+const REALTIME_INPUTS = [
+  'prompt',
+  'seed',
+  'steps',
+  'realtime',
+  'sourceImage',
+  'strength',
+  'width',
+  'height',
+] as const;
 
 export class RealtimePart {
   private readonly runs: RealtimeController;
@@ -63,6 +72,9 @@ export class RealtimePart {
       seed: el.seed ?? this.seed,
       steps: el.steps,
       ...(sourceImage ? { sourceImage, strength: el.strength } : {}),
+      // Checked with the other inputs above; null: the model's own.
+      width: el.width ?? undefined,
+      height: el.height ?? undefined,
     });
   }
 

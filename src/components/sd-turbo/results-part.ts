@@ -1,7 +1,7 @@
 /**
- * What the element shows of its images: the image being made or shown, what is known about it, this
- * session's images, and the saved gallery (the gallery controller that keeps every image made with
- * Generate across reloads).
+ * What the element shows of its images: the image being made or shown, what is known about it, and one
+ * gallery of this session's images and the saved ones (the gallery controller keeps every image made
+ * with Generate across reloads).
  */
 import { html, type TemplateResult } from 'lit';
 import { GalleryController } from '../controllers/gallery-controller.js';
@@ -9,7 +9,7 @@ import type { SdImageDetail } from '../events.js';
 import { copyImage, downloadBlob, downloadPng } from '../image-actions.js';
 import { imageFileName } from '../../image-file/index.js';
 import type { ResultActions } from '../parts/result-details.js';
-import type { SavedGalleryActions } from '../parts/saved-gallery-view.js';
+import type { GalleryActions, GalleryCard } from '../parts/gallery-view.js';
 import type { ElementHost } from './element-host.js';
 
 export class ResultsPart {
@@ -21,13 +21,19 @@ export class ResultsPart {
     reuseSeed: (seed) => (this.el.seed = seed),
   };
 
-  private readonly savedActions: SavedGalleryActions = {
-    download: (entry) =>
-      void this.savedImages.get(entry.id).then(
-        (png) => png && downloadBlob(png, imageFileName(entry.settings.seed, entry.settings.prompt)),
+  private readonly galleryActions: GalleryActions = {
+    show: (id) => this.el.generator.show(id),
+    download: ({ session, saved }) => {
+      if (session) return void downloadPng(session.image);
+      void this.savedImages.get(saved!.id).then(
+        (png) =>
+          png &&
+          downloadBlob(png, imageFileName(saved!.settings.seed, saved!.settings.prompt, saved!.settings)),
         (error: Error) => this.el.feedback.notify(`Could not read the saved image: ${error.message}`),
-      ),
-    useSettings: ({ settings }) => {
+      );
+    },
+    reuse: ({ session, saved }) => {
+      const settings = session?.image ?? saved!.settings;
       const el = this.el;
       el.prompt = settings.prompt;
       el.seed = settings.seed;
@@ -50,6 +56,12 @@ export class ResultsPart {
     void this.savedImages.save(image);
   }
 
+  /** The Cancel button goes with the busy state: focus returns to the prompt, not to the page. */
+  private cancelFromImage(): void {
+    this.el.cancel();
+    this.el.renderRoot.querySelector<HTMLElement>('#prompt')?.focus();
+  }
+
   renderImage(): TemplateResult {
     const generator = this.el.generator;
     return html`<sd-result-view
@@ -58,6 +70,7 @@ export class ResultsPart {
       .steps=${generator.steps}
       .progress=${generator.progress}
       .elapsedMs=${generator.elapsedMs}
+      .cancel=${() => this.cancelFromImage()}
     ></sd-result-view>`;
   }
 
@@ -77,20 +90,23 @@ export class ResultsPart {
     ></sd-result-details>`;
   }
 
-  renderSessionGallery(): TemplateResult {
-    const generator = this.el.generator;
-    return html`<sd-gallery-view
-      .entries=${generator.gallery}
-      .shownId=${generator.shownId}
-      .show=${(id: number) => generator.show(id)}
-    ></sd-gallery-view>`;
+  /** This session's images first (each with its saved entry, if any), then those saved in earlier visits. */
+  private galleryCards(): GalleryCard[] {
+    const cards: GalleryCard[] = this.el.generator.gallery.map((session) => ({
+      session,
+      saved: this.savedImages.savedEntryOf(session.image),
+    }));
+    const shown = new Set(cards.map((card) => card.saved?.id));
+    for (const saved of this.savedImages.saved) if (!shown.has(saved.id)) cards.push({ saved });
+    return cards;
   }
 
-  renderSavedGallery(): TemplateResult {
-    return html`<sd-saved-gallery-view
-      .actions=${this.savedActions}
-      .entries=${this.savedImages.saved}
+  renderGallery(): TemplateResult {
+    return html`<sd-gallery-view
+      .actions=${this.galleryActions}
+      .cards=${this.galleryCards()}
+      .shownId=${this.el.generator.shownId}
       .question=${this.savedImages.question}
-    ></sd-saved-gallery-view>`;
+    ></sd-gallery-view>`;
   }
 }

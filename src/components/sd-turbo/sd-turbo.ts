@@ -28,12 +28,13 @@ import {
   parseSeed,
   randomSeed,
   seedConverter,
+  requestedSize,
   WrittenNumbers,
   type InputProblems,
 } from '../input-checks.js';
-import type { Remedy } from '../messages.js';
 import type { GenerateOptions, SdTurboElement as SdTurboElementApi } from '../sd-turbo-api.js';
 import { batchRequests, generateRefusal, readyAnnouncement, startAnnouncement } from './batch-requests.js';
+import { announceReady, applyRemedy } from './element-reactions.js';
 import type { ElementHost } from './element-host.js';
 import { FirstRunPart } from './first-run-part.js';
 import { PromptPart } from './prompt-part.js';
@@ -44,7 +45,6 @@ import { sdTurboStyles } from './styles.js';
 
 /** The catalogue the package carries, beside this module (the library build drops the test models). */
 const DEFAULT_MANIFEST_URL = new URL('../../../model-manifest.json', import.meta.url).href;
-const PROVIDER_NAMES = { webgpu: 'WebGPU', wasm: 'wasm (CPU)', webnn: 'WebNN', cpu: 'the CPU' } as const;
 
 export class SdTurboElement extends LitElement implements SdTurboElementApi, ElementHost {
   static override styles = sdTurboStyles;
@@ -57,7 +57,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   @property({ reflect: true, useDefault: true }) manifest = '';
   @property({ useDefault: true }) prompt = '';
   /** uint32 seed for the next image; null (no attribute) draws a random seed for each image. */
-  @property({ converter: seedConverter, reflect: true }) seed: number | null = null;
+  @property({ converter: seedConverter, reflect: true, useDefault: true }) seed: number | null = null;
   /** Denoising steps, 1 to 4; any other value is shown as an error on the steps control. */
   @property({ type: Number, reflect: true, useDefault: true }) steps = 1;
   /** 'auto' (WebGPU, falling back to wasm with a note), 'webgpu', 'wasm' or 'webnn'; others are refused. */
@@ -81,6 +81,12 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   @property({ type: Number, reflect: true, useDefault: true }) strength = DEFAULT_IMAGE_TO_IMAGE_STRENGTH;
   /** Images per Generate, 1 to 8, from seeds seed, seed + 1, ...; any other value is shown as an error. */
   @property({ type: Number, reflect: true, useDefault: true }) count = 1;
+  /** Image width in pixels, within the model's sizes; null (no attribute): the model's own. */
+  @property({ type: Number, reflect: true }) width: number | null = null;
+  /** Image height in pixels, within the model's sizes; null (no attribute): the model's own. */
+  @property({ type: Number, reflect: true }) height: number | null = null;
+  /** `compact` for a small slot: the prompt bar and the image; anything else is the full element. */
+  @property({ reflect: true, useDefault: true }) variant = '';
 
   /** The seed as given or typed; kept when it is not a seed, so the control shows it with its error. */
   @state() seedText = '';
@@ -99,7 +105,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
     report: (error) => this.feedback.report(error),
     announce: (text) => this.feedback.announce(text),
     progress: (progress) => emitEvent(this, 'sd-progress', progress),
-    ready: (loaded) => this.onReady(loaded),
+    ready: (loaded) => announceReady(this, loaded),
     deviceLost: (error) => this.feedback.deviceLost(error),
   });
   readonly generator = new GeneratorController(this, (step) => emitEvent(this, 'sd-progress', step));
@@ -107,7 +113,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
     guidance: (error) => guidanceFor(error, this.models.requirementCheck(), this.provider),
     // The unsupported panel already says why; sd-error still tells the page.
     panelSaysWhy: () => this.models.phase === 'unsupported',
-    remedy: (remedy) => void this.onRemedy(remedy).catch(() => undefined),
+    remedy: (remedy) => void applyRemedy(this, remedy).catch(() => undefined),
   });
   private readonly tokens = new TokenCountController(this, {
     prompt: () => this.prompt,
@@ -117,7 +123,7 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
   private readonly realtimePart = new RealtimePart(this);
   private readonly results = new ResultsPart(this);
   private readonly source = new SourceImageController(this, {
-    notify: (text) => this.feedback.notify(text),
+    feedback: this.feedback,
     strengthError: () => this.inputProblems.strength,
     strengthText: () => this.written.given('strength', this.strength).text,
   });
@@ -180,13 +186,14 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
     const { seedText, provider, webnnDeviceType, memory } = this;
     const steps = this.written.given('steps', this.steps);
     const count = this.written.given('count', this.count);
-    return inputProblems(seedText, steps, given, provider, webnnDeviceType, count, memory);
+    const size = requestedSize(this.models.model, this.written, this).problem;
+    return inputProblems(seedText, steps, given, provider, webnnDeviceType, count, memory, size);
   }
 
   /** The attribute as written, so a value that cannot be used stays visible with its error. */
   override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
     if (name === 'seed') this.seedText = value ?? '';
-    if (name === 'steps' || name === 'strength' || name === 'count') this.written.set(name, value);
+    if (['steps', 'strength', 'count', 'width', 'height'].includes(name)) this.written.set(name, value);
     super.attributeChangedCallback(name, old, value);
   }
 
@@ -226,13 +233,15 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
     const sourceImage = this.canUseSourceImage ? (options.sourceImage ?? this.sourceImage) : undefined;
     const strength = options.strength ?? this.strength;
     const given = sourceImage ? this.written.given('strength', strength) : undefined;
-    const refusal = generateRefusal(this.inputProblems, options, steps, given);
+    const { problem, ...size } = requestedSize(this.models.model, this.written, this, options);
+    const refusal = generateRefusal({ ...this.inputProblems, size: problem }, options, steps, given);
     if (refusal) throw this.feedback.refuse(refusal);
     const first = {
       prompt: options.prompt ?? this.prompt,
       seed: options.seed ?? this.seed ?? randomSeed(),
       steps,
       ...(sourceImage ? { sourceImage, strength } : {}),
+      ...size,
     };
     try {
       const images = await this.generator.generate(
@@ -263,34 +272,17 @@ export class SdTurboElement extends LitElement implements SdTurboElementApi, Ele
     this.models.pause();
   }
 
-  private onReady(loaded: LoadedModel): void {
-    this.feedback.setNotice(this.models.fallbackNote);
-    this.feedback.announce(`Model loaded on ${PROVIDER_NAMES[loaded.provider.provider]}.`);
-    emitEvent(this, 'sd-ready', loaded);
-  }
-
-  /** load() and generate() report their own failures, so the remedy button only starts them. */
-  private async onRemedy(remedy: Remedy): Promise<void> {
-    if (remedy === 'use-wasm') this.provider = 'wasm';
-    if (remedy === 'redownload' && this.modelId) await this.models.deleteStored(this.modelId);
-    // After a failed Download, loading (and downloading) is what was asked for; otherwise a Generate.
-    if (remedy === 'resume-download' || remedy === 'redownload') return void (await this.load());
-    if (!this.models.isLoadCurrent()) await this.load();
-    await this.generate();
-  }
-
   protected override render(): TemplateResult {
     const results = this.results;
     return html`
-      ${this.promptPart.render(this.tokens.tokens)} ${this.source.render()}
+      ${this.promptPart.render(this.tokens.tokens, this.settings.render())} ${this.source.render()}
       <div class="layout">
         <div class="top-column">${this.feedback.renderMessages()} ${this.firstRun.render()}</div>
         ${results.renderImage()}
         <div class="side-column">
           ${results.renderBatch()} ${results.renderDetails()} ${this.realtimePart.render()}
-          ${results.renderSessionGallery()} ${this.settings.render()}
         </div>
-        ${results.renderSavedGallery()}
+        ${results.renderGallery()}
       </div>
       ${this.feedback.renderLive()}
     `;

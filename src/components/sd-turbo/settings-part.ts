@@ -20,8 +20,6 @@ export class SettingsPart {
       this.el.webnnDeviceType = deviceType;
       this.el.models.probeWebNn().catch(() => undefined);
     },
-    // WebNN is asked about only now (or with provider="webnn"): it creates an MLContext where it exists.
-    opened: () => this.el.models.webnn.status ?? this.el.models.probeWebNn().catch(() => undefined),
     deleteStored: (modelId) => void this.deleteStored(modelId),
   };
 
@@ -77,6 +75,7 @@ export class SettingsPart {
     };
   }
 
+  /** Placed in the prompt bar's Settings drawer. */
   render(): TemplateResult {
     const el = this.el;
     const names = new Map(el.models.manifest?.models.map((model) => [model.id, model.name]));

@@ -1,11 +1,11 @@
 import { css } from 'lit';
 import { batchGridStyles } from '../parts/batch-grid.js';
 import { resultViewStyles } from '../parts/result-view.js';
-import { savedGalleryStyles } from '../parts/saved-gallery-view.js';
 import { sourceImageStyles } from '../parts/source-image-panel.js';
 import { toastStyles } from '../parts/toast-stack.js';
 import { layoutStyles } from './layout-styles.js';
 import { partStyles } from './part-styles.js';
+import { sessionStyles } from './session-styles.js';
 
 /**
  * Theming: every colour, the radius, the gap and the font come from `--sd-*` custom properties, and the
@@ -35,7 +35,7 @@ const baseStyles = css`
   }
   @media (prefers-color-scheme: dark) {
     :host {
-      --_accent: var(--sd-accent, #818cf8);
+      --_accent: var(--sd-accent, #8b93ff);
       --_on-accent: var(--sd-on-accent, #0b0d12);
       --_bg: var(--sd-background, #0f1115);
       --_fg: var(--sd-foreground, #e6e8eb);
@@ -48,10 +48,12 @@ const baseStyles = css`
   :host([hidden]) {
     display: none;
   }
+  /* Not inherit: a <details> puts its content in a slot of its own shadow root, which would pass on
+     content-box, and everything in a drawer would be taller than its min-height says. */
   *,
   *::before,
   *::after {
-    box-sizing: inherit;
+    box-sizing: border-box;
   }
   sd-prompt-bar,
   sd-first-run-panel,
@@ -124,8 +126,14 @@ const baseStyles = css`
     color: var(--_on-accent);
     font-weight: 600;
   }
+  button.primary:hover:not(:disabled, [aria-disabled='true']) {
+    filter: brightness(1.08);
+  }
+  /* Disabled looks disabled in both schemes: no accent fill, muted text, not a dimmed primary. */
   button:disabled {
-    opacity: 0.55;
+    background: var(--_surface);
+    border-color: var(--_border);
+    color: var(--_muted);
     cursor: not-allowed;
   }
   :is(button, input, select, textarea, summary, canvas):focus-visible {
@@ -209,48 +217,11 @@ const baseStyles = css`
     text-align: center;
     padding: var(--_gap);
   }
-  .headline {
-    font-size: 1.15em;
-    font-weight: 700;
-  }
-  dl.timings {
-    display: grid;
-    grid-template-columns: auto auto;
-    justify-content: start;
-    gap: 2px 16px;
-    margin: 0;
-    font-size: 0.9em;
-  }
-  dl.timings dt {
-    color: var(--_muted);
-  }
-  dl.timings dd {
-    margin: 0;
+  .result-meta {
     font-variant-numeric: tabular-nums;
   }
-  ul.gallery {
-    list-style: none;
-    margin: 0;
-    padding: 0;
-    display: grid;
-    grid-template-columns: repeat(auto-fill, minmax(72px, 1fr));
-    gap: 6px;
-  }
-  ul.gallery button {
-    padding: 0;
-    display: block;
-    width: 100%;
-    border-radius: calc(var(--_radius) * 0.5);
-    overflow: hidden;
-  }
-  ul.gallery button[aria-current='true'] {
-    outline: 3px solid var(--_accent);
-  }
-  ul.gallery canvas {
-    display: block;
-    width: 100%;
-    aspect-ratio: 1;
-    image-rendering: pixelated;
+  button svg.icon {
+    vertical-align: -4px;
   }
   table {
     border-collapse: collapse;
@@ -267,6 +238,16 @@ const baseStyles = css`
     cursor: pointer;
     font-weight: 600;
     padding: 10px 0;
+  }
+  /* Section titles: small, muted, the same everywhere (the settings table's caption included). */
+  h3.hint,
+  caption {
+    font-size: 0.85em;
+    font-weight: 600;
+    color: var(--_muted);
+    text-align: left;
+    margin: 0;
+    padding: 4px 0;
   }
   fieldset {
     border: 1px solid var(--_border);
@@ -291,9 +272,9 @@ export const sdTurboStyles = [
   baseStyles,
   partStyles,
   layoutStyles,
+  sessionStyles,
   resultViewStyles,
   toastStyles,
   sourceImageStyles,
-  savedGalleryStyles,
   batchGridStyles,
 ];

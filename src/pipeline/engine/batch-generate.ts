@@ -7,7 +7,12 @@
 import type * as ort from 'onnxruntime-web/webgpu';
 import { EulerTrailingScheduler, gaussianNoise } from '../../scheduler/index.js';
 import { PipelineError } from '../errors.js';
-import type { ModelEntry, ModelStageName, StageSessionOptions } from '../model/manifest-types.js';
+import {
+  WASM_MAX_HEAP_BYTES,
+  type ModelEntry,
+  type ModelStageName,
+  type StageSessionOptions,
+} from '../model/manifest-types.js';
 import type { OrtRuntime } from '../runtime/ort-runtime.js';
 import { tokenizePrompt } from '../text/tokenizer.js';
 import type { GenerateResult } from './generate-result.js';
@@ -55,6 +60,35 @@ export function batchedModelEntry(model: ModelEntry, count: number): ModelEntry 
   };
   const { unet, vaeDecoder } = model.stages;
   return { ...model, stages: { ...model.stages, unet: withBatch(unet), vaeDecoder: withBatch(vaeDecoder) } };
+}
+
+/**
+ * The model with the UNet's and VAE decoder's batch dimension left free, so that one pair of sessions
+ * makes a single image or a batch of any size (wasm, where a fixed dimension buys no speed).
+ */
+export function freeBatchModelEntry(model: ModelEntry): ModelEntry {
+  const withoutBatch = <Stage extends { session?: StageSessionOptions }>(stage: Stage): Stage => {
+    const overrides = { ...stage.session?.freeDimensionOverrides };
+    delete overrides[batchDimension(stage.session)!];
+    return { ...stage, session: { ...stage.session, freeDimensionOverrides: overrides } };
+  };
+  const { unet, vaeDecoder } = model.stages;
+  return {
+    ...model,
+    stages: { ...model.stages, unet: withoutBatch(unet), vaeDecoder: withoutBatch(vaeDecoder) },
+  };
+}
+
+/**
+ * The most images one pass can make on wasm: the heap holds the model's peak and each further image's
+ * activations (the manifest's measured `heapBytesPerImage`), within a wasm heap's 4 GiB and the memory
+ * the device reports. 1 where the graphs take no batch or the manifest states no per-image need.
+ */
+export function wasmBatchLimit(model: ModelEntry, memoryBytes?: number): number {
+  const needs = model.requires.wasm;
+  if (!needs || !needs.heapBytesPerImage || !canBatch(model)) return 1;
+  const room = Math.min(WASM_MAX_HEAP_BYTES, memoryBytes ?? WASM_MAX_HEAP_BYTES) - needs.heapBytes;
+  return Math.max(1, Math.min(MAX_BATCH, 1 + Math.floor(room / needs.heapBytesPerImage)));
 }
 
 /** The batch a model entry's sessions are fixed to (1 where the manifest fixes none). */

@@ -15,6 +15,13 @@ export {
   type RgbaPixels,
   type SourceImage,
 } from './source-image.js';
-export { MAX_BATCH, batchedModelEntry, canBatch, type BatchRequest } from './batch-generate.js';
+export {
+  MAX_BATCH,
+  batchedModelEntry,
+  canBatch,
+  freeBatchModelEntry,
+  wasmBatchLimit,
+  type BatchRequest,
+} from './batch-generate.js';
 export { latentsToPixels } from './pixels.js';
 export type { StageLoader, StageSource, StageStreamer, StageTiming } from './stage-sessions.js';

@@ -29,7 +29,13 @@ import {
   type StageSessionPool,
   type StageTiming,
 } from './stage-sessions.js';
-import { batchSizeOf, generateBatch, type BatchRequest } from './batch-generate.js';
+import {
+  batchSizeOf,
+  freeBatchModelEntry,
+  generateBatch,
+  wasmBatchLimit,
+  type BatchRequest,
+} from './batch-generate.js';
 import { tokenizePrompt } from '../text/tokenizer.js';
 import { widenedModelEntry } from '../model/widened-model-entry.js';
 
@@ -70,6 +76,11 @@ export interface PipelineOptions {
    * (default) picks it only where the stages together would not fit in `device`'s memory.
    */
   memory?: MemoryPreference;
+  /**
+   * Keep the manifest's batch dimension fixed on wasm too (default false: left free there, so that one pair
+   * of sessions makes a batch): for images compared bit for bit with a pipeline loaded for a fixed batch.
+   */
+  fixedBatch?: boolean;
 }
 
 export const MAX_PROMPT_CHARACTERS = 10_000;
@@ -166,6 +177,8 @@ export class TextToImagePipeline {
   private busy = false;
   private lostReason?: string;
   private disposed = false;
+  /** Above 1: the sessions leave the batch free, and `generateBatch` takes up to this many seeds. */
+  private freeBatchLimit = 1;
 
   private constructor(
     readonly model: ModelEntry,
@@ -238,10 +251,16 @@ export class TextToImagePipeline {
         : {}),
     };
     const memory = chooseMemoryMode(model, options.device, options.memory, provider.precision);
+    // On wasm a batch dimension left free costs nothing, and spares reloading the sessions per count.
+    const freeBatchLimit =
+      provider.provider === 'wasm' && !options.fixedBatch && batchSizeOf(runModel) === 1
+        ? wasmBatchLimit(runModel, options.device?.memoryBytes)
+        : 1;
+    const sessionModel = freeBatchLimit > 1 ? freeBatchModelEntry(runModel) : runModel;
     const sessions =
       memory.mode === 'low'
-        ? new LowMemorySessionPool(runModel, options.loadStage, settings)
-        : await ResidentSessionPool.create(runModel, options.loadStage, settings);
+        ? new LowMemorySessionPool(sessionModel, options.loadStage, settings)
+        : await ResidentSessionPool.create(sessionModel, options.loadStage, settings);
     try {
       // The first stage of every image, loaded now: it checks the model and starts ORT's WebGPU device.
       if (memory.mode === 'low') await sessions.session('textEncoder');
@@ -251,7 +270,7 @@ export class TextToImagePipeline {
         residency === 'gpu' && device
           ? new GpuStageRun(runModel, sessions, device, runtime, { timestepOnGpu: capture })
           : new CpuStageRun(runModel, sessions, runtime);
-      return new TextToImagePipeline(
+      const pipeline = new TextToImagePipeline(
         runModel,
         provider,
         residency,
@@ -262,6 +281,8 @@ export class TextToImagePipeline {
         device,
         runtime,
       );
+      pipeline.freeBatchLimit = freeBatchLimit;
+      return pipeline;
     } catch (error) {
       await sessions.releaseAll();
       throw error;
@@ -323,16 +344,29 @@ export class TextToImagePipeline {
   }
 
   /**
-   * Text to image for `batchSize` seeds in one UNet and VAE decoder pass (CPU residency only): each image
+   * The most seeds `generateBatch` takes: on wasm, where the graphs take any batch and the manifest states
+   * each image's memory, as many as the heap holds (up to 8; any number from 1); else `batchSize` exactly.
+   */
+  get maxBatch(): number {
+    return this.freeBatchLimit > 1 ? this.freeBatchLimit : this.batchSize;
+  }
+
+  /**
+   * Text to image for several seeds in one UNet and VAE decoder pass (CPU residency only): each image
    * is the one `generate` makes with its seed, bit for bit on wasm.
    */
   async generateBatch(request: BatchRequest): Promise<GenerateResult[]> {
     validateRequest({ prompt: request.prompt, seed: request.seeds[0] ?? -1, steps: request.steps });
     for (const seed of request.seeds) validateRequest({ prompt: '', seed, steps: request.steps });
-    if (request.seeds.length !== this.batchSize) {
+    const count = request.seeds.length;
+    const fits =
+      this.freeBatchLimit > 1 ? count >= 1 && count <= this.freeBatchLimit : count === this.batchSize;
+    if (!fits) {
       throw new PipelineError(
         'invalid-input',
-        `This pipeline was loaded for batches of ${this.batchSize}, got ${request.seeds.length} seeds.`,
+        this.freeBatchLimit > 1
+          ? `This pipeline makes 1 to ${this.freeBatchLimit} images in one pass here, got ${count} seeds.`
+          : `This pipeline was loaded for batches of ${this.batchSize}, got ${count} seeds.`,
       );
     }
     if (this.residency !== 'cpu') {

@@ -4,3 +4,12 @@ export type * from './manifest-types.js';
 export { modelStageNames, stageFile } from './manifest-types.js';
 export * from './onnx/index.js';
 export { widenedModelEntry } from './widened-model-entry.js';
+export {
+  ImageSizeError,
+  defaultImageSize,
+  imageSizeProblem,
+  sizePresets,
+  sizedModelEntry,
+  type ImageSize,
+  type SizePreset,
+} from './sized-model-entry.js';

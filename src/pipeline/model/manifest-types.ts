@@ -97,6 +97,11 @@ export const WASM_MAX_HEAP_BYTES = 4 * 1024 ** 3;
 export interface WasmRequirements {
   /** Peak wasm heap bytes while loading and running. */
   heapBytes: number;
+  /**
+   * What each further image of a batch adds to the peak (its activations), measured. Absent: the model
+   * makes its images one after another on wasm.
+   */
+  heapBytesPerImage?: number;
 }
 
 /**
@@ -106,6 +111,13 @@ export interface WasmRequirements {
 export interface ModelRequirements {
   webgpu: WebGpuRequirements | false;
   wasm: WasmRequirements | false;
+}
+
+/** Each side of an image a model can make: a multiple of `step` from `min` to `max` pixels. */
+export interface ImageSizeRange {
+  min: number;
+  max: number;
+  step: number;
 }
 
 export interface ModelEntry {
@@ -120,7 +132,13 @@ export interface ModelEntry {
   /** Text embedding width (1024 for SD-Turbo's OpenCLIP ViT-H). */
   hiddenSize: number;
   latent: { channels: number; height: number; width: number };
+  /** The default image size; the only one where `sizes` is absent. */
   image: { height: number; width: number };
+  /**
+   * Other image sizes, for graphs whose spatial dimensions are symbolic (`height`/`width` in the UNet's and
+   * VAE's freeDimensionOverrides): `sizedModelEntry` fixes them to one size. Absent: `image` only.
+   */
+  sizes?: ImageSizeRange;
   /** Latents are divided by this before the VAE decoder (0.18215 for SD 2.x). */
   vaeScalingFactor: number;
   /** What a device needs to run the model: docs/models.md "Model requirements" derives each entry's values. */

@@ -6,6 +6,7 @@
 import { PipelineError } from '../errors.js';
 import {
   WASM_MAX_HEAP_BYTES,
+  type ImageSizeRange,
   type Manifest,
   type ModelEntry,
   type ModelFile,
@@ -18,6 +19,7 @@ import {
   type WidenedRequirements,
   type WebGpuRequirements,
 } from './manifest-types.js';
+import { SPATIAL_DIMENSION_NAMES } from './sized-model-entry.js';
 
 export class ManifestError extends PipelineError {
   override name = 'ManifestError';
@@ -127,6 +129,7 @@ function parseModel(field: Field): ModelEntry {
     'hiddenSize',
     'latent',
     'image',
+    'sizes',
     'vaeScalingFactor',
     'requires',
     'stages',
@@ -159,7 +162,62 @@ function parseModel(field: Field): ModelEntry {
     stages: parseStages(field.get('stages')),
   };
   if (license.isPresent()) model.license = license.string();
+  const sizes = field.get('sizes');
+  if (sizes.isPresent()) model.sizes = parseSizeRange(sizes, model);
   return model;
+}
+
+/**
+ * A size range is only as good as the graphs: every side a multiple of the VAE's factor (image / latent),
+ * the default size inside it, and symbolic height and width in each spatial stage for ORT to fix.
+ */
+function parseSizeRange(field: Field, model: ModelEntry): ImageSizeRange {
+  field.allowOnly(['min', 'max', 'step']);
+  const range = {
+    min: field.get('min').positiveInteger(),
+    max: field.get('max').positiveInteger(),
+    step: field.get('step').positiveInteger(),
+  };
+  const factor = model.image.width / model.latent.width;
+  if (!Number.isInteger(factor) || factor !== model.image.height / model.latent.height) {
+    field.fail(`needs image / latent to be one whole factor on both sides (got ${describe(factor)})`);
+  }
+  if (range.step % factor !== 0) {
+    field
+      .get('step')
+      .fail(`must be a multiple of ${factor}, the VAE's image / latent factor (got ${range.step})`);
+  }
+  for (const key of ['min', 'max'] as const) {
+    if (range[key] % range.step !== 0) {
+      field.get(key).fail(`must be a multiple of step ${range.step} (got ${range[key]})`);
+    }
+  }
+  if (range.max < range.min) field.get('max').fail(`must be at least min ${range.min} (got ${range.max})`);
+  for (const side of ['width', 'height'] as const) {
+    const size = model.image[side];
+    if (size % range.step !== 0 || size < range.min || size > range.max) {
+      field.fail(
+        `must include the default image ${side} ${size} (a multiple of ${range.step} from ${range.min} to ${range.max})`,
+      );
+    }
+  }
+  for (const stage of ['unet', 'vaeDecoder', 'vaeEncoder'] as const) {
+    const spec = model.stages[stage];
+    if (!spec) continue;
+    const overrides = spec.session?.freeDimensionOverrides ?? {};
+    const missing = (['height', 'width'] as const).filter(
+      (side) => !SPATIAL_DIMENSION_NAMES[side].some((name) => name in overrides),
+    );
+    if (missing.length > 0) {
+      field.fail(
+        `needs symbolic ${missing.join(' and ')} in every stage that sees images or latents: ` +
+          `stages.${stage}.session.freeDimensionOverrides names none of ${missing
+            .flatMap((side) => SPATIAL_DIMENSION_NAMES[side])
+            .join(', ')}`,
+      );
+    }
+  }
+  return range;
 }
 
 function parseRequirements(field: Field, weights: ModelEntry['weights']): ModelRequirements {
@@ -229,8 +287,9 @@ function parseWidenedRequirements(field: Field, fp16: WebGpuRequirements): Widen
 }
 
 function parseWasmRequirements(field: Field): WasmRequirements {
-  field.allowOnly(['heapBytes']);
+  field.allowOnly(['heapBytes', 'heapBytesPerImage']);
   const heapBytes = field.get('heapBytes').positiveInteger();
+  const perImage = field.get('heapBytesPerImage');
   if (heapBytes > WASM_MAX_HEAP_BYTES) {
     field
       .get('heapBytes')
@@ -239,7 +298,7 @@ function parseWasmRequirements(field: Field): WasmRequirements {
           `(got ${heapBytes}); a model that needs more sets "wasm": false`,
       );
   }
-  return { heapBytes };
+  return perImage.isPresent() ? { heapBytes, heapBytesPerImage: perImage.positiveInteger() } : { heapBytes };
 }
 
 function parseSize<Key extends string>(field: Field, keys: readonly Key[]): Record<Key, number> {

@@ -4,7 +4,14 @@
 import { constants, type Dirent } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { chunkRange, isUsable, type ChunkStore, type FileRecord, type StoredFileId } from './chunk-store.js';
+import {
+  chunkRange,
+  isUsable,
+  pieceRange,
+  type ChunkStore,
+  type FileRecord,
+  type StoredFileId,
+} from './chunk-store.js';
 
 /** Hidden folder beside the files, holding one JSON record per file; static servers can ignore it. */
 export const FS_RECORDS_DIR = '.sd-turbo-download';
@@ -71,32 +78,26 @@ export class FsChunkStore implements ChunkStore {
     );
   }
 
-  async writeChunk(record: FileRecord, index: number, bytes: Uint8Array): Promise<void> {
-    const path = this.partialPath(record);
-    await mkdir(dirname(path), { recursive: true });
-    // Create without truncating: chunks of the same file are written concurrently.
-    const file = await open(path, constants.O_RDWR | constants.O_CREAT);
-    try {
-      const { bytesWritten } = await file.write(bytes, 0, bytes.byteLength, chunkRange(record, index).start);
-      if (bytesWritten !== bytes.byteLength) throw new Error(`short write to ${path}`);
-    } finally {
-      await file.close();
-    }
+  writeChunk(record: FileRecord, index: number, bytes: Uint8Array): Promise<void> {
+    return this.writePartial(record, chunkRange(record, index).start, bytes);
   }
 
-  async readChunk(record: FileRecord, index: number): Promise<Uint8Array> {
-    const { start, end } = chunkRange(record, index);
-    const bytes = new Uint8Array(end - start);
-    const file = await open(this.dataPath(record), 'r');
-    try {
-      const { bytesRead } = await file.read(bytes, 0, bytes.byteLength, start);
-      if (bytesRead !== bytes.byteLength)
-        throw new Error(`chunk ${index} of ${record.path} is missing on disk`);
-    } finally {
-      await file.close();
-    }
-    return bytes;
+  readChunk(record: FileRecord, index: number): Promise<Uint8Array> {
+    return this.read(this.dataPath(record), chunkRange(record, index), `chunk ${index} of ${record.path}`);
   }
+
+  /** A piece goes to its place in `.partial`: the whole chunk later writes the same bytes over it. */
+  writePiece(record: FileRecord, index: number, piece: number, bytes: Uint8Array): Promise<void> {
+    return this.writePartial(record, pieceRange(record, index, piece).start, bytes);
+  }
+
+  readPiece(record: FileRecord, index: number, piece: number): Promise<Uint8Array> {
+    const where = `piece ${piece} of chunk ${index} of ${record.path}`;
+    return this.read(this.partialPath(record), pieceRange(record, index, piece), where);
+  }
+
+  /** Nothing to remove: the pieces are the chunk's own bytes in `.partial`. */
+  async deletePieces(): Promise<void> {}
 
   async deleteFile(id: StoredFileId): Promise<void> {
     await rm(this.recordPath(id), { force: true });
@@ -111,6 +112,32 @@ export class FsChunkStore implements ChunkStore {
     } catch (error) {
       if (!isNotFound(error) || !(await exists(this.filePath(record)))) throw error;
     }
+  }
+
+  private async writePartial(record: FileRecord, offset: number, bytes: Uint8Array): Promise<void> {
+    const path = this.partialPath(record);
+    await mkdir(dirname(path), { recursive: true });
+    // Create without truncating: chunks of the same file are written concurrently.
+    const file = await open(path, constants.O_RDWR | constants.O_CREAT);
+    try {
+      const { bytesWritten } = await file.write(bytes, 0, bytes.byteLength, offset);
+      if (bytesWritten !== bytes.byteLength) throw new Error(`short write to ${path}`);
+    } finally {
+      await file.close();
+    }
+  }
+
+  /** Bytes [start, end) of the file at `path`; a shorter file means they were never (all) written. */
+  private async read(path: string, { start, end }: { start: number; end: number }, what: string) {
+    const bytes = new Uint8Array(end - start);
+    const file = await open(path, 'r');
+    try {
+      const { bytesRead } = await file.read(bytes, 0, bytes.byteLength, start);
+      if (bytesRead !== bytes.byteLength) throw new Error(`${what} is missing on disk`);
+    } finally {
+      await file.close();
+    }
+    return bytes;
   }
 
   /** The file's bytes: under the final name once the record says it is usable (and so committed). */

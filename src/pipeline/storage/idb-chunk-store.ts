@@ -1,5 +1,5 @@
-import { createStore, delMany, get, set, values, del, type UseStore } from 'idb-keyval';
-import { chunkCount, type ChunkStore, type FileRecord, type StoredFileId } from './chunk-store.js';
+import { createStore, delMany, get, promisifyRequest, set, values, del, type UseStore } from 'idb-keyval';
+import { type ChunkStore, type FileRecord, type StoredFileId } from './chunk-store.js';
 
 export interface IdbChunkStoreOptions {
   /** Database holding the chunk bytes (idb-keyval keeps one object store per database). */
@@ -10,7 +10,9 @@ export interface IdbChunkStoreOptions {
 
 /**
  * Chunks in IndexedDB through idb-keyval. Each chunk is its own value (Chromium refuses single values
- * above about 127 MiB), keyed [modelId, path, index]; records are keyed [modelId, path].
+ * above about 127 MiB), keyed [modelId, path, index]; the pieces of a chunk still arriving are keyed
+ * [modelId, path, index, piece] beside them until the chunk is stored whole, so a load reads whole chunks
+ * only. Records are keyed [modelId, path].
  */
 export class IdbChunkStore implements ChunkStore {
   private readonly chunks: UseStore;
@@ -34,10 +36,7 @@ export class IdbChunkStore implements ChunkStore {
   }
 
   writeChunk(record: FileRecord, index: number, bytes: Uint8Array): Promise<void> {
-    // Structured clone stores a view's whole buffer: store exactly the chunk's bytes.
-    const exact =
-      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-    return set(chunkKey(record, index), exact, this.chunks);
+    return set(chunkKey(record, index), exact(bytes), this.chunks);
   }
 
   async readChunk(record: FileRecord, index: number): Promise<Uint8Array> {
@@ -46,14 +45,34 @@ export class IdbChunkStore implements ChunkStore {
     return bytes;
   }
 
+  writePiece(record: FileRecord, index: number, piece: number, bytes: Uint8Array): Promise<void> {
+    return set(pieceKey(record, index, piece), exact(bytes), this.chunks);
+  }
+
+  async readPiece(record: FileRecord, index: number, piece: number): Promise<Uint8Array> {
+    const bytes = await get<Uint8Array>(pieceKey(record, index, piece), this.chunks);
+    if (!bytes)
+      throw new Error(`piece ${piece} of chunk ${index} of ${record.path} is missing from IndexedDB`);
+    return bytes;
+  }
+
+  deletePieces(record: FileRecord, index: number, pieces: number): Promise<void> {
+    const keys = Array.from({ length: pieces }, (_, piece) => pieceKey(record, index, piece));
+    return delMany(keys, this.chunks);
+  }
+
   async deleteFile(id: StoredFileId): Promise<void> {
-    const record = await this.getRecord(id);
-    if (!record) return;
     // The record goes first: a file without a record is invisible, chunks without one are only garbage.
     await del(recordKey(id), this.records);
-    const keys = Array.from({ length: chunkCount(record) }, (_, index) => chunkKey(record, index));
-    await delMany(keys, this.chunks);
+    // Every key [modelId, path, ...]: the chunks, and pieces whatever their chunk (arrays sort after numbers).
+    const ofFile = IDBKeyRange.bound([id.modelId, id.path], [id.modelId, id.path, []]);
+    await this.chunks('readwrite', (chunks) => promisifyRequest(chunks.delete(ofFile)));
   }
+}
+
+/** Structured clone stores a view's whole buffer: store exactly the view's bytes. */
+function exact(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
 
 function recordKey(id: StoredFileId): IDBValidKey {
@@ -62,4 +81,8 @@ function recordKey(id: StoredFileId): IDBValidKey {
 
 function chunkKey(id: StoredFileId, index: number): IDBValidKey {
   return [id.modelId, id.path, index];
+}
+
+function pieceKey(id: StoredFileId, index: number, piece: number): IDBValidKey {
+  return [id.modelId, id.path, index, piece];
 }

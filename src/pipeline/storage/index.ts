@@ -31,6 +31,7 @@ export {
   isUsable,
   storedBytes,
   DEFAULT_CHUNK_SIZE,
+  DEFAULT_PIECE_SIZE,
   type ChunkStore,
   type FileRecord,
   type StoredFileId,

@@ -70,6 +70,8 @@ export class ProgressTracker {
   private readonly now: () => number;
   private readonly intervalMs: number;
   private received = 0;
+  /** Per file: bytes counted and then thrown away, which the file's next bytes repay before its count grows. */
+  private readonly owed = new Map<string, number>();
   private rate: number | undefined;
   private lastReport = -Infinity;
   private note: string | undefined;
@@ -88,6 +90,7 @@ export class ProgressTracker {
    */
   setFile(path: string, bytesTotal: number, bytesDone: number, state: FileState): void {
     this.files.set(path, { path, bytesTotal, bytesDone, state });
+    this.owed.delete(path);
   }
 
   setState(path: string, state: FileState): void {
@@ -104,14 +107,22 @@ export class ProgressTracker {
 
   /** Bytes that just arrived from the network and will be kept. */
   addBytes(path: string, bytes: number): void {
-    this.file(path).bytesDone += bytes;
+    const owed = this.owed.get(path) ?? 0;
+    const repaid = Math.min(owed, bytes);
+    this.owed.set(path, owed - repaid);
+    this.file(path).bytesDone += bytes - repaid;
     this.received += bytes;
     this.report(false);
   }
 
-  /** Bytes counted by addBytes and then thrown away (a chunk that failed halfway, to be fetched again). */
+  /**
+   * Bytes counted by addBytes and then thrown away (a piece that failed halfway, to be fetched again). The
+   * count shown holds still until they are fetched again rather than going back: progress never decreases
+   * while a file downloads.
+   */
   dropBytes(path: string, bytes: number): void {
-    this.file(path).bytesDone -= bytes;
+    this.file(path);
+    this.owed.set(path, (this.owed.get(path) ?? 0) + bytes);
   }
 
   snapshot(): DownloadProgress {

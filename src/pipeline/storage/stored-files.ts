@@ -15,26 +15,13 @@ const LOAD_CHUNKS_IN_HASH = 3;
  * so hashing overlaps reading, and a file changed in storage since its download is refused as corrupt.
  */
 export async function readStoredFile(store: ChunkStore, id: StoredFileId): Promise<Uint8Array> {
-  const { record, expected } = await loadableRecord(store, id);
-  const bytes = new Uint8Array(record.size);
-  // Every chunk is handed over as soon as it is read: the hasher never reads the store itself.
-  const hasher = new InOrderFileHasher(store, record, () => false, {
-    maxChunksInMemory: LOAD_CHUNKS_IN_HASH,
-  });
-  try {
-    for (let index = 0; index < chunkCount(record); index++) {
-      await hasher.reserve();
-      const chunk = await readChunkOf(store, record, index).catch((error: unknown) => {
-        hasher.release();
-        throw error;
-      });
-      bytes.set(chunk, chunkRange(record, index).start);
-      // After the copy: the hasher may transfer the chunk's buffer to its Worker.
-      hasher.accept(index, chunk);
-    }
-    await checkDigest(store, record, expected, await hasher.digest());
-  } finally {
-    hasher.close();
+  const loadable = await loadableRecord(store, id);
+  const bytes = new Uint8Array(loadable.record.size);
+  let offset = 0;
+  // Copied while the stream waits: the hasher takes each chunk's buffer only once the next one is asked for.
+  for await (const chunk of streamRecord(store, loadable)) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
   }
   return bytes;
 }
@@ -97,7 +84,13 @@ export async function readStoredFileVerifyingBeside(
  * file is marked corrupt in the store).
  */
 export async function* streamStoredFile(store: ChunkStore, id: StoredFileId): AsyncGenerator<Uint8Array> {
-  const { record, expected } = await loadableRecord(store, id);
+  yield* streamRecord(store, await loadableRecord(store, id));
+}
+
+async function* streamRecord(
+  store: ChunkStore,
+  { record, expected }: { record: FileRecord; expected: string },
+): AsyncGenerator<Uint8Array> {
   const hasher = new InOrderFileHasher(store, record, () => false, {
     maxChunksInMemory: LOAD_CHUNKS_IN_HASH,
   });

@@ -54,6 +54,12 @@ export interface ClientGenerateRequest {
   sourceImage?: ImageBitmap | ImageData | Blob;
   /** Image to image: in (0, 1], default 0.5; steps * strength must be at least 1. */
   strength?: number;
+  /**
+   * The image size, each side within the model's `sizes` (sizePresets gives the usual ones); default the
+   * model's own. The worker reloads the sessions when the size changes: the first image at a size is slower.
+   */
+  width?: number;
+  height?: number;
 }
 
 export interface DownloadOptions extends RequestOptions {
@@ -213,6 +219,19 @@ export class GeneratorClient extends EventTarget {
       { kind: 'generate', ...rest, sourceImage: sent },
       { ...options, transfer: sent instanceof Blob ? [] : [sent] },
     );
+  }
+
+  /**
+   * Text to image for every seed in one UNet and VAE decoder pass: at most the loaded model's `maxBatch`
+   * seeds (wasm, where the graphs take any batch and the heap holds them). Each image equals the one
+   * `generate` makes with its seed.
+   */
+  generateBatch(
+    request: { prompt: string; seeds: number[]; steps?: number },
+    options: RequestOptions = {},
+  ): Promise<ImageResult[]> {
+    if (!this.loading) throw new PipelineError('not-loaded', 'No model is loaded: call load() first.');
+    return this.request({ kind: 'generate-batch', ...request }, options);
   }
 
   /**

@@ -7,7 +7,9 @@ import {
   IdbChunkStore,
   downloadModel,
   getModelStorageStatus,
+  loadModelFile,
   loadModelFileVerifyingBeside,
+  streamModelFile,
   streamModelFileVerifyingBeside,
 } from '../storage/index.js';
 import {
@@ -28,8 +30,9 @@ import type {
 } from '../types.js';
 import { isLocalModelId, LocalModelRegistry } from '../storage/local-files/index.js';
 import type { ModelEntry } from '../model/manifest-types.js';
+import { defaultImageSize, sizedModelEntry, type ImageSize } from '../model/sized-model-entry.js';
 import { ModelCatalog } from './model-catalog.js';
-import { TextToImagePipeline } from '../engine/text-to-image-pipeline.js';
+import { TextToImagePipeline, type PipelineOptions } from '../engine/text-to-image-pipeline.js';
 import { preloadTokenizer } from '../text/tokenizer.js';
 import { probeWebNn, type WebNnCapabilities } from '../runtime/webnn.js';
 import {
@@ -43,7 +46,17 @@ import {
 export const store = new IdbChunkStore();
 export const registry = new LocalModelRegistry();
 export const catalog = new ModelCatalog(store, registry);
-let loaded: { key: string; pipeline: TextToImagePipeline; info: LoadedModel } | undefined;
+type LoadRequest = Extract<RequestMessage, { kind: 'load' }>;
+interface Loaded {
+  key: string;
+  /** The manifest's entry, at its default size. */
+  model: ModelEntry;
+  request: LoadRequest;
+  /** At the size of the latest image (pipelineAtSize). */
+  pipeline: TextToImagePipeline;
+  info: LoadedModel;
+}
+let loaded: Loaded | undefined;
 /** Images are made one at a time; requests from several elements wait their turn. */
 let generationQueue: Promise<unknown> = Promise.resolve();
 let outputCanvas: OffscreenCanvas | undefined;
@@ -140,13 +153,7 @@ export async function load(
     if (watch) watch(verified);
     else verifications.push(verified);
   };
-  const pipeline = await TextToImagePipeline.create(model, {
-    provider,
-    webnnDeviceType,
-    // The capabilities refuseUnrunnable checked: the device is probed once per worker.
-    device: await deviceCapabilities(provider === 'webnn' ? (webnnDeviceType ?? 'gpu') : undefined),
-    residency: request.residency,
-    memory: request.memory,
+  const pipeline = await createPipeline(model, request, {
     loadStage: async (stage) => {
       const read = await loadModelFileVerifyingBeside(model, stage, store, readBackAfter);
       track(read.verified);
@@ -172,13 +179,15 @@ export async function load(
     precision: pipeline.precision,
     memory: pipeline.memory,
     memoryReason: pipeline.memoryReason,
+    maxBatch: pipeline.maxBatch,
   };
-  loaded = { key, pipeline, info };
+  const entry: Loaded = { key, model, request, pipeline, info };
+  loaded = entry;
   // A task later, once the load's answer is posted: the page hears "ready" before any corrupt notice.
   setTimeout(() => {
     allowReadBack();
-    void watchVerification(model.id, pipeline, verifications, notifyCorrupt);
-    watch = (verified) => void watchVerification(model.id, pipeline, [verified], notifyCorrupt);
+    void watchVerification(entry, verifications, notifyCorrupt);
+    watch = (verified) => void watchVerification(entry, [verified], notifyCorrupt);
   }, 0);
   return info;
 }
@@ -196,26 +205,26 @@ async function corruption(verifications: Promise<void>[]): Promise<PipelineError
   return undefined;
 }
 
-/** Pipelines whose corrupt bytes the page has been told of: once each, however many reads fail. */
-const toldCorrupt = new WeakSet<TextToImagePipeline>();
+/** Loads whose corrupt bytes the page has been told of: once each, however many reads fail. */
+const toldCorrupt = new WeakSet<Loaded>();
 
 /**
  * A model made ready before its digests were checked: if one fails, the file is already marked corrupt in
  * the store; the pipeline is dropped (after the image being made) and the page is told.
  */
 async function watchVerification(
-  modelId: string,
-  pipeline: TextToImagePipeline,
+  entry: Loaded,
   verifications: Promise<void>[],
   notifyCorrupt: CorruptNotifier,
 ): Promise<void> {
   const error = await corruption(verifications);
-  if (!error || toldCorrupt.has(pipeline)) return;
-  toldCorrupt.add(pipeline);
-  if (loaded?.pipeline === pipeline) {
+  if (!error || toldCorrupt.has(entry)) return;
+  toldCorrupt.add(entry);
+  if (loaded === entry) {
     loaded = undefined;
     await generationQueue;
-    await pipeline.dispose();
+    // After the queue: a size change may have replaced the pipeline meanwhile.
+    await entry.pipeline.dispose();
   }
   // The model was ready, so images may have been made of the changed bytes: the person is told about those too.
   const notice = new PipelineError(
@@ -223,7 +232,65 @@ async function watchVerification(
     `${error.message} Images made with this model since it was loaded came from these bytes and may be wrong.`,
     { cause: error },
   );
-  notifyCorrupt({ type: 'model-corrupt', modelId, error: serializeError(notice) });
+  notifyCorrupt({ type: 'model-corrupt', modelId: entry.model.id, error: serializeError(notice) });
+}
+
+type StageReaders = Pick<PipelineOptions, 'loadStage' | 'streamStage'>;
+
+/**
+ * Sessions for `model` (the manifest's entry, or it at another size) from the stored files; by default
+ * each file's digest is checked as it is read (a size change, after the warm start's check).
+ */
+async function createPipeline(
+  model: ModelEntry,
+  request: LoadRequest,
+  readers: StageReaders = {
+    loadStage: (stage) => loadModelFile(model, stage, store),
+    streamStage: (stage) => streamModelFile(model, stage, store),
+  },
+): Promise<TextToImagePipeline> {
+  const { provider, webnnDeviceType } = request;
+  return TextToImagePipeline.create(model, {
+    provider,
+    webnnDeviceType,
+    // The capabilities refuseUnrunnable checked: the device is probed once per worker.
+    device: await deviceCapabilities(provider === 'webnn' ? (webnnDeviceType ?? 'gpu') : undefined),
+    residency: request.residency,
+    memory: request.memory,
+    ...readers,
+  });
+}
+
+/**
+ * The loaded pipeline at the requested size (the model's default where none is asked for): a size the
+ * model does not declare, or this device cannot hold, is refused before the sessions are touched; another
+ * size reloads the sessions from the stored files, kept until the size changes again. Without shader
+ * warm-up: the first image at a new size pays for it.
+ */
+async function pipelineAtSize(current: Loaded, size: Partial<ImageSize>): Promise<TextToImagePipeline> {
+  const wanted = { ...defaultImageSize(current.model), ...definedSides(size) };
+  const { image } = current.pipeline.model;
+  if (wanted.width === image.width && wanted.height === image.height) return current.pipeline;
+  const sized = sizedModelEntry(current.model, wanted);
+  await refuseUnrunnable(sized, current.request.provider, current.request.webnnDeviceType);
+  const previous = current.pipeline.model;
+  await current.pipeline.dispose();
+  try {
+    current.pipeline = await createPipeline(sized, current.request);
+  } catch (error) {
+    // The size that worked before stays usable; only if that fails too is nothing loaded.
+    try {
+      current.pipeline = await createPipeline(previous, current.request);
+    } catch {
+      loaded = undefined;
+    }
+    throw error;
+  }
+  return current.pipeline;
+}
+
+function definedSides(size: Partial<ImageSize>): Partial<ImageSize> {
+  return Object.fromEntries(Object.entries(size).filter(([, value]) => value !== undefined));
 }
 
 function emptyProgress(modelId: string, stored: StoredModel): ModelProgress {
@@ -252,7 +319,14 @@ async function generate(
     if (!(request.sourceImage instanceof Blob)) request.sourceImage?.close();
     throw new Error('No model is loaded: call load() first.');
   }
-  const { pipeline, info } = current;
+  const { info } = current;
+  let pipeline: TextToImagePipeline;
+  try {
+    pipeline = await pipelineAtSize(current, { width: request.width, height: request.height });
+  } catch (error) {
+    if (!(request.sourceImage instanceof Blob)) request.sourceImage?.close();
+    throw error;
+  }
   const drawOnGpu = pipeline.canDrawToCanvas;
   if (drawOnGpu) outputCanvas ??= new OffscreenCanvas(info.width, info.height);
   const sourceImage =
@@ -273,11 +347,18 @@ async function generate(
     // The bitmap was transferred (or decoded) for this image alone.
     sourceImage?.close();
   }
-  const { pixels, ...figures } = result;
+  const drawn = drawOnGpu && outputCanvas ? outputCanvas.transferToImageBitmap() : undefined;
+  return toImageResult(result, info, drawn);
+}
+
+/** The pipeline's figures with the image as a bitmap (the one drawn on the GPU, or made from the pixels). */
+async function toImageResult(
+  { pixels, ...figures }: GenerateResult,
+  info: LoadedModel,
+  drawn?: ImageBitmap,
+): Promise<ImageResult> {
   const bitmap =
-    drawOnGpu && outputCanvas
-      ? outputCanvas.transferToImageBitmap()
-      : await pixelsToBitmap(pixels as Uint8ClampedArray<ArrayBuffer>, result.width, result.height);
+    drawn ?? (await pixelsToBitmap(pixels as Uint8ClampedArray<ArrayBuffer>, figures.width, figures.height));
   return { ...figures, bitmap, modelId: info.modelId, provider: info.provider.provider };
 }
 
@@ -293,14 +374,38 @@ async function decodePicture(blob: Blob): Promise<ImageBitmap> {
   }
 }
 
+async function generateBatch(
+  request: Extract<RequestMessage, { kind: 'generate-batch' }>,
+  signal: AbortSignal,
+): Promise<ImageResult[]> {
+  if (!loaded) throw new PipelineError('not-loaded', 'No model is loaded: call load() first.');
+  const { info } = loaded;
+  // A batch in one pass is at the model's own size, the one `maxBatch` was worked out for.
+  const pipeline = await pipelineAtSize(loaded, {});
+  const results = await pipeline.generateBatch({ ...request, steps: request.steps ?? 1, signal });
+  return Promise.all(results.map((result) => toImageResult(result, info)));
+}
+
+/** Images are made one request at a time, single or batched, in the order asked. */
+function enqueue<T>(make: () => Promise<T>): Promise<T> {
+  const turn = generationQueue.then(make);
+  generationQueue = turn.catch(() => undefined);
+  return turn;
+}
+
+export function enqueueBatch(
+  request: Extract<RequestMessage, { kind: 'generate-batch' }>,
+  signal: AbortSignal,
+): Promise<ImageResult[]> {
+  return enqueue(() => generateBatch(request, signal));
+}
+
 export function enqueueGeneration(
   request: Extract<RequestMessage, { kind: 'generate' }>,
   signal: AbortSignal,
   reportImage: ImageReporter,
 ): Promise<ImageResult> {
-  const turn = generationQueue.then(() => generate(request, signal, reportImage));
-  generationQueue = turn.catch(() => undefined);
-  return turn;
+  return enqueue(() => generate(request, signal, reportImage));
 }
 
 export async function simulateDeviceLoss(): Promise<null> {

@@ -10,6 +10,7 @@ import {
   catalog,
   deviceCapabilities,
   download,
+  enqueueBatch,
   enqueueGeneration,
   load,
   modelFor,
@@ -50,6 +51,8 @@ async function dispatch(
       return load(request, signal, report, post);
     case 'generate':
       return enqueueGeneration(request, signal, reportImage);
+    case 'generate-batch':
+      return enqueueBatch(request, signal);
     case 'tokenize': {
       const { tokenCount, maxTokens, truncated, keptText, droppedText } = await tokenizePrompt(
         request.prompt,
@@ -92,7 +95,9 @@ self.addEventListener('message', (event: MessageEvent<RequestMessage>) => {
   const reportImage: ImageReporter = (progress) => post({ id: request.id, type: 'image-progress', progress });
   dispatch(request, controller.signal, report, reportImage)
     .then((value) => {
-      const transfer = value && typeof value === 'object' && 'bitmap' in value ? [value.bitmap] : [];
+      const transfer = (Array.isArray(value) ? value : [value]).flatMap((item) =>
+        item && typeof item === 'object' && 'bitmap' in item ? [item.bitmap] : [],
+      );
       post({ id: request.id, type: 'result', value }, transfer);
     })
     .catch((error: unknown) => post({ id: request.id, type: 'error', error: serializeError(error) }))

@@ -64,7 +64,12 @@ export type WorkerRequest =
       /** Image to image: a bitmap (transferred) or an encoded picture the worker decodes. */
       sourceImage?: WorkerSourceImage;
       strength?: number;
+      /** The image size (default: the model's); another one reloads the sessions for it. */
+      width?: number;
+      height?: number;
     }
+  /** Text to image for every seed in one pass (up to the loaded model's `maxBatch`). */
+  | { kind: 'generate-batch'; prompt: string; seeds: number[]; steps?: number }
   | { kind: 'tokenize'; prompt: string; maxLength: number }
   /** With a WebNN device type: whether WebNN gives a context for it too (`webnn`). */
   | { kind: 'device-capabilities'; webnnDeviceType?: WebNnDeviceType }
@@ -81,6 +86,7 @@ export interface WorkerResults {
   download: StoredModel;
   load: LoadedModel;
   generate: ImageResult;
+  'generate-batch': ImageResult[];
   tokenize: TokenCount;
   'device-capabilities': DeviceCapabilities;
   manifest: Manifest;

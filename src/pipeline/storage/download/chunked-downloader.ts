@@ -2,8 +2,11 @@ import {
   chunkCount,
   chunkRange,
   DEFAULT_CHUNK_SIZE,
+  DEFAULT_PIECE_SIZE,
   hasSettledDigest,
   isComplete,
+  pieceCount,
+  pieceRange,
   storedBytes,
   type ChunkStore,
   type FileRecord,
@@ -12,7 +15,7 @@ import {
 import { abortError, DownloadError, formatBytes, IntegrityError, isAbortError } from '../errors.js';
 import type { DownloadEvent, RestartReason } from './events.js';
 import { InOrderFileHasher } from '../file-hasher.js';
-import { openRange, type HttpContext, type OpenedRange } from './http.js';
+import { openRange, type BodyReader, type HttpContext, type OpenedRange } from './http.js';
 import { canStartOnnxModel, describeBytes, ONNX_HEADER_BYTES } from '../../model/onnx/onnx-header.js';
 import type { ProgressTracker } from '../progress.js';
 import { writeOrQuotaError, type StorageManagerLike } from '../quota.js';
@@ -20,6 +23,12 @@ import { DEFAULT_RETRY, describeRetry, withRetry, type RetryOptions } from './re
 
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+/**
+ * 3 s: a 32 MiB chunk arriving faster than about 11 MB/s lands whole first and costs no second write (on
+ * this 2-core machine storing pieces cut a 20 MB/s download to 9 MB/s); a slower link, where a lost chunk is
+ * the long wait, keeps pieces.
+ */
+export const DEFAULT_STORE_PIECES_AFTER_MS = 3000;
 /**
  * Two bytes, not one: some static servers (sirv, behind Vite) read `bytes=0-0` as the whole file. Two are
  * also enough to see whether the file can be an ONNX model.
@@ -41,6 +50,18 @@ export interface ChunkedDownloaderOptions {
   store: ChunkStore;
   /** Bytes per Range request and per stored value (default 32 MiB). A resumed file keeps its own. */
   chunkSize?: number;
+  /**
+   * Bytes per stored piece of a chunk still arriving (default 4 MiB): a reload or a dropped connection
+   * fetches again at most this much per chunk in flight. A resumed file keeps its own; at or above
+   * `chunkSize`, or with a store without pieces, whole chunks only.
+   */
+  pieceSize?: number;
+  /**
+   * A chunk's pieces are stored only once it has been arriving this long (default 3 s): on a fast link a
+   * chunk lands whole sooner and costs no extra writes, and a reload loses at most about this much time
+   * of download, or one piece, per chunk in flight.
+   */
+  storePiecesAfterMs?: number;
   /** Range requests in flight at once (default 4). */
   concurrency?: number;
   retry?: Partial<RetryOptions>;
@@ -69,14 +90,17 @@ export class ChunkedDownloader {
     this.options = {
       ...withDefaults(options, {
         chunkSize: DEFAULT_CHUNK_SIZE,
+        pieceSize: DEFAULT_PIECE_SIZE,
+        storePiecesAfterMs: DEFAULT_STORE_PIECES_AFTER_MS,
         concurrency: DEFAULT_CONCURRENCY,
         stallTimeoutMs: DEFAULT_STALL_TIMEOUT_MS,
         fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init),
       }),
       retry: withDefaults(options.retry ?? {}, DEFAULT_RETRY),
     };
-    if (!(this.options.chunkSize > 0) || !(this.options.concurrency >= 1)) {
-      throw new RangeError('chunkSize and concurrency must be positive');
+    const { chunkSize, pieceSize, concurrency } = this.options;
+    if (!(chunkSize > 0) || !(pieceSize > 0) || !(concurrency >= 1)) {
+      throw new RangeError('chunkSize, pieceSize and concurrency must be positive');
     }
   }
 
@@ -115,6 +139,8 @@ export class ChunkedDownloader {
 
 type ResolvedOptions = ChunkedDownloaderOptions & {
   chunkSize: number;
+  pieceSize: number;
+  storePiecesAfterMs: number;
   concurrency: number;
   stallTimeoutMs: number;
   retry: RetryOptions;
@@ -126,6 +152,10 @@ class FileJob {
   private readonly options: ResolvedOptions;
   private record!: FileRecord;
   private readonly done = new Set<number>();
+  /** Chunks not stored whole: how many of their leading pieces are stored. */
+  private readonly storedPieces = new Map<number, number>();
+  /** Leading pieces of the chunks being fetched (stored or being stored), in memory: a retry goes on after them. */
+  private readonly piecesInHand = new Map<number, Uint8Array[]>();
   private hasher: InOrderFileHasher | undefined;
   private saving: Promise<void> = Promise.resolve();
 
@@ -210,15 +240,21 @@ class FileJob {
       url: this.target.url,
       size,
       chunkSize: this.options.chunkSize,
+      pieceSize: this.newPieceSize(this.options.chunkSize),
       etag: probe.etag,
       sha256: this.target.sha256,
       doneChunks: [],
       verified: false,
       updatedAt: Date.now(),
     };
-    this.adopt(
-      stored && !reason ? { ...stored, url: this.target.url, etag: stored.etag ?? probe.etag } : fresh,
-    );
+    const resumed = stored && {
+      ...stored,
+      url: this.target.url,
+      etag: stored.etag ?? probe.etag,
+      // A file begun before pieces existed has none stored: its missing chunks may be kept in pieces now.
+      pieceSize: stored.pieceSize ?? this.newPieceSize(stored.chunkSize),
+    };
+    this.adopt(resumed && !reason ? resumed : fresh);
     await this.saveRecord();
   }
 
@@ -230,9 +266,18 @@ class FileJob {
     return undefined;
   }
 
+  /** Piece size for a file not begun in pieces: none where the store keeps no pieces or a chunk is one. */
+  private newPieceSize(chunkSize: number): number | undefined {
+    const { store, pieceSize } = this.options;
+    const keepsPieces = store.writePiece && store.readPiece && store.deletePieces;
+    return keepsPieces && pieceSize < chunkSize ? pieceSize : undefined;
+  }
+
   private adopt(record: FileRecord): void {
     this.record = record;
     record.doneChunks.forEach((index) => this.done.add(index));
+    for (const { index, pieces } of record.partialChunks ?? [])
+      if (!this.done.has(index) && pieces > 0) this.storedPieces.set(index, pieces);
     if (!hasSettledDigest(record)) {
       const isStored = (index: number) => this.done.has(index);
       this.hasher = new InOrderFileHasher(this.options.store, record, isStored, {
@@ -277,21 +322,15 @@ class FileJob {
     const { start, end } = chunkRange(this.record, index);
     const fetchBytes = () =>
       this.withRetry(async () => {
-        const opened = await openRange(this.record.url, start, end, this.http(signal));
-        let received = 0;
+        const from = start + byteLength(await this.leadingPieces(index));
+        const opened = await openRange(this.record.url, from, end, this.http(signal));
         try {
           this.checkSameFile(opened);
-          // A server that ignored Range this time sends the whole file: skip to the chunk.
-          if (!opened.partial) await opened.body.skip(start);
-          const chunk = await opened.body.readExactly(end - start, (n) => {
-            received += n;
-            this.options.progress?.addBytes(this.record.path, n);
-          });
+          // A server that ignored Range this time sends the whole file: skip to the first missing byte.
+          if (!opened.partial) await opened.body.skip(from);
+          const chunk = await this.readRestOfChunk(index, opened.body);
           if (opened.partial) await opened.body.expectEnd();
           return chunk;
-        } catch (error) {
-          this.options.progress?.dropBytes(this.record.path, received);
-          throw error;
         } finally {
           opened.body.close();
         }
@@ -301,8 +340,8 @@ class FileJob {
 
   /**
    * One response carries the rest of the file (the server ignores Range, or we asked from the first missing
-   * chunk to the end): cut it into chunks as it arrives, storing the missing ones. After a dropped
-   * connection, ask again from the first chunk still missing.
+   * byte to the end): cut it into chunks as it arrives, storing the missing ones. After a dropped
+   * connection, ask again from the first byte still missing.
    */
   private async streamMissing(first: OpenedRange): Promise<void> {
     let pending: OpenedRange | undefined = first;
@@ -310,9 +349,13 @@ class FileJob {
       await this.withRetry(async () => {
         const firstMissing = this.missingChunks()[0];
         if (firstMissing === undefined) return;
-        const from = chunkRange(this.record, firstMissing).start;
-        const opened = pending ?? (await openRange(this.record.url, from, undefined, this.http()));
+        let opened = pending;
         pending = undefined;
+        if (!opened) {
+          const pieces = await this.leadingPieces(firstMissing);
+          const from = chunkRange(this.record, firstMissing).start + byteLength(pieces);
+          opened = await openRange(this.record.url, from, undefined, this.http());
+        }
         try {
           this.checkSameFile(opened);
           await this.storeFromStream(opened);
@@ -326,26 +369,126 @@ class FileJob {
   }
 
   private async storeFromStream(opened: OpenedRange): Promise<void> {
-    const path = this.record.path;
-    for (let index = opened.start / this.record.chunkSize; index < chunkCount(this.record); index++) {
+    let at = opened.start;
+    for (let index = Math.floor(at / this.record.chunkSize); index < chunkCount(this.record); index++) {
       const { start, end } = chunkRange(this.record, index);
       if (this.done.has(index)) {
-        await opened.body.skip(end - start);
-        continue;
+        await opened.body.skip(end - at);
+      } else {
+        await this.receiveChunk(index, async () => {
+          const pieces = await this.leadingPieces(index);
+          await opened.body.skip(start + byteLength(pieces) - at);
+          return this.readRestOfChunk(index, opened.body);
+        });
       }
-      await this.receiveChunk(index, async () => {
-        let received = 0;
-        try {
-          return await opened.body.readExactly(end - start, (n) => {
-            received += n;
-            this.options.progress?.addBytes(path, n);
-          });
-        } catch (error) {
-          this.options.progress?.dropBytes(path, received);
-          throw error;
-        }
-      });
+      at = end;
     }
+  }
+
+  /**
+   * The leading pieces of chunk `index` already stored, from memory or read back from the store. A stored
+   * piece that is missing or of the wrong length makes the chunk start over (its other flaws, the file's
+   * SHA-256 finds).
+   */
+  private async leadingPieces(index: number): Promise<Uint8Array[]> {
+    const inHand = this.piecesInHand.get(index);
+    if (inHand) return inHand;
+    const pieces: Uint8Array[] = [];
+    const count = this.storedPieces.get(index) ?? 0;
+    try {
+      for (let piece = 0; piece < count; piece++) pieces.push(await this.readStoredPiece(index, piece));
+    } catch (error) {
+      if (isAbortError(error) || this.options.signal?.aborted) throw error;
+      const { start } = chunkRange(this.record, index);
+      this.options.progress?.dropBytes(this.record.path, pieceRange(this.record, index, count).start - start);
+      this.storedPieces.delete(index);
+      pieces.length = 0;
+    }
+    this.piecesInHand.set(index, pieces);
+    return pieces;
+  }
+
+  private async readStoredPiece(index: number, piece: number): Promise<Uint8Array> {
+    const { start, end } = pieceRange(this.record, index, piece);
+    const bytes = await this.options.store.readPiece?.(this.record, index, piece);
+    if (bytes?.byteLength !== end - start) {
+      throw new DownloadError(
+        'not-stored',
+        `piece ${piece} of chunk ${index} of ${this.record.path} has ${bytes?.byteLength ?? 'no'} bytes, ` +
+          `not ${end - start}`,
+      );
+    }
+    return bytes;
+  }
+
+  /**
+   * Reads the rest of chunk `index` from `body`, which stands at the first byte after its leading pieces,
+   * piece by piece, storing the pieces in hand as each completes once the chunk has been arriving for
+   * `storePiecesAfterMs`; returns the whole chunk. The last piece is never kept in hand: the chunk is
+   * stored whole instead, and a retry always has bytes to ask for.
+   */
+  private async readRestOfChunk(index: number, body: BodyReader): Promise<Uint8Array> {
+    const pieces = await this.leadingPieces(index);
+    const count = pieceCount(this.record, index);
+    const storeFrom = performance.now() + this.options.storePiecesAfterMs;
+    // Pieces are stored while the next ones arrive (the reader never waits on the store); the chunk, or
+    // the failure, waits for them. A store failure is kept, never left as an unhandled rejection.
+    let storing: Promise<void> = Promise.resolve();
+    let storeFailure: unknown;
+    const throwIfStoreFailed = () => {
+      if (storeFailure !== undefined) throw storeFailure;
+    };
+    try {
+      for (let piece = pieces.length; ; piece++) {
+        const { start, end } = pieceRange(this.record, index, piece);
+        const bytes = await this.readCounted(body, end - start);
+        throwIfStoreFailed();
+        if (piece === count - 1) {
+          await storing;
+          throwIfStoreFailed();
+          return joinPieces([...pieces, bytes]);
+        }
+        pieces.push(bytes);
+        if (performance.now() >= storeFrom) {
+          const inHand = pieces.slice();
+          storing = storing
+            .then(() => this.storePieces(index, inHand))
+            .catch((error: unknown) => void (storeFailure ??= error));
+        }
+      }
+    } catch (error) {
+      await storing;
+      throw error;
+    }
+  }
+
+  /** Reads `length` bytes, counting them as they arrive; bytes of a read that fails are not kept. */
+  private async readCounted(body: BodyReader, length: number): Promise<Uint8Array> {
+    const path = this.record.path;
+    let received = 0;
+    try {
+      return await body.readExactly(length, (n) => {
+        received += n;
+        this.options.progress?.addBytes(path, n);
+      });
+    } catch (error) {
+      this.options.progress?.dropBytes(path, received);
+      throw error;
+    }
+  }
+
+  /**
+   * Stores the pieces in hand that are not stored yet, and records them; a store without pieces keeps
+   * them in memory only, for a retry.
+   */
+  private async storePieces(index: number, pieces: readonly Uint8Array[]): Promise<void> {
+    const { store } = this.options;
+    const first = this.storedPieces.get(index) ?? 0;
+    if (!store.writePiece || first === pieces.length) return;
+    for (let piece = first; piece < pieces.length; piece++)
+      await this.storageStep(async () => store.writePiece?.(this.record, index, piece, pieces[piece]));
+    this.storedPieces.set(index, pieces.length);
+    await this.storageStep(() => this.saveRecord());
   }
 
   /**
@@ -365,7 +508,12 @@ class FileJob {
     // Last use of the bytes: the hasher may transfer them to its Worker.
     this.hasher?.accept(index, bytes);
     this.done.add(index);
+    const pieces = this.storedPieces.get(index) ?? 0;
+    this.storedPieces.delete(index);
+    this.piecesInHand.delete(index);
     await this.storageStep(() => this.saveRecord());
+    // Only once the record no longer names them: a reload between the two finds the chunk whole.
+    if (pieces > 0) await this.options.store.deletePieces?.(this.record, index, pieces);
   }
 
   /** Every response must come from the same version of the file as the record. */
@@ -393,8 +541,15 @@ class FileJob {
   /** Record writes run one at a time, each with a snapshot, so the last one written is the newest. */
   private saveRecord(): Promise<void> {
     this.record.doneChunks = [...this.done].sort((a, b) => a - b);
+    this.record.partialChunks = [...this.storedPieces]
+      .map(([index, pieces]) => ({ index, pieces }))
+      .sort((a, b) => a.index - b.index);
     this.record.updatedAt = Date.now();
-    const snapshot = { ...this.record, doneChunks: [...this.record.doneChunks] };
+    const snapshot = {
+      ...this.record,
+      doneChunks: [...this.record.doneChunks],
+      partialChunks: [...this.record.partialChunks],
+    };
     this.saving = this.saving.then(() => this.options.store.putRecord(snapshot));
     return this.saving;
   }
@@ -513,6 +668,22 @@ function restartReason(error: unknown): RestartReason | undefined {
 function withDefaults<O extends object, D extends object>(options: O, defaults: D): O & D {
   const given = Object.entries(options).filter(([, value]) => value !== undefined);
   return { ...defaults, ...Object.fromEntries(given) } as O & D;
+}
+
+function byteLength(pieces: readonly Uint8Array[]): number {
+  return pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
+}
+
+/** The pieces as one buffer; a single piece as it is. */
+function joinPieces(pieces: readonly Uint8Array[]): Uint8Array {
+  if (pieces.length === 1) return pieces[0];
+  const joined = new Uint8Array(byteLength(pieces));
+  let offset = 0;
+  for (const piece of pieces) {
+    joined.set(piece, offset);
+    offset += piece.byteLength;
+  }
+  return joined;
 }
 
 function fileId(id: StoredFileId): StoredFileId {

@@ -287,18 +287,29 @@ class RequestScope {
     return this.controller.signal;
   }
 
-  /** Awaits one network step under the stall timer, translating its failure. */
+  /**
+   * Awaits one network step under the stall timer, translating its failure. The step loses to an abort
+   * even if it never settles: Node's fetch leaves a read of an already-received body pending after one.
+   */
   async guard<T>(step: Promise<T>, url: string): Promise<T> {
     const timer = setTimeout(() => {
       this.stalled = true;
       this.controller.abort();
     }, this.stallTimeoutMs);
+    const signal = this.controller.signal;
+    let onAbort = () => undefined as void;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
     try {
-      return await step;
+      return await Promise.race([step, aborted]);
     } catch (error) {
       throw this.translate(error, url);
     } finally {
       clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
     }
   }
 

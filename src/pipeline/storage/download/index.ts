@@ -4,6 +4,7 @@ export {
   ChunkedDownloader,
   DEFAULT_CONCURRENCY,
   DEFAULT_STALL_TIMEOUT_MS,
+  DEFAULT_STORE_PIECES_AFTER_MS,
   type ChunkedDownloaderOptions,
   type DownloadTarget,
 } from './chunked-downloader.js';
