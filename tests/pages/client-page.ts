@@ -36,18 +36,22 @@ async function flipStoredBit(modelId: string, path: string): Promise<number> {
     request.onerror = () => reject(request.error);
   });
   try {
-    const chunks = db.transaction('chunks', 'readwrite').objectStore('chunks');
     const key = [modelId, path, 0];
-    const chunk = await new Promise<Uint8Array>((resolve, reject) => {
-      const request = chunks.get(key);
-      request.onsuccess = () => resolve(request.result as Uint8Array);
+    const stored = await new Promise<Blob | Uint8Array<ArrayBuffer>>((resolve, reject) => {
+      const request = db.transaction('chunks').objectStore('chunks').get(key);
+      request.onsuccess = () => resolve(request.result as Blob | Uint8Array<ArrayBuffer>);
       request.onerror = () => reject(request.error);
     });
+    // Chunks are stored as Blobs (those of earlier versions as Uint8Arrays).
+    const chunk = stored instanceof Blob ? new Uint8Array(await stored.arrayBuffer()) : stored;
     // The middle of an ONNX file is initializer data: the graph still parses, a weight changes.
     const offset = Math.floor(chunk.byteLength / 2);
     chunk[offset] ^= 1;
     await new Promise((resolve, reject) => {
-      const request = chunks.put(chunk, key);
+      const request = db
+        .transaction('chunks', 'readwrite')
+        .objectStore('chunks')
+        .put(new Blob([chunk]), key);
       request.onsuccess = resolve;
       request.onerror = () => reject(request.error);
     });
