@@ -100,6 +100,8 @@ async function main(): Promise<void> {
   try {
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    // tsx keeps function names with an `__name` helper that the page does not have.
+    await page.evaluate('globalThis.__name = (fn) => fn');
     const figures = await page.evaluate(measureInPage, { chunks, chunkBytes: chunkMiB * 1024 ** 2 });
     console.log(
       `IndexedDB, ${chunks} chunks of ${chunkMiB} MiB, ${context.browser()?.version() ?? 'Chromium'}`,
