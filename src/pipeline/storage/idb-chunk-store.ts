@@ -14,8 +14,8 @@ export interface IdbChunkStoreOptions {
  * [modelId, path, index, piece] beside them until the chunk is stored whole, so a load reads whole chunks
  * only. Records are keyed [modelId, path].
  *
- * Chunks and pieces are stored as Blobs: Chromium reads a 32 MiB Blob value back 2.7x faster than the same
- * bytes stored as a Uint8Array (214 against 79 MB/s here, docs/benchmarks/results/2026-12-07.md), since a
+ * Chunks and pieces are stored as Blobs: Chromium reads a 32 MiB Blob value back 2.6x faster than the same
+ * bytes stored as a Uint8Array (262 against 100 MB/s here: npm run bench:idb), since a
  * Blob is kept as a file of its own rather than a structured-clone record, and reading is most of a
  * warm start. Values written as Uint8Arrays by earlier versions are still read.
  */
