@@ -135,11 +135,45 @@ describe('GeneratorClient: worker, IndexedDB store and pipeline together', () =>
       expect(failed).toMatchObject({ ok: false, code: 'device-lost' });
       expect(failed.ok === false && failed.message).toContain('GPU device was lost');
       const [reload, modelRequests] = await modelRequestsDuring(() =>
-        page.evaluate(() => window.clientTest.load('tiny-fp32')),
+        page.evaluate(() => window.clientTest.load('tiny-fp32', 'wasm')),
       );
       expect(reload.ok).toBe(true);
       // The weights come from IndexedDB: a fresh worker and device, no second download.
       expect(modelRequests).toEqual([]);
+      const after = await page.evaluate(() => window.clientTest.generate('a photo of a cat', 42));
+      expect(after.ok).toBe(true);
+    },
+  );
+
+  it(
+    'makes a warm start ready before the digest, then refuses the model whose stored byte changed',
+    { timeout: 240_000 },
+    async () => {
+      expect((await page.evaluate(() => window.clientTest.download('tiny-fp32'))).ok).toBe(true);
+      const result = await page.evaluate(() =>
+        window.clientTest.warmStartOfCorruptedModel('tiny-fp32', 'unet/model.onnx'),
+      );
+      expect(result.ok, JSON.stringify(result) + logs.join('\n')).toBe(true);
+      if (!result.ok) return;
+      // Ready first: the sessions were made of the changed bytes, and the digest checked beside them failed.
+      expect(result.value.events).toEqual(['ready', 'corrupt']);
+      expect(result.value.notice).toMatchObject({ modelId: 'tiny-fp32', code: 'corrupt' });
+      expect(result.value.notice.message).toContain(
+        'unet/model.onnx of model tiny-fp32 is corrupt in storage',
+      );
+      expect(result.value.notice.message).toContain('Images made with this model since it was loaded');
+      // The worker dropped the model, and the mark in the store refuses the next load.
+      expect(result.value.image).toEqual({ ok: false, code: 'not-loaded' });
+      expect(result.value.nextLoad).toMatchObject({ ok: false, code: 'corrupt' });
+      expect(result.value.nextLoad.message).toContain('Delete it and download it again');
+
+      // Deleting and downloading again fetches the file anew: the load is ready and stays so.
+      expect((await page.evaluate(() => window.clientTest.deleteModel('tiny-fp32'))).ok).toBe(true);
+      const [reload, modelRequests] = await modelRequestsDuring(() =>
+        page.evaluate(() => window.clientTest.load('tiny-fp32', 'wasm')),
+      );
+      expect(reload.ok, JSON.stringify(reload)).toBe(true);
+      expect(modelRequests.some((url) => url.includes('unet/model.onnx'))).toBe(true);
       const after = await page.evaluate(() => window.clientTest.generate('a photo of a cat', 42));
       expect(after.ok).toBe(true);
     },

@@ -842,13 +842,17 @@ describe('download failures in the element', () => {
             request.onsuccess = () => resolve(request.result);
             request.onerror = () => reject(request.error);
           });
-          const chunks = db.transaction('chunks', 'readwrite').objectStore('chunks');
+          const chunks = (mode: IDBTransactionMode) => db.transaction('chunks', mode).objectStore('chunks');
           const key = ['tiny-fp32', 'text_encoder/model.onnx', 0];
-          const chunk = await new Promise<Uint8Array>((resolve) => {
-            chunks.get(key).onsuccess = (event) => resolve((event.target as IDBRequest<Uint8Array>).result);
+          const stored = await new Promise<Blob>((resolve) => {
+            chunks('readonly').get(key).onsuccess = (event) =>
+              resolve((event.target as IDBRequest<Blob>).result);
           });
+          const chunk = new Uint8Array(await stored.arrayBuffer());
           chunk[1000] ^= 1;
-          await new Promise((resolve) => (chunks.put(chunk, key).onsuccess = resolve));
+          await new Promise(
+            (resolve) => (chunks('readwrite').put(new Blob([chunk]), key).onsuccess = resolve),
+          );
           db.close();
         });
         await page.reload();

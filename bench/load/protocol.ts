@@ -13,6 +13,20 @@ export interface LoadBenchConfig {
   memory: 'auto' | 'resident' | 'low';
   /** Make the first image after load, then a second one (steady state). */
   images: boolean;
+  /**
+   * 'cold': download, then load (one page). 'store': only download (the first page of a warm start).
+   * 'warm': the model is stored; load it as a second page load does (no download).
+   */
+  mode: 'cold' | 'store' | 'warm';
+  /** Warm start only: check every stage's digest before its session, as loads did before (the comparison). */
+  verifyFirst: boolean;
+}
+
+/** One stage of a warm start: reading its bytes (overlapping the previous session) and creating its session. */
+export interface StageLoadTiming {
+  stage: string;
+  readMs: number;
+  sessionMs: number;
 }
 
 /** The phases the runner attributes memory to; the Worker logs `[load-bench] phase <name>` at each start. */
@@ -37,6 +51,13 @@ export interface LoadPageOutcome {
   /** The second image: the steady state a user sees after the warm-up. */
   steadyImageMs: number | null;
   imageSkipped: string | null;
+  /** Warm start: from the first read to every session existing (the pipeline takes requests). */
+  readyMs: number | null;
+  stages: StageLoadTiming[];
+  /** Warm start: from the first read until every stage's digest is known (after readyMs unless verifyFirst). */
+  verifyMs: number | null;
+  /** The warm-up image the app makes before it says "ready" (null with --no-image). */
+  warmupMs: number | null;
   /** The memory mode the pipeline chose. */
   memory: string | null;
   /** The second image's stage sessions created and released, and the ms spent loading them. */

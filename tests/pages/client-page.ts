@@ -28,7 +28,83 @@ function testPicture(): ImageData {
   return picture;
 }
 
+/** Flips one bit in the middle of chunk 0 of a stored file, in the IndexedDB the worker's store uses. */
+async function flipStoredBit(modelId: string, path: string): Promise<number> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open('sd-turbo-weights');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  try {
+    const key = [modelId, path, 0];
+    const stored = await new Promise<Blob | Uint8Array<ArrayBuffer>>((resolve, reject) => {
+      const request = db.transaction('chunks').objectStore('chunks').get(key);
+      request.onsuccess = () => resolve(request.result as Blob | Uint8Array<ArrayBuffer>);
+      request.onerror = () => reject(request.error);
+    });
+    // Chunks are stored as Blobs (those of earlier versions as Uint8Arrays).
+    const chunk = stored instanceof Blob ? new Uint8Array(await stored.arrayBuffer()) : stored;
+    // The middle of an ONNX file is initializer data: the graph still parses, a weight changes.
+    const offset = Math.floor(chunk.byteLength / 2);
+    chunk[offset] ^= 1;
+    await new Promise((resolve, reject) => {
+      const request = db
+        .transaction('chunks', 'readwrite')
+        .objectStore('chunks')
+        .put(new Blob([chunk]), key);
+      request.onsuccess = resolve;
+      request.onerror = () => reject(request.error);
+    });
+    return offset;
+  } finally {
+    db.close();
+  }
+}
+
+/** Resolves with the client's next 'model-corrupt' event. */
+function nextCorruptNotice(): Promise<{ modelId: string; error: Error & { code?: string } }> {
+  return new Promise((resolve) => {
+    client.addEventListener(
+      'model-corrupt',
+      (event) => resolve((event as CustomEvent<{ modelId: string; error: Error }>).detail),
+      { once: true },
+    );
+  });
+}
+
+function timeout(ms: number, what: string): Promise<never> {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms));
+}
+
 const clientTest = {
+  /**
+   * A warm start (a fresh worker, the model stored) after one bit of a stored file was flipped: the load,
+   * the 'model-corrupt' event that follows it, then an image and a second load.
+   */
+  warmStartOfCorruptedModel: (modelId: string, path: string) =>
+    outcome(async () => {
+      const flippedAt = await flipStoredBit(modelId, path);
+      client.reset();
+      const events: string[] = [];
+      const notice = nextCorruptNotice().then((detail) => {
+        events.push('corrupt');
+        return detail;
+      });
+      // On wasm: the check is the store's and the worker's, and a wasm load is seconds faster than WebGPU's.
+      const load = await outcome(() => client.load(modelId, { provider: 'wasm' }));
+      events.push(load.ok ? 'ready' : 'load-failed');
+      const { error, ...rest } = await Promise.race([notice, timeout(60_000, 'model-corrupt event')]);
+      const image = await outcome(() => client.generate({ prompt: 'x', seed: 1, steps: 1 }));
+      const nextLoad = await outcome(() => client.load(modelId, { provider: 'wasm' }));
+      return {
+        flippedAt,
+        events,
+        notice: { ...rest, code: error.code, message: error.message },
+        image: { ok: image.ok, code: image.code },
+        nextLoad,
+      };
+    }),
+
   /** Image to image with the picture sent as a bitmap, as a PNG Blob and as ImageData. */
   generateFromPicture: (prompt: string, seed: number) =>
     outcome(async () => {

@@ -15,24 +15,18 @@ import {
   type LoadedModel,
   type Manifest,
   type ModelEntry,
-  type ProviderPreference,
   type RequirementCheck,
   type StoredModel,
 } from '../../pipeline/index.js';
 import { DownloadController } from './download-controller.js';
-import type { ModelSettings, Phase } from './model-settings.js';
+import { loadChoice, sameLoadChoice, type ModelSettings, type Phase } from './model-settings.js';
 import { WebNnProbe } from './webnn-probe.js';
-
-export type { ModelSettings, Phase } from './model-settings.js';
 
 export class ModelController implements ReactiveController {
   phase: Phase = 'starting';
   manifest?: Manifest;
   stored: StoredModel[] = [];
-  /**
-   * This device's adapter and memory as the pipeline worker sees them, with WebNN's answer for the chosen
-   * device type once asked (probeWebNn); models are checked against them.
-   */
+  /** The adapter and memory as the pipeline worker sees them, with WebNN's answer once asked (probeWebNn). */
   device?: DeviceCapabilities;
   loaded?: LoadedModel;
   /** A note when 'auto' fell back to wasm. */
@@ -43,7 +37,7 @@ export class ModelController implements ReactiveController {
   /** The client's load promise this model came from: another element's load replaces it. */
   private loadedVia?: Promise<LoadedModel>;
   /** The provider, WebNN device type and memory mode `loaded` was loaded with. */
-  private loadedWith?: { provider: ProviderPreference; webnnDeviceType: string; memory: string };
+  private loadedWith?: ReturnType<typeof loadChoice>;
   private loading?: Promise<LoadedModel>;
   private inspection = 0;
 
@@ -87,13 +81,10 @@ export class ModelController implements ReactiveController {
 
   isLoadCurrent(): boolean {
     return (
-      this.loaded !== undefined &&
+      this.loaded?.modelId === this.modelId &&
       this.client?.loadedModel === this.loadedVia &&
-      this.loadedWith?.provider === this.settings.provider() &&
-      (this.loadedWith.provider !== 'webnn' ||
-        this.loadedWith.webnnDeviceType === this.settings.webnnDeviceType()) &&
-      this.loadedWith.memory === this.settings.memory() &&
-      this.loaded.modelId === this.modelId
+      this.loadedWith !== undefined &&
+      sameLoadChoice(this.loadedWith, loadChoice(this.settings))
     );
   }
 
@@ -111,24 +102,36 @@ export class ModelController implements ReactiveController {
     this.client = GeneratorClient.shared(this.settings.manifestUrl());
     this.client.addEventListener('device-lost', this.onDeviceLost);
     this.client.addEventListener('model-changed', this.onModelChanged);
-    this.loaded = undefined;
-    this.loadedVia = undefined;
+    this.client.addEventListener('model-corrupt', this.onModelCorrupt);
+    Object.assign(this, { loaded: undefined, loadedVia: undefined });
     void this.inspect();
   }
 
   private detach(): void {
     this.client?.removeEventListener('device-lost', this.onDeviceLost);
     this.client?.removeEventListener('model-changed', this.onModelChanged);
+    this.client?.removeEventListener('model-corrupt', this.onModelCorrupt);
     this.client = undefined;
   }
 
   /** Every element on the client hears this; the one whose generate() failed reports it once. */
   private readonly onDeviceLost = (event: Event): void => {
-    this.loaded = undefined;
-    this.loadedVia = undefined;
-    if (this.phase === 'ready') this.setPhase('idle');
+    this.dropLoaded();
     this.settings.deviceLost((event as CustomEvent<Error | undefined>).detail);
   };
+
+  /** The loaded model's bytes failed their digest after it was ready: every element showing it says so. */
+  private readonly onModelCorrupt = (event: Event): void => {
+    const { modelId, error } = (event as CustomEvent<{ modelId: string; error: Error }>).detail;
+    if (modelId !== this.modelId) return;
+    this.dropLoaded();
+    this.settings.report(error);
+  };
+
+  private dropLoaded(): void {
+    Object.assign(this, { loaded: undefined, loadedVia: undefined });
+    if (this.phase === 'ready') this.setPhase('idle');
+  }
 
   private readonly onModelChanged = (): void => {
     if (this.phase === 'ready' && !this.isLoadCurrent()) this.setPhase('idle');
@@ -208,12 +211,7 @@ export class ModelController implements ReactiveController {
       if (!(await this.isStored(modelId))) await this.downloadWeights(client, modelId);
       this.setPhase('loading');
       this.settings.announce('Loading the model…');
-      const { settings } = this;
-      const choice = {
-        provider: settings.provider(),
-        webnnDeviceType: settings.webnnDeviceType(),
-        memory: settings.memory(),
-      };
+      const choice = loadChoice(this.settings);
       const loading = client.load(modelId, {
         ...choice,
         mirrorBaseUrl: this.settings.mirrorBaseUrl(),

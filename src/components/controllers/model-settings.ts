@@ -33,3 +33,27 @@ export interface ModelSettings {
   ready(loaded: LoadedModel): void;
   deviceLost(error: Error | undefined): void;
 }
+
+/** What a load is made with besides the model: when it changes, the loaded model is not the one asked for. */
+export interface LoadChoice {
+  provider: ProviderPreference;
+  webnnDeviceType: WebNnDeviceType;
+  memory: MemoryPreference;
+}
+
+export function loadChoice(settings: ModelSettings): LoadChoice {
+  return {
+    provider: settings.provider(),
+    webnnDeviceType: settings.webnnDeviceType(),
+    memory: settings.memory(),
+  };
+}
+
+/** The WebNN device type matters only to WebNN. */
+export function sameLoadChoice(a: LoadChoice, b: LoadChoice): boolean {
+  return (
+    a.provider === b.provider &&
+    a.memory === b.memory &&
+    (a.provider !== 'webnn' || a.webnnDeviceType === b.webnnDeviceType)
+  );
+}

@@ -21,7 +21,7 @@ import {
   type StoredModel,
   WIDENED_NOTE,
 } from '../../pipeline/index.js';
-import type { Phase } from '../controllers/model-controller.js';
+import type { Phase } from '../controllers/model-settings.js';
 import { formatBytes } from '../format.js';
 import { LightElement } from '../light-element.js';
 import { modelLabel } from '../model-names.js';

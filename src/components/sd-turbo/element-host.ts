@@ -3,7 +3,8 @@
  * made of. The parts read and set the element through this, never through each other.
  */
 import type { ReactiveControllerHost } from 'lit';
-import type { ModelController, Phase } from '../controllers/model-controller.js';
+import type { ModelController } from '../controllers/model-controller.js';
+import type { Phase } from '../controllers/model-settings.js';
 import type { FeedbackController } from '../controllers/feedback-controller.js';
 import type { GeneratorController } from '../controllers/generator-controller.js';
 import type { InputProblems } from '../input-checks.js';

@@ -4,7 +4,7 @@
  */
 import { html, type TemplateResult } from 'lit';
 import { isLocalModelId, sizePresets, type TokenCount } from '../../pipeline/index.js';
-import type { Phase } from '../controllers/model-controller.js';
+import type { Phase } from '../controllers/model-settings.js';
 import { parseSeed, randomSeed } from '../input-checks.js';
 import type { PromptBarActions } from '../parts/prompt-bar.js';
 import { NEEDS_DOWNLOAD, type ElementHost } from './element-host.js';

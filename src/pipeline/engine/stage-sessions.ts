@@ -14,10 +14,18 @@ import { createDeviceKeeper } from './webgpu-device-keeper.js';
 export type StageSource = Uint8Array;
 export type StageLoader = (stage: ModelStageName, file: ModelFile) => Promise<StageSource>;
 /**
- * A stage's stored file chunk by chunk, in order, its digest checked by the end; a chunk may be taken back
- * by its source once the next is asked for.
+ * A stage's stored file chunk by chunk, in order, its digest checked by its source (by the end, or on a warm
+ * start once the model is ready); a chunk may be taken back by its source once the next is asked for.
  */
 export type StageStreamer = (stage: ModelStageName, file: ModelFile) => AsyncIterable<Uint8Array>;
+
+/** How long one stage took to load: its bytes (`readMs`, overlapping the previous session) and its session. */
+export interface StageTiming {
+  stage: ModelStageName;
+  /** A stage widened as it streams is read and widened in one span, all of it here. */
+  readMs: number;
+  sessionMs: number;
+}
 
 export interface StageSessions {
   textEncoder: ort.InferenceSession;
@@ -46,6 +54,8 @@ export interface SessionSettings {
    * its FP16 file is never held whole beside its FP32 pieces.
    */
   widenFp16?: { maxTensorBytes: number; streamStage?: StageStreamer };
+  /** Told as each stage's session exists. */
+  onStageLoaded?: (timing: StageTiming) => void;
 }
 
 /** A stage's graph and its weights for `SessionOptions.externalData`. */
@@ -103,27 +113,35 @@ function checkSpecs(
 }
 
 /**
+ * What a stage's session is made from: its bytes, read whole before the session (while the previous stage's
+ * session is created), or for a stage widened as it streams, its streamer: its chunks are read only as they
+ * are widened, so that the FP16 file is never one buffer.
+ */
+type StageInput =
+  { bytes: StageSource; readMs: number } | { streamed: StageStreamer; maxTensorBytes: number };
+
+/**
  * The graph apart from its weights, so that ORT never copies the whole file into its wasm heap; widened to
- * FP32 in pieces where the settings ask for it (streamed from the store where a streamer is given).
+ * FP32 in pieces where the settings ask for it.
  */
 async function splitWeights(
   stage: ModelStageName,
   file: ModelFile,
-  loadStage: StageLoader,
+  input: StageInput,
   settings: SessionSettings,
 ): Promise<SplitModel> {
   const location = `${stage}.weights`;
-  const widen = settings.widenFp16;
-  let bytesRead: number | undefined;
   try {
-    if (!widen) {
-      const source = await loadStage(stage, file);
-      bytesRead = source.byteLength;
-      const { graph, externalData } = externalizeInitializers(source, location);
+    if ('streamed' in input) {
+      const { streamed, maxTensorBytes } = input;
+      return await widenFp16Chunks(streamed(stage, file), { location, maxTensorBytes });
+    }
+    if (!settings.widenFp16) {
+      const { graph, externalData } = externalizeInitializers(input.bytes, location);
       return { graph, externalData: [externalData] };
     }
-    const chunks = widen.streamStage ? widen.streamStage(stage, file) : [await loadStage(stage, file)];
-    return await widenFp16Chunks(chunks, { location, maxTensorBytes: widen.maxTensorBytes });
+    const { maxTensorBytes } = settings.widenFp16;
+    return await widenFp16Chunks([input.bytes], { location, maxTensorBytes });
   } catch (error) {
     if (error instanceof WidenedTensorTooLargeError) {
       throw new PipelineError(
@@ -133,7 +151,7 @@ async function splitWeights(
       );
     }
     if (!(error instanceof OnnxFormatError)) throw error;
-    const size = bytesRead ?? file.bytes;
+    const size = 'bytes' in input ? input.bytes.byteLength : file.bytes;
     throw new PipelineError(
       'corrupt',
       `The stored ${file.path}${size === undefined ? '' : ` (${size} bytes)`} is not an ONNX model: ` +
@@ -143,15 +161,37 @@ async function splitWeights(
   }
 }
 
-async function createStageSession(
+function startLoading(
   model: ModelEntry,
   stage: ModelStageName,
   loadStage: StageLoader,
   settings: SessionSettings,
-): Promise<ort.InferenceSession> {
+): Promise<StageInput> {
   const spec = model.stages[stage];
-  if (!spec) throw new PipelineError('model-io-mismatch', `The model ${model.id} has no ${stage} stage.`);
-  const split = await splitWeights(stage, spec.file, loadStage, settings);
+  if (!spec)
+    return Promise.reject(
+      new PipelineError('model-io-mismatch', `The model ${model.id} has no ${stage} stage.`),
+    );
+  const widen = settings.widenFp16;
+  if (widen?.streamStage)
+    return Promise.resolve({ streamed: widen.streamStage, maxTensorBytes: widen.maxTensorBytes });
+  const started = performance.now();
+  return loadStage(stage, spec.file).then((bytes) => ({ bytes, readMs: performance.now() - started }));
+}
+
+async function createStageSession(
+  model: ModelEntry,
+  stage: ModelStageName,
+  input: StageInput,
+  settings: SessionSettings,
+): Promise<ort.InferenceSession> {
+  const spec = model.stages[stage]!;
+  const started = performance.now();
+  const split = await splitWeights(stage, spec.file, input, settings);
+  // A streamed stage is read as it is widened: that one span is its read, and its session starts after.
+  const splitDone = performance.now();
+  const readMs = 'bytes' in input ? input.readMs : splitDone - started;
+  const sessionStarted = 'bytes' in input ? started : splitDone;
   const { externalData } = split;
   const graph =
     settings.enableGraphCapture && stage === 'unet'
@@ -171,30 +211,44 @@ async function createStageSession(
   }
   checkSpecs(stage, 'input', spec.inputs as unknown as Record<string, TensorSpec>, session.inputMetadata);
   checkSpecs(stage, 'output', spec.outputs as unknown as Record<string, TensorSpec>, session.outputMetadata);
+  settings.onStageLoaded?.({ stage, readMs, sessionMs: performance.now() - sessionStarted });
   return session;
 }
 
-/** One stage after another: all sessions at once would hold every model's load-time copy in memory. */
+/**
+ * One session after another, while the next stage's bytes are read: reading stage k + 1 overlaps creating
+ * session k (a stage widened as it streams is read only as it is widened, after session k). At most two
+ * stages' load-time copies are in memory at once, never every model's.
+ */
 export async function createStageSessions(
   model: ModelEntry,
   loadStage: StageLoader,
   settings: SessionSettings,
 ): Promise<StageSessions> {
-  const created: ort.InferenceSession[] = [];
+  const stages: ModelStageName[] = ['textEncoder', 'unet', 'vaeDecoder'];
+  if (model.stages.vaeEncoder) stages.push('vaeEncoder');
+  const created = new Map<ModelStageName, ort.InferenceSession>();
+  const load = (stage: ModelStageName) => startLoading(model, stage, loadStage, settings);
+  let next: Promise<StageInput> | undefined = load(stages[0]!);
   try {
-    const textEncoder = await createStageSession(model, 'textEncoder', loadStage, settings);
-    created.push(textEncoder);
-    const unet = await createStageSession(model, 'unet', loadStage, settings);
-    created.push(unet);
-    const vaeDecoder = await createStageSession(model, 'vaeDecoder', loadStage, settings);
-    created.push(vaeDecoder);
-    if (!model.stages.vaeEncoder) return { textEncoder, unet, vaeDecoder };
-    const vaeEncoder = await createStageSession(model, 'vaeEncoder', loadStage, settings);
-    return { textEncoder, unet, vaeDecoder, vaeEncoder };
+    for (const [index, stage] of stages.entries()) {
+      const input: StageInput = await next!;
+      next = index + 1 < stages.length ? load(stages[index + 1]!) : undefined;
+      created.set(stage, await createStageSession(model, stage, input, settings));
+    }
   } catch (error) {
-    await Promise.all(created.map((session) => session.release()));
+    // A read started ahead must not reject unheard once this load has failed.
+    void next?.catch(() => undefined);
+    await Promise.all([...created.values()].map((session) => session.release()));
     throw error;
   }
+  const session = (stage: ModelStageName) => created.get(stage)!;
+  const sessions = {
+    textEncoder: session('textEncoder'),
+    unet: session('unet'),
+    vaeDecoder: session('vaeDecoder'),
+  };
+  return model.stages.vaeEncoder ? { ...sessions, vaeEncoder: session('vaeEncoder') } : sessions;
 }
 
 /**
@@ -258,7 +312,8 @@ export class LowMemorySessionPool implements StageSessionPool {
     await this.keeper;
     await this.release();
     const started = performance.now();
-    const session = await createStageSession(this.model, stage, this.loadStage, this.settings);
+    const input = await startLoading(this.model, stage, this.loadStage, this.settings);
+    const session = await createStageSession(this.model, stage, input, this.settings);
     this.churn.loadMs += performance.now() - started;
     this.churn.created++;
     this.held = { stage, session };

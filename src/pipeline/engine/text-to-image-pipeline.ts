@@ -27,6 +27,7 @@ import {
   type StageLoader,
   type StageStreamer,
   type StageSessionPool,
+  type StageTiming,
 } from './stage-sessions.js';
 import {
   batchSizeOf,
@@ -45,6 +46,8 @@ export interface PipelineOptions {
   /** Default 'gpu' on WebGPU; always 'cpu' on wasm. */
   residency?: TensorResidency;
   loadStage: StageLoader;
+  /** Told as each stage's session exists: how long its bytes and its session took. */
+  onStageLoaded?: (timing: StageTiming) => void;
   /**
    * Where a stage is widened to FP32 (WebGPU without `shader-f16`): its stored file chunk by chunk, so that
    * the FP16 file is never held whole beside its widened pieces. Absent: `loadStage`'s whole file is used.
@@ -235,6 +238,7 @@ export class TextToImagePipeline {
       webnnDeviceType: provider.webnnDeviceType,
       gpuOutputs: residency === 'gpu',
       enableGraphCapture: capture,
+      onStageLoaded: options.onStageLoaded,
       ...(widen
         ? {
             widenFp16: {

@@ -48,6 +48,11 @@ export interface FileRecord extends StoredFileId {
    * The stored bytes are checked against it before each load.
    */
   recordedSha256?: string;
+  /**
+   * The SHA-256 a load found instead of the expected one: the bytes changed in storage after the digest
+   * was settled. Every later load refuses the file until it is deleted and downloaded again.
+   */
+  corruptSha256?: string;
   /** Date.now() of the last change. */
   updatedAt: number;
 }

@@ -61,6 +61,16 @@ export class InOrderFileHasher {
     this.inMemory++;
   }
 
+  /**
+   * Takes a place for one more chunk if one is free, without waiting: a reader that must not be held back
+   * by the hash skips the hand-over when it is full, and the hasher reads that chunk back in its turn.
+   */
+  tryReserve(): boolean {
+    if (this.failure !== undefined || this.inMemory >= this.maxChunksInMemory) return false;
+    this.inMemory++;
+    return true;
+  }
+
   /** Ends a reservation whose chunk will not be accepted (its fetch failed). */
   release(): void {
     this.inMemory--;

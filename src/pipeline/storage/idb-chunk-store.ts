@@ -13,6 +13,11 @@ export interface IdbChunkStoreOptions {
  * above about 127 MiB), keyed [modelId, path, index]; the pieces of a chunk still arriving are keyed
  * [modelId, path, index, piece] beside them until the chunk is stored whole, so a load reads whole chunks
  * only. Records are keyed [modelId, path].
+ *
+ * Chunks and pieces are stored as Blobs: Chromium reads a 32 MiB Blob value back 2.6x faster than the same
+ * bytes stored as a Uint8Array (262 against 100 MB/s here: npm run bench:idb), since a
+ * Blob is kept as a file of its own rather than a structured-clone record, and reading is most of a
+ * warm start. Values written as Uint8Arrays by earlier versions are still read.
  */
 export class IdbChunkStore implements ChunkStore {
   private readonly chunks: UseStore;
@@ -36,29 +41,36 @@ export class IdbChunkStore implements ChunkStore {
   }
 
   writeChunk(record: FileRecord, index: number, bytes: Uint8Array): Promise<void> {
-    return set(chunkKey(record, index), exact(bytes), this.chunks);
+    return set(chunkKey(record, index), blobOf(bytes), this.chunks);
   }
 
-  async readChunk(record: FileRecord, index: number): Promise<Uint8Array> {
-    const bytes = await get<Uint8Array>(chunkKey(record, index), this.chunks);
-    if (!bytes) throw new Error(`chunk ${index} of ${record.path} is missing from IndexedDB`);
-    return bytes;
+  readChunk(record: FileRecord, index: number): Promise<Uint8Array> {
+    return this.read(chunkKey(record, index), `chunk ${index} of ${record.path}`);
   }
 
   writePiece(record: FileRecord, index: number, piece: number, bytes: Uint8Array): Promise<void> {
-    return set(pieceKey(record, index, piece), exact(bytes), this.chunks);
+    return set(pieceKey(record, index, piece), blobOf(bytes), this.chunks);
   }
 
-  async readPiece(record: FileRecord, index: number, piece: number): Promise<Uint8Array> {
-    const bytes = await get<Uint8Array>(pieceKey(record, index, piece), this.chunks);
-    if (!bytes)
-      throw new Error(`piece ${piece} of chunk ${index} of ${record.path} is missing from IndexedDB`);
-    return bytes;
+  readPiece(record: FileRecord, index: number, piece: number): Promise<Uint8Array> {
+    return this.read(pieceKey(record, index, piece), `piece ${piece} of chunk ${index} of ${record.path}`);
   }
 
   deletePieces(record: FileRecord, index: number, pieces: number): Promise<void> {
     const keys = Array.from({ length: pieces }, (_, piece) => pieceKey(record, index, piece));
     return delMany(keys, this.chunks);
+  }
+
+  private async read(key: IDBValidKey, what: string): Promise<Uint8Array> {
+    const value = await get<Blob | Uint8Array>(key, this.chunks);
+    if (!value) throw new Error(`${what} is missing from IndexedDB`);
+    if (value instanceof Uint8Array) return value;
+    try {
+      return new Uint8Array(await value.arrayBuffer());
+    } catch (error) {
+      // The browser lost the Blob's file (cleared by hand, or storage evicted under the database).
+      throw new Error(`${what} could not be read from IndexedDB: ${String(error)}`, { cause: error });
+    }
   }
 
   async deleteFile(id: StoredFileId): Promise<void> {
@@ -70,9 +82,9 @@ export class IdbChunkStore implements ChunkStore {
   }
 }
 
-/** Structured clone stores a view's whole buffer: store exactly the view's bytes. */
-function exact(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+/** A Blob takes only a view of an ArrayBuffer: a view of shared memory is copied out first. */
+function blobOf(bytes: Uint8Array): Blob {
+  return new Blob([bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : bytes.slice()]);
 }
 
 function recordKey(id: StoredFileId): IDBValidKey {

@@ -4,13 +4,23 @@
  * local-files/ (the user's own ONNX files).
  */
 export * from './download/index.js';
-export { getModelStorageStatus, loadModelFile, loadModelFiles, streamModelFile } from './model-files.js';
+export {
+  getModelStorageStatus,
+  loadModelFile,
+  loadModelFiles,
+  loadModelFileVerifyingBeside,
+  streamModelFile,
+  streamModelFileVerifyingBeside,
+} from './model-files.js';
 export {
   readStoredFile,
+  readStoredFileVerifyingBeside,
   streamStoredFile,
+  streamStoredFileVerifyingBeside,
   listStoredModels,
   verifyStoredModel,
   deleteStoredModel,
+  type StoredFileRead,
   type StoredFileSummary,
   type StoredModelSummary,
   type FileVerification,

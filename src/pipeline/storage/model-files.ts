@@ -12,7 +12,13 @@ import {
 } from '../model/manifest-types.js';
 import type { StoredModel } from '../types.js';
 import { isUsable, storedBytes, type ChunkStore, type FileRecord } from './chunk-store.js';
-import { readStoredFile, streamStoredFile } from './stored-files.js';
+import {
+  readStoredFile,
+  readStoredFileVerifyingBeside,
+  streamStoredFile,
+  streamStoredFileVerifyingBeside,
+  type StoredFileRead,
+} from './stored-files.js';
 
 /** One stage's file, ready for `ort.InferenceSession.create(bytes)`, checked against its digest as it is read. */
 export function loadModelFile(
@@ -24,8 +30,22 @@ export function loadModelFile(
 }
 
 /**
- * One stage's file chunk by chunk, checked against its digest by the end: for a load that widens the
- * stage as it reads, so that the file is never one buffer.
+ * One stage's file for a warm start: the bytes as soon as they are read, the digest checked once
+ * `readBackAfter` resolves (`verified`). A mismatch marks the model corrupt in the store.
+ */
+export function loadModelFileVerifyingBeside(
+  model: ModelEntry,
+  stage: ModelStageName,
+  store: ChunkStore,
+  readBackAfter?: Promise<void>,
+): Promise<StoredFileRead> {
+  const id = { modelId: model.id, path: stageFile(model, stage).path };
+  return readStoredFileVerifyingBeside(store, id, readBackAfter);
+}
+
+/**
+ * One stage's file chunk by chunk, checked against its digest by the end (a mismatch marks the model
+ * corrupt in the store): for a load that widens the stage as it reads, so that the file is never one buffer.
  */
 export function streamModelFile(
   model: ModelEntry,
@@ -33,6 +53,22 @@ export function streamModelFile(
   store: ChunkStore,
 ): AsyncGenerator<Uint8Array> {
   return streamStoredFile(store, { modelId: model.id, path: stageFile(model, stage).path });
+}
+
+/**
+ * One stage's file chunk by chunk for a warm start that widens it as it reads: no hash holds the chunks
+ * back; the digest is checked once the stream has ended and `readBackAfter` resolves, and `onVerifying`
+ * gets that check as the stream starts. A mismatch marks the model corrupt in the store.
+ */
+export function streamModelFileVerifyingBeside(
+  model: ModelEntry,
+  stage: ModelStageName,
+  store: ChunkStore,
+  readBackAfter: Promise<void>,
+  onVerifying: (verified: Promise<void>) => void,
+): AsyncGenerator<Uint8Array> {
+  const id = { modelId: model.id, path: stageFile(model, stage).path };
+  return streamStoredFileVerifyingBeside(store, id, readBackAfter, onVerifying);
 }
 
 /** All stages' files. They take the model's full size in memory at once: prefer loadModelFile one by one. */

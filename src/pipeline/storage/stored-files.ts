@@ -26,11 +26,62 @@ export async function readStoredFile(store: ChunkStore, id: StoredFileId): Promi
   return bytes;
 }
 
+/** A stored file read for loading, its digest still being checked. */
+export interface StoredFileRead {
+  bytes: Uint8Array;
+  /**
+   * Resolves once the bytes matched their digest; rejects with an IntegrityError (code 'corrupt') when
+   * they did not, after marking the file corrupt in the store so that every later load refuses it.
+   */
+  verified: Promise<void>;
+}
+
+/**
+ * As readStoredFile, but the hash never holds the read back: the bytes come as fast as the store gives
+ * them, and their digest is checked only once `readBackAfter` resolves (the model is ready), from the
+ * chunks read back from the store. On a machine with few cores the hash would otherwise take CPU from
+ * reading and creating the sessions, the slow parts of a warm start. A file read after that (low-memory
+ * mode reads stages again per image) is hashed beside the read, from the chunks in hand where the hash
+ * keeps pace.
+ */
+export async function readStoredFileVerifyingBeside(
+  store: ChunkStore,
+  id: StoredFileId,
+  readBackAfter: Promise<void> = Promise.resolve(),
+): Promise<StoredFileRead> {
+  const { record, expected } = await loadableRecord(store, id);
+  const bytes = new Uint8Array(record.size);
+  let chunksRead = 0;
+  let ready = false;
+  void readBackAfter.then(() => (ready = true));
+  const hasher = new InOrderFileHasher(store, record, (index) => ready && index < chunksRead, {
+    maxChunksInMemory: LOAD_CHUNKS_IN_HASH,
+  });
+  try {
+    for (let index = 0; index < chunkCount(record); index++) {
+      const chunk = await readChunkOf(store, record, index);
+      bytes.set(chunk, chunkRange(record, index).start);
+      chunksRead = index + 1;
+      // After the copy: the hasher may transfer the chunk's buffer to its Worker.
+      if (ready && hasher.tryReserve()) hasher.accept(index, chunk);
+    }
+  } catch (error) {
+    hasher.close();
+    throw error;
+  }
+  const verified = readBackAfter
+    .then(() => hasher.digest())
+    .then((actual) => checkDigest(store, record, expected, actual))
+    .finally(() => hasher.close());
+  return { bytes, verified };
+}
+
 /**
  * The stored file chunk by chunk, in order, for a reader that never needs it whole (widening a stage as it
  * loads). Each chunk goes to the hasher once the reader asks for the next one, so a chunk is the reader's
  * only until then (the hasher may take its buffer). The last step, after the last chunk, compares the
- * digest: a reader that reads to the end has had every byte checked, or gets the IntegrityError.
+ * digest: a reader that reads to the end has had every byte checked, or gets the IntegrityError (and the
+ * file is marked corrupt in the store).
  */
 export async function* streamStoredFile(store: ChunkStore, id: StoredFileId): AsyncGenerator<Uint8Array> {
   yield* streamRecord(store, await loadableRecord(store, id));
@@ -53,14 +104,62 @@ async function* streamRecord(
       yield chunk;
       hasher.accept(index, chunk);
     }
-    const actual = await hasher.digest();
-    if (actual !== expected) throw corruptInStorage(record, expected, actual);
+    await checkDigest(store, record, expected, await hasher.digest());
   } finally {
     hasher.close();
   }
 }
 
-/** A complete file's record and the digest its bytes must have; else why it cannot be loaded. */
+/**
+ * As streamStoredFile, for a warm start: no hash holds the chunks back. The digest is checked as
+ * readStoredFileVerifyingBeside checks it: once the stream has ended and `readBackAfter` resolves, from the
+ * chunks read back from the store (a stream read after that is hashed from the chunks in hand where the
+ * hash keeps pace). A reader that stops early (bytes that are no ONNX model) still has the whole file
+ * checked, so that corrupt bytes are named as such. As the stream starts, `onVerifying` gets that check: it
+ * rejects with an IntegrityError (code 'corrupt') after marking the file corrupt in the store, or with the
+ * read's own error when a chunk could not be read. A stream never started checks nothing.
+ */
+export async function* streamStoredFileVerifyingBeside(
+  store: ChunkStore,
+  id: StoredFileId,
+  readBackAfter: Promise<void>,
+  onVerifying: (verified: Promise<void>) => void,
+): AsyncGenerator<Uint8Array> {
+  const { record, expected } = await loadableRecord(store, id);
+  let chunksRead = 0;
+  let ended = false;
+  let ready = false;
+  void readBackAfter.then(() => (ready = true));
+  const hasher = new InOrderFileHasher(store, record, (index) => ready && (ended || index < chunksRead), {
+    maxChunksInMemory: LOAD_CHUNKS_IN_HASH,
+  });
+  let stream!: { end: () => void; fail: (error: unknown) => void };
+  const streamEnded = new Promise<void>((end, fail) => (stream = { end, fail }));
+  onVerifying(
+    streamEnded
+      .then(() => readBackAfter)
+      .then(() => hasher.digest())
+      .then((actual) => checkDigest(store, record, expected, actual))
+      .finally(() => hasher.close()),
+  );
+  try {
+    for (let index = 0; index < chunkCount(record); index++) {
+      const chunk = await readChunkOf(store, record, index);
+      yield chunk;
+      chunksRead = index + 1;
+      // The reader has asked for the next chunk: the hasher may transfer this one's buffer to its Worker.
+      if (ready && hasher.tryReserve()) hasher.accept(index, chunk);
+    }
+  } catch (error) {
+    stream.fail(error);
+    throw error;
+  } finally {
+    ended = true;
+    stream.end();
+  }
+}
+
+/** The record of a file that may be loaded: complete, its digest settled, and not found corrupt before. */
 async function loadableRecord(
   store: ChunkStore,
   id: StoredFileId,
@@ -79,7 +178,23 @@ async function loadableRecord(
       { resumable: true },
     );
   }
+  if (record.corruptSha256 !== undefined) throw corruptInStorage(record, expected, record.corruptSha256);
   return { record, expected };
+}
+
+/** A digest that differs from the settled one marks the file corrupt in the store, then rejects. */
+async function checkDigest(
+  store: ChunkStore,
+  record: FileRecord,
+  expected: string,
+  actual: string,
+): Promise<void> {
+  if (actual === expected) return;
+  const current = await store.getRecord(record);
+  // A file deleted (or downloaded anew) while it was hashed is not the one that was read.
+  if (current && current.updatedAt === record.updatedAt)
+    await store.putRecord({ ...current, corruptSha256: actual, updatedAt: Date.now() });
+  throw corruptInStorage(record, expected, actual);
 }
 
 async function readChunkOf(store: ChunkStore, record: FileRecord, index: number): Promise<Uint8Array> {

@@ -23,7 +23,7 @@ import {
   type ImageResult,
   type ModelSource,
   type RequestMessage,
-  type ResponseMessage,
+  type WorkerMessage,
   type TokenCount,
   type WorkerRequest,
   type WorkerResults,
@@ -83,7 +83,10 @@ const clients = new Map<string, GeneratorClient>();
 
 /**
  * The page's handle on the pipeline Worker. One per manifest URL per page, so several `<sd-turbo>`
- * elements share one worker and one loaded model. Emits 'device-lost' and 'model-changed' events.
+ * elements share one worker and one loaded model. Emits 'device-lost', 'model-changed' and
+ * 'model-corrupt' events; the last (a CustomEvent whose detail is `{ modelId, error }`, the error's code
+ * 'corrupt') comes after a load was ready, when the stored bytes it was made of failed their digest: the
+ * model is no longer loaded, and loading it again is refused until it is deleted and downloaded again.
  */
 export class GeneratorClient extends EventTarget {
   private worker?: Worker;
@@ -284,7 +287,7 @@ export class GeneratorClient extends EventTarget {
       type: 'module',
       name: 'sd-turbo-pipeline',
     });
-    worker.addEventListener('message', (event: MessageEvent<ResponseMessage>) => this.receive(event.data));
+    worker.addEventListener('message', (event: MessageEvent<WorkerMessage>) => this.receive(event.data));
     worker.addEventListener('error', (event) => {
       this.reset(
         new PipelineError(
@@ -297,7 +300,13 @@ export class GeneratorClient extends EventTarget {
     return worker;
   }
 
-  private receive(message: ResponseMessage): void {
+  private receive(message: WorkerMessage): void {
+    if (message.type === 'model-corrupt') {
+      this.loading = undefined;
+      const detail = { modelId: message.modelId, error: reviveError(message.error) };
+      this.dispatchEvent(new CustomEvent('model-corrupt', { detail }));
+      return;
+    }
     const pending = this.pending.get(message.id);
     if (!pending) return;
     if (message.type === 'progress') {

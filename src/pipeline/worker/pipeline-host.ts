@@ -8,7 +8,9 @@ import {
   downloadModel,
   getModelStorageStatus,
   loadModelFile,
+  loadModelFileVerifyingBeside,
   streamModelFile,
+  streamModelFileVerifyingBeside,
 } from '../storage/index.js';
 import {
   checkRequirements,
@@ -30,10 +32,16 @@ import { isLocalModelId, LocalModelRegistry } from '../storage/local-files/index
 import type { ModelEntry } from '../model/manifest-types.js';
 import { defaultImageSize, sizedModelEntry, type ImageSize } from '../model/sized-model-entry.js';
 import { ModelCatalog } from './model-catalog.js';
-import { TextToImagePipeline } from '../engine/text-to-image-pipeline.js';
+import { TextToImagePipeline, type PipelineOptions } from '../engine/text-to-image-pipeline.js';
 import { preloadTokenizer } from '../text/tokenizer.js';
 import { probeWebNn, type WebNnCapabilities } from '../runtime/webnn.js';
-import type { ImageResult, ModelSource, RequestMessage } from './worker-protocol.js';
+import {
+  serializeError,
+  type ImageResult,
+  type ModelCorruptNotice,
+  type ModelSource,
+  type RequestMessage,
+} from './worker-protocol.js';
 
 export const store = new IdbChunkStore();
 export const registry = new LocalModelRegistry();
@@ -59,6 +67,7 @@ const webnnProbes = new Map<WebNnDeviceType, Promise<WebNnCapabilities>>();
 
 export type Reporter = (progress: ModelProgress) => void;
 export type ImageReporter = (progress: ImageProgress) => void;
+export type CorruptNotifier = (notice: ModelCorruptNotice) => void;
 
 export function modelFor(source: ModelSource): Promise<ModelEntry> {
   return catalog.model(source);
@@ -112,6 +121,7 @@ export async function load(
   request: Extract<RequestMessage, { kind: 'load' }>,
   signal: AbortSignal,
   report: Reporter,
+  notifyCorrupt: CorruptNotifier,
 ): Promise<LoadedModel> {
   const { provider, webnnDeviceType } = request;
   const key = JSON.stringify([
@@ -130,7 +140,32 @@ export async function load(
   loaded = undefined;
   const started = performance.now();
   report({ ...emptyProgress(model.id, stored), phase: 'loading' });
-  const pipeline = await createPipeline(model, request);
+  // The digests were settled at download: a warm start checks them again only once the model is ready (or
+  // has failed), from the chunks read back, so the hash takes no CPU from reading and creating the sessions.
+  const verifications: Promise<void>[] = [];
+  let allowReadBack!: () => void;
+  const readBackAfter = new Promise<void>((resolve) => (allowReadBack = resolve));
+  /** Set once ready: low-memory mode reads stages again for each image, and each of those reads is watched. */
+  let watch: ((verified: Promise<void>) => void) | undefined;
+  const track = (verified: Promise<void>) => {
+    // Heard once the model is ready (watchVerification), or when the load fails.
+    verified.catch(() => undefined);
+    if (watch) watch(verified);
+    else verifications.push(verified);
+  };
+  const pipeline = await createPipeline(model, request, {
+    loadStage: async (stage) => {
+      const read = await loadModelFileVerifyingBeside(model, stage, store, readBackAfter);
+      track(read.verified);
+      return read.bytes;
+    },
+    // A widened stage streams from the store as it is widened, its digest checked as loadStage's is.
+    streamStage: (stage) => streamModelFileVerifyingBeside(model, stage, store, readBackAfter, track),
+  }).catch(async (error: unknown) => {
+    allowReadBack();
+    // Bytes that fail their digest are the better reason for a session that could not be made of them.
+    throw (await corruption(verifications)) ?? error;
+  });
   await tokenizerReady;
   const warmupMs = await pipeline.warmUp();
   const info: LoadedModel = {
@@ -146,12 +181,74 @@ export async function load(
     memoryReason: pipeline.memoryReason,
     maxBatch: pipeline.maxBatch,
   };
-  loaded = { key, model, request, pipeline, info };
+  const entry: Loaded = { key, model, request, pipeline, info };
+  loaded = entry;
+  // A task later, once the load's answer is posted: the page hears "ready" before any corrupt notice.
+  setTimeout(() => {
+    allowReadBack();
+    void watchVerification(entry, verifications, notifyCorrupt);
+    watch = (verified) => void watchVerification(entry, [verified], notifyCorrupt);
+  }, 0);
   return info;
 }
 
-/** Sessions for `model` (the manifest's entry, or it at another size) from the stored files. */
-async function createPipeline(model: ModelEntry, request: LoadRequest): Promise<TextToImagePipeline> {
+/** The first 'corrupt' failure among the digests checked, once all are known. */
+async function corruption(verifications: Promise<void>[]): Promise<PipelineError | undefined> {
+  for (const result of await Promise.allSettled(verifications)) {
+    if (
+      result.status === 'rejected' &&
+      result.reason instanceof PipelineError &&
+      result.reason.code === 'corrupt'
+    )
+      return result.reason;
+  }
+  return undefined;
+}
+
+/** Loads whose corrupt bytes the page has been told of: once each, however many reads fail. */
+const toldCorrupt = new WeakSet<Loaded>();
+
+/**
+ * A model made ready before its digests were checked: if one fails, the file is already marked corrupt in
+ * the store; the pipeline is dropped (after the image being made) and the page is told.
+ */
+async function watchVerification(
+  entry: Loaded,
+  verifications: Promise<void>[],
+  notifyCorrupt: CorruptNotifier,
+): Promise<void> {
+  const error = await corruption(verifications);
+  if (!error || toldCorrupt.has(entry)) return;
+  toldCorrupt.add(entry);
+  if (loaded === entry) {
+    loaded = undefined;
+    await generationQueue;
+    // After the queue: a size change may have replaced the pipeline meanwhile.
+    await entry.pipeline.dispose();
+  }
+  // The model was ready, so images may have been made of the changed bytes: the person is told about those too.
+  const notice = new PipelineError(
+    'corrupt',
+    `${error.message} Images made with this model since it was loaded came from these bytes and may be wrong.`,
+    { cause: error },
+  );
+  notifyCorrupt({ type: 'model-corrupt', modelId: entry.model.id, error: serializeError(notice) });
+}
+
+type StageReaders = Pick<PipelineOptions, 'loadStage' | 'streamStage'>;
+
+/**
+ * Sessions for `model` (the manifest's entry, or it at another size) from the stored files; by default
+ * each file's digest is checked as it is read (a size change, after the warm start's check).
+ */
+async function createPipeline(
+  model: ModelEntry,
+  request: LoadRequest,
+  readers: StageReaders = {
+    loadStage: (stage) => loadModelFile(model, stage, store),
+    streamStage: (stage) => streamModelFile(model, stage, store),
+  },
+): Promise<TextToImagePipeline> {
   const { provider, webnnDeviceType } = request;
   return TextToImagePipeline.create(model, {
     provider,
@@ -160,8 +257,7 @@ async function createPipeline(model: ModelEntry, request: LoadRequest): Promise<
     device: await deviceCapabilities(provider === 'webnn' ? (webnnDeviceType ?? 'gpu') : undefined),
     residency: request.residency,
     memory: request.memory,
-    loadStage: (stage) => loadModelFile(model, stage, store),
-    streamStage: (stage) => streamModelFile(model, stage, store),
+    ...readers,
   });
 }
 

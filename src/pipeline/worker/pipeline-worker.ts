@@ -23,7 +23,7 @@ import {
 import {
   serializeError,
   type RequestMessage,
-  type ResponseMessage,
+  type WorkerMessage,
   type WorkerResults,
 } from './worker-protocol.js';
 
@@ -48,7 +48,7 @@ async function dispatch(
         report,
       );
     case 'load':
-      return load(request, signal, report);
+      return load(request, signal, report, post);
     case 'generate':
       return enqueueGeneration(request, signal, reportImage);
     case 'generate-batch':
@@ -83,7 +83,7 @@ async function dispatch(
   }
 }
 
-function post(message: ResponseMessage, transfer: Transferable[] = []): void {
+function post(message: WorkerMessage, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
 }
 

@@ -1,6 +1,7 @@
 /**
  * Messages between the page and the pipeline Worker. Every request carries an id; the worker answers
- * with exactly one `result` or `error` for it, and may send `progress` for it before that.
+ * with exactly one `result` or `error` for it, and may send `progress` for it before that. The one
+ * message without an id is the `model-corrupt` notice.
  */
 import type { DeviceCapabilities } from '../runtime/device-requirements.js';
 import { abortError, isAbortError, PipelineError, type PipelineErrorCode } from '../errors.js';
@@ -111,6 +112,18 @@ export type ResponseMessage =
   | { id: number; type: 'error'; error: SerializedError }
   | { id: number; type: 'progress'; progress: ModelProgress }
   | { id: number; type: 'image-progress'; progress: ImageProgress };
+
+/**
+ * What the worker says unasked: a loaded model whose stored bytes failed the digest checked after it was
+ * ready (the error's code is 'corrupt'). The worker has dropped the model; its next load is refused.
+ */
+export interface ModelCorruptNotice {
+  type: 'model-corrupt';
+  modelId: string;
+  error: SerializedError;
+}
+
+export type WorkerMessage = ResponseMessage | ModelCorruptNotice;
 
 /** The worker's half of the error codec: what crosses postMessage (a plain object). */
 export function serializeError(error: unknown): SerializedError {
