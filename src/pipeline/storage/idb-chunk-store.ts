@@ -1,5 +1,6 @@
 import { createStore, delMany, get, promisifyRequest, set, values, del, type UseStore } from 'idb-keyval';
 import { type ChunkStore, type FileRecord, type StoredFileId } from './chunk-store.js';
+import { isStorageFullError } from './errors.js';
 
 export interface IdbChunkStoreOptions {
   /** Database holding the chunk bytes (idb-keyval keeps one object store per database). */
@@ -17,11 +18,14 @@ export interface IdbChunkStoreOptions {
  * Chunks and pieces are stored as Blobs: Chromium reads a 32 MiB Blob value back 2.6x faster than the same
  * bytes stored as a Uint8Array (262 against 100 MB/s here: npm run bench:idb), since a
  * Blob is kept as a file of its own rather than a structured-clone record, and reading is most of a
- * warm start. Values written as Uint8Arrays by earlier versions are still read.
+ * warm start. Values written as Uint8Arrays by earlier versions are still read, and a browser that refuses
+ * Blob values (WebKit in an ephemeral session) gets Uint8Arrays.
  */
 export class IdbChunkStore implements ChunkStore {
   private readonly chunks: UseStore;
   private readonly records: UseStore;
+  /** Set once this browser refused a Blob value: later writes store the bytes themselves. */
+  private blobsRefused = false;
 
   constructor(options: IdbChunkStoreOptions = {}) {
     this.chunks = createStore(options.chunksDb ?? 'sd-turbo-weights', 'chunks');
@@ -41,7 +45,7 @@ export class IdbChunkStore implements ChunkStore {
   }
 
   writeChunk(record: FileRecord, index: number, bytes: Uint8Array): Promise<void> {
-    return set(chunkKey(record, index), blobOf(bytes), this.chunks);
+    return this.put(chunkKey(record, index), bytes);
   }
 
   readChunk(record: FileRecord, index: number): Promise<Uint8Array> {
@@ -49,7 +53,7 @@ export class IdbChunkStore implements ChunkStore {
   }
 
   writePiece(record: FileRecord, index: number, piece: number, bytes: Uint8Array): Promise<void> {
-    return set(pieceKey(record, index, piece), blobOf(bytes), this.chunks);
+    return this.put(pieceKey(record, index, piece), bytes);
   }
 
   readPiece(record: FileRecord, index: number, piece: number): Promise<Uint8Array> {
@@ -59,6 +63,19 @@ export class IdbChunkStore implements ChunkStore {
   deletePieces(record: FileRecord, index: number, pieces: number): Promise<void> {
     const keys = Array.from({ length: pieces }, (_, piece) => pieceKey(record, index, piece));
     return delMany(keys, this.chunks);
+  }
+
+  private async put(key: IDBValidKey, bytes: Uint8Array): Promise<void> {
+    if (!this.blobsRefused) {
+      try {
+        return await set(key, blobOf(bytes), this.chunks);
+      } catch (error) {
+        // A full quota is the same for any form; anything else is the Blob refused, so the bytes are tried.
+        if (isStorageFullError(error)) throw error;
+        this.blobsRefused = true;
+      }
+    }
+    return set(key, exact(bytes), this.chunks);
   }
 
   private async read(key: IDBValidKey, what: string): Promise<Uint8Array> {
@@ -80,6 +97,11 @@ export class IdbChunkStore implements ChunkStore {
     const ofFile = IDBKeyRange.bound([id.modelId, id.path], [id.modelId, id.path, []]);
     await this.chunks('readwrite', (chunks) => promisifyRequest(chunks.delete(ofFile)));
   }
+}
+
+/** Structured clone stores a view's whole buffer: store exactly the view's bytes. */
+function exact(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
 
 /** A Blob takes only a view of an ArrayBuffer: a view of shared memory is copied out first. */
