@@ -5,6 +5,7 @@
  */
 import { fromFloat16Bits, toFloat16Bits } from '../../src/pipeline/engine/float16.js';
 import { LatentKernels, paddedRowBytes, type LatentTypes } from '../../src/pipeline/engine/latent-kernels.js';
+import { withBoundedUploads } from '../../src/pipeline/runtime/bounded-uploads.js';
 
 type Float = LatentTypes['unetInput'];
 
@@ -103,10 +104,41 @@ async function run(test: KernelCase): Promise<KernelOutput> {
   return { unetInput, vaeInput, pixels, shaderF16: adapter.features.has('shader-f16') };
 }
 
+const STAGING = GPUBufferUsage.MAP_WRITE | GPUBufferUsage.COPY_SRC;
+
+/** Uploads `values` as ORT's WebGPU EP uploads a weight (staging mapped at creation, then a copy). */
+function uploadAsOrtDoes(device: GPUDevice, values: number[], destination: GPUBuffer, offset: number) {
+  const staging = device.createBuffer({ mappedAtCreation: true, size: values.length * 4, usage: STAGING });
+  new Float32Array(staging.getMappedRange()).set(values);
+  staging.unmap();
+  const encoder = device.createCommandEncoder();
+  encoder.copyBufferToBuffer(staging, 0, destination, offset, values.length * 4);
+  device.queue.submit([encoder.finish()]);
+  staging.destroy();
+  return staging instanceof GPUBuffer;
+}
+
+/**
+ * Two uploads inside withBoundedUploads and one after it, into one buffer: whether each staging buffer was a
+ * real GPUBuffer, and what the buffer holds.
+ */
+async function boundedUploads(): Promise<{ stagedOnGpu: boolean[]; values: number[] }> {
+  const device = await (await navigator.gpu.requestAdapter())!.requestDevice();
+  const destination = device.createBuffer({ size: 48, usage });
+  const stagedOnGpu = await withBoundedUploads(async () => [
+    uploadAsOrtDoes(device, [1, 2, 3, 4], destination, 0),
+    uploadAsOrtDoes(device, [5, 6, 7, 8], destination, 16),
+  ]);
+  stagedOnGpu.push(uploadAsOrtDoes(device, [9, 10, 11, 12], destination, 32));
+  const values = Array.from(new Float32Array(await read(device, destination, 48)));
+  device.destroy();
+  return { stagedOnGpu, values };
+}
+
 declare global {
   interface Window {
-    kernelTest: { run: typeof run };
+    kernelTest: { run: typeof run; boundedUploads: typeof boundedUploads };
   }
 }
-window.kernelTest = { run };
+window.kernelTest = { run, boundedUploads };
 document.body.dataset.ready = 'true';
