@@ -19,8 +19,11 @@ afterAll(() => app?.close());
 
 describe('bounded uploads in Chromium (SwiftShader WebGPU)', () => {
   it('writes staged uploads with writeBuffer during a creation, to the same bytes, and restores the API after', async () => {
-    const { stagedOnGpu, values } = await page.evaluate(() => window.kernelTest.boundedUploads());
+    const { stagedOnGpu, values, largeIntact } = await page.evaluate(() =>
+      window.kernelTest.boundedUploads(),
+    );
     expect(stagedOnGpu).toEqual([false, false, true]);
     expect(values).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(largeIntact).toBe(true);
   });
 });

@@ -122,7 +122,7 @@ function uploadAsOrtDoes(device: GPUDevice, values: number[], destination: GPUBu
  * Two uploads inside withBoundedUploads and one after it, into one buffer: whether each staging buffer was a
  * real GPUBuffer, and what the buffer holds.
  */
-async function boundedUploads(): Promise<{ stagedOnGpu: boolean[]; values: number[] }> {
+async function boundedUploads(): Promise<{ stagedOnGpu: boolean[]; values: number[]; largeIntact: boolean }> {
   const device = await (await navigator.gpu.requestAdapter())!.requestDevice();
   const destination = device.createBuffer({ size: 48, usage });
   const stagedOnGpu = await withBoundedUploads(async () => [
@@ -131,8 +131,14 @@ async function boundedUploads(): Promise<{ stagedOnGpu: boolean[]; values: numbe
   ]);
   stagedOnGpu.push(uploadAsOrtDoes(device, [9, 10, 11, 12], destination, 32));
   const values = Array.from(new Float32Array(await read(device, destination, 48)));
+  // Larger than one writeBuffer slice (4 MiB): written in slices, every value in place.
+  const large = Array.from({ length: 1024 * 1024 + 16 }, (_, index) => index % 251);
+  const largeDestination = device.createBuffer({ size: large.length * 4, usage });
+  await withBoundedUploads(async () => uploadAsOrtDoes(device, large, largeDestination, 0));
+  const readBack = new Float32Array(await read(device, largeDestination, large.length * 4));
+  const largeIntact = readBack.every((value, index) => value === large[index]);
   device.destroy();
-  return { stagedOnGpu, values };
+  return { stagedOnGpu, values, largeIntact };
 }
 
 declare global {

@@ -12,6 +12,9 @@
  * (mapped at creation, MAP_WRITE | COPY_SRC) and used only as a copy's source are replaced.
  */
 
+/** A multiple of 4, as writeBuffer requires of sizes and offsets. */
+const WRITE_SLICE_BYTES = 4 * 1024 * 1024;
+
 /** A staging buffer's stand-in: its "mapped range" is page memory, written to the GPU when copied from. */
 class StagedUpload {
   private bytes?: ArrayBuffer;
@@ -32,7 +35,17 @@ class StagedUpload {
 
   writeTo(destination: GPUBuffer, destinationOffset: number, sourceOffset: number, size: number): void {
     if (!this.bytes) throw new Error('a staged upload was copied before it was written');
-    this.device.queue.writeBuffer(destination, destinationOffset, this.bytes, sourceOffset, size);
+    // In slices: the transfer memory a write takes grows with the write (a 200 MB embedding table).
+    for (let done = 0; done < size; done += WRITE_SLICE_BYTES) {
+      const bytes = Math.min(WRITE_SLICE_BYTES, size - done);
+      this.device.queue.writeBuffer(
+        destination,
+        destinationOffset + done,
+        this.bytes,
+        sourceOffset + done,
+        bytes,
+      );
+    }
   }
 
   destroy(): void {
