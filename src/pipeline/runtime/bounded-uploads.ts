@@ -6,7 +6,7 @@
  * up, 1.9 GiB for the widened UNet on top of its weights (docs/benchmarks/results/2026-12-07.md).
  *
  * While a session is created, `withBoundedUploads` turns those staged uploads into `queue.writeBuffer`
- * calls, which copy the bytes when called: the staging range becomes a reused buffer in the page,
+ * calls, which copy the bytes when called: the staging range becomes one reused scratch buffer in the page,
  * and the GPU process receives the bytes through its command transfer buffer, which makes the page wait
  * rather than grow when the GPU process is behind. Only buffers made exactly as ORT's upload makes them
  * (mapped at creation, MAP_WRITE | COPY_SRC) and used only as a copy's source are replaced.
@@ -55,29 +55,23 @@ class StagedUpload {
 }
 
 /**
- * Buffers for the uploads one after another (ORT makes, fills, copies and destroys each in turn), reused
- * when the next weight has the same size (most of a UNet's do), so that a stage's uploads leave little for
- * V8 to collect. Always the exact size: ORT's wasm side copies a whole range through its own heap.
+ * One buffer for the uploads one after another (ORT makes, fills, copies and destroys each in turn). A range
+ * may be longer than asked for: ORT only writes its weight at its start, and the copy takes `size` bytes.
  */
 class Scratch {
-  private readonly free = new Map<number, ArrayBuffer>();
+  private free?: ArrayBuffer;
 
   take(size: number): ArrayBuffer {
-    const buffer = this.free.get(size) ?? new ArrayBuffer(size);
-    this.free.delete(size);
+    const buffer = this.free && this.free.byteLength >= size ? this.free : new ArrayBuffer(size);
+    if (buffer === this.free) this.free = undefined;
     return buffer;
   }
 
   give(buffer: ArrayBuffer): void {
-    let kept = buffer.byteLength;
-    for (const free of this.free.values()) kept += free.byteLength;
-    if (kept > MAX_FREE_BYTES) this.free.clear();
-    this.free.set(buffer.byteLength, buffer);
+    if (!this.free || buffer.byteLength > this.free.byteLength) this.free = buffer;
   }
 }
 
-/** What the free buffers may hold together: a few of the largest weights. */
-const MAX_FREE_BYTES = 256 * 1024 * 1024;
 const STAGING_USAGE = 2 | 4; // GPUBufferUsage.MAP_WRITE | GPUBufferUsage.COPY_SRC, without the global
 
 /** Runs `create` with ORT's staged weight uploads done as `writeBuffer` calls (see above). */
