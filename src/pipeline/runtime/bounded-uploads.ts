@@ -57,6 +57,9 @@ class StagedUpload {
 /**
  * One buffer for the uploads one after another (ORT makes, fills, copies and destroys each in turn). A range
  * may be longer than asked for: ORT only writes its weight at its start, and the copy takes `size` bytes.
+ * Exact-size ranges measured worse (5.25 against 4.51 GiB renderer peak): each new size left its buffer for
+ * V8 to collect. The price is ORT's wasm heap, which copies a whole range through itself when ORT's wasm
+ * side maps one: 0.13 GiB after the load instead of 0.02.
  */
 class Scratch {
   private free?: ArrayBuffer;
