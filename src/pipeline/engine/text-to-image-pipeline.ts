@@ -397,6 +397,31 @@ export class TextToImagePipeline {
     }
   }
 
+  /**
+   * Runs only the text encoder on `prompt`, as `generate` does (its hidden states left where the UNet reads
+   * them), and returns its milliseconds, tokenizing excluded: for timing a stage placement where a whole
+   * image is too slow (a software adapter).
+   */
+  async timeTextEncoder(prompt: string): Promise<number> {
+    validateRequest({ prompt, seed: 0 });
+    if (this.disposed)
+      throw new PipelineError('not-loaded', 'This pipeline was disposed; load the model again.');
+    if (this.busy)
+      throw new PipelineError('busy', 'An image is already being generated; wait for it or cancel it.');
+    this.busy = true;
+    try {
+      const { maxLength, padId } = this.model.tokenizer;
+      const tokens = await tokenizePrompt(prompt, { maxLength, padId });
+      const started = performance.now();
+      await this.run.encodeText(tokens.ids);
+      await this.run.settle();
+      await this.sessions.done('textEncoder');
+      return performance.now() - started;
+    } finally {
+      this.busy = false;
+    }
+  }
+
   /** Whether the model has a VAE encoder, so `generate({ sourceImage })` works. */
   get canDoImageToImage(): boolean {
     return this.model.stages.vaeEncoder !== undefined;
