@@ -18,9 +18,15 @@ export interface LoadBenchConfig {
    * 'warm': the model is stored; load it as a second page load does (no download).
    */
   mode: 'cold' | 'store' | 'warm';
+  /** 'wasm': the text encoder on wasm beside WebGPU (the pipeline's textEncoderProvider). */
+  textEncoder: 'same' | 'wasm';
+  /** Instead of images: the text encoder alone, on one prompt, TEXT_ENCODER_RUNS times after load. */
+  textEncoderOnly: boolean;
   /** Warm start only: check every stage's digest before its session, as loads did before (the comparison). */
   verifyFirst: boolean;
 }
+
+export const TEXT_ENCODER_RUNS = 4;
 
 /** One stage of a warm start: reading its bytes (overlapping the previous session) and creating its session. */
 export interface StageLoadTiming {
@@ -58,6 +64,10 @@ export interface LoadPageOutcome {
   verifyMs: number | null;
   /** The warm-up image the app makes before it says "ready" (null with --no-image). */
   warmupMs: number | null;
+  /** Where each stage ran, as `provider/precision` (the pipeline's placement). */
+  placement: Record<string, string> | null;
+  /** With textEncoderOnly: each run's text encoder milliseconds (the first pays for its first run). */
+  textEncoderMs: number[] | null;
   /** The memory mode the pipeline chose. */
   memory: string | null;
   /** The second image's stage sessions created and released, and the ms spent loading them. */

@@ -36,6 +36,10 @@ const USAGE = `usage: npm run bench:load -- --model <id> [options]
                           are checked once the sessions exist, from the chunks read back, as the app does
   --verify-first          with --warm: check each stage's digest before its session (the old critical path)
   --memory auto|resident|low  the pipeline's memory mode (default auto; low: one stage at a time)
+  --text-encoder same|wasm    where the text encoder runs (default same; wasm: on wasm with its stored
+                          weights beside WebGPU, the pipeline's textEncoderProvider)
+  --text-encoder-only     instead of images: time the text encoder alone on one prompt, 4 runs after load
+                          (detail.textEncoderMs), where a whole image is too slow
   --json <file>           also write the figures as JSON
   --timeout <s>           give up after this long, reporting the peaks so far (default 3600)
 `;
@@ -51,6 +55,8 @@ interface Options {
   warm: boolean;
   verifyFirst: boolean;
   memory: LoadBenchConfig['memory'];
+  textEncoder: LoadBenchConfig['textEncoder'];
+  textEncoderOnly: boolean;
   json?: string;
   timeoutMs: number;
 }
@@ -75,6 +81,10 @@ export interface LoadBenchReport {
     readWeightsMs: number | null;
     steadyImageMs: number | null;
     steadyImageStageSessions: LoadPageOutcome['steadyImageStageSessions'];
+    /** Where each stage ran, as `provider/precision`. */
+    placement: LoadPageOutcome['placement'];
+    /** With --text-encoder-only: each run's text encoder milliseconds. */
+    textEncoderMs: number[] | null;
     imageSkipped: string | null;
     /** With --warm: the second page load, from the first read to every session existing. */
     readyMs?: number | null;
@@ -103,6 +113,8 @@ function parseOptions(argv: string[]): Options | undefined {
       warm: { type: 'boolean' },
       'verify-first': { type: 'boolean' },
       memory: { type: 'string' },
+      'text-encoder': { type: 'string' },
+      'text-encoder-only': { type: 'boolean' },
       json: { type: 'string' },
       timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -119,6 +131,12 @@ function parseOptions(argv: string[]): Options | undefined {
   if (memory !== 'auto' && memory !== 'resident' && memory !== 'low') {
     throw new UsageError(`--memory must be auto, resident or low, got "${memory}"`);
   }
+  const textEncoder = values['text-encoder'] ?? 'same';
+  if (textEncoder !== 'same' && textEncoder !== 'wasm') {
+    throw new UsageError(`--text-encoder must be same or wasm, got "${textEncoder}"`);
+  }
+  if (values['text-encoder-only'] && values.warm)
+    throw new UsageError('--text-encoder-only is for a cold load');
   const modelId = values.model ?? 'tiny-fp32';
   const timeout = Number(values.timeout ?? 3600);
   if (!Number.isInteger(timeout) || timeout < 1)
@@ -136,6 +154,8 @@ function parseOptions(argv: string[]): Options | undefined {
     warm: values.warm ?? false,
     verifyFirst: values['verify-first'] ?? false,
     memory,
+    textEncoder,
+    textEncoderOnly: values['text-encoder-only'] ?? false,
     json: values.json,
     timeoutMs: timeout * 1000,
   };
@@ -225,6 +245,8 @@ async function measure(options: Options, model: ModelEntry, modelBytes: number, 
       mode: options.warm ? 'store' : 'cold',
       verifyFirst: options.verifyFirst,
       memory: options.memory,
+      textEncoder: options.textEncoder,
+      textEncoderOnly: options.textEncoderOnly,
     };
     memory.start('page');
     const deadline = Date.now() + options.timeoutMs;
@@ -282,6 +304,8 @@ function timedOutOutcome(options: Options, phase: string): LoadPageOutcome {
     verifyMs: null,
     warmupMs: null,
     memory: options.memory,
+    placement: null,
+    textEncoderMs: null,
     steadyImageStageSessions: null,
   };
 }
@@ -322,6 +346,8 @@ function report(
       readWeightsMs: round(outcome.readWeightsMs),
       steadyImageMs: round(outcome.steadyImageMs),
       steadyImageStageSessions: outcome.steadyImageStageSessions,
+      placement: outcome.placement,
+      textEncoderMs: outcome.textEncoderMs?.map((ms) => Math.round(ms)) ?? null,
       imageSkipped: outcome.imageSkipped,
       ...(options.warm
         ? {
@@ -373,6 +399,12 @@ function format(result: LoadBenchReport): string {
     `  peak GPU process         ${gib(result.peakGpuProcessBytes)}`,
     `  first image              ${seconds(result.firstImageMs)}${detail.imageSkipped ? ` (${detail.imageSkipped})` : ''}`,
     `  second image             ${seconds(detail.steadyImageMs)}`,
+    `  placement                ${Object.entries(detail.placement ?? {})
+      .map(([stage, where]) => `${stage} ${where}`)
+      .join(', ')}`,
+    ...(detail.textEncoderMs
+      ? [`  text encoder alone       ${detail.textEncoderMs.map((ms) => seconds(ms)).join(', ')}`]
+      : []),
     '  peak RSS by phase        renderer / GPU process / browser',
     ...Object.entries(detail.peaksByPhase).map(
       ([phase, peak]) =>

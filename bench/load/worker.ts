@@ -24,7 +24,13 @@ import {
   requirementError,
 } from '../../src/pipeline/index.js';
 import type { ModelEntry } from '../../src/pipeline/model/manifest-types.js';
-import { PHASE_MARK, type LoadBenchConfig, type LoadPageOutcome, type LoadPhase } from './protocol.js';
+import {
+  PHASE_MARK,
+  TEXT_ENCODER_RUNS,
+  type LoadBenchConfig,
+  type LoadPageOutcome,
+  type LoadPhase,
+} from './protocol.js';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -79,6 +85,7 @@ async function measure(config: LoadBenchConfig, outcome: LoadPageOutcome): Promi
     TextToImagePipeline.create(model, {
       provider: config.provider,
       memory: config.memory,
+      textEncoderProvider: config.textEncoder,
       loadStage: async (stage) => {
         const read = await timed(() => loadModelFile(model, stage, store));
         readWeightsMs += read.ms;
@@ -93,10 +100,24 @@ async function measure(config: LoadBenchConfig, outcome: LoadPageOutcome): Promi
   const pipeline = load.value;
   outcome.provider = pipeline.provider.provider;
   outcome.memory = pipeline.memory;
+  outcome.placement = Object.fromEntries(
+    Object.entries(pipeline.placement).map(([stage, { provider, precision }]) => [
+      stage,
+      `${provider}/${precision}`,
+    ]),
+  );
   outcome.loadMs = load.ms;
   outcome.readWeightsMs = readWeightsMs;
   outcome.wasmHeapBytesAfterLoad = wasmHeapBytes();
 
+  if (config.textEncoderOnly) {
+    mark('images');
+    outcome.textEncoderMs = [];
+    for (let run = 0; run < TEXT_ENCODER_RUNS; run++) {
+      outcome.textEncoderMs.push(await pipeline.timeTextEncoder('a lighthouse at dawn, oil painting'));
+    }
+    return;
+  }
   if (!config.images) return;
   mark('images');
   const request = { prompt: 'a lighthouse at dawn, oil painting', steps: 1 };
@@ -135,6 +156,7 @@ async function measureWarmStart(
     TextToImagePipeline.create(model, {
       provider: config.provider,
       memory: config.memory,
+      textEncoderProvider: config.textEncoder,
       onStageLoaded: (timing) => outcome.stages.push(timing),
       loadStage: async (stage) => {
         if (config.verifyFirst) return loadModelFile(model, stage, store);
@@ -153,6 +175,12 @@ async function measureWarmStart(
   const pipeline = load.value;
   outcome.provider = pipeline.provider.provider;
   outcome.memory = pipeline.memory;
+  outcome.placement = Object.fromEntries(
+    Object.entries(pipeline.placement).map(([stage, { provider, precision }]) => [
+      stage,
+      `${provider}/${precision}`,
+    ]),
+  );
   outcome.readyMs = outcome.loadMs = load.ms;
   outcome.readWeightsMs = outcome.stages.reduce((sum, stage) => sum + stage.readMs, 0);
   outcome.wasmHeapBytesAfterLoad = wasmHeapBytes();
@@ -199,6 +227,8 @@ self.addEventListener('message', (event: MessageEvent<LoadBenchConfig>) => {
     verifyMs: null,
     warmupMs: null,
     memory: null,
+    placement: null,
+    textEncoderMs: null,
     steadyImageStageSessions: null,
   };
   measure(config, outcome)

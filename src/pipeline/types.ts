@@ -54,6 +54,28 @@ export interface ProviderChoice {
   adapterLimits?: { maxStorageBufferBindingSize: number; maxBufferSize: number };
 }
 
+/**
+ * Where the text encoder runs: 'same' as the other stages, or 'wasm' beside WebGPU (its weights as stored,
+ * never widened).
+ */
+export type TextEncoderPlacement = 'same' | 'wasm';
+
+/** Where one stage's session runs, and the precision of its weights there. */
+export interface StageProvider {
+  provider: ExecutionProvider;
+  precision: WeightPrecision;
+}
+
+/**
+ * Where each text-to-image stage runs: all on the pipeline's provider, or on WebGPU the text encoder on
+ * wasm with its stored weights (the `textEncoderProvider: 'wasm'` load option).
+ */
+export interface StagePlacement {
+  textEncoder: StageProvider;
+  unet: StageProvider;
+  vaeDecoder: StageProvider;
+}
+
 /** Download (and then loading) progress for a whole model, suitable for progress bars. */
 export type ModelProgress = Omit<DownloadProgress, 'phase'> & {
   phase: DownloadProgress['phase'] | 'loading';
@@ -80,6 +102,8 @@ export interface LoadedModel {
   warmupMs: number;
   /** 'fp32-widened': FP16 weights widened to FP32 at load (WebGPU without shader-f16): twice the memory. */
   precision: WeightPrecision;
+  /** Where each stage runs (the text encoder may run on wasm beside WebGPU). */
+  placement: StagePlacement;
   /** 'low': one stage loaded at a time and released after use, reloaded for every image. */
   memory: MemoryMode;
   /** Why this memory mode, worded for people. */

@@ -32,6 +32,8 @@ interface LoadOptions {
   withoutEncoder?: boolean;
   /** ORT's WebGPU graph capture. */
   enableGraphCapture?: boolean;
+  /** 'wasm': the text encoder on wasm beside WebGPU (mixed placement). */
+  textEncoderProvider?: PipelineOptions['textEncoderProvider'];
   /** Load the model as if its FP32 form needed buffers and bindings of this many bytes. */
   widenedTensorBytes?: number;
 }
@@ -82,7 +84,7 @@ async function* responseChunks(url: string): AsyncGenerator<Uint8Array> {
 }
 
 async function load(modelId: string, options: LoadOptions = {}) {
-  const key = `${modelId}/${options.provider ?? 'auto'}/${options.residency ?? 'gpu'}/${options.webnnDeviceType ?? ''}/${options.withoutEncoder ?? false}/${options.widenedTensorBytes ?? ''}/${options.enableGraphCapture ?? false}/${options.memory ?? 'auto'}`;
+  const key = `${modelId}/${options.provider ?? 'auto'}/${options.residency ?? 'gpu'}/${options.webnnDeviceType ?? ''}/${options.withoutEncoder ?? false}/${options.widenedTensorBytes ?? ''}/${options.enableGraphCapture ?? false}/${options.memory ?? 'auto'}/${options.textEncoderProvider ?? 'same'}`;
   const existing = pipelines.get(key);
   if (existing) return existing;
   const manifest = await loadManifest(manifestUrl);
@@ -98,6 +100,7 @@ async function load(modelId: string, options: LoadOptions = {}) {
     memory: options.memory,
     webnnDeviceType: options.webnnDeviceType,
     enableGraphCapture: options.enableGraphCapture,
+    textEncoderProvider: options.textEncoderProvider,
     loadStage: async (_stage, file) => {
       stageFetches++;
       const response = await fetch(resolveFileUrl(model, file, manifestUrl));
@@ -124,6 +127,7 @@ const pipelineTest = {
       residency: pipeline.residency,
       activity: pipeline.gpuActivity,
       precision: pipeline.precision,
+      placement: pipeline.placement,
       memory: pipeline.memory,
       memoryReason: pipeline.memoryReason,
       stageSessions: pipeline.stageSessions,

@@ -38,7 +38,13 @@ export class CpuStageRun implements StageRun {
       ),
     };
     const outputs = await (await this.sessions.session('textEncoder')).run(feeds);
-    this.hidden = outputs[spec.outputs.hiddenStates.name];
+    const hidden = outputs[spec.outputs.hiddenStates.name];
+    // A text encoder on wasm beside a widened UNet gives FP16 where the UNet takes FP32.
+    const unetType = this.model.stages.unet.inputs.encoderHiddenStates.type;
+    this.hidden =
+      hidden.type === unetType
+        ? hidden
+        : new this.runtime.Tensor(unetType, floatData(unetType, await readFloats(hidden)), hidden.dims);
   }
 
   startLatents(noise: Float32Array, initSigma: number, inputScale: number): void {

@@ -14,8 +14,15 @@ import {
   type TensorElementType,
 } from '../model/manifest-types.js';
 import type { OrtRuntime } from '../runtime/ort-runtime.js';
-import { bytesPerElement, scalarData, type StageRun } from './stage-run.js';
+import { bytesPerElement, floatData, readFloats, scalarData, type StageRun } from './stage-run.js';
 import type { StageSessionPool } from './stage-sessions.js';
+
+export interface GpuStageRunOptions {
+  /** The UNet's timestep in a GPU buffer (graph capture). */
+  timestepOnGpu: boolean;
+  /** The text encoder runs on wasm: its hidden states come back on the CPU and are uploaded once. */
+  textEncoderOnCpu: boolean;
+}
 
 /**
  * Every tensor of an image lives in GPU buffers allocated once at load; ORT reads its inputs from them
@@ -47,7 +54,7 @@ export class GpuStageRun implements StageRun {
     private readonly sessions: StageSessionPool,
     private readonly device: GPUDevice,
     private readonly runtime: OrtRuntime,
-    options: { timestepOnGpu: boolean } = { timestepOnGpu: false },
+    private readonly options: GpuStageRunOptions = { timestepOnGpu: false, textEncoderOnCpu: false },
   ) {
     const stages = model.stages;
     const latentShape = stageTensorShape(model, DIMS.unet.inputs.sample);
@@ -74,8 +81,9 @@ export class GpuStageRun implements StageRun {
       runtime.Tensor.fromGpuBuffer(buffer, { dataType: type as ort.Tensor.GpuBufferDataTypes, dims });
 
     const idsType = stages.textEncoder.inputs.inputIds.type;
-    // The manifest guarantees the UNet takes the text encoder's output type (one tensor, no cast).
-    const hiddenType = stages.textEncoder.outputs.hiddenStates.type;
+    // The manifest guarantees the UNet takes the text encoder's output type (one tensor, no cast), except
+    // a text encoder on wasm beside a widened UNet, whose FP16 output is converted as it is uploaded.
+    const hiddenType = stages.unet.inputs.encoderHiddenStates.type;
 
     const hiddenShape = stageTensorShape(model, DIMS.textEncoder.outputs.hiddenStates);
     const imageShape = stageTensorShape(model, DIMS.vaeDecoder.outputs.sample);
@@ -104,7 +112,7 @@ export class GpuStageRun implements StageRun {
       vaeInput: tensor(vaeInput, types.vaeInput, latentShape),
       image: tensor(imageBuffer, types.image, imageShape),
     };
-    if (options.timestepOnGpu) {
+    if (this.options.timestepOnGpu) {
       const { type } = stages.unet.inputs.timestep;
       const shape = stageTensorShape(model, DIMS.unet.inputs.timestep);
       this.timestep = tensor(
@@ -171,6 +179,7 @@ export class GpuStageRun implements StageRun {
 
   async encodeText(ids: Int32Array): Promise<void> {
     const spec = this.model.stages.textEncoder;
+    if (this.options.textEncoderOnCpu) return this.encodeTextOnCpu(ids);
     this.write(
       this.tensors.inputIds,
       spec.inputs.inputIds.type === 'int64' ? BigInt64Array.from(ids, BigInt) : ids,
@@ -181,6 +190,21 @@ export class GpuStageRun implements StageRun {
       { [spec.inputs.inputIds.name]: this.tensors.inputIds },
       { [spec.outputs.hiddenStates.name]: this.tensors.hidden },
     );
+  }
+
+  private async encodeTextOnCpu(ids: Int32Array): Promise<void> {
+    const { inputs, outputs } = this.model.stages.textEncoder;
+    const feeds = {
+      [inputs.inputIds.name]: new this.runtime.Tensor(
+        inputs.inputIds.type,
+        inputs.inputIds.type === 'int64' ? BigInt64Array.from(ids, BigInt) : ids,
+        stageTensorShape(this.model, DIMS.textEncoder.inputs.inputIds),
+      ),
+    };
+    const hidden = (await (await this.sessions.session('textEncoder')).run(feeds))[outputs.hiddenStates.name];
+    const floats = await readFloats(hidden);
+    hidden.dispose();
+    this.write(this.tensors.hidden, floatData(this.tensors.hidden.type as TensorElementType, floats));
   }
 
   startLatents(noise: Float32Array, initSigma: number, inputScale: number): void {

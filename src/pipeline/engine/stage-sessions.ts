@@ -54,8 +54,29 @@ export interface SessionSettings {
    * its FP16 file is never held whole beside its FP32 pieces.
    */
   widenFp16?: { maxTensorBytes: number; streamStage?: StageStreamer };
+  /**
+   * 'wasm': the text encoder's session runs on ORT's wasm EP with its weights as stored (never widened) and
+   * its output on the CPU, whatever `provider` the other stages use (see textEncoderSettings).
+   */
+  textEncoderProvider?: 'wasm';
   /** Told as each stage's session exists. */
   onStageLoaded?: (timing: StageTiming) => void;
+}
+
+/**
+ * The settings one stage's session is made with. A text encoder placed on wasm keeps its stored (FP16)
+ * weights, since widening is for WebGPU adapters without `shader-f16`, and gives its hidden states on the
+ * CPU, where the stage runs upload them for the UNet.
+ */
+export function stageSettings(settings: SessionSettings, stage: ModelStageName): SessionSettings {
+  if (stage !== 'textEncoder' || settings.textEncoderProvider !== 'wasm') return settings;
+  return {
+    ...settings,
+    provider: 'wasm',
+    gpuOutputs: false,
+    enableGraphCapture: false,
+    widenFp16: undefined,
+  };
 }
 
 /** A stage's graph and its weights for `SessionOptions.externalData`. */
@@ -172,7 +193,7 @@ function startLoading(
     return Promise.reject(
       new PipelineError('model-io-mismatch', `The model ${model.id} has no ${stage} stage.`),
     );
-  const widen = settings.widenFp16;
+  const widen = stageSettings(settings, stage).widenFp16;
   if (widen?.streamStage)
     return Promise.resolve({ streamed: widen.streamStage, maxTensorBytes: widen.maxTensorBytes });
   const started = performance.now();
@@ -183,8 +204,9 @@ async function createStageSession(
   model: ModelEntry,
   stage: ModelStageName,
   input: StageInput,
-  settings: SessionSettings,
+  pipelineSettings: SessionSettings,
 ): Promise<ort.InferenceSession> {
+  const settings = stageSettings(pipelineSettings, stage);
   const spec = model.stages[stage]!;
   const started = performance.now();
   const split = await splitWeights(stage, spec.file, input, settings);

@@ -1,7 +1,14 @@
 import { EulerTrailingScheduler, gaussianNoise } from '../../scheduler/index.js';
 import { CpuStageRun } from './cpu-stage-run.js';
 import { NoImageEncoderError, PipelineError, throwIfAborted } from '../errors.js';
-import type { ProviderChoice, ProviderPreference, WebNnDeviceType } from '../types.js';
+import type {
+  ExecutionProvider,
+  ProviderChoice,
+  ProviderPreference,
+  StagePlacement,
+  TextEncoderPlacement,
+  WebNnDeviceType,
+} from '../types.js';
 import { chooseMemoryMode, type DeviceCapabilities } from '../runtime/device-requirements.js';
 import { chooseExecutionProvider, chooseProviderFor } from '../runtime/execution-provider.js';
 import { monitorGpuActivity, type GpuActivity } from './gpu-activity.js';
@@ -77,11 +84,56 @@ export interface PipelineOptions {
    */
   memory?: MemoryPreference;
   /**
+   * 'wasm': a mixed placement for WebGPU, the text encoder on ORT's wasm EP with its weights as stored (FP16
+   * stays FP16, not widened) while the UNet and the VAE run on WebGPU; its hidden states cross to the UNet
+   * once per image through the CPU. 'same' (default): every stage on the pipeline's provider. Refused on
+   * WebNN and onnxruntime-node. Never chosen automatically: measured on SD-Turbo's sizes it moves 1.7 GiB
+   * from the GPU process to the wasm heap rather than saving it, and the browser reports no GPU memory to
+   * choose by (docs/execution-providers.md#mixed-placement-the-text-encoder-on-wasm).
+   */
+  textEncoderProvider?: TextEncoderPlacement;
+  /**
    * Keep the manifest's batch dimension fixed on wasm too (default false: left free there, so that one pair
    * of sessions makes a batch): for images compared bit for bit with a pipeline loaded for a fixed batch.
    */
   fixedBatch?: boolean;
 }
+
+/** Why a text encoder placement cannot be used with this provider, or undefined where it can. */
+export function textEncoderPlacementRefusal(
+  placement: TextEncoderPlacement,
+  provider: ExecutionProvider,
+): string | undefined {
+  if (placement !== 'same' && placement !== 'wasm') {
+    return `The text encoder provider must be "same" or "wasm", got ${JSON.stringify(placement)}.`;
+  }
+  if (placement === 'same' || provider === 'webgpu' || provider === 'wasm') return undefined;
+  return (
+    `The text encoder can run on wasm beside WebGPU only: on ${provider} ` +
+    (provider === 'webnn'
+      ? "ORT's WebNN EP has its own context, and its tensors do not cross to the wasm EP's sessions."
+      : 'onnxruntime-node has no wasm EP.')
+  );
+}
+
+/** Where each text-to-image stage runs, and in which precision. */
+export function stagePlacement(
+  provider: ProviderChoice,
+  weights: WeightPrecision,
+  textEncoder: TextEncoderPlacement,
+): StagePlacement {
+  const shared = { provider: provider.provider, precision: provider.precision ?? weights };
+  const onWasm = textEncoder === 'wasm' && provider.provider !== 'wasm';
+  return {
+    textEncoder: onWasm ? { provider: 'wasm', precision: weights } : shared,
+    unet: shared,
+    vaeDecoder: shared,
+  };
+}
+
+/** Said after the provider's reason where the text encoder runs on wasm. */
+export const TEXT_ENCODER_ON_WASM_NOTE =
+  'The text encoder runs on wasm (CPU) with its weights as stored; the UNet and VAE run on WebGPU.';
 
 export const MAX_PROMPT_CHARACTERS = 10_000;
 export const MAX_STEPS = 4;
@@ -184,6 +236,8 @@ export class TextToImagePipeline {
     readonly model: ModelEntry,
     readonly provider: ProviderChoice,
     readonly residency: TensorResidency,
+    /** Where each stage runs: all on `provider`, or the text encoder on wasm (`textEncoderProvider`). */
+    readonly placement: StagePlacement,
     /** Why this memory mode, worded for people. */
     readonly memoryReason: string,
     private readonly sessions: StageSessionPool,
@@ -220,6 +274,11 @@ export class TextToImagePipeline {
       (options.device
         ? chooseProviderFor(preference, model, options.device, options.webnnDeviceType)
         : await chooseExecutionProvider(preference, model, undefined, options.webnnDeviceType));
+    const textEncoderPlacement = options.textEncoderProvider ?? 'same';
+    const placementRefusal = textEncoderPlacementRefusal(textEncoderPlacement, provider.provider);
+    if (placementRefusal) throw new PipelineError('invalid-input', placementRefusal);
+    const placement = stagePlacement(provider, model.weights, textEncoderPlacement);
+    const textEncoderOnWasm = placement.textEncoder.provider !== placement.unet.provider;
     const gpuResident = provider.provider === 'webgpu' && runtime.gpuResidentTensors;
     const residency: TensorResidency = gpuResident ? (options.residency ?? 'gpu') : 'cpu';
     // Widened graphs take and give FP32 where the stored ones take FP16: the stage runs follow the entry.
@@ -229,7 +288,7 @@ export class TextToImagePipeline {
       const refusal = graphCaptureRefusal(provider, residency, runtime);
       if (refusal) throw new PipelineError('invalid-input', refusal);
     }
-    const widenedModel = widen ? widenedModelEntry(model) : model;
+    const widenedModel = widen ? widenedModelEntry(model, textEncoderOnWasm ? ['textEncoder'] : []) : model;
     const runModel = capture ? capturedModelEntry(widenedModel) : widenedModel;
     const limits = provider.adapterLimits;
     const settings: SessionSettings = {
@@ -238,6 +297,7 @@ export class TextToImagePipeline {
       webnnDeviceType: provider.webnnDeviceType,
       gpuOutputs: residency === 'gpu',
       enableGraphCapture: capture,
+      ...(textEncoderOnWasm ? { textEncoderProvider: 'wasm' as const } : {}),
       onStageLoaded: options.onStageLoaded,
       ...(widen
         ? {
@@ -268,12 +328,18 @@ export class TextToImagePipeline {
       const activity = device ? monitorGpuActivity(device) : undefined;
       const run =
         residency === 'gpu' && device
-          ? new GpuStageRun(runModel, sessions, device, runtime, { timestepOnGpu: capture })
+          ? new GpuStageRun(runModel, sessions, device, runtime, {
+              timestepOnGpu: capture,
+              textEncoderOnCpu: textEncoderOnWasm,
+            })
           : new CpuStageRun(runModel, sessions, runtime);
       const pipeline = new TextToImagePipeline(
         runModel,
-        provider,
+        textEncoderOnWasm
+          ? { ...provider, reason: `${provider.reason} ${TEXT_ENCODER_ON_WASM_NOTE}` }
+          : provider,
         residency,
+        placement,
         memory.reason,
         sessions,
         run,
@@ -328,6 +394,31 @@ export class TextToImagePipeline {
       await this.run.encodeImage(new Uint8ClampedArray(width * height * 4).fill(128));
       await this.run.settle();
       await this.sessions.done('vaeEncoder');
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /**
+   * Runs only the text encoder on `prompt`, as `generate` does (its hidden states left where the UNet reads
+   * them), and returns its milliseconds, tokenizing excluded: for timing a stage placement where a whole
+   * image is too slow (a software adapter).
+   */
+  async timeTextEncoder(prompt: string): Promise<number> {
+    validateRequest({ prompt, seed: 0 });
+    if (this.disposed)
+      throw new PipelineError('not-loaded', 'This pipeline was disposed; load the model again.');
+    if (this.busy)
+      throw new PipelineError('busy', 'An image is already being generated; wait for it or cancel it.');
+    this.busy = true;
+    try {
+      const { maxLength, padId } = this.model.tokenizer;
+      const tokens = await tokenizePrompt(prompt, { maxLength, padId });
+      const started = performance.now();
+      await this.run.encodeText(tokens.ids);
+      await this.run.settle();
+      await this.sessions.done('textEncoder');
+      return performance.now() - started;
     } finally {
       this.busy = false;
     }

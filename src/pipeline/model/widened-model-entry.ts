@@ -3,7 +3,7 @@
  * files, with every float16 input and output made float32, as onnx-fp16-widening.ts makes the graphs.
  * The stage runs read element types from the entry, so they feed and read FP32 tensors.
  */
-import type { ModelEntry, TensorSpec } from './manifest-types.js';
+import type { ModelEntry, ModelStageName, TensorSpec } from './manifest-types.js';
 
 function widenSpecs<Specs extends Record<string, TensorSpec>>(specs: Specs): Specs {
   const widened = Object.entries(specs).map(([key, spec]) => [
@@ -13,11 +13,14 @@ function widenSpecs<Specs extends Record<string, TensorSpec>>(specs: Specs): Spe
   return Object.fromEntries(widened) as Specs;
 }
 
-export function widenedModelEntry(model: ModelEntry): ModelEntry {
+/** `asStored`: stages that run unwidened (a text encoder placed on wasm), their specs kept as they are. */
+export function widenedModelEntry(model: ModelEntry, asStored: readonly ModelStageName[] = []): ModelEntry {
   const stages = Object.fromEntries(
     Object.entries(model.stages).map(([name, stage]) => [
       name,
-      { ...stage, inputs: widenSpecs(stage.inputs), outputs: widenSpecs(stage.outputs) },
+      asStored.includes(name as ModelStageName)
+        ? stage
+        : { ...stage, inputs: widenSpecs(stage.inputs), outputs: widenSpecs(stage.outputs) },
     ]),
   ) as ModelEntry['stages'];
   return { ...model, stages };

@@ -11,6 +11,7 @@ import type {
   ModelProgress,
   ProviderPreference,
   StoredModel,
+  TextEncoderPlacement,
   MemoryPreference,
   TensorResidency,
   WebNnDeviceType,
@@ -77,6 +78,11 @@ export interface LoadOptions extends DownloadOptions {
    * (default): only where the stages together would not fit in this device's memory.
    */
   memory?: MemoryPreference;
+  /**
+   * 'wasm': on WebGPU, the text encoder runs on wasm with its weights as stored, the UNet and VAE on WebGPU
+   * (LoadedModel.placement says where each stage runs). Default 'same'.
+   */
+  textEncoderProvider?: TextEncoderPlacement;
 }
 
 const clients = new Map<string, GeneratorClient>();
@@ -183,6 +189,7 @@ export class GeneratorClient extends EventTarget {
       webnnDeviceType,
       options.residency,
       options.memory ?? 'auto',
+      options.textEncoderProvider ?? 'same',
       options.mirrorBaseUrl,
     ]);
     if (this.loading?.key === key) return this.loading.promise;
@@ -194,6 +201,7 @@ export class GeneratorClient extends EventTarget {
         webnnDeviceType,
         residency: options.residency,
         memory: options.memory,
+        textEncoderProvider: options.textEncoderProvider,
       },
       { ...options, onProgress: reportingPersistence(options.onProgress) },
     );

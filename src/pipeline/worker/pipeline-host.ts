@@ -130,6 +130,7 @@ export async function load(
     provider === 'webnn' ? webnnDeviceType : '',
     request.residency,
     request.memory ?? 'auto',
+    request.textEncoderProvider ?? 'same',
   ]);
   if (loaded?.key === key) return loaded.info;
   const tokenizerReady = preloadTokenizer();
@@ -177,6 +178,7 @@ export async function load(
     loadMs: performance.now() - started,
     warmupMs,
     precision: pipeline.precision,
+    placement: pipeline.placement,
     memory: pipeline.memory,
     memoryReason: pipeline.memoryReason,
     maxBatch: pipeline.maxBatch,
@@ -257,6 +259,7 @@ async function createPipeline(
     device: await deviceCapabilities(provider === 'webnn' ? (webnnDeviceType ?? 'gpu') : undefined),
     residency: request.residency,
     memory: request.memory,
+    textEncoderProvider: request.textEncoderProvider,
     ...readers,
   });
 }

@@ -15,6 +15,7 @@ import type {
   ProviderChoice,
   ProviderPreference,
   StoredModel,
+  TextEncoderPlacement,
   WebNnDeviceType,
 } from '../types.js';
 
@@ -55,6 +56,8 @@ export type WorkerRequest =
       residency?: TensorResidency;
       /** Default 'auto': low-memory mode only where the stages together would not fit. */
       memory?: MemoryPreference;
+      /** 'wasm': on WebGPU, the text encoder on wasm with its stored weights (default 'same'). */
+      textEncoderProvider?: TextEncoderPlacement;
     }
   | {
       kind: 'generate';
