@@ -134,9 +134,7 @@ describe.skipIf(skip)('Firefox ESR with WebGPU on SwiftShader', () => {
         expect(outcome).toMatchObject({ loadedProvider: 'webgpu', imageProvider: 'webgpu', fellBack: false });
         const reference = await nodeReferencePixels('tiny-fp16', request);
         // The FP16 tests' tolerance: FP16 rounding, on CPU, against the widened FP32 arithmetic.
-        const meanAbs =
-          outcome.pixels.reduce((sum, v, i) => sum + Math.abs(v - reference[i]), 0) / reference.length;
-        expect(meanAbs).toBeLessThan(4);
+        expect(pixelDifference(outcome.pixels, reference).mean).toBeLessThan(4);
       } finally {
         await context.close();
       }

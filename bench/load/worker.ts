@@ -100,12 +100,7 @@ async function measure(config: LoadBenchConfig, outcome: LoadPageOutcome): Promi
   const pipeline = load.value;
   outcome.provider = pipeline.provider.provider;
   outcome.memory = pipeline.memory;
-  outcome.placement = Object.fromEntries(
-    Object.entries(pipeline.placement).map(([stage, { provider, precision }]) => [
-      stage,
-      `${provider}/${precision}`,
-    ]),
-  );
+  outcome.placement = placementLabels(pipeline);
   outcome.loadMs = load.ms;
   outcome.readWeightsMs = readWeightsMs;
   outcome.wasmHeapBytesAfterLoad = wasmHeapBytes();
@@ -175,12 +170,7 @@ async function measureWarmStart(
   const pipeline = load.value;
   outcome.provider = pipeline.provider.provider;
   outcome.memory = pipeline.memory;
-  outcome.placement = Object.fromEntries(
-    Object.entries(pipeline.placement).map(([stage, { provider, precision }]) => [
-      stage,
-      `${provider}/${precision}`,
-    ]),
-  );
+  outcome.placement = placementLabels(pipeline);
   outcome.readyMs = outcome.loadMs = load.ms;
   outcome.readWeightsMs = outcome.stages.reduce((sum, stage) => sum + stage.readMs, 0);
   outcome.wasmHeapBytesAfterLoad = wasmHeapBytes();
@@ -242,3 +232,13 @@ self.addEventListener('message', (event: MessageEvent<LoadBenchConfig>) => {
     })
     .finally(() => self.postMessage(outcome));
 });
+
+/** Where each stage ran, as `provider/precision` per stage. */
+function placementLabels(pipeline: TextToImagePipeline): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(pipeline.placement).map(([stage, { provider, precision }]) => [
+      stage,
+      `${provider}/${precision}`,
+    ]),
+  );
+}

@@ -386,17 +386,29 @@ export class TextToImagePipeline {
    * its shaders and buffers. A grey picture is enough; the latents it makes are never used.
    */
   private async warmUpImageEncoder(): Promise<void> {
-    if (this.busy)
-      throw new PipelineError('busy', 'An image is already being generated; wait for it or cancel it.');
     const { width, height } = this.model.image;
-    this.busy = true;
-    try {
+    await this.exclusively(async () => {
       await this.run.encodeImage(new Uint8ClampedArray(width * height * 4).fill(128));
       await this.run.settle();
       await this.sessions.done('vaeEncoder');
+    });
+  }
+
+  /** Runs `work` as the pipeline's one job at a time: a second call meanwhile is refused as busy. */
+  private async exclusively<T>(work: () => Promise<T>): Promise<T> {
+    if (this.busy)
+      throw new PipelineError('busy', 'An image is already being generated; wait for it or cancel it.');
+    this.busy = true;
+    try {
+      return await work();
     } finally {
       this.busy = false;
     }
+  }
+
+  private throwIfDisposed(): void {
+    if (this.disposed)
+      throw new PipelineError('not-loaded', 'This pipeline was disposed; load the model again.');
   }
 
   /**
@@ -406,12 +418,8 @@ export class TextToImagePipeline {
    */
   async timeTextEncoder(prompt: string): Promise<number> {
     validateRequest({ prompt, seed: 0 });
-    if (this.disposed)
-      throw new PipelineError('not-loaded', 'This pipeline was disposed; load the model again.');
-    if (this.busy)
-      throw new PipelineError('busy', 'An image is already being generated; wait for it or cancel it.');
-    this.busy = true;
-    try {
+    this.throwIfDisposed();
+    return this.exclusively(async () => {
       const { maxLength, padId } = this.model.tokenizer;
       const tokens = await tokenizePrompt(prompt, { maxLength, padId });
       const started = performance.now();
@@ -419,9 +427,7 @@ export class TextToImagePipeline {
       await this.run.settle();
       await this.sessions.done('textEncoder');
       return performance.now() - started;
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 
   /** Whether the model has a VAE encoder, so `generate({ sourceImage })` works. */
@@ -463,16 +469,8 @@ export class TextToImagePipeline {
     if (this.residency !== 'cpu') {
       throw new PipelineError('invalid-input', 'A batch in one pass needs CPU residency (wasm, or io cpu).');
     }
-    if (this.disposed)
-      throw new PipelineError('not-loaded', 'This pipeline was disposed; load the model again.');
-    if (this.busy)
-      throw new PipelineError('busy', 'An image is already being generated; wait for it or cancel it.');
-    this.busy = true;
-    try {
-      return await generateBatch(this.model, this.sessions, this.runtime, request);
-    } finally {
-      this.busy = false;
-    }
+    this.throwIfDisposed();
+    return this.exclusively(() => generateBatch(this.model, this.sessions, this.runtime, request));
   }
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
@@ -483,8 +481,7 @@ export class TextToImagePipeline {
         `This pipeline makes batches of ${this.batchSize}: call generateBatch.`,
       );
     }
-    if (this.disposed)
-      throw new PipelineError('not-loaded', 'This pipeline was disposed; load the model again.');
+    this.throwIfDisposed();
     if (validated.strength !== undefined && !this.canDoImageToImage) {
       throw new NoImageEncoderError(this.model.id);
     }
@@ -495,17 +492,14 @@ export class TextToImagePipeline {
         'Drawing straight to a canvas needs WebGPU on a hardware adapter with GPU-resident tensors.',
       );
     }
-    if (this.busy)
-      throw new PipelineError('busy', 'An image is already being generated; wait for it or cancel it.');
-    this.busy = true;
-    try {
-      return await this.generateOnce(request, validated);
-    } catch (error) {
-      this.throwIfDeviceLost(error);
-      throw error;
-    } finally {
-      this.busy = false;
-    }
+    return this.exclusively(async () => {
+      try {
+        return await this.generateOnce(request, validated);
+      } catch (error) {
+        this.throwIfDeviceLost(error);
+        throw error;
+      }
+    });
   }
 
   private throwIfDeviceLost(cause?: unknown): void {
