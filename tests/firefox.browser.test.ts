@@ -18,7 +18,7 @@ import { startDevServer } from './support/browser.js';
 import { skipWithoutEngine } from './support/engine-availability.js';
 import { firefoxMissing, launchFirefox } from './support/firefox.js';
 import { nodeReferencePixels } from './support/node-reference.js';
-import { pixelDifference } from './support/pixels.js';
+import { meanPixelDifference, pixelDifference } from './support/pixels.js';
 
 const skip = skipWithoutEngine('Firefox', firefoxMissing());
 
@@ -134,7 +134,7 @@ describe.skipIf(skip)('Firefox ESR with WebGPU on SwiftShader', () => {
         expect(outcome).toMatchObject({ loadedProvider: 'webgpu', imageProvider: 'webgpu', fellBack: false });
         const reference = await nodeReferencePixels('tiny-fp16', request);
         // The FP16 tests' tolerance: FP16 rounding, on CPU, against the widened FP32 arithmetic.
-        expect(pixelDifference(outcome.pixels, reference).mean).toBeLessThan(4);
+        expect(meanPixelDifference(outcome.pixels, reference)).toBeLessThan(4);
       } finally {
         await context.close();
       }

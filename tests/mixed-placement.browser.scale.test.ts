@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTinyModels } from '../scripts/tiny-models/index.js';
 import { startTestApp, type TestApp } from './support/browser.js';
-import { pixelDifference } from './support/pixels.js';
+import { meanPixelDifference } from './support/pixels.js';
 
 type PipelineTest = Window['pipelineTest'];
 type GenerateOutput = Awaited<ReturnType<PipelineTest['generate']>>;
@@ -53,9 +53,9 @@ describe('mixed placement: the text encoder on wasm beside WebGPU (SwiftShader, 
     const cpuResident = await generate({ ...mixed, residency: 'cpu' });
     const half = await generate({ provider: 'wasm' });
     // FP32 arithmetic on the FP16 weights against FP16 arithmetic: pipeline.browser.test.ts's tolerance.
-    expect(pixelDifference(gpuResident.pixels!, half.pixels!).mean).toBeLessThan(4);
-    expect(pixelDifference(cpuResident.pixels!, half.pixels!).mean).toBeLessThan(4);
+    expect(meanPixelDifference(gpuResident.pixels!, half.pixels!)).toBeLessThan(4);
+    expect(meanPixelDifference(cpuResident.pixels!, half.pixels!)).toBeLessThan(4);
     // Both residencies feed the UNet the same FP32 hidden states and run the same kernels.
-    expect(pixelDifference(gpuResident.pixels!, cpuResident.pixels!).mean).toBeLessThan(1);
+    expect(meanPixelDifference(gpuResident.pixels!, cpuResident.pixels!)).toBeLessThan(1);
   }, 300_000); // Two WebGPU loads and three images on SwiftShader on a busy 2-core machine.
 });
