@@ -5,7 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chooseMemoryMode, stageWeightBytes } from '../src/pipeline/runtime/device-requirements';
+import {
+  chooseMemoryMode,
+  lowMemoryUnetParts,
+  stageWeightBytes,
+} from '../src/pipeline/runtime/device-requirements';
 import { getModel, parseManifest } from '../src/pipeline/model/manifest';
 import { PipelineError } from '../src/pipeline/errors';
 import type { MemoryPreference } from '../src/pipeline/types';
@@ -39,11 +43,14 @@ describe('automatic memory mode', () => {
     expect(choice.reason).toContain('2.34 GiB');
   });
 
-  it('loads one stage at a time where only the largest fits (SD-Turbo FP16 in 2 GiB)', () => {
+  it('loads one stage at a time where the stages do not fit together (SD-Turbo FP16 in 2 GiB)', () => {
     const choice = chooseMemoryMode(sdTurbo, device(2));
     expect(choice.mode).toBe('low');
     expect(choice.reason).toContain('2.34 GiB');
-    expect(choice.reason).toContain('1.61 GiB');
+    // The UNet (1.61 GiB) in 3 parts of 0.54 GiB: the text encoder (0.63 GiB) is the most held at once.
+    expect(choice.unetParts).toBe(3);
+    expect(choice.reason).toContain('at most 0.63 GiB of weights is loaded at once');
+    expect(choice.reason).toContain('The UNet runs in 3 parts, one loaded at a time.');
   });
 
   it('counts widened FP32 weights at twice their bytes (4.68 GiB: low in 4 GiB, resident in 8 GiB)', () => {
@@ -64,6 +71,30 @@ describe('automatic memory mode', () => {
     const justBelow = (6412027 + 157935 + 26213 + 43089 - 1) / GiB;
     expect(chooseMemoryMode(tinyFp32, device(justBelow)).mode).toBe('low');
     expect(chooseMemoryMode(tinyFp32, device(justBelow + 1 / GiB)).mode).toBe('resident');
+  });
+});
+
+describe('the UNet in parts (low-memory mode)', () => {
+  it('cuts the UNet until no part outweighs the largest other stage, at most into 4', () => {
+    // 1733430199 / 681393168 = 2.54: three parts.
+    expect(lowMemoryUnetParts(sdTurbo)).toBe(3);
+    expect(lowMemoryUnetParts(sdTurbo, 'fp32-widened')).toBe(3);
+    // tiny-fp32's UNet (157935 bytes) is smaller than its text encoder: whole.
+    expect(lowMemoryUnetParts(tinyFp32)).toBe(1);
+    const bigUnet = {
+      ...sdTurbo,
+      stages: {
+        ...sdTurbo.stages,
+        unet: { ...sdTurbo.stages.unet, file: { ...sdTurbo.stages.unet.file, bytes: 50 * 681393168 } },
+      },
+    };
+    expect(lowMemoryUnetParts(bigUnet)).toBe(4);
+  });
+
+  it('runs the UNet whole when every stage stays resident', () => {
+    expect(chooseMemoryMode(sdTurbo, device(64), 'resident').unetParts).toBe(1);
+    expect(chooseMemoryMode(sdTurbo, device(64)).unetParts).toBe(1);
+    expect(chooseMemoryMode(sdTurbo, device(64), 'low').unetParts).toBe(3);
   });
 });
 

@@ -24,6 +24,10 @@ export interface LoadBenchConfig {
   textEncoderOnly: boolean;
   /** Warm start only: check every stage's digest before its session, as loads did before (the comparison). */
   verifyFirst: boolean;
+  /** The image size to load the model for (its manifest's `sizes`); absent: the model's own. */
+  size?: { width: number; height: number };
+  /** Low-memory mode: the UNet in this many parts (the pipeline's unetParts); absent: its default. */
+  unetParts?: number;
 }
 
 export const TEXT_ENCODER_RUNS = 4;

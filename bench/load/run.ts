@@ -40,6 +40,10 @@ const USAGE = `usage: npm run bench:load -- --model <id> [options]
                           weights beside WebGPU, the pipeline's textEncoderProvider)
   --text-encoder-only     instead of images: time the text encoder alone on one prompt, 4 runs after load
                           (detail.textEncoderMs), where a whole image is too slow
+  --size <px>|<w>x<h>     the image size to load the model for, within its manifest's sizes (default:
+                          the model's own; smaller sizes let SwiftShader finish an image)
+  --unet-parts <n>        with --memory low: run the UNet in n parts, one at a time (default: the
+                          pipeline's choice, 3 for SD-Turbo's sizes; 1 runs it whole)
   --json <file>           also write the figures as JSON
   --timeout <s>           give up after this long, reporting the peaks so far (default 3600)
 `;
@@ -57,6 +61,8 @@ interface Options {
   memory: LoadBenchConfig['memory'];
   textEncoder: LoadBenchConfig['textEncoder'];
   textEncoderOnly: boolean;
+  size?: { width: number; height: number };
+  unetParts?: number;
   json?: string;
   timeoutMs: number;
 }
@@ -115,6 +121,8 @@ function parseOptions(argv: string[]): Options | undefined {
       memory: { type: 'string' },
       'text-encoder': { type: 'string' },
       'text-encoder-only': { type: 'boolean' },
+      size: { type: 'string' },
+      'unet-parts': { type: 'string' },
       json: { type: 'string' },
       timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -138,6 +146,12 @@ function parseOptions(argv: string[]): Options | undefined {
   if (values['text-encoder-only'] && values.warm)
     throw new UsageError('--text-encoder-only is for a cold load');
   const modelId = values.model ?? 'tiny-fp32';
+  const size = values.size === undefined ? undefined : parseSize(values.size);
+  const unetParts = values['unet-parts'] === undefined ? undefined : Number(values['unet-parts']);
+  if (unetParts !== undefined && (!Number.isInteger(unetParts) || unetParts < 1)) {
+    throw new UsageError('--unet-parts must be a whole number, at least 1');
+  }
+  if (unetParts !== undefined && memory !== 'low') throw new UsageError('--unet-parts needs --memory low');
   const timeout = Number(values.timeout ?? 3600);
   if (!Number.isInteger(timeout) || timeout < 1)
     throw new UsageError('--timeout must be a whole number of seconds');
@@ -156,9 +170,18 @@ function parseOptions(argv: string[]): Options | undefined {
     memory,
     textEncoder,
     textEncoderOnly: values['text-encoder-only'] ?? false,
+    size,
+    unetParts,
     json: values.json,
     timeoutMs: timeout * 1000,
   };
+}
+
+function parseSize(text: string): { width: number; height: number } {
+  const match = /^(\d+)(?:x(\d+))?$/.exec(text);
+  if (!match) throw new UsageError(`--size must be <px> or <width>x<height>, got "${text}"`);
+  const width = Number(match[1]);
+  return { width, height: match[2] === undefined ? width : Number(match[2]) };
 }
 
 async function readModel(options: Options): Promise<ModelEntry> {
@@ -247,6 +270,8 @@ async function measure(options: Options, model: ModelEntry, modelBytes: number, 
       memory: options.memory,
       textEncoder: options.textEncoder,
       textEncoderOnly: options.textEncoderOnly,
+      size: options.size,
+      unetParts: options.unetParts,
     };
     memory.start('page');
     const deadline = Date.now() + options.timeoutMs;

@@ -22,6 +22,7 @@ import {
   preloadTokenizer,
   probeDevice,
   requirementError,
+  sizedModelEntry,
 } from '../../src/pipeline/index.js';
 import type { ModelEntry } from '../../src/pipeline/model/manifest-types.js';
 import {
@@ -82,9 +83,10 @@ async function measure(config: LoadBenchConfig, outcome: LoadPageOutcome): Promi
   const tokenizerReady = preloadTokenizer();
   let readWeightsMs = 0;
   const load = await timed(() =>
-    TextToImagePipeline.create(model, {
+    TextToImagePipeline.create(config.size ? sizedModelEntry(model, config.size) : model, {
       provider: config.provider,
       memory: config.memory,
+      unetParts: config.unetParts,
       textEncoderProvider: config.textEncoder,
       loadStage: async (stage) => {
         const read = await timed(() => loadModelFile(model, stage, store));
@@ -148,9 +150,10 @@ async function measureWarmStart(
   };
   const started = performance.now();
   const load = await timed(() =>
-    TextToImagePipeline.create(model, {
+    TextToImagePipeline.create(config.size ? sizedModelEntry(model, config.size) : model, {
       provider: config.provider,
       memory: config.memory,
+      unetParts: config.unetParts,
       textEncoderProvider: config.textEncoder,
       onStageLoaded: (timing) => outcome.stages.push(timing),
       loadStage: async (stage) => {

@@ -5,10 +5,12 @@ import type { ModelEntry, ModelFile, ModelStageName, TensorSpec } from '../model
 import { OnnxFormatError, externalizeInitializers } from '../model/onnx/onnx-external-data.js';
 import { WidenedTensorTooLargeError } from '../model/onnx/onnx-fp16-widening.js';
 import { widenFp16Chunks } from '../model/onnx/onnx-fp16-streamed-widening.js';
+import { GraphSplitError, splitGraph, type GraphSplit } from '../model/onnx/onnx-graph-split.js';
 import { capturableUnetGraph } from './graph-capture.js';
 import type { OrtRuntime } from '../runtime/ort-runtime.js';
 import type { MemoryMode, StageSessionChurn } from './generate-result.js';
-import { createDeviceKeeper } from './webgpu-device-keeper.js';
+import { WebGpuDeviceKeeper } from './webgpu-device-keeper.js';
+import { PartedStageSession, type StageSession } from './parted-stage-session.js';
 
 /** A stage's `.onnx` file as stored: one protobuf with its weights embedded. */
 export type StageSource = Uint8Array;
@@ -61,6 +63,12 @@ export interface SessionSettings {
   textEncoderProvider?: 'wasm';
   /** Told as each stage's session exists. */
   onStageLoaded?: (timing: StageTiming) => void;
+  /**
+   * ORT's WebGPU storage-buffer cache: 'lazyRelease' (low-memory mode) destroys freed buffers instead of
+   * keeping them for reuse (see webgpu-device-keeper.ts). Set by the first session on ORT's device, which
+   * low-memory mode's device keeper is.
+   */
+  storageBufferCache?: 'lazyRelease';
 }
 
 /**
@@ -85,6 +93,16 @@ interface SplitModel {
   externalData: { path: string; data: Uint8Array }[];
 }
 
+function executionProvider(
+  settings: SessionSettings,
+): NonNullable<ort.InferenceSession.SessionOptions['executionProviders']>[number] {
+  if (settings.provider === 'webnn') return { name: 'webnn', deviceType: settings.webnnDeviceType ?? 'gpu' };
+  if (settings.provider === 'webgpu' && settings.storageBufferCache) {
+    return { name: 'webgpu', storageBufferCacheMode: settings.storageBufferCache };
+  }
+  return settings.provider;
+}
+
 function sessionOptions(
   model: ModelEntry,
   stage: ModelStageName,
@@ -93,11 +111,7 @@ function sessionOptions(
   const stageOptions = model.stages[stage]?.session ?? {};
   return {
     // ORT's WebNN EP needs static shapes: the manifest's freeDimensionOverrides fix every symbolic one.
-    executionProviders: [
-      settings.provider === 'webnn'
-        ? { name: 'webnn', deviceType: settings.webnnDeviceType ?? 'gpu' }
-        : settings.provider,
-    ],
+    executionProviders: [executionProvider(settings)],
     graphOptimizationLevel: stageOptions.graphOptimizationLevel ?? 'all',
     freeDimensionOverrides: stageOptions.freeDimensionOverrides,
     preferredOutputLocation: settings.gpuOutputs ? 'gpu-buffer' : 'cpu',
@@ -200,40 +214,101 @@ function startLoading(
   return loadStage(stage, spec.file).then((bytes) => ({ bytes, readMs: performance.now() - started }));
 }
 
-async function createStageSession(
+/** A stage's graph and weights, ready for sessions, and when making them began. */
+interface PreparedStage {
+  stage: ModelStageName;
+  split: SplitModel;
+  readMs: number;
+  /** When the session's own work began: after the read and widening of a streamed stage. */
+  sessionStarted: number;
+}
+
+async function prepareStage(
   model: ModelEntry,
   stage: ModelStageName,
   input: StageInput,
   pipelineSettings: SessionSettings,
-): Promise<ort.InferenceSession> {
+): Promise<PreparedStage> {
   const settings = stageSettings(pipelineSettings, stage);
   const spec = model.stages[stage]!;
   const started = performance.now();
   const split = await splitWeights(stage, spec.file, input, settings);
   // A streamed stage is read as it is widened: that one span is its read, and its session starts after.
   const splitDone = performance.now();
-  const readMs = 'bytes' in input ? input.readMs : splitDone - started;
-  const sessionStarted = 'bytes' in input ? started : splitDone;
-  const { externalData } = split;
   const graph =
     settings.enableGraphCapture && stage === 'unet'
       ? capturableUnetGraph(split.graph, model.stages.unet.inputs.timestep.name, spec.file)
       : split.graph;
-  let session: ort.InferenceSession;
+  return {
+    stage,
+    split: { graph, externalData: split.externalData },
+    readMs: 'bytes' in input ? input.readMs : splitDone - started,
+    sessionStarted: 'bytes' in input ? started : splitDone,
+  };
+}
+
+/**
+ * A session for `graph` (the stage's, or one part of it) with the stage's weights. `cpuOutputs` gives its
+ * outputs on the CPU whatever the settings, for values that must outlive the session.
+ */
+async function createSession(
+  model: ModelEntry,
+  prepared: PreparedStage,
+  graph: Uint8Array,
+  pipelineSettings: SessionSettings,
+  cpuOutputs = false,
+): Promise<ort.InferenceSession> {
+  const { stage } = prepared;
+  const settings = stageSettings(pipelineSettings, stage);
   try {
-    const options = { ...sessionOptions(model, stage, settings), externalData };
-    session = await settings.runtime.InferenceSession.create(graph, options);
+    const options = {
+      ...sessionOptions(model, stage, settings),
+      ...(cpuOutputs ? { preferredOutputLocation: 'cpu' as const } : {}),
+      externalData: prepared.split.externalData,
+    };
+    return await settings.runtime.InferenceSession.create(graph, options);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new PipelineError(
       'session-failed',
-      `Could not create the ${stage} session for ${spec.file.path} on ${settings.provider}: ${reason}`,
+      `Could not create the ${stage} session for ${model.stages[stage]!.file.path} on ${settings.provider}: ${reason}`,
       { cause: error },
     );
   }
-  checkSpecs(stage, 'input', spec.inputs as unknown as Record<string, TensorSpec>, session.inputMetadata);
-  checkSpecs(stage, 'output', spec.outputs as unknown as Record<string, TensorSpec>, session.outputMetadata);
-  settings.onStageLoaded?.({ stage, readMs, sessionMs: performance.now() - sessionStarted });
+}
+
+/** The manifest's inputs and outputs of the stage that the session (the stage, or a part of it) has. */
+function checkStageSpecs(
+  model: ModelEntry,
+  stage: ModelStageName,
+  session: ort.InferenceSession,
+  part?: { inputs: readonly string[]; outputs: readonly string[] },
+): void {
+  const spec = model.stages[stage]!;
+  const has = (names: readonly string[] | undefined) => (tensor: TensorSpec) =>
+    names === undefined || names.includes(tensor.name);
+  const inputs = Object.values(spec.inputs as unknown as Record<string, TensorSpec>).filter(has(part?.inputs));
+  const outputs = Object.values(spec.outputs as unknown as Record<string, TensorSpec>).filter(
+    has(part?.outputs),
+  );
+  checkSpecs(stage, 'input', Object.fromEntries(inputs.map((t) => [t.name, t])), session.inputMetadata);
+  checkSpecs(stage, 'output', Object.fromEntries(outputs.map((t) => [t.name, t])), session.outputMetadata);
+}
+
+async function createStageSession(
+  model: ModelEntry,
+  stage: ModelStageName,
+  input: StageInput,
+  settings: SessionSettings,
+): Promise<ort.InferenceSession> {
+  const prepared = await prepareStage(model, stage, input, settings);
+  const session = await createSession(model, prepared, prepared.split.graph, settings);
+  checkStageSpecs(model, stage, session);
+  settings.onStageLoaded?.({
+    stage,
+    readMs: prepared.readMs,
+    sessionMs: performance.now() - prepared.sessionStarted,
+  });
   return session;
 }
 
@@ -280,7 +355,7 @@ export async function createStageSessions(
  */
 export interface StageSessionPool {
   readonly mode: MemoryMode;
-  session(stage: ModelStageName): Promise<ort.InferenceSession>;
+  session(stage: ModelStageName): Promise<StageSession>;
   done(stage: ModelStageName): Promise<void>;
   /** Sessions created and released since load, and the milliseconds spent creating them. */
   readonly churn: Readonly<StageSessionChurn>;
@@ -298,7 +373,7 @@ export class ResidentSessionPool implements StageSessionPool {
     return new ResidentSessionPool(await createStageSessions(model, loadStage, settings));
   }
 
-  async session(stage: ModelStageName): Promise<ort.InferenceSession> {
+  async session(stage: ModelStageName): Promise<StageSession> {
     const session = this.sessions[stage];
     if (!session) throw new PipelineError('model-io-mismatch', `This model has no ${stage} stage.`);
     return session;
@@ -311,34 +386,60 @@ export class ResidentSessionPool implements StageSessionPool {
   }
 }
 
+/** The stage the low-memory pool holds, and how to let it go. */
+interface HeldStage {
+  stage: ModelStageName;
+  session: StageSession;
+  release(): Promise<void>;
+}
+
 /**
  * One stage loaded at a time: its bytes read from the store when it is needed, its session released when
- * its work is done, so the device holds at most the largest stage instead of all of them.
+ * its work is done, so the device holds at most the largest stage instead of all of them. With
+ * `unetParts` above 1 the UNet runs in that many parts of its graph, one part's session at a time
+ * (parted-stage-session.ts), so the device holds at most one part of it. ORT's WebGPU buffers are
+ * destroyed once freed here, and freed before the next stage loads (webgpu-device-keeper.ts).
  */
 export class LowMemorySessionPool implements StageSessionPool {
   readonly mode = 'low';
   readonly churn: StageSessionChurn = { created: 0, released: 0, loadMs: 0 };
-  private held?: { stage: ModelStageName; session: ort.InferenceSession };
-  private keeper?: Promise<ort.InferenceSession>;
+  private readonly settings: SessionSettings;
+  private held?: HeldStage;
+  private keeper?: Promise<WebGpuDeviceKeeper>;
 
   constructor(
     private readonly model: ModelEntry,
     private readonly loadStage: StageLoader,
-    private readonly settings: SessionSettings,
+    settings: SessionSettings,
+    private readonly unetParts = 1,
   ) {
-    if (settings.provider === 'webgpu') this.keeper = createDeviceKeeper(settings.runtime);
+    this.settings = { ...settings, storageBufferCache: 'lazyRelease' };
+    if (settings.provider === 'webgpu') {
+      this.keeper = WebGpuDeviceKeeper.create(this.settings.runtime, 'lazyRelease');
+    }
   }
 
-  async session(stage: ModelStageName): Promise<ort.InferenceSession> {
+  async session(stage: ModelStageName): Promise<StageSession> {
     if (this.held?.stage === stage) return this.held.session;
     await this.keeper;
     await this.release();
     const started = performance.now();
     const input = await startLoading(this.model, stage, this.loadStage, this.settings);
+    const parted = stage === 'unet' ? await this.partedUnet(input) : undefined;
+    if (parted) {
+      this.churn.loadMs += performance.now() - started;
+      // Each part's session is released after its run: nothing is left to release when the UNet is done.
+      this.held = { stage, session: parted, release: async () => undefined };
+      return parted;
+    }
     const session = await createStageSession(this.model, stage, input, this.settings);
     this.churn.loadMs += performance.now() - started;
     this.churn.created++;
-    this.held = { stage, session };
+    const release = async () => {
+      await this.releaseSession(session);
+      this.churn.released++;
+    };
+    this.held = { stage, session, release };
     return session;
   }
 
@@ -353,12 +454,48 @@ export class LowMemorySessionPool implements StageSessionPool {
     await (await keeper)?.release();
   }
 
+  /**
+   * The UNet in parts, its weights read once for every run of its parts until it is done. Undefined where
+   * it runs whole: one part asked for, graph capture (which records one session), or a graph that cannot
+   * be cut (a subgraph), which still runs, needing the memory of the whole stage.
+   */
+  private async partedUnet(input: StageInput): Promise<PartedStageSession | undefined> {
+    if (this.unetParts <= 1 || this.settings.enableGraphCapture) return undefined;
+    const prepared = await prepareStage(this.model, 'unet', input, this.settings);
+    let split: GraphSplit;
+    try {
+      split = splitGraph(prepared.split.graph, this.unetParts);
+    } catch (error) {
+      if (!(error instanceof GraphSplitError)) throw error;
+      return undefined;
+    }
+    const spec = this.model.stages.unet;
+    const createPart = async (index: number, graph: Uint8Array, last: boolean) => {
+      const started = performance.now();
+      const session = await createSession(this.model, prepared, graph, this.settings, !last);
+      checkStageSpecs(this.model, 'unet', session, split.parts[index]);
+      this.churn.loadMs += performance.now() - started;
+      this.churn.created++;
+      return session;
+    };
+    const releasePart = async (session: ort.InferenceSession) => {
+      await this.releaseSession(session);
+      this.churn.released++;
+    };
+    return new PartedStageSession(split, createPart, releasePart, [spec.outputs.noisePred.name]);
+  }
+
+  /** A released session's GPU buffers are destroyed at the next run's end: the keeper's, straight after. */
+  private async releaseSession(session: ort.InferenceSession): Promise<void> {
+    await session.release();
+    await (await this.keeper)?.flush();
+  }
+
   private async release(): Promise<void> {
     const held = this.held;
     if (!held) return;
     this.held = undefined;
-    await held.session.release();
-    this.churn.released++;
+    await held.release();
   }
 }
 

@@ -84,6 +84,11 @@ export interface PipelineOptions {
    */
   memory?: MemoryPreference;
   /**
+   * Low-memory mode only: how many parts the UNet runs in, one part's session at a time. Default: as many
+   * as keep each part no larger than the largest other stage (lowMemoryUnetParts; 3 for SD-Turbo).
+   */
+  unetParts?: number;
+  /**
    * 'wasm': a mixed placement for WebGPU, the text encoder on ORT's wasm EP with its weights as stored (FP16
    * stays FP16, not widened) while the UNet and the VAE run on WebGPU; its hidden states cross to the UNet
    * once per image through the CPU. 'same' (default): every stage on the pipeline's provider. Refused on
@@ -319,7 +324,12 @@ export class TextToImagePipeline {
     const sessionModel = freeBatchLimit > 1 ? freeBatchModelEntry(runModel) : runModel;
     const sessions =
       memory.mode === 'low'
-        ? new LowMemorySessionPool(sessionModel, options.loadStage, settings)
+        ? new LowMemorySessionPool(
+            sessionModel,
+            options.loadStage,
+            settings,
+            options.unetParts ?? memory.unetParts,
+          )
         : await ResidentSessionPool.create(sessionModel, options.loadStage, settings);
     try {
       // The first stage of every image, loaded now: it checks the model and starts ORT's WebGPU device.

@@ -6,12 +6,37 @@ import type { OrtRuntime } from '../runtime/ort-runtime.js';
  * cannot be passed through onnxruntime-web's session options (EP options are appended before `extra`).
  * Low-memory mode releases every stage between uses while GPU buffers carry the hidden states and latents
  * across stages on that device: a one-node session (Identity on one float) keeps the device alive.
+ *
+ * Being the device's first session, it also sets ORT's buffer cache for every session after it. Low-memory
+ * mode asks for 'lazyRelease': a freed buffer is destroyed at the end of the next run, where ORT's default
+ * ('bucket') keeps freed buffers of its bucket sizes (up to 160 MiB, most weights among them) for reuse, so
+ * a released stage would go on holding much of its memory. ('disabled' destroys a buffer that commands
+ * recorded but not yet submitted still use, which WebGPU refuses.) A released session's weights are freed
+ * at the next run's end, so `flush` runs the keeper once to free them before the next stage loads.
  */
-export function createDeviceKeeper(runtime: OrtRuntime): Promise<ort.InferenceSession> {
-  return runtime.InferenceSession.create(identityModel(), {
-    executionProviders: ['webgpu'],
-    logSeverityLevel: 3,
-  });
+export class WebGpuDeviceKeeper {
+  private constructor(
+    private readonly runtime: OrtRuntime,
+    private readonly session: ort.InferenceSession,
+  ) {}
+
+  static async create(runtime: OrtRuntime, storageBufferCacheMode?: 'lazyRelease'): Promise<WebGpuDeviceKeeper> {
+    const session = await runtime.InferenceSession.create(identityModel(), {
+      executionProviders: [storageBufferCacheMode ? { name: 'webgpu', storageBufferCacheMode } : 'webgpu'],
+      logSeverityLevel: 3,
+    });
+    return new WebGpuDeviceKeeper(runtime, session);
+  }
+
+  /** Ends one run on the device: ORT destroys the buffers freed since the last run's end. */
+  async flush(): Promise<void> {
+    const outputs = await this.session.run({ x: new this.runtime.Tensor('float32', Float32Array.of(0), [1]) });
+    for (const tensor of Object.values(outputs)) tensor.dispose();
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
 }
 
 const WIRE_VARINT = 0;

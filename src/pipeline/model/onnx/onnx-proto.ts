@@ -19,6 +19,30 @@ export const TENSOR_PROTO = {
 export const DATA_TYPE = { float: 1, int64: 7, float16: 10 } as const;
 export const DATA_LOCATION_EXTERNAL = 1;
 
+/** TensorProto.DataType values (onnx.proto) under ORT's names. */
+export const ELEMENT_TYPES: Record<number, string> = {
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  8: 'string',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  12: 'uint32',
+  13: 'uint64',
+  16: 'bfloat16',
+};
+/** The TensorProto.DataType of ORT's element type name ('float32' -> 1). */
+export function onnxDataType(type: string): number {
+  const found = Object.entries(ELEMENT_TYPES).find(([, name]) => name === type);
+  if (!found) throw new OnnxFormatError(`No ONNX element type is called "${type}".`);
+  return Number(found[0]);
+}
+
 export const WIRE_VARINT = 0;
 export const WIRE_FIXED64 = 1;
 export const WIRE_LENGTH_DELIMITED = 2;

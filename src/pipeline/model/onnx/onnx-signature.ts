@@ -7,6 +7,7 @@
 import { canStartOnnxModel, describeBytes, ONNX_HEADER_BYTES } from './onnx-header.js';
 import {
   DATA_LOCATION_EXTERNAL,
+  ELEMENT_TYPES,
   fieldText,
   GRAPH_PROTO,
   MODEL_PROTO,
@@ -48,23 +49,6 @@ export interface SliceableFile {
   slice(start: number, end: number): Blob;
 }
 
-/** TensorProto.DataType values (onnx.proto) under ORT's names. */
-const ELEMENT_TYPES: Record<number, string> = {
-  1: 'float32',
-  2: 'uint8',
-  3: 'int8',
-  4: 'uint16',
-  5: 'int16',
-  6: 'int32',
-  7: 'int64',
-  8: 'string',
-  9: 'bool',
-  10: 'float16',
-  11: 'float64',
-  12: 'uint32',
-  13: 'uint64',
-  16: 'bfloat16',
-};
 /** TypeProto's fields other than tensor_type, for a message that says what a value is instead. */
 const NON_TENSOR_TYPES: Record<number, string> = {
   4: 'sequence',
