@@ -90,6 +90,32 @@ describe('low-memory mode', () => {
     expect(new Set(low.pixels!.filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(16);
   });
 
+  it('on wasm, runs the UNet in parts to the pixels of the resident stages', async () => {
+    const parted = { provider: 'wasm', memory: 'low', unetParts: 3 } as const;
+    const low = await generate(parted);
+    const resident = await generate({ provider: 'wasm', memory: 'resident' });
+    // The first image: 3 UNet parts for each of the 2 steps and the VAE decoder created (the text encoder
+    // was at load), and all 8 released.
+    expect(low.stageSessions).toMatchObject({ created: 7, released: 8 });
+    const diff = pixelDifference(low.pixels!, resident.pixels!);
+    expect(diff.max).toBeLessThanOrEqual(1);
+    expect(diff.differingShare).toBeLessThan(0.01);
+    expect(new Set(low.pixels!.filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(16);
+  });
+
+  it(
+    'on WebGPU, runs the UNet in parts to the pixels of the resident stages',
+    { tags: ['scale'], timeout: WEBGPU_TIMEOUT_MS },
+    async () => {
+      const parted = await generate({ provider: 'webgpu', memory: 'low', unetParts: 2 });
+      const resident = await generate({ provider: 'webgpu', memory: 'resident' });
+      expect(parted.stageSessions).toMatchObject({ created: 5, released: 6 });
+      const diff = pixelDifference(parted.pixels!, resident.pixels!);
+      expect(diff.max).toBeLessThanOrEqual(2);
+      expect(diff.differingShare).toBeLessThan(0.02);
+    },
+  );
+
   it('loads the VAE encoder for image to image and releases it too', async () => {
     const result = (await page.evaluate(
       ([o]) =>

@@ -27,6 +27,8 @@ interface LoadOptions {
   provider?: PipelineOptions['provider'];
   residency?: PipelineOptions['residency'];
   memory?: PipelineOptions['memory'];
+  /** Low-memory mode: the UNet in this many parts. */
+  unetParts?: number;
   webnnDeviceType?: PipelineOptions['webnnDeviceType'];
   /** Load the model as if its manifest entry had no VAE encoder (a text-to-image-only model). */
   withoutEncoder?: boolean;
@@ -84,7 +86,7 @@ async function* responseChunks(url: string): AsyncGenerator<Uint8Array> {
 }
 
 async function load(modelId: string, options: LoadOptions = {}) {
-  const key = `${modelId}/${options.provider ?? 'auto'}/${options.residency ?? 'gpu'}/${options.webnnDeviceType ?? ''}/${options.withoutEncoder ?? false}/${options.widenedTensorBytes ?? ''}/${options.enableGraphCapture ?? false}/${options.memory ?? 'auto'}/${options.textEncoderProvider ?? 'same'}`;
+  const key = `${modelId}/${options.provider ?? 'auto'}/${options.residency ?? 'gpu'}/${options.webnnDeviceType ?? ''}/${options.withoutEncoder ?? false}/${options.widenedTensorBytes ?? ''}/${options.enableGraphCapture ?? false}/${options.memory ?? 'auto'}/${options.textEncoderProvider ?? 'same'}/${options.unetParts ?? ''}`;
   const existing = pipelines.get(key);
   if (existing) return existing;
   const manifest = await loadManifest(manifestUrl);
@@ -98,6 +100,7 @@ async function load(modelId: string, options: LoadOptions = {}) {
     provider: options.provider,
     residency: options.residency,
     memory: options.memory,
+    unetParts: options.unetParts,
     webnnDeviceType: options.webnnDeviceType,
     enableGraphCapture: options.enableGraphCapture,
     textEncoderProvider: options.textEncoderProvider,

@@ -23,6 +23,8 @@ export class WebGpuDeviceKeeper {
   static async create(runtime: OrtRuntime, storageBufferCacheMode?: 'lazyRelease'): Promise<WebGpuDeviceKeeper> {
     const session = await runtime.InferenceSession.create(identityModel(), {
       executionProviders: [storageBufferCacheMode ? { name: 'webgpu', storageBufferCacheMode } : 'webgpu'],
+      // Its output stays on the GPU and is dropped: a flush reads nothing back.
+      preferredOutputLocation: 'gpu-buffer',
       logSeverityLevel: 3,
     });
     return new WebGpuDeviceKeeper(runtime, session);
