@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getModel, parseManifest } from '../src/pipeline/model/manifest';
 import type { ModelEntry } from '../src/pipeline/model/manifest-types';
 import { capturedModelEntry } from '../src/pipeline/engine/graph-capture';
-import { LowMemorySessionPool, type SessionSettings } from '../src/pipeline/engine/stage-sessions';
+import { LowMemorySessionPool, type SessionSettings } from '../src/pipeline/engine/sessions/stage-sessions';
 import type { OrtRuntime } from '../src/pipeline/runtime/ort-runtime';
 import { STAGE_PATHS, TINY_DIMS, TINY_MODELS_DIR, ensureTinyModels } from '../scripts/tiny-models/index';
 import { Prng } from '../scripts/onnx-builder/prng';
@@ -69,11 +69,11 @@ function unetFeeds(): Record<string, ort.Tensor> {
       latentSize,
     ]),
     timestep: new ort.Tensor('int64', BigInt64Array.of(999n), [1]),
-    encoder_hidden_states: new ort.Tensor(
-      'float32',
-      new Prng(4).uniform(sequenceLength * hiddenSize, 1),
-      [1, sequenceLength, hiddenSize],
-    ),
+    encoder_hidden_states: new ort.Tensor('float32', new Prng(4).uniform(sequenceLength * hiddenSize, 1), [
+      1,
+      sequenceLength,
+      hiddenSize,
+    ]),
   };
 }
 
@@ -117,7 +117,7 @@ describe('the low-memory pool', () => {
     expect(recorded.live).toBe(0);
   });
 
-  it('runs the UNet in three parts, one session at a time, to the whole UNet\'s output', async () => {
+  it("runs the UNet in three parts, one session at a time, to the whole UNet's output", async () => {
     const whole = await unetOutput(1, { options: [], live: 0, mostLive: 0 });
     const recorded: Recorded = { options: [], live: 0, mostLive: 0 };
     const parted = await unetOutput(3, recorded);
@@ -131,7 +131,8 @@ describe('the low-memory pool', () => {
     expect(parted.churn.loadMs).toBeGreaterThan(0);
     expect(whole.churn).toMatchObject({ created: 1, released: 1 });
     let max = 0;
-    for (let i = 0; i < whole.output.length; i++) max = Math.max(max, Math.abs(whole.output[i] - parted.output[i]));
+    for (let i = 0; i < whole.output.length; i++)
+      max = Math.max(max, Math.abs(whole.output[i] - parted.output[i]));
     expect(max).toBeLessThan(1e-5);
     expect(new Set(parted.output).size).toBeGreaterThan(10);
   });

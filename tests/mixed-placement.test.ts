@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getModel, parseManifest } from '../src/pipeline/model/manifest';
 import { widenedModelEntry } from '../src/pipeline/model/widened-model-entry';
-import { stageSettings, type SessionSettings } from '../src/pipeline/engine/stage-sessions';
+import { stageSettings, type SessionSettings } from '../src/pipeline/engine/sessions/stage-sessions';
 import { stagePlacement, textEncoderPlacementRefusal } from '../src/pipeline/engine/text-to-image-pipeline';
 import type { OrtRuntime } from '../src/pipeline/runtime/ort-runtime';
 import type { ProviderChoice } from '../src/pipeline/types';

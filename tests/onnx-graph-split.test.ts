@@ -63,7 +63,9 @@ async function runParts(split: GraphSplit, feeds: Feeds, options: ort.InferenceS
   for (const [index, part] of split.parts.entries()) {
     const session = await ort.InferenceSession.create(split.model(index, types), options);
     try {
-      const outputs = await session.run(Object.fromEntries(part.inputs.map((name) => [name, values.get(name)!])));
+      const outputs = await session.run(
+        Object.fromEntries(part.inputs.map((name) => [name, values.get(name)!])),
+      );
       for (const [name, tensor] of Object.entries(outputs)) {
         values.set(name, tensor);
         types.set(name, onnxDataType(tensor.type));
@@ -85,7 +87,7 @@ function maxDifference(a: ort.Tensor, b: ort.Tensor): number {
 }
 
 describe('splitGraph', () => {
-  it.each([2, 3, 4])('runs the tiny UNet in %i parts to the whole graph\'s output', async (count) => {
+  it.each([2, 3, 4])("runs the tiny UNet in %i parts to the whole graph's output", async (count) => {
     const whole = await runWhole(unet, unetFeeds);
     const split = splitGraph(unet, count);
     expect(split.parts).toHaveLength(count);

@@ -30,7 +30,7 @@ import {
 } from '../pipeline/model/manifest-types.js';
 import type { GenerateResult } from '../pipeline/engine/generate-result.js';
 import { TextToImagePipeline } from '../pipeline/engine/text-to-image-pipeline.js';
-import type { StageLoader } from '../pipeline/engine/stage-sessions.js';
+import type { StageLoader } from '../pipeline/engine/sessions/index.js';
 import { ortNodeRuntime } from './ort-node-runtime.js';
 import { encodePng } from './png.js';
 

@@ -18,7 +18,7 @@ import { tokenizePrompt } from '../text/tokenizer.js';
 import type { GenerateResult } from './generate-result.js';
 import { latentsToPixels } from './pixels.js';
 import { floatData, readFloats, scalarData } from './stage-run.js';
-import type { StageSessionPool } from './stage-sessions.js';
+import type { StageSessionPool } from './sessions/index.js';
 
 /** The names exporters give a graph's symbolic batch dimension (optimum: batch_size; others: batch). */
 const BATCH_DIMENSION_NAMES = ['batch_size', 'batch'] as const;

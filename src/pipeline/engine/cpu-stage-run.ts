@@ -10,7 +10,7 @@ import type { OrtRuntime } from '../runtime/ort-runtime.js';
 import { latentsToPixels } from './pixels.js';
 import { pixelsToImageSample } from './source-image.js';
 import { floatData, readFloats, scalarData, type StageRun } from './stage-run.js';
-import type { StageSessionPool } from './stage-sessions.js';
+import type { StageSessionPool } from './sessions/index.js';
 
 /** Everything read back through the CPU between stages: wasm, or WebGPU's `--io cpu` comparison mode. */
 export class CpuStageRun implements StageRun {

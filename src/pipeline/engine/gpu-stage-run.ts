@@ -15,7 +15,7 @@ import {
 } from '../model/manifest-types.js';
 import type { OrtRuntime } from '../runtime/ort-runtime.js';
 import { bytesPerElement, floatData, readFloats, scalarData, type StageRun } from './stage-run.js';
-import type { StageSessionPool } from './stage-sessions.js';
+import type { StageSessionPool } from './sessions/index.js';
 
 export interface GpuStageRunOptions {
   /** The UNet's timestep in a GPU buffer (graph capture). */

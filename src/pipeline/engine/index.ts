@@ -24,4 +24,4 @@ export {
   type BatchRequest,
 } from './batch-generate.js';
 export { latentsToPixels } from './pixels.js';
-export type { StageLoader, StageSource, StageStreamer, StageTiming } from './stage-sessions.js';
+export type { StageLoader, StageSource, StageStreamer, StageTiming } from './sessions/index.js';

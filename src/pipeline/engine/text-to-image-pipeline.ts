@@ -35,7 +35,7 @@ import {
   type StageStreamer,
   type StageSessionPool,
   type StageTiming,
-} from './stage-sessions.js';
+} from './sessions/index.js';
 import {
   batchSizeOf,
   freeBatchModelEntry,

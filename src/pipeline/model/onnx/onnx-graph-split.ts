@@ -81,7 +81,8 @@ interface ParsedGraph {
 function repeatedText(bytes: Uint8Array, message: ProtoField, number: number): string[] {
   const texts: string[] = [];
   for (const field of new ProtoReader(bytes, message.valueStart, message.end).fields()) {
-    if (field.number === number && field.wireType === WIRE_LENGTH_DELIMITED) texts.push(fieldText(bytes, field));
+    if (field.number === number && field.wireType === WIRE_LENGTH_DELIMITED)
+      texts.push(fieldText(bytes, field));
   }
   return texts;
 }
@@ -266,7 +267,9 @@ function partModel(
   const made = new Set(nodes.flatMap((node) => node.outputs));
   const pieces: Piece[] = [...graph.graphFields];
   for (const node of nodes) pieces.push(node.bytes);
-  const initializers = new Set(nodes.flatMap((node) => node.inputs.filter((name) => graph.initializers.has(name))));
+  const initializers = new Set(
+    nodes.flatMap((node) => node.inputs.filter((name) => graph.initializers.has(name))),
+  );
   for (const name of initializers) pieces.push(graph.initializers.get(name)!.bytes);
   for (const name of part.inputs) {
     const known = graph.inputs.get(name) ?? graph.valueInfos.get(name);
@@ -286,7 +289,10 @@ function partModel(
     pieces.push(
       ...(known
         ? asField(GRAPH_PROTO.output, known)
-        : lengthDelimited(GRAPH_PROTO.output, lengthDelimited(VALUE_INFO.name, [new TextEncoder().encode(name)]))),
+        : lengthDelimited(
+            GRAPH_PROTO.output,
+            lengthDelimited(VALUE_INFO.name, [new TextEncoder().encode(name)]),
+          )),
     );
   }
   for (const [name, valueInfo] of graph.valueInfos) {
@@ -309,7 +315,9 @@ export function splitGraph(model: Uint8Array, partCount: number): GraphSplit {
   }
   const graph = parseGraph(model);
   if (graph.nodes.length < partCount) {
-    throw new GraphSplitError(`A graph of ${graph.nodes.length} nodes cannot be cut into ${partCount} parts.`);
+    throw new GraphSplitError(
+      `A graph of ${graph.nodes.length} nodes cannot be cut into ${partCount} parts.`,
+    );
   }
   const planned = planParts(graph, cutPoints(graph, partCount));
   return {

@@ -1,5 +1,5 @@
 import type * as ort from 'onnxruntime-web/webgpu';
-import type { OrtRuntime } from '../runtime/ort-runtime.js';
+import type { OrtRuntime } from '../../runtime/ort-runtime.js';
 
 /**
  * ORT's WebGPU EP destroys its device when its last session is released, and its `preserveDevice` option
@@ -20,7 +20,10 @@ export class WebGpuDeviceKeeper {
     private readonly session: ort.InferenceSession,
   ) {}
 
-  static async create(runtime: OrtRuntime, storageBufferCacheMode?: 'lazyRelease'): Promise<WebGpuDeviceKeeper> {
+  static async create(
+    runtime: OrtRuntime,
+    storageBufferCacheMode?: 'lazyRelease',
+  ): Promise<WebGpuDeviceKeeper> {
     const session = await runtime.InferenceSession.create(identityModel(), {
       executionProviders: [storageBufferCacheMode ? { name: 'webgpu', storageBufferCacheMode } : 'webgpu'],
       // Its output stays on the GPU and is dropped: a flush reads nothing back.
@@ -32,7 +35,9 @@ export class WebGpuDeviceKeeper {
 
   /** Ends one run on the device: ORT destroys the buffers freed since the last run's end. */
   async flush(): Promise<void> {
-    const outputs = await this.session.run({ x: new this.runtime.Tensor('float32', Float32Array.of(0), [1]) });
+    const outputs = await this.session.run({
+      x: new this.runtime.Tensor('float32', Float32Array.of(0), [1]),
+    });
     for (const tensor of Object.values(outputs)) tensor.dispose();
   }
 

@@ -1,14 +1,14 @@
 import type * as ort from 'onnxruntime-web/webgpu';
-import { PipelineError } from '../errors.js';
-import type { ExecutionProvider, WebNnDeviceType } from '../types.js';
-import type { ModelEntry, ModelFile, ModelStageName, TensorSpec } from '../model/manifest-types.js';
-import { OnnxFormatError, externalizeInitializers } from '../model/onnx/onnx-external-data.js';
-import { WidenedTensorTooLargeError } from '../model/onnx/onnx-fp16-widening.js';
-import { widenFp16Chunks } from '../model/onnx/onnx-fp16-streamed-widening.js';
-import { GraphSplitError, splitGraph, type GraphSplit } from '../model/onnx/onnx-graph-split.js';
-import { capturableUnetGraph } from './graph-capture.js';
-import type { OrtRuntime } from '../runtime/ort-runtime.js';
-import type { MemoryMode, StageSessionChurn } from './generate-result.js';
+import { PipelineError } from '../../errors.js';
+import type { ExecutionProvider, WebNnDeviceType } from '../../types.js';
+import type { ModelEntry, ModelFile, ModelStageName, TensorSpec } from '../../model/manifest-types.js';
+import { OnnxFormatError, externalizeInitializers } from '../../model/onnx/onnx-external-data.js';
+import { WidenedTensorTooLargeError } from '../../model/onnx/onnx-fp16-widening.js';
+import { widenFp16Chunks } from '../../model/onnx/onnx-fp16-streamed-widening.js';
+import { GraphSplitError, splitGraph, type GraphSplit } from '../../model/onnx/onnx-graph-split.js';
+import { capturableUnetGraph } from '../graph-capture.js';
+import type { OrtRuntime } from '../../runtime/ort-runtime.js';
+import type { MemoryMode, StageSessionChurn } from '../generate-result.js';
 import { WebGpuDeviceKeeper } from './webgpu-device-keeper.js';
 import { PartedStageSession, type StageSession } from './parted-stage-session.js';
 
@@ -287,7 +287,9 @@ function checkStageSpecs(
   const spec = model.stages[stage]!;
   const has = (names: readonly string[] | undefined) => (tensor: TensorSpec) =>
     names === undefined || names.includes(tensor.name);
-  const inputs = Object.values(spec.inputs as unknown as Record<string, TensorSpec>).filter(has(part?.inputs));
+  const inputs = Object.values(spec.inputs as unknown as Record<string, TensorSpec>).filter(
+    has(part?.inputs),
+  );
   const outputs = Object.values(spec.outputs as unknown as Record<string, TensorSpec>).filter(
     has(part?.outputs),
   );

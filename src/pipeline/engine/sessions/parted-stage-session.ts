@@ -1,6 +1,6 @@
 import type * as ort from 'onnxruntime-web/webgpu';
-import type { GraphSplit } from '../model/onnx/onnx-graph-split.js';
-import { onnxDataType } from '../model/onnx/onnx-proto.js';
+import type { GraphSplit } from '../../model/onnx/onnx-graph-split.js';
+import { onnxDataType } from '../../model/onnx/onnx-proto.js';
 
 /** What the stage runs ask of a stage's session. */
 export type StageSession = Pick<ort.InferenceSession, 'run'>;
