@@ -43,6 +43,8 @@ export interface StageLoadTiming {
 export const LOAD_PHASES = ['download', 'load', 'images'] as const;
 export type LoadPhase = (typeof LOAD_PHASES)[number];
 export const PHASE_MARK = '[load-bench] phase ';
+/** Logged as each stage of an image starts, so that a run cut off by --timeout says how far it got. */
+export const STAGE_MARK = '[load-bench] stage ';
 
 export interface LoadPageOutcome {
   ok: boolean;

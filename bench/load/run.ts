@@ -20,7 +20,13 @@ import { REPO_ROOT, ensureTinyModels } from '../../scripts/tiny-models/index.js'
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, WEBGPU_FLAGS, startDevServer } from '../../tests/support/browser.js';
 import { DiskFileServer } from '../download/file-server.js';
 import { PeakMemoryByKind, type KindPeaks } from '../process-memory.js';
-import { LOAD_PHASES, PHASE_MARK, type LoadBenchConfig, type LoadPageOutcome } from './protocol.js';
+import {
+  LOAD_PHASES,
+  PHASE_MARK,
+  STAGE_MARK,
+  type LoadBenchConfig,
+  type LoadPageOutcome,
+} from './protocol.js';
 
 const USAGE = `usage: npm run bench:load -- --model <id> [options]
 
@@ -256,6 +262,9 @@ async function measure(options: Options, model: ModelEntry, modelBytes: number, 
         const phase = text.slice(PHASE_MARK.length);
         memory.enter(phase);
         process.stderr.write(`bench:load: ${phase}\n`);
+      } else if (text.startsWith(STAGE_MARK)) {
+        const at = new Date().toISOString().slice(11, 19);
+        process.stderr.write(`bench:load:   ${text.slice(STAGE_MARK.length)} (${at} UTC)\n`);
       } else if (message.type() === 'error') process.stderr.write(`  [console] ${text}\n`);
     });
     page.on('pageerror', (error) => process.stderr.write(`  [page error] ${error.message}\n`));

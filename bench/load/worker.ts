@@ -27,6 +27,7 @@ import {
 import type { ModelEntry } from '../../src/pipeline/model/manifest-types.js';
 import {
   PHASE_MARK,
+  STAGE_MARK,
   TEXT_ENCODER_RUNS,
   type LoadBenchConfig,
   type LoadPageOutcome,
@@ -117,9 +118,14 @@ async function measure(config: LoadBenchConfig, outcome: LoadPageOutcome): Promi
   }
   if (!config.images) return;
   mark('images');
-  const request = { prompt: 'a lighthouse at dawn, oil painting', steps: 1 };
-  outcome.firstImageMs = (await timed(() => pipeline.generate({ ...request, seed: 1 }))).ms;
-  const steady = await timed(() => pipeline.generate({ ...request, seed: 2 }));
+  const request = (image: number) => ({
+    prompt: 'a lighthouse at dawn, oil painting',
+    steps: 1,
+    seed: image,
+    onProgress: ({ stage }: { stage: string }) => console.log(`${STAGE_MARK}image ${image}: ${stage}`),
+  });
+  outcome.firstImageMs = (await timed(() => pipeline.generate(request(1)))).ms;
+  const steady = await timed(() => pipeline.generate(request(2)));
   outcome.steadyImageMs = steady.ms;
   const { created, released, loadMs } = steady.value.stageSessions;
   outcome.steadyImageStageSessions = { created, released, loadMs: Math.round(loadMs) };
