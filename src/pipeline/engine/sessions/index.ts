@@ -1,11 +1,9 @@
 /** The stages' ORT sessions: made from the stored files, kept resident or loaded one at a time. */
+export { LowMemorySessionPool, ResidentSessionPool, type StageSessionPool } from './session-pools.js';
 export {
-  LowMemorySessionPool,
-  ResidentSessionPool,
   stageSettings,
   type SessionSettings,
   type StageLoader,
-  type StageSessionPool,
   type StageSource,
   type StageStreamer,
   type StageTiming,
