@@ -10,7 +10,12 @@ import * as ort from 'onnxruntime-web';
 import type { onnx as OnnxNamespace } from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { externalizeInitializers } from '../src/pipeline/model/onnx/onnx-external-data';
-import { GraphSplitError, splitGraph, type GraphSplit } from '../src/pipeline/model/onnx/onnx-graph-split';
+import {
+  GraphSplitError,
+  splitGraph,
+  type GraphSplit,
+  type ValueType,
+} from '../src/pipeline/model/onnx/onnx-graph-split';
 import { onnxDataType } from '../src/pipeline/model/onnx/onnx-proto';
 import { STAGE_PATHS, TINY_DIMS, TINY_MODELS_DIR, ensureTinyModels } from '../scripts/tiny-models/index';
 import { Prng } from '../scripts/onnx-builder/prng';
@@ -59,7 +64,7 @@ async function runWhole(model: Uint8Array, feeds: Feeds, options: ort.InferenceS
 /** The parts one after another, each session released before the next is made, as low-memory mode does. */
 async function runParts(split: GraphSplit, feeds: Feeds, options: ort.InferenceSession.SessionOptions = {}) {
   const values = new Map<string, ort.Tensor>(Object.entries(feeds));
-  const types = new Map<string, number>();
+  const types = new Map<string, ValueType>();
   for (const [index, part] of split.parts.entries()) {
     const session = await ort.InferenceSession.create(split.model(index, types), options);
     try {
@@ -68,7 +73,7 @@ async function runParts(split: GraphSplit, feeds: Feeds, options: ort.InferenceS
       );
       for (const [name, tensor] of Object.entries(outputs)) {
         values.set(name, tensor);
-        types.set(name, onnxDataType(tensor.type));
+        types.set(name, { elementType: onnxDataType(tensor.type), dims: tensor.dims });
       }
     } finally {
       await session.release();
@@ -117,11 +122,31 @@ describe('splitGraph', () => {
     }
     // Each part's model holds only the initializers its nodes use.
     for (const [index] of parts.entries()) {
-      const types = new Map(parts.flatMap((part) => part.inputs).map((name) => [name, 1]));
+      const types = new Map(parts.flatMap((part) => part.inputs).map((name) => [name, { elementType: 1 }]));
       const partModel = onnx.ModelProto.decode(splitGraph(unet, 2).model(index, types));
       const used = new Set((partModel.graph?.node ?? []).flatMap((node) => node.input ?? []));
       for (const tensor of partModel.graph?.initializer ?? []) expect(used.has(tensor.name!)).toBe(true);
       expect(partModel.opsetImport).toEqual(original.opsetImport);
+    }
+  });
+
+  it('gives the values from earlier parts their element types and dimensions (static, as WebNN needs)', async () => {
+    const split = splitGraph(unet, 2);
+    const values = await runParts(split, unetFeeds);
+    const boundary = split.parts[1].inputs.filter((name) => !(name in unetFeeds));
+    expect(boundary.length).toBeGreaterThan(0);
+    const types = new Map(
+      boundary.map((name) => {
+        const tensor = values.get(name)!;
+        return [name, { elementType: onnxDataType(tensor.type), dims: tensor.dims }] as const;
+      }),
+    );
+    const second = onnx.ModelProto.decode(split.model(1, types));
+    for (const name of boundary) {
+      const input = second.graph!.input!.find((value) => value.name === name)!;
+      const tensorType = input.type!.tensorType!;
+      expect(tensorType.elemType).toBe(onnxDataType(values.get(name)!.type));
+      expect(tensorType.shape!.dim!.map((dim) => Number(dim.dimValue))).toEqual(values.get(name)!.dims);
     }
   });
 
@@ -156,7 +181,7 @@ describe('splitGraph', () => {
     expect(() => splitGraph(unet, 100_000)).toThrow(/cannot be cut into 100000 parts/);
     expect(() => splitGraph(new Uint8Array(), 2)).toThrow(/has no graph/);
     const split = splitGraph(unet, 2);
-    expect(() => split.model(1)).toThrow(/element type of ".*", made by an earlier part, was not given/);
+    expect(() => split.model(1)).toThrow(/The type of ".*", made by an earlier part, was not given/);
     expect(() => split.model(2)).toThrow(/no part 2 of 2/);
   });
 });

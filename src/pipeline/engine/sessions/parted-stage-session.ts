@@ -1,5 +1,5 @@
 import type * as ort from 'onnxruntime-web/webgpu';
-import type { GraphSplit } from '../../model/onnx/onnx-graph-split.js';
+import type { GraphSplit, ValueType } from '../../model/onnx/onnx-graph-split.js';
 import { onnxDataType } from '../../model/onnx/onnx-proto.js';
 
 /** What the stage runs ask of a stage's session. */
@@ -42,12 +42,12 @@ export class PartedStageSession implements StageSession {
     options?: ort.InferenceSession.RunOptions,
   ): Promise<Outputs> {
     const values = new Map<string, ort.Tensor>(Object.entries(feeds));
-    const elementTypes = new Map<string, number>();
+    const inputTypes = new Map<string, ValueType>();
     const lastIndex = this.split.parts.length - 1;
     let result: Outputs = {};
     for (const [index, part] of this.split.parts.entries()) {
       const last = index === lastIndex;
-      const session = await this.createPart(index, this.split.model(index, elementTypes), last);
+      const session = await this.createPart(index, this.split.model(index, inputTypes), last);
       try {
         const partFeeds = Object.fromEntries(part.inputs.map((name) => [name, values.get(name)!]));
         const outputs = last
@@ -57,7 +57,7 @@ export class PartedStageSession implements StageSession {
         else {
           for (const [name, tensor] of Object.entries(outputs)) {
             values.set(name, tensor);
-            elementTypes.set(name, onnxDataType(tensor.type));
+            inputTypes.set(name, { elementType: onnxDataType(tensor.type), dims: tensor.dims });
           }
         }
       } finally {

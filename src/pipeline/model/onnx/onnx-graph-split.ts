@@ -29,7 +29,10 @@ const GRAPH_VALUE_INFO = 13;
 const GRAPH_SPARSE_INITIALIZER = 15;
 const VALUE_INFO = { name: 1, type: 2 } as const;
 const TYPE_TENSOR = 1;
-const TENSOR_TYPE_ELEMENT = 1;
+const TENSOR_TYPE = { elementType: 1, shape: 2 } as const;
+/** TensorShapeProto's dim, and its Dimension's dim_value. */
+const SHAPE_DIM = 1;
+const DIMENSION_VALUE = 1;
 const STRING_ENTRY = { key: 1, value: 2 } as const;
 
 export class GraphSplitError extends Error {
@@ -46,13 +49,20 @@ export interface GraphPart {
   weightBytes: number;
 }
 
+/** What a value an earlier part made is: its ONNX DataType and, where known, its dimensions. */
+export interface ValueType {
+  elementType: number;
+  dims?: readonly number[];
+}
+
 export interface GraphSplit {
   parts: GraphPart[];
   /**
-   * Part `index` as a ModelProto. `elementTypes` gives the ONNX DataType of each value an earlier part makes
-   * for it where the graph's value_info does not say (the types of the tensors those parts gave).
+   * Part `index` as a ModelProto. `inputTypes` says what each value an earlier part makes for it is (the
+   * tensors those parts gave): with their dimensions the part's inputs are static, as WebNN needs. A value
+   * missing there keeps the graph's value_info for it, where it has one.
    */
-  model(index: number, elementTypes?: ReadonlyMap<string, number>): Uint8Array;
+  model(index: number, inputTypes?: ReadonlyMap<string, ValueType>): Uint8Array;
 }
 
 interface Node {
@@ -243,9 +253,15 @@ function planParts(graph: ParsedGraph, ends: number[]): { nodes: Node[]; part: G
   });
 }
 
-/** A ValueInfoProto naming a tensor of `elementType` and of any shape. */
-function tensorValueInfo(name: string, elementType: number): Piece[] {
-  const tensorType = lengthDelimited(TYPE_TENSOR, [varintField(TENSOR_TYPE_ELEMENT, elementType)]);
+/** A graph input's ValueInfoProto: a tensor of `type` (of any shape where it gives no dimensions). */
+function tensorValueInfo(name: string, type: ValueType): Piece[] {
+  const dims = (type.dims ?? []).flatMap((size) =>
+    lengthDelimited(SHAPE_DIM, [varintField(DIMENSION_VALUE, size)]),
+  );
+  const tensorType = lengthDelimited(TYPE_TENSOR, [
+    varintField(TENSOR_TYPE.elementType, type.elementType),
+    ...(type.dims ? lengthDelimited(TENSOR_TYPE.shape, dims) : []),
+  ]);
   return lengthDelimited(GRAPH_PROTO.input, [
     ...lengthDelimited(VALUE_INFO.name, [new TextEncoder().encode(name)]),
     ...lengthDelimited(VALUE_INFO.type, tensorType),
@@ -262,7 +278,7 @@ function partModel(
   graph: ParsedGraph,
   nodes: Node[],
   part: GraphPart,
-  elementTypes: ReadonlyMap<string, number>,
+  inputTypes: ReadonlyMap<string, ValueType>,
 ): Uint8Array {
   const made = new Set(nodes.flatMap((node) => node.outputs));
   const pieces: Piece[] = [...graph.graphFields];
@@ -272,16 +288,12 @@ function partModel(
   );
   for (const name of initializers) pieces.push(graph.initializers.get(name)!.bytes);
   for (const name of part.inputs) {
-    const known = graph.inputs.get(name) ?? graph.valueInfos.get(name);
-    if (known) {
-      pieces.push(...asField(GRAPH_PROTO.input, known));
-      continue;
-    }
-    const elementType = elementTypes.get(name);
-    if (elementType === undefined) {
-      throw new GraphSplitError(`The element type of "${name}", made by an earlier part, was not given.`);
-    }
-    pieces.push(...tensorValueInfo(name, elementType));
+    const original = graph.inputs.get(name);
+    const type = inputTypes.get(name);
+    const known = original ?? (type ? undefined : graph.valueInfos.get(name));
+    if (known) pieces.push(...asField(GRAPH_PROTO.input, known));
+    else if (type) pieces.push(...tensorValueInfo(name, type));
+    else throw new GraphSplitError(`The type of "${name}", made by an earlier part, was not given.`);
   }
   for (const name of part.outputs) {
     const known = graph.outputs.get(name) ?? graph.valueInfos.get(name);
@@ -322,10 +334,10 @@ export function splitGraph(model: Uint8Array, partCount: number): GraphSplit {
   const planned = planParts(graph, cutPoints(graph, partCount));
   return {
     parts: planned.map(({ part }) => part),
-    model(index, elementTypes = new Map()) {
+    model(index, inputTypes = new Map()) {
       const plan = planned[index];
       if (!plan) throw new GraphSplitError(`There is no part ${index} of ${planned.length}.`);
-      return partModel(graph, plan.nodes, plan.part, elementTypes);
+      return partModel(graph, plan.nodes, plan.part, inputTypes);
     },
   };
 }
