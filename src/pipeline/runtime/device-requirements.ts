@@ -398,11 +398,12 @@ export function stageWeightBytes(
 }
 
 /**
- * Reading a stage from the store and creating its session, in stage bytes per second: an assumed rate
- * until `npm run bench:load -- --model standin-sd-turbo-fp32 --memory low` gives a measured one
- * (`detail.steadyImageStageSessions.loadMs`; docs/benchmarks/results/2026-12-06.md).
+ * Reading a stage from the store and creating its session, in stage bytes per second: measured by
+ * `npm run bench:load -- --model standin-sd-turbo-fp32 --memory low --size 256` (2.53 GB of stages read and
+ * created again in 20.8 s for the second image, `detail.steadyImageStageSessions.loadMs`, SwiftShader on
+ * 2 cores; docs/benchmarks/results/2026-12-07.md#low-memory-mode-the-unet-in-parts).
  */
-export const STAGE_RELOAD_BYTES_PER_SECOND = 200e6;
+export const STAGE_RELOAD_BYTES_PER_SECOND = 120e6;
 
 /** What low-memory mode adds to each image: the text-to-image stages read and created again. */
 export function lowMemoryReloadSeconds(model: ModelEntry, precision?: WeightPrecision): number {
