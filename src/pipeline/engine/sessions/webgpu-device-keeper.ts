@@ -33,12 +33,19 @@ export class WebGpuDeviceKeeper {
     return new WebGpuDeviceKeeper(runtime, session);
   }
 
-  /** Ends one run on the device: ORT destroys the buffers freed since the last run's end. */
+  /**
+   * Ends one run on the device: ORT destroys the buffers freed since the last run's end. The browser frees
+   * a destroyed buffer's memory once the GPU has done with it: waiting for the queue to drain lets that
+   * happen before the next stage's weights arrive, instead of beside them.
+   */
   async flush(): Promise<void> {
     const outputs = await this.session.run({
       x: new this.runtime.Tensor('float32', Float32Array.of(0), [1]),
     });
     for (const tensor of Object.values(outputs)) tensor.dispose();
+    if (!this.runtime.gpuResidentTensors) return;
+    const device = (await this.runtime.env.webgpu.device) as GPUDevice;
+    await device.queue.onSubmittedWorkDone();
   }
 
   release(): Promise<void> {
