@@ -8,6 +8,7 @@
  *
  * Only the protobuf framing is walked (as in onnx-fp16-widening.ts); untouched fields are copied as bytes.
  */
+import { concatPieces } from './onnx-fp16-widening.js';
 import {
   encodeVarint,
   fieldText,
@@ -64,16 +65,6 @@ function lengthDelimited(number: number, pieces: readonly Piece[]): Piece[] {
     ...encodeVarint(length),
   ]);
   return [header, ...pieces];
-}
-
-function concat(pieces: readonly Piece[]): Uint8Array {
-  const out = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.byteLength, 0));
-  let offset = 0;
-  for (const piece of pieces) {
-    out.set(piece, offset);
-    offset += piece.byteLength;
-  }
-  return out;
 }
 
 function fieldsOf(bytes: Uint8Array, field: Pick<Field, 'valueStart' | 'end'>): Field[] {
@@ -216,5 +207,5 @@ export function floatTimestepModel(model: Uint8Array, input: string): FloatTimes
     pieces.push(model.subarray(field.start, field.end));
   }
   if (graphs === 0) throw new OnnxFormatError('Not a valid ONNX model: it has no graph.');
-  return rewritten ? { graph: concat(pieces), rewritten } : { graph: model, rewritten };
+  return rewritten ? { graph: concatPieces(pieces), rewritten } : { graph: model, rewritten };
 }

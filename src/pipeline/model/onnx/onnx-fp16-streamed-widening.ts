@@ -26,7 +26,7 @@ import {
   WidenedTensorTooLargeError,
   float16BitsToFloat32Bits,
   lengthDelimited,
-  lengthOf,
+  concatPieces,
   pieceName,
   stringEntry,
   varintField,
@@ -101,23 +101,12 @@ class ChunkReader {
   async bytes(length: number): Promise<Uint8Array> {
     const copies: Uint8Array[] = [];
     await this.stream(length, (slice) => copies.push(slice.slice()));
-    return concat(copies);
+    return concatPieces(copies);
   }
 
   private truncated(): never {
     throw new OnnxFormatError(`Not a valid ONNX model: it ends inside a field, at byte ${this.position}.`);
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(lengthOf(parts));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
 }
 
 /** A field's tag as read; for a length-delimited field, its payload's length (not yet read). */
@@ -146,7 +135,7 @@ async function readRest(reader: ChunkReader, head: FieldHead): Promise<Piece> {
     case WIRE_FIXED32:
       return Uint8Array.from([...head.tag, ...(await reader.bytes(head.wireType === WIRE_FIXED64 ? 8 : 4))]);
     case WIRE_LENGTH_DELIMITED:
-      return concat([
+      return concatPieces([
         Uint8Array.from([...head.tag, ...encodeVarint(head.length)]),
         await reader.bytes(head.length),
       ]);
@@ -360,7 +349,7 @@ export async function widenFp16Chunks(
   const streaming = new StreamingWidener(new ChunkReader(source), settings);
   let skeleton: Uint8Array;
   try {
-    skeleton = concat(await streaming.model());
+    skeleton = concatPieces(await streaming.model());
   } finally {
     // A widening stopped early (a tensor too large, a bad file) lets the source clean up (the store's hasher).
     await source.return(undefined);

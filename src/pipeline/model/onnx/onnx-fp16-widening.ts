@@ -150,6 +150,18 @@ export function lengthOf(pieces: readonly Piece[]): number {
   return pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
 }
 
+/** The pieces as one buffer (a single piece is given back as it is). */
+export function concatPieces(pieces: readonly Piece[]): Uint8Array {
+  if (pieces.length === 1) return pieces[0];
+  const out = new Uint8Array(lengthOf(pieces));
+  let offset = 0;
+  for (const piece of pieces) {
+    out.set(piece, offset);
+    offset += piece.byteLength;
+  }
+  return out;
+}
+
 export function lengthDelimited(number: number, pieces: readonly Piece[]): Piece[] {
   const header = Uint8Array.from([
     ...encodeVarint(number * 8 + WIRE_LENGTH_DELIMITED),

@@ -8,7 +8,7 @@
  * as they are. A graph whose initializers are external (onnx-external-data.ts, the widened pieces) keeps its
  * references, so every part can be given the same `externalData`.
  */
-import { lengthDelimited, lengthOf, varintField, type Piece } from './onnx-fp16-widening.js';
+import { concatPieces, lengthDelimited, varintField, type Piece } from './onnx-fp16-widening.js';
 import {
   fieldText,
   GRAPH_PROTO,
@@ -310,14 +310,7 @@ function partModel(
   for (const [name, valueInfo] of graph.valueInfos) {
     if (made.has(name) && !part.outputs.includes(name)) pieces.push(valueInfo);
   }
-  const model = [...graph.modelFields, ...lengthDelimited(MODEL_PROTO.graph, pieces)];
-  const out = new Uint8Array(lengthOf(model));
-  let offset = 0;
-  for (const piece of model) {
-    out.set(piece, offset);
-    offset += piece.byteLength;
-  }
-  return out;
+  return concatPieces([...graph.modelFields, ...lengthDelimited(MODEL_PROTO.graph, pieces)]);
 }
 
 /** `model` cut into `partCount` parts of about equal weights (1 gives the graph back as one part). */
