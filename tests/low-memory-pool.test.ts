@@ -14,8 +14,8 @@ import { capturedModelEntry } from '../src/pipeline/engine/graph-capture';
 import { LowMemorySessionPool } from '../src/pipeline/engine/sessions/session-pools';
 import type { SessionSettings } from '../src/pipeline/engine/sessions/stage-sessions';
 import type { OrtRuntime } from '../src/pipeline/runtime/ort-runtime';
-import { STAGE_PATHS, TINY_DIMS, TINY_MODELS_DIR, ensureTinyModels } from '../scripts/tiny-models/index';
-import { Prng } from '../scripts/onnx-builder/prng';
+import { STAGE_PATHS, TINY_MODELS_DIR, ensureTinyModels } from '../scripts/tiny-models/index';
+import { tinyUnetFeeds } from './support/tiny-unet-feeds';
 
 ort.env.wasm.numThreads = 1;
 
@@ -60,24 +60,6 @@ function settings(runtime: OrtRuntime): SessionSettings {
   return { runtime, provider: 'webgpu', gpuOutputs: true };
 }
 
-function unetFeeds(): Record<string, ort.Tensor> {
-  const { sequenceLength, latentChannels, latentSize, hiddenSize } = TINY_DIMS;
-  return {
-    sample: new ort.Tensor('float32', new Prng(3).uniform(latentChannels * latentSize ** 2, 2), [
-      1,
-      latentChannels,
-      latentSize,
-      latentSize,
-    ]),
-    timestep: new ort.Tensor('int64', BigInt64Array.of(999n), [1]),
-    encoder_hidden_states: new ort.Tensor('float32', new Prng(4).uniform(sequenceLength * hiddenSize, 1), [
-      1,
-      sequenceLength,
-      hiddenSize,
-    ]),
-  };
-}
-
 beforeAll(async () => {
   await ensureTinyModels();
   const manifest = parseManifest(
@@ -99,7 +81,7 @@ async function unetOutput(parts: number, recorded: Recorded) {
   );
   try {
     const session = await pool.session('unet');
-    const output = (await session.run(unetFeeds())).out_sample;
+    const output = (await session.run(tinyUnetFeeds(3, 4))).out_sample;
     await pool.done('unet');
     return { output: output.data as Float32Array, churn: { ...pool.churn } };
   } finally {

@@ -18,7 +18,7 @@ import {
 } from '../src/pipeline/model/onnx/onnx-graph-split';
 import { onnxDataType } from '../src/pipeline/model/onnx/onnx-proto';
 import { STAGE_PATHS, TINY_DIMS, TINY_MODELS_DIR, ensureTinyModels } from '../scripts/tiny-models/index';
-import { Prng } from '../scripts/onnx-builder/prng';
+import { tinyUnetFeeds } from './support/tiny-unet-feeds';
 
 const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNamespace };
 
@@ -35,21 +35,7 @@ beforeAll(async () => {
     new Uint8Array(await readFile(join(TINY_MODELS_DIR, 'tiny-fp32', path)));
   unet = await read(STAGE_PATHS.unet);
   textEncoder = await read(STAGE_PATHS.textEncoder);
-  const { sequenceLength, latentChannels, latentSize, hiddenSize } = TINY_DIMS;
-  unetFeeds = {
-    sample: new ort.Tensor('float32', new Prng(7).uniform(latentChannels * latentSize ** 2, 2), [
-      1,
-      latentChannels,
-      latentSize,
-      latentSize,
-    ]),
-    timestep: new ort.Tensor('int64', BigInt64Array.of(999n), [1]),
-    encoder_hidden_states: new ort.Tensor('float32', new Prng(8).uniform(sequenceLength * hiddenSize, 1), [
-      1,
-      sequenceLength,
-      hiddenSize,
-    ]),
-  };
+  unetFeeds = tinyUnetFeeds(7, 8);
 });
 
 async function runWhole(model: Uint8Array, feeds: Feeds, options: ort.InferenceSession.SessionOptions = {}) {
