@@ -225,7 +225,11 @@ export class PeakMemoryByKind {
   private phase = 'start';
   private readonly peaks = new Map<string, KindPeaks>();
 
-  constructor(private readonly intervalMs = 100) {}
+  /** `onSample`, if given, sees every sample's sums as taken (a --trace records them). */
+  constructor(
+    private readonly intervalMs = 100,
+    private readonly onSample?: (sums: KindPeaks, phase: string) => void,
+  ) {}
 
   /** The phase later samples count towards. */
   get currentPhase(): string {
@@ -255,6 +259,7 @@ export class PeakMemoryByKind {
   private sample(): void {
     const sums: KindPeaks = { browser: 0, renderer: 0, 'gpu-process': 0, other: 0 };
     for (const pid of browserProcesses()) sums[processKind(pid)] += residentBytes([pid]).rss;
+    this.onSample?.(sums, this.phase);
     const peak = this.peaks.get(this.phase) ?? { browser: 0, renderer: 0, 'gpu-process': 0, other: 0 };
     for (const kind of Object.keys(sums) as ChromiumProcessKind[])
       peak[kind] = Math.max(peak[kind], sums[kind]);

@@ -45,6 +45,8 @@ export type LoadPhase = (typeof LOAD_PHASES)[number];
 export const PHASE_MARK = '[load-bench] phase ';
 /** Logged as each stage of an image starts, so that a run cut off by --timeout says how far it got. */
 export const STAGE_MARK = '[load-bench] stage ';
+/** Logged as the pipeline's count of created or released stage sessions changes (--trace places samples by it). */
+export const SESSION_MARK = '[load-bench] sessions ';
 
 export interface LoadPageOutcome {
   ok: boolean;

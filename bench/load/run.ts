@@ -19,10 +19,12 @@ import { modelStageNames, type ModelEntry } from '../../src/pipeline/model/manif
 import { REPO_ROOT, ensureTinyModels } from '../../scripts/tiny-models/index.js';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, WEBGPU_FLAGS, startDevServer } from '../../tests/support/browser.js';
 import { DiskFileServer } from '../download/file-server.js';
+import { MemoryTrace } from './memory-trace.js';
 import { PeakMemoryByKind, type KindPeaks } from '../process-memory.js';
 import {
   LOAD_PHASES,
   PHASE_MARK,
+  SESSION_MARK,
   STAGE_MARK,
   type LoadBenchConfig,
   type LoadPageOutcome,
@@ -51,6 +53,9 @@ const USAGE = `usage: npm run bench:load -- --model <id> [options]
   --unet-parts <n>        with --memory low: run the UNet in n parts, one at a time (default: the
                           pipeline's choice, 3 for SD-Turbo's sizes; 1 runs it whole)
   --json <file>           also write the figures as JSON
+  --trace <file>          also write every memory sample (GPU process and renderer, every 100 ms) and
+                          every phase, stage and session mark with its time, as tab-separated lines; the
+                          report then says between which marks each phase's GPU-process peak fell
   --timeout <s>           give up after this long, reporting the peaks so far (default 3600)
 `;
 
@@ -70,6 +75,7 @@ interface Options {
   size?: { width: number; height: number };
   unetParts?: number;
   json?: string;
+  trace?: string;
   timeoutMs: number;
 }
 
@@ -130,6 +136,7 @@ function parseOptions(argv: string[]): Options | undefined {
       size: { type: 'string' },
       'unet-parts': { type: 'string' },
       json: { type: 'string' },
+      trace: { type: 'string' },
       timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -179,6 +186,7 @@ function parseOptions(argv: string[]): Options | undefined {
     size,
     unetParts,
     json: values.json,
+    trace: values.trace,
     timeoutMs: timeout * 1000,
   };
 }
@@ -247,7 +255,8 @@ async function serveModel(server: DiskFileServer, model: ModelEntry, folder: str
 async function measure(options: Options, model: ModelEntry, modelBytes: number, fileServer: DiskFileServer) {
   const { server, url: origin } = await startDevServer();
   const profile = await mkdtemp(join(tmpdir(), 'sd-turbo-load-bench-'));
-  const memory = new PeakMemoryByKind();
+  const trace = new MemoryTrace();
+  const memory = new PeakMemoryByKind(100, (sums, phase) => trace.sample(sums, phase));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -261,10 +270,14 @@ async function measure(options: Options, model: ModelEntry, modelBytes: number, 
       if (text.startsWith(PHASE_MARK)) {
         const phase = text.slice(PHASE_MARK.length);
         memory.enter(phase);
+        trace.mark(`phase ${phase}`);
         process.stderr.write(`bench:load: ${phase}\n`);
       } else if (text.startsWith(STAGE_MARK)) {
         const at = new Date().toISOString().slice(11, 19);
+        trace.mark(`stage ${text.slice(STAGE_MARK.length)}`);
         process.stderr.write(`bench:load:   ${text.slice(STAGE_MARK.length)} (${at} UTC)\n`);
+      } else if (text.startsWith(SESSION_MARK)) {
+        trace.mark(`sessions ${text.slice(SESSION_MARK.length)}`);
       } else if (message.type() === 'error') process.stderr.write(`  [console] ${text}\n`);
     });
     page.on('pageerror', (error) => process.stderr.write(`  [page error] ${error.message}\n`));
@@ -294,7 +307,7 @@ async function measure(options: Options, model: ModelEntry, modelBytes: number, 
       outcome.downloadMs = stored.downloadMs;
     }
     const peaks = memory.stop();
-    return { outcome, peaks, chromium: context.browser()?.version() ?? 'unknown', modelBytes };
+    return { outcome, peaks, chromium: context.browser()?.version() ?? 'unknown', modelBytes, trace };
   } finally {
     memory.stop();
     await context.close();
@@ -464,6 +477,11 @@ async function main(argv: string[]): Promise<number> {
     const run = await measure(options, model, modelBytes, fileServer);
     const result = report(options, argv, run);
     process.stdout.write(format(result));
+    if (options.trace) {
+      process.stdout.write(run.trace.peakPlaces());
+      await writeFile(options.trace, run.trace.text());
+      process.stderr.write(`bench:load: wrote ${options.trace}\n`);
+    }
     if (options.json) {
       await writeFile(options.json, `${JSON.stringify(result, null, 2)}\n`);
       process.stderr.write(`bench:load: wrote ${options.json}\n`);

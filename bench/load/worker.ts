@@ -27,6 +27,7 @@ import {
 import type { ModelEntry } from '../../src/pipeline/model/manifest-types.js';
 import {
   PHASE_MARK,
+  SESSION_MARK,
   STAGE_MARK,
   TEXT_ENCODER_RUNS,
   type LoadBenchConfig,
@@ -124,11 +125,32 @@ async function measure(config: LoadBenchConfig, outcome: LoadPageOutcome): Promi
     seed: image,
     onProgress: ({ stage }: { stage: string }) => console.log(`${STAGE_MARK}image ${image}: ${stage}`),
   });
-  outcome.firstImageMs = (await timed(() => pipeline.generate(request(1)))).ms;
-  const steady = await timed(() => pipeline.generate(request(2)));
-  outcome.steadyImageMs = steady.ms;
-  const { created, released, loadMs } = steady.value.stageSessions;
-  outcome.steadyImageStageSessions = { created, released, loadMs: Math.round(loadMs) };
+  const stopSessionMarks = markSessionChurn(pipeline);
+  try {
+    outcome.firstImageMs = (await timed(() => pipeline.generate(request(1)))).ms;
+    const steady = await timed(() => pipeline.generate(request(2)));
+    outcome.steadyImageMs = steady.ms;
+    const { created, released, loadMs } = steady.value.stageSessions;
+    outcome.steadyImageStageSessions = { created, released, loadMs: Math.round(loadMs) };
+  } finally {
+    stopSessionMarks();
+  }
+}
+
+/**
+ * Logs a session mark whenever the pipeline's count of created or released stage sessions changes (a
+ * UNet part counts as one), so that --trace can place each memory sample between session events. Polled:
+ * the pipeline has no event for it, and 20 ms is finer than the runner's 100 ms samples.
+ */
+function markSessionChurn(pipeline: TextToImagePipeline): () => void {
+  let last = '';
+  const timer = setInterval(() => {
+    const { created, released } = pipeline.stageSessions;
+    const now = `created ${created}, released ${released}`;
+    if (now !== last) console.log(`${SESSION_MARK}${now}`);
+    last = now;
+  }, 20);
+  return () => clearInterval(timer);
 }
 
 /**
