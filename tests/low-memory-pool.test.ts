@@ -27,6 +27,8 @@ interface Recorded {
   options: Options[];
   live: number;
   mostLive: number;
+  /** With a device: what happened, in order ('create', 'run', 'release', 'drain'). */
+  events?: string[];
 }
 
 /** ORT's wasm EP standing in for WebGPU: each session's options are kept, and live sessions counted. */
@@ -40,20 +42,29 @@ function recordingRuntime(recorded: Recorded): OrtRuntime {
     });
     recorded.live++;
     recorded.mostLive = Math.max(recorded.mostLive, recorded.live);
+    recorded.events?.push('create');
     const release = session.release.bind(session);
     session.release = async () => {
       recorded.live--;
+      recorded.events?.push('release');
       await release();
     };
+    const run = session.run.bind(session) as (...args: unknown[]) => Promise<unknown>;
+    session.run = (async (...args: unknown[]) => {
+      recorded.events?.push('run');
+      return run(...args);
+    }) as typeof session.run;
     return session;
   };
+  // With events asked for, a device whose queue records each wait for it to drain.
+  const device = { queue: { onSubmittedWorkDone: async () => void recorded.events!.push('drain') } };
   return {
     name: 'onnxruntime-web (wasm, recording)',
     InferenceSession: { create: create as unknown as typeof ort.InferenceSession.create },
     Tensor: ort.Tensor,
-    env: ort.env,
-    gpuResidentTensors: false,
-  };
+    env: recorded.events ? { ...ort.env, webgpu: { ...ort.env.webgpu, device } } : ort.env,
+    gpuResidentTensors: recorded.events !== undefined,
+  } as OrtRuntime;
 }
 
 function settings(runtime: OrtRuntime): SessionSettings {
@@ -118,6 +129,15 @@ describe('the low-memory pool', () => {
       max = Math.max(max, Math.abs(whole.output[i] - parted.output[i]));
     expect(max).toBeLessThan(1e-5);
     expect(new Set(parted.output).size).toBeGreaterThan(10);
+  });
+
+  it('waits for the queue to drain after each release and after each part is created, before it runs', async () => {
+    const recorded: Recorded = { options: [], live: 0, mostLive: 0, events: [] };
+    await unetOutput(3, recorded);
+    // The device keeper; then per part: made, its uploads drained, run, released, the keeper run (its
+    // freed buffers destroyed) and drained; then the keeper released.
+    const part = ['create', 'drain', 'run', 'release', 'run', 'drain'];
+    expect(recorded.events).toEqual(['create', ...part, ...part, ...part, 'release']);
   });
 
   it('runs the UNet whole with graph capture, which records one session', async () => {

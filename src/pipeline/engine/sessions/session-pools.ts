@@ -104,6 +104,7 @@ export class LowMemorySessionPool implements StageSessionPool {
       return parted;
     }
     const session = await createStageSession(this.model, stage, input, this.settings);
+    await (await this.keeper)?.drain();
     this.churn.loadMs += performance.now() - started;
     this.churn.created++;
     const release = async () => {
@@ -145,6 +146,7 @@ export class LowMemorySessionPool implements StageSessionPool {
       const started = performance.now();
       const session = await createSession(this.model, prepared, graph, this.settings, !last);
       checkStageSpecs(this.model, 'unet', session, split.parts[index]);
+      await (await this.keeper)?.drain();
       this.churn.loadMs += performance.now() - started;
       this.churn.created++;
       return session;

@@ -43,6 +43,15 @@ export class WebGpuDeviceKeeper {
       x: new this.runtime.Tensor('float32', Float32Array.of(0), [1]),
     });
     for (const tensor of Object.values(outputs)) tensor.dispose();
+    await this.drain();
+  }
+
+  /**
+   * Waits for the GPU to finish what was submitted. A new session's weights are submitted as copies from
+   * staging buffers that the browser frees only once the copies are done: draining after a session is
+   * created keeps those staging copies from piling up beside the first run's own memory.
+   */
+  async drain(): Promise<void> {
     if (!this.runtime.gpuResidentTensors) return;
     const device = (await this.runtime.env.webgpu.device) as GPUDevice;
     await device.queue.onSubmittedWorkDone();
