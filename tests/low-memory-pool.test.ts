@@ -140,6 +140,47 @@ describe('the low-memory pool', () => {
     expect(recorded.events).toEqual(['create', ...part, ...part, ...part, 'release']);
   });
 
+  describe('refuses a manifest that misnames the UNet, leaving no session loaded', () => {
+    const withUnetOutput = (change: { name?: string; type?: string }): ModelEntry => {
+      const unet = model.stages.unet;
+      const noisePred = { ...unet.outputs.noisePred, ...change };
+      return {
+        ...model,
+        stages: { ...model.stages, unet: { ...unet, outputs: { ...unet.outputs, noisePred } } },
+      } as ModelEntry;
+    };
+
+    for (const parts of [1, 3]) {
+      for (const [what, change, message] of [
+        ['a name', { name: 'noise' }, 'output "noise"'],
+        ['a type', { type: 'float16' }, 'is float32 in the model but float16 in the manifest'],
+      ] as const) {
+        it(`${what}, the UNet in ${parts} part(s)`, async () => {
+          const recorded: Recorded = { options: [], live: 0, mostLive: 0 };
+          const pool = new LowMemorySessionPool(
+            withUnetOutput(change),
+            async (stage) => files[stage]!,
+            settings(recordingRuntime(recorded)),
+            parts,
+          );
+          try {
+            const run = async () => {
+              const session = await pool.session('unet');
+              await session.run(tinyUnetFeeds(3, 4));
+            };
+            await expect(run()).rejects.toMatchObject({ code: 'model-io-mismatch' });
+            await expect(run()).rejects.toThrow(message);
+            // Only the device keeper is left.
+            expect(recorded.live).toBe(1);
+          } finally {
+            await pool.releaseAll();
+          }
+          expect(recorded.live).toBe(0);
+        });
+      }
+    }
+  });
+
   it('runs the UNet whole with graph capture, which records one session', async () => {
     const recorded: Recorded = { options: [], live: 0, mostLive: 0 };
     // As the pipeline loads for capture: the UNet's timestep made float (graph-capture.ts).

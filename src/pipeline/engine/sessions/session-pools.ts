@@ -5,7 +5,8 @@ import { GraphSplitError, splitGraph, type GraphSplit } from '../../model/onnx/o
 import type { MemoryMode, StageSessionChurn } from '../generate-result.js';
 import { PartedStageSession, type StageSession } from './parted-stage-session.js';
 import {
-  checkStageSpecs,
+  checkPartNames,
+  checkedStageSession,
   createSession,
   createStageSession,
   createStageSessions,
@@ -141,11 +142,12 @@ export class LowMemorySessionPool implements StageSessionPool {
       if (!(error instanceof GraphSplitError)) throw error;
       return undefined;
     }
+    checkPartNames(this.model, 'unet', split.parts);
     const spec = this.model.stages.unet;
     const createPart = async (index: number, graph: Uint8Array, last: boolean) => {
       const started = performance.now();
-      const session = await createSession(this.model, prepared, graph, this.settings, !last);
-      checkStageSpecs(this.model, 'unet', session, split.parts[index]);
+      const created = await createSession(this.model, prepared, graph, this.settings, !last);
+      const session = await checkedStageSession(this.model, 'unet', created, split.parts[index]);
       await (await this.keeper)?.drain();
       this.churn.loadMs += performance.now() - started;
       this.churn.created++;

@@ -274,7 +274,7 @@ export async function createSession(
 }
 
 /** The manifest's inputs and outputs of the stage that the session (the stage, or a part of it) has. */
-export function checkStageSpecs(
+function checkStageSpecs(
   model: ModelEntry,
   stage: ModelStageName,
   session: ort.InferenceSession,
@@ -293,6 +293,51 @@ export function checkStageSpecs(
   checkSpecs(stage, 'output', Object.fromEntries(outputs.map((t) => [t.name, t])), session.outputMetadata);
 }
 
+/**
+ * `session` once it has the inputs and outputs the manifest names (checkStageSpecs); a session that has not
+ * is released before the error goes on, so a wrong manifest leaves nothing loaded.
+ */
+export async function checkedStageSession(
+  model: ModelEntry,
+  stage: ModelStageName,
+  session: ort.InferenceSession,
+  part?: { inputs: readonly string[]; outputs: readonly string[] },
+): Promise<ort.InferenceSession> {
+  try {
+    checkStageSpecs(model, stage, session, part);
+    return session;
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
+}
+
+/**
+ * Before a stage cut into parts is loaded: every input and output the manifest names is one of its parts'
+ * (each part's session is then checked for its own, checkedStageSession). A name no part has would
+ * otherwise be checked by none.
+ */
+export function checkPartNames(
+  model: ModelEntry,
+  stage: ModelStageName,
+  parts: readonly { inputs: readonly string[]; outputs: readonly string[] }[],
+): void {
+  const spec = model.stages[stage]!;
+  for (const direction of ['input', 'output'] as const) {
+    const names = new Set(parts.flatMap((part) => part[`${direction}s`]));
+    const specs = Object.values(
+      (direction === 'input' ? spec.inputs : spec.outputs) as unknown as Record<string, TensorSpec>,
+    );
+    const missing = specs.find((tensor) => !names.has(tensor.name));
+    if (missing) {
+      throw new PipelineError(
+        'model-io-mismatch',
+        `${stage}: the manifest names ${direction} "${missing.name}", but no part of the model has it (its ${direction}s are: ${[...names].join(', ')}).`,
+      );
+    }
+  }
+}
+
 export async function createStageSession(
   model: ModelEntry,
   stage: ModelStageName,
@@ -300,8 +345,11 @@ export async function createStageSession(
   settings: SessionSettings,
 ): Promise<ort.InferenceSession> {
   const prepared = await prepareStage(model, stage, input, settings);
-  const session = await createSession(model, prepared, prepared.split.graph, settings);
-  checkStageSpecs(model, stage, session);
+  const session = await checkedStageSession(
+    model,
+    stage,
+    await createSession(model, prepared, prepared.split.graph, settings),
+  );
   settings.onStageLoaded?.({
     stage,
     readMs: prepared.readMs,
