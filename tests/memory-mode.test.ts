@@ -47,10 +47,10 @@ describe('automatic memory mode', () => {
     const choice = chooseMemoryMode(sdTurbo, device(2));
     expect(choice.mode).toBe('low');
     expect(choice.reason).toContain('2.34 GiB');
-    // The UNet (1.61 GiB) in 3 parts of 0.54 GiB: the text encoder (0.63 GiB) is the most held at once.
-    expect(choice.unetParts).toBe(3);
+    // The UNet (1.61 GiB) in 6 parts of 0.27 GiB: the text encoder (0.63 GiB) is the most held at once.
+    expect(choice.unetParts).toBe(6);
     expect(choice.reason).toContain('at most 0.63 GiB of weights is loaded at once');
-    expect(choice.reason).toContain('The UNet runs in 3 parts, one loaded at a time.');
+    expect(choice.reason).toContain('The UNet runs in 6 parts, one loaded at a time.');
   });
 
   it('counts widened FP32 weights at twice their bytes (4.68 GiB: low in 4 GiB, resident in 8 GiB)', () => {
@@ -75,10 +75,19 @@ describe('automatic memory mode', () => {
 });
 
 describe('the UNet in parts (low-memory mode)', () => {
-  it('cuts the UNet until no part outweighs the largest other stage, at most into 4', () => {
-    // 1733430199 / 681393168 = 2.54: three parts.
-    expect(lowMemoryUnetParts(sdTurbo)).toBe(3);
-    expect(lowMemoryUnetParts(sdTurbo, 'fp32-widened')).toBe(3);
+  it('cuts the UNet until no part outweighs half the largest other stage, at most into 6', () => {
+    // 1733430199 / (681393168 / 2) = 5.09: six parts.
+    expect(lowMemoryUnetParts(sdTurbo)).toBe(6);
+    expect(lowMemoryUnetParts(sdTurbo, 'fp32-widened')).toBe(6);
+    const smallerUnet = {
+      ...sdTurbo,
+      stages: {
+        ...sdTurbo.stages,
+        unet: { ...sdTurbo.stages.unet, file: { ...sdTurbo.stages.unet.file, bytes: 681393168 } },
+      },
+    };
+    // As large as the text encoder: two parts of half its weights.
+    expect(lowMemoryUnetParts(smallerUnet)).toBe(2);
     // tiny-fp32's UNet (157935 bytes) is smaller than its text encoder: whole.
     expect(lowMemoryUnetParts(tinyFp32)).toBe(1);
     const bigUnet = {
@@ -88,13 +97,13 @@ describe('the UNet in parts (low-memory mode)', () => {
         unet: { ...sdTurbo.stages.unet, file: { ...sdTurbo.stages.unet.file, bytes: 50 * 681393168 } },
       },
     };
-    expect(lowMemoryUnetParts(bigUnet)).toBe(4);
+    expect(lowMemoryUnetParts(bigUnet)).toBe(6);
   });
 
   it('runs the UNet whole when every stage stays resident', () => {
     expect(chooseMemoryMode(sdTurbo, device(64), 'resident').unetParts).toBe(1);
     expect(chooseMemoryMode(sdTurbo, device(64)).unetParts).toBe(1);
-    expect(chooseMemoryMode(sdTurbo, device(64), 'low').unetParts).toBe(3);
+    expect(chooseMemoryMode(sdTurbo, device(64), 'low').unetParts).toBe(6);
   });
 });
 

@@ -85,7 +85,7 @@ export interface PipelineOptions {
   memory?: MemoryPreference;
   /**
    * Low-memory mode only: how many parts the UNet runs in, one part's session at a time. Default: as many
-   * as keep each part no larger than the largest other stage (lowMemoryUnetParts; 3 for SD-Turbo).
+   * as keep each part within half the largest other stage (lowMemoryUnetParts; 6 for SD-Turbo).
    */
   unetParts?: number;
   /**

@@ -354,18 +354,20 @@ export interface MemoryModeChoice {
 }
 
 /** More parts would add session churn and read-backs for little memory (each part costs a session). */
-const MAX_UNET_PARTS = 4;
+const MAX_UNET_PARTS = 6;
 
 /**
- * How many parts low-memory mode cuts the UNet into: enough that no part holds more weights than the
- * largest other text-to-image stage, so the UNet no longer sets the peak (SD-Turbo: 3 parts of about
- * 0.58 GB beside a 0.68 GB text encoder).
+ * How many parts low-memory mode cuts the UNet into: enough that no part holds more than half the weights
+ * of the largest other text-to-image stage (SD-Turbo: 6 parts of about 0.29 GB beside a 0.68 GB text
+ * encoder). Half, because a session's creation briefly holds its weights about twice over (the browser's
+ * staging copies of them, freed once the GPU has copied them): with parts as large as the text encoder,
+ * their creation still set the peak (docs/benchmarks/results/2026-12-07.md).
  */
 export function lowMemoryUnetParts(model: ModelEntry, precision?: WeightPrecision): number {
   const bytes = stageWeightBytes(model, precision);
   const others = Math.max(bytes.textEncoder ?? 0, bytes.vaeDecoder ?? 0);
   if (others <= 0) return 1;
-  return Math.min(MAX_UNET_PARTS, Math.max(1, Math.ceil((bytes.unet ?? 0) / others)));
+  return Math.min(MAX_UNET_PARTS, Math.max(1, Math.ceil((bytes.unet ?? 0) / (others / 2))));
 }
 
 /** The most weights low-memory mode holds at once: the largest stage, the UNet counted by its parts. */
