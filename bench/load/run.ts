@@ -51,7 +51,7 @@ const USAGE = `usage: npm run bench:load -- --model <id> [options]
   --size <px>|<w>x<h>     the image size to load the model for, within its manifest's sizes (default:
                           the model's own; smaller sizes let SwiftShader finish an image)
   --unet-parts <n>        with --memory low: run the UNet in n parts, one at a time (default: the
-                          pipeline's choice, 3 for SD-Turbo's sizes; 1 runs it whole)
+                          pipeline's choice, 6 for SD-Turbo's sizes; 1 runs it whole)
   --json <file>           also write the figures as JSON
   --trace <file>          also write every memory sample (GPU process and renderer, every 100 ms) and
                           every phase, stage and session mark with its time, as tab-separated lines; the
