@@ -22,6 +22,8 @@ import {
   WIRE_LENGTH_DELIMITED,
   WIRE_VARINT,
   type ProtoField as Field,
+  byteLengthOf,
+  concatBytes,
 } from './onnx-proto.js';
 
 const MODEL_GRAPH = MODEL_PROTO.graph;
@@ -64,10 +66,6 @@ function stringEntry(key: string, value: string): number[] {
 
 /** Pieces of the output: views into the original bytes or small new encodings, joined once at the end. */
 type Piece = Uint8Array;
-
-function lengthOf(pieces: readonly Piece[]): number {
-  return pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
-}
 
 function header(number: number, payloadLength: number): Piece {
   return Uint8Array.from([
@@ -129,7 +127,7 @@ function externalGraph(
     }
     moved.tensors++;
     moved.bytes += rewritten.rawLength;
-    pieces.push(header(GRAPH_INITIALIZER, lengthOf(rewritten.pieces)), ...rewritten.pieces);
+    pieces.push(header(GRAPH_INITIALIZER, byteLengthOf(rewritten.pieces)), ...rewritten.pieces);
   }
   return pieces;
 }
@@ -153,15 +151,10 @@ export function externalizeInitializers(
     }
     graphs++;
     const graph = externalGraph(model, field, location, minBytes, moved);
-    pieces.push(header(MODEL_GRAPH, lengthOf(graph)), ...graph);
+    pieces.push(header(MODEL_GRAPH, byteLengthOf(graph)), ...graph);
   }
   if (graphs === 0) throw new OnnxFormatError('Not a valid ONNX model: it has no graph.');
-  const graph = new Uint8Array(lengthOf(pieces));
-  let offset = 0;
-  for (const piece of pieces) {
-    graph.set(piece, offset);
-    offset += piece.byteLength;
-  }
+  const graph = concatBytes(pieces);
   return {
     graph,
     externalData: { path: location, data: model },

@@ -8,7 +8,6 @@
  *
  * Only the protobuf framing is walked (as in onnx-fp16-widening.ts); untouched fields are copied as bytes.
  */
-import { concatPieces } from './onnx-fp16-widening.js';
 import {
   encodeVarint,
   fieldText,
@@ -20,6 +19,7 @@ import {
   WIRE_VARINT,
   type ProtoField as Field,
   DATA_TYPE,
+  concatBytes,
 } from './onnx-proto.js';
 
 const { float: FLOAT, int64: INT64, float16: FLOAT16 } = DATA_TYPE;
@@ -207,5 +207,5 @@ export function floatTimestepModel(model: Uint8Array, input: string): FloatTimes
     pieces.push(model.subarray(field.start, field.end));
   }
   if (graphs === 0) throw new OnnxFormatError('Not a valid ONNX model: it has no graph.');
-  return rewritten ? { graph: concatPieces(pieces), rewritten } : { graph: model, rewritten };
+  return rewritten ? { graph: concatBytes(pieces), rewritten } : { graph: model, rewritten };
 }

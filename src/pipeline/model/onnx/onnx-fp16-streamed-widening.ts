@@ -19,6 +19,7 @@ import {
   WIRE_LENGTH_DELIMITED,
   WIRE_VARINT,
   encodeVarint,
+  concatBytes,
 } from './onnx-proto.js';
 import { DEFAULT_MIN_EXTERNAL_BYTES } from './onnx-external-data.js';
 import {
@@ -26,7 +27,6 @@ import {
   WidenedTensorTooLargeError,
   float16BitsToFloat32Bits,
   lengthDelimited,
-  concatPieces,
   pieceName,
   stringEntry,
   varintField,
@@ -101,7 +101,7 @@ class ChunkReader {
   async bytes(length: number): Promise<Uint8Array> {
     const copies: Uint8Array[] = [];
     await this.stream(length, (slice) => copies.push(slice.slice()));
-    return concatPieces(copies);
+    return concatBytes(copies);
   }
 
   private truncated(): never {
@@ -135,7 +135,7 @@ async function readRest(reader: ChunkReader, head: FieldHead): Promise<Piece> {
     case WIRE_FIXED32:
       return Uint8Array.from([...head.tag, ...(await reader.bytes(head.wireType === WIRE_FIXED64 ? 8 : 4))]);
     case WIRE_LENGTH_DELIMITED:
-      return concatPieces([
+      return concatBytes([
         Uint8Array.from([...head.tag, ...encodeVarint(head.length)]),
         await reader.bytes(head.length),
       ]);
@@ -349,7 +349,7 @@ export async function widenFp16Chunks(
   const streaming = new StreamingWidener(new ChunkReader(source), settings);
   let skeleton: Uint8Array;
   try {
-    skeleton = concatPieces(await streaming.model());
+    skeleton = concatBytes(await streaming.model());
   } finally {
     // A widening stopped early (a tensor too large, a bad file) lets the source clean up (the store's hasher).
     await source.return(undefined);

@@ -25,6 +25,8 @@ import {
   WIRE_VARINT,
   type ProtoField as Field,
   DATA_TYPE,
+  byteLengthOf,
+  concatBytes,
 } from './onnx-proto.js';
 import { DEFAULT_MIN_EXTERNAL_BYTES } from './onnx-external-data.js';
 
@@ -146,26 +148,10 @@ export function widenInto(halves: Uint8Array, out: Uint32Array): void {
 
 export type Piece = Uint8Array;
 
-export function lengthOf(pieces: readonly Piece[]): number {
-  return pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
-}
-
-/** The pieces as one buffer (a single piece is given back as it is). */
-export function concatPieces(pieces: readonly Piece[]): Uint8Array {
-  if (pieces.length === 1) return pieces[0];
-  const out = new Uint8Array(lengthOf(pieces));
-  let offset = 0;
-  for (const piece of pieces) {
-    out.set(piece, offset);
-    offset += piece.byteLength;
-  }
-  return out;
-}
-
 export function lengthDelimited(number: number, pieces: readonly Piece[]): Piece[] {
   const header = Uint8Array.from([
     ...encodeVarint(number * 8 + WIRE_LENGTH_DELIMITED),
-    ...encodeVarint(lengthOf(pieces)),
+    ...encodeVarint(byteLengthOf(pieces)),
   ]);
   return [header, ...pieces];
 }
@@ -490,12 +476,7 @@ export function widenFp16Model(model: Uint8Array, options: WideningOptions): Wid
   }
   const widener = new Widener(model, settings);
   const pieces = widener.model();
-  const graph = new Uint8Array(lengthOf(pieces));
-  let offset = 0;
-  for (const piece of pieces) {
-    graph.set(piece, offset);
-    offset += piece.byteLength;
-  }
+  const graph = concatBytes(pieces);
   const { tensors, types, externalBytes, largest } = widener.counts;
   return {
     graph,

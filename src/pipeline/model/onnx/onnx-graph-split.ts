@@ -8,7 +8,7 @@
  * as they are. A graph whose initializers are external (onnx-external-data.ts, the widened pieces) keeps its
  * references, so every part can be given the same `externalData`.
  */
-import { concatPieces, lengthDelimited, varintField, type Piece } from './onnx-fp16-widening.js';
+import { lengthDelimited, varintField, type Piece } from './onnx-fp16-widening.js';
 import {
   fieldText,
   GRAPH_PROTO,
@@ -18,6 +18,7 @@ import {
   TENSOR_PROTO,
   WIRE_LENGTH_DELIMITED,
   type ProtoField,
+  concatBytes,
 } from './onnx-proto.js';
 
 /** NodeProto's, AttributeProto's, ValueInfoProto's and TypeProto's fields used here (onnx.proto). */
@@ -310,7 +311,7 @@ function partModel(
   for (const [name, valueInfo] of graph.valueInfos) {
     if (made.has(name) && !part.outputs.includes(name)) pieces.push(valueInfo);
   }
-  return concatPieces([...graph.modelFields, ...lengthDelimited(MODEL_PROTO.graph, pieces)]);
+  return concatBytes([...graph.modelFields, ...lengthDelimited(MODEL_PROTO.graph, pieces)]);
 }
 
 /** `model` cut into `partCount` parts of about equal weights (1 gives the graph back as one part). */

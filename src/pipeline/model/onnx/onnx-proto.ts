@@ -170,3 +170,20 @@ export function encodeVarint(value: number): number[] {
 export function fieldText(bytes: Uint8Array, field: ProtoField): string {
   return new TextDecoder().decode(bytes.subarray(field.valueStart, field.end));
 }
+
+/** Bytes kept as pieces and joined once: the rewrites' output (and the downloader's chunk parts). */
+export function byteLengthOf(pieces: readonly Uint8Array[]): number {
+  return pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
+}
+
+/** The pieces as one buffer (a single piece is given back as it is, not copied). */
+export function concatBytes(pieces: readonly Uint8Array[]): Uint8Array {
+  if (pieces.length === 1) return pieces[0];
+  const joined = new Uint8Array(byteLengthOf(pieces));
+  let offset = 0;
+  for (const piece of pieces) {
+    joined.set(piece, offset);
+    offset += piece.byteLength;
+  }
+  return joined;
+}

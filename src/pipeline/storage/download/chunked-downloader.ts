@@ -12,6 +12,7 @@ import {
   type FileRecord,
   type StoredFileId,
 } from '../chunk-store.js';
+import { byteLengthOf, concatBytes } from '../../model/onnx/onnx-proto.js';
 import { abortError, DownloadError, formatBytes, IntegrityError, isAbortError } from '../errors.js';
 import type { DownloadEvent, RestartReason } from './events.js';
 import { InOrderFileHasher } from '../file-hasher.js';
@@ -322,7 +323,7 @@ class FileJob {
     const { start, end } = chunkRange(this.record, index);
     const fetchBytes = () =>
       this.withRetry(async () => {
-        const from = start + byteLength(await this.leadingPieces(index));
+        const from = start + byteLengthOf(await this.leadingPieces(index));
         const opened = await openRange(this.record.url, from, end, this.http(signal));
         try {
           this.checkSameFile(opened);
@@ -353,7 +354,7 @@ class FileJob {
         pending = undefined;
         if (!opened) {
           const pieces = await this.leadingPieces(firstMissing);
-          const from = chunkRange(this.record, firstMissing).start + byteLength(pieces);
+          const from = chunkRange(this.record, firstMissing).start + byteLengthOf(pieces);
           opened = await openRange(this.record.url, from, undefined, this.http());
         }
         try {
@@ -377,7 +378,7 @@ class FileJob {
       } else {
         await this.receiveChunk(index, async () => {
           const pieces = await this.leadingPieces(index);
-          await opened.body.skip(start + byteLength(pieces) - at);
+          await opened.body.skip(start + byteLengthOf(pieces) - at);
           return this.readRestOfChunk(index, opened.body);
         });
       }
@@ -446,7 +447,7 @@ class FileJob {
         if (piece === count - 1) {
           await storing;
           throwIfStoreFailed();
-          return joinPieces([...pieces, bytes]);
+          return concatBytes([...pieces, bytes]);
         }
         pieces.push(bytes);
         if (performance.now() >= storeFrom) {
@@ -668,22 +669,6 @@ function restartReason(error: unknown): RestartReason | undefined {
 function withDefaults<O extends object, D extends object>(options: O, defaults: D): O & D {
   const given = Object.entries(options).filter(([, value]) => value !== undefined);
   return { ...defaults, ...Object.fromEntries(given) } as O & D;
-}
-
-function byteLength(pieces: readonly Uint8Array[]): number {
-  return pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
-}
-
-/** The pieces as one buffer; a single piece as it is. */
-function joinPieces(pieces: readonly Uint8Array[]): Uint8Array {
-  if (pieces.length === 1) return pieces[0];
-  const joined = new Uint8Array(byteLength(pieces));
-  let offset = 0;
-  for (const piece of pieces) {
-    joined.set(piece, offset);
-    offset += piece.byteLength;
-  }
-  return joined;
 }
 
 function fileId(id: StoredFileId): StoredFileId {
